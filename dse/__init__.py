@@ -1,0 +1,1 @@
+"""Design-space exploration: workloads, analytic models, searches and reports."""

@@ -1,0 +1,2 @@
+"""Analytic cycle / area / energy models: pure functions of (params, workload), tested
+against the RTL they model."""

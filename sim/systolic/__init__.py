@@ -1,0 +1,1 @@
+"""cocotb testbench, driver and golden model of the systolic array."""
