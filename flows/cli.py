@@ -1,0 +1,195 @@
+"""The ``hwdse`` command line (typer + rich).
+
+Exit codes: 0 success, 1 a design failed its check (mismatch or model disagreement),
+2 bad input (one line naming the parameter), 3 a tool failed or timed out.
+Only this module knows about terminals, progress display and exit codes.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Hardware design-space exploration and RTL generation.")
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_CHECK_FAILED = 1
+EXIT_BAD_INPUT = 2
+EXIT_TOOL_FAILED = 3
+
+ParamOption = Annotated[list[str] | None, typer.Option(
+    "-p", "--param", help="Generator parameter as key=value (repeatable).")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _fail(code: int, message: str) -> NoReturn:
+    errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def _params(family: str, assignments: list[str] | None) -> Any:
+    from hw.params import ParamError
+    from hw.registry import UnknownGeneratorError, get
+
+    try:
+        spec = get(family)
+        return spec.params_class.from_strings(assignments or [])
+    except (ParamError, UnknownGeneratorError) as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    except TypeError as error:  # e.g. a wrong field name slipped past from_mapping
+        _fail(EXIT_BAD_INPUT, str(error))
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, sort_keys=True) + "\n")
+
+
+@app.command("list")
+def list_generators(as_json: JsonOption = False) -> None:
+    """List the registered generators and their parameters."""
+    import dataclasses
+
+    from hw.registry import get, names
+
+    rows = []
+    for name in names():
+        spec = get(name)
+        defaults = {f.name: f.default for f in dataclasses.fields(spec.params_class)}
+        rows.append({"name": name, "family": spec.family, "summary": spec.summary,
+                     "params": defaults})
+    if as_json:
+        _print_json({"schema": "hwdse.list/1", "generators": rows})
+        return
+    table = Table("generator", "summary", "parameters (defaults)")
+    for row in rows:
+        table.add_row(row["name"], row["summary"],
+                      ", ".join(f"{k}={v}" for k, v in row["params"].items()))
+    console.print(table)
+
+
+@app.command()
+def generate(
+    family: Annotated[str, typer.Argument(help="Generator family or versioned name.")],
+    param: ParamOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    as_json: JsonOption = False,
+) -> None:
+    """Write the Verilog of one design and its manifest.json."""
+    from flows.verilog import emit
+
+    params = _params(family, param)
+    artifact = emit(params)
+    verilog_path, manifest_path = artifact.write(out)
+    if as_json:
+        _print_json({"schema": "hwdse.generate/1", **artifact.manifest(),
+                     "verilog_path": str(verilog_path), "manifest_path": str(manifest_path)})
+        return
+    console.print(f"wrote [bold]{verilog_path}[/] and {manifest_path} "
+                  f"(content hash {artifact.content_hash[:16]})")
+
+
+def _parse_gemm(text: str) -> Any:
+    from dse.workload import Gemm
+    from hw.params import ParamError
+
+    try:
+        return Gemm.parse(text)
+    except ParamError as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+
+
+def _verify(params: Any, gemm: Any, seed: int, values: str, timeout: float) -> Any:
+    from dse.verify import verify_gemm
+    from sim.runner import SimulationError, ToolNotFoundError
+
+    try:
+        return verify_gemm(params, gemm, seed=seed, values=values, timeout=timeout)
+    except ToolNotFoundError as error:
+        _fail(EXIT_TOOL_FAILED, str(error))
+    except SimulationError as error:
+        _fail(EXIT_TOOL_FAILED, str(error))
+
+
+@app.command()
+def simulate(
+    family: Annotated[str, typer.Argument(help="Generator family or versioned name.")],
+    param: ParamOption = None,
+    gemm: Annotated[str, typer.Option("--gemm", help="GEMM shape MxKxN.")] = "16x16x16",
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the random operands.")] = 0,
+    values: Annotated[str, typer.Option(
+        "--values", help="Operand kind: random, extreme, min or max.")] = "random",
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Wall-clock limit of the simulation in seconds.")] = 600.0,
+    as_json: JsonOption = False,
+) -> None:
+    """Simulate a GEMM in Verilator, check it bit-exact and compare with the cycle model."""
+    from sim.systolic.golden import VALUE_MODES
+
+    params = _params(family, param)
+    shape = _parse_gemm(gemm)
+    if values not in VALUE_MODES:
+        _fail(EXIT_BAD_INPUT, f"`values` must be one of {', '.join(VALUE_MODES)}, not {values!r}")
+    if timeout <= 0:
+        _fail(EXIT_BAD_INPUT, f"`timeout` must be a positive number of seconds, not {timeout}")
+    verification = _verify(params, shape, seed, values, timeout)
+    payload = verification.to_json()
+    if as_json:
+        _print_json(payload)
+    else:
+        _print_verifications([payload])
+    if not (payload["passed"] and payload["model_matches"]):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _print_verifications(payloads: list[dict[str, Any]]) -> None:
+    table = Table("design", "GEMM", "bit-exact", "RTL cycles", "model cycles",
+                  "compute bound", "utilization", "build")
+    for p in payloads:
+        design = ", ".join(f"{k}={v}" for k, v in p["params"].items() if v is not None)
+        shape = "{m}x{k}x{n}".format(**p["gemm"])
+        build = "cached" if p["build_cached"] else f"{p['build_seconds']:.1f} s"
+        table.add_row(design, shape, "yes" if p["passed"] else "[red]NO[/]", str(p["cycles"]),
+                      str(p["model_cycles"]) + ("" if p["model_matches"] else " [red](!)[/]"),
+                      str(p["compute_bound"]), f"{p['utilization']:.1%}", build)
+    console.print(table)
+
+
+@app.command()
+def run(
+    rows: Annotated[int, typer.Option(help="Array rows.")] = 8,
+    cols: Annotated[int, typer.Option(help="Array columns.")] = 8,
+    gemm: Annotated[str, typer.Option("--gemm", help="GEMM shape MxKxN.")] = "64x64x64",
+    seed: Annotated[int, typer.Option(help="Seed of the random operands.")] = 0,
+    as_json: JsonOption = False,
+) -> None:
+    """The main job on embedded defaults: generate an 8x8 systolic array in both dataflows,
+    simulate a GEMM on each in Verilator, print cycles and utilization."""
+    shape = _parse_gemm(gemm)
+    payloads = []
+    for dataflow in ("os", "ws"):
+        params = _params("systolic", [f"rows={rows}", f"cols={cols}", f"dataflow={dataflow}"])
+        if not as_json:
+            console.print(f"simulating {shape} on a {rows}x{cols} {dataflow} array ...")
+        payloads.append(_verify(params, shape, seed, "random", 1800.0).to_json())
+    if as_json:
+        _print_json({"schema": "hwdse.run/1", "results": payloads})
+    else:
+        _print_verifications(payloads)
+    if not all(p["passed"] and p["model_matches"] for p in payloads):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
