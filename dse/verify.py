@@ -11,6 +11,7 @@ from dse.workload import Gemm
 from flows.verilog import emit
 from hw.params import Params
 from sim.families import testbench_module
+from sim.systolic.jobs import gemm_job
 from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, simulate
 
 
@@ -50,7 +51,7 @@ class Verification:
             "model_matches": self.model_matches,
             "compute_bound": self.model.compute_bound,
             "utilization": self.gemm.macs / (result.cycles * self.model.pes),
-            "counters": result.counters,
+            "counters": {**result.counters, "macs": self.gemm.macs},
             "content_hash": self.run.content_hash,
             "build_cached": self.run.build_cached,
             "build_seconds": round(self.run.build_seconds, 3),
@@ -68,7 +69,7 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
     """
     report = cycle_model(params.generator)(params, gemm)
     artifact = emit(params)
-    job = {"m": gemm.m, "k": gemm.k, "n": gemm.n, "seed": seed, "values": values}
-    run = simulate(artifact, testbench_module(params.generator), params.to_dict(), [job],
+    job = gemm_job(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values)
+    run = simulate(artifact, testbench_module(params.generator), [job],
                    build_timeout=build_timeout, timeout=timeout)
     return Verification(params, gemm, seed, values, run, report)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hw.registry import UnknownGeneratorError
 
 TESTBENCHES: dict[str, str] = {
-    "systolic-v1": "sim.systolic.testbench",
+    "systolic-v1": "sim.stream_testbench",
 }
 
 

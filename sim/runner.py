@@ -209,10 +209,10 @@ def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT) -> 
     return final, False, time.monotonic() - start
 
 
-def simulate(artifact: VerilogArtifact, testbench: str, params: dict[str, Any],
-             jobs: list[dict[str, Any]], *, build_timeout: float = DEFAULT_BUILD_TIMEOUT,
+def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any]], *, build_timeout: float = DEFAULT_BUILD_TIMEOUT,
              timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
-    """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``.
+    """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``
+    (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`).
 
     Raises:
         ToolNotFoundError: if Verilator is missing.
@@ -225,8 +225,7 @@ def simulate(artifact: VerilogArtifact, testbench: str, params: dict[str, Any],
         work = Path(scratch)
         result_path = work / "results.json"
         config_path = work / "config.json"
-        config_path.write_text(json.dumps({"params": params, "jobs": jobs,
-                                           "result_path": str(result_path)}))
+        config_path.write_text(json.dumps({"jobs": jobs, "result_path": str(result_path)}))
         what = f"simulation of {artifact.top}"
         try:
             _run_worker({"phase": "test", "top": artifact.top, "build_dir": str(build_dir / "obj"),
@@ -241,7 +240,7 @@ def simulate(artifact: VerilogArtifact, testbench: str, params: dict[str, Any],
         if len(records) != len(jobs):
             raise SimulationError(f"{what} finished {len(records)} of {len(jobs)} jobs",
                                   _tail(work / "sim.log"))
-    results = tuple(SimResult(job=r["job"], passed=r["passed"], mismatches=r["mismatches"],
+    results = tuple(SimResult(job=r["meta"], passed=r["passed"], mismatches=r["mismatches"],
                               cycles=r["cycles"], counters=r["counters"]) for r in records)
     return SimRun(artifact.content_hash, build_dir, cached, build_seconds,
                   time.monotonic() - start, results)

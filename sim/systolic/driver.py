@@ -123,6 +123,27 @@ def expected_result_beats(params: SystolicParams, m: int, k: int, n: int) -> int
     return n_tiles * m
 
 
+def encode_results(params: SystolicParams, c: np.ndarray) -> list[int]:
+    """The result beats the array emits for C (M x N), in arrival order (the inverse of
+    :func:`decode`; padding rows and columns are zero)."""
+    m, n = c.shape
+    rows, cols = params.rows, params.cols
+    codec = PayloadCodec(result_layout(params))
+    padded = np.zeros((-(-m // rows) * rows, -(-n // cols) * cols), dtype=object)
+    padded[:m, :n] = c
+    words = []
+    if params.dataflow == "os":
+        for m0 in range(0, m, rows):
+            for n0 in range(0, n, cols):
+                for i in range(rows):
+                    words.append(codec.pack({"c": padded[m0 + i, n0:n0 + cols].tolist()}))
+    else:
+        for n0 in range(0, n, cols):
+            for m0 in range(m):
+                words.append(codec.pack({"c": padded[m0, n0:n0 + cols].tolist()}))
+    return words
+
+
 def decode(params: SystolicParams, m: int, k: int, n: int, words: list[int]) -> np.ndarray:
     """Assemble C (M x N, Python ints) from the result beats in arrival order.
 

@@ -67,3 +67,17 @@ def test_gemm_parse_errors():
     with pytest.raises(ParamError, match=r"^`gemm` dimension N must be in 1\.\.1048576, not 0$"):
         Gemm.parse("3x4x0")
     assert Gemm.parse(" 17x33X9 ") == Gemm(17, 33, 9)
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws"])
+def test_result_beats_round_trip(dataflow):
+    from sim.systolic import golden
+
+    params = SystolicParams(rows=3, cols=2, dataflow=dataflow, input_width=4, acc_width=9)
+    a, b = golden.random_operands(params, 7, 5, 3, seed=4, values="extreme")
+    c = golden.gemm(params, a, b)
+    words = driver.encode_results(params, c)
+    assert len(words) == driver.expected_result_beats(params, 7, 5, 3)
+    assert (driver.decode(params, 7, 5, 3, words) == c).all()
+    with pytest.raises(ValueError, match=f"^expected {len(words)} result beats, got 5$"):
+        driver.decode(params, 7, 5, 3, words[:5])

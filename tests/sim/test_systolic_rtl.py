@@ -3,8 +3,6 @@ cycle model equal to the RTL's cycles on every job with a free-flowing stream.""
 
 from __future__ import annotations
 
-import itertools
-
 import pytest
 
 from dse.models.systolic import cycles
@@ -13,6 +11,7 @@ from flows.verilog import emit
 from hw.systolic import SystolicParams
 from sim.families import testbench_module
 from sim.runner import simulate
+from sim.systolic.jobs import gemm_job
 
 pytestmark = pytest.mark.sim
 
@@ -27,12 +26,11 @@ def jobs_for(params: SystolicParams) -> list[dict]:
     if params.dataflow == "ws":
         depth = params.acc_depth or 1
         shapes |= {(depth + 3, r + 1, c), (2 * depth, 2 * r, 1)}  # several M blocks
-    jobs = [{"m": m, "k": k, "n": n, "seed": seed, "values": "random"}
-            for seed, (m, k, n) in enumerate(sorted(shapes))]
-    for values, seed in itertools.product(("extreme", "min", "max"), (100,)):
-        jobs.append({"m": 2 * r + 1, "k": 3 * r + 2, "n": c + 2, "seed": seed, "values": values})
-    jobs.append({"m": 2 * r + 3, "k": r + 5, "n": 2 * c + 1, "seed": 7,
-                 "values": "random", "gap_probability": 0.35})  # back-pressure both ways
+    jobs = [gemm_job(params, m, k, n, seed=seed) for seed, (m, k, n) in enumerate(sorted(shapes))]
+    for values in ("extreme", "min", "max"):
+        jobs.append(gemm_job(params, 2 * r + 1, 3 * r + 2, c + 2, seed=100, values=values))
+    # back-pressure on both streams
+    jobs.append(gemm_job(params, 2 * r + 3, r + 5, 2 * c + 1, seed=7, gap_probability=0.35))
     return jobs
 
 
@@ -54,7 +52,7 @@ DESIGNS = [
     f"{p.rows}x{p.cols}-{p.dataflow}-{'s' if p.signed else 'u'}{p.input_width}"))
 def test_bit_exact_and_model_equals_rtl(params: SystolicParams) -> None:
     jobs = jobs_for(params)
-    run = simulate(emit(params), testbench_module(params.generator), params.to_dict(), jobs)
+    run = simulate(emit(params), testbench_module(params.generator), jobs)
     assert len(run.results) == len(jobs)
     for result in run.results:
         job = result.job
@@ -72,8 +70,8 @@ def test_bit_exact_and_model_equals_rtl(params: SystolicParams) -> None:
 @pytest.mark.parametrize("dataflow", ["os", "ws"])
 def test_64_cubed_on_8x8_in_rtl(dataflow: str) -> None:
     params = SystolicParams(rows=8, cols=8, dataflow=dataflow)
-    job = {"m": 64, "k": 64, "n": 64, "seed": 3, "values": "random"}
-    (result,) = simulate(emit(params), testbench_module(params.generator), params.to_dict(), [job]).results
+    job = gemm_job(params, 64, 64, 64, seed=3)
+    (result,) = simulate(emit(params), testbench_module(params.generator), [job]).results
     assert result.passed
     assert result.cycles == cycles(params, Gemm(64, 64, 64)).cycles
     assert 4096 / result.cycles >= 0.9

@@ -1,0 +1,25 @@
+"""Host side of a systolic-array simulation: one GEMM as a job for the stream testbench
+(operand beats and the golden model's result beats)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hw.systolic.params import SystolicParams
+from sim.systolic import driver, golden
+
+
+def gemm_job(params: SystolicParams, m: int, k: int, n: int, *, seed: int = 0,
+             values: str = "random", gap_probability: float = 0.0) -> dict[str, Any]:
+    """A job computing a seeded random M x K x N GEMM of kind ``values``.
+
+    With ``gap_probability`` > 0 the testbench withholds valid / ready at random.
+    """
+    a, b = golden.random_operands(params, m, k, n, seed, values)
+    beats = driver.encode(params, a, b)
+    expected = driver.encode_results(params, golden.gemm(params, a, b))
+    meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,
+            "gap_probability": gap_probability, "macs": m * k * n}
+    return {"meta": meta, "beats": [format(w, "x") for w in beats],
+            "expected": [format(w, "x") for w in expected],
+            "gap_probability": gap_probability, "seed": seed}

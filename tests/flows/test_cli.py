@@ -1,0 +1,66 @@
+"""The hwdse command line: JSON contract, exit codes, one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["generate", "systolic", "-p", "rows=0"], "error: `rows` must be an integer in 1..128, not 0"),
+    (["generate", "systolic", "-p", "dataflow=rs"],
+     "error: `dataflow` must be one of 'os', 'ws', not 'rs'"),
+    (["generate", "systolik"], "error: unknown generator 'systolik'; known: systolic, systolic-v1"),
+    (["simulate", "systolic", "--gemm", "4x4"],
+     "error: `gemm` must look like MxKxN with positive integers (e.g. 64x64x64), not '4x4'"),
+    (["simulate", "systolic", "--gemm", "4x0x4"],
+     "error: `gemm` dimension K must be in 1..1048576, not 0"),
+    (["simulate", "systolic", "--values", "huge"],
+     "error: `values` must be one of random, extreme, min, max, not 'huge'"),
+])
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert lines == [message]
+    assert "Traceback" not in result.output
+
+
+def test_generate_writes_verilog_and_manifest(tmp_path):
+    result = runner.invoke(app, ["generate", "systolic", "-p", "rows=2", "-p", "cols=3",
+                                 "-p", "dataflow=os", "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == "hwdse.generate/1"
+    assert payload["params"]["cols"] == 3
+    assert (tmp_path / "systolic.v").exists()
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["content_hash"] == payload["content_hash"]
+
+
+def test_list_names_every_generator():
+    result = runner.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0
+    names = [g["name"] for g in json.loads(result.stdout)["generators"]]
+    assert names == ["systolic-v1"]
+
+
+@pytest.mark.sim
+def test_simulate_json_contract():
+    result = runner.invoke(app, ["simulate", "systolic", "-p", "rows=4", "-p", "cols=4",
+                                 "-p", "dataflow=ws", "--gemm", "17x33x9", "--seed", "1",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == "hwdse.simulate/1"
+    assert payload["passed"] is True
+    assert payload["cycles"] == payload["model_cycles"]
+    assert 0 < payload["utilization"] <= 1
+    assert payload["gemm"] == {"m": 17, "k": 33, "n": 9}
+    assert payload["counters"]["macs"] == 17 * 33 * 9

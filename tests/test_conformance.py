@@ -1,0 +1,28 @@
+"""Every registered generator is known to every layer and passes the same checks."""
+
+from __future__ import annotations
+
+import pytest
+
+from dse.models.registry import CYCLE_MODELS
+from flows.verilog import emit
+from hw import registry
+from sim.families import TESTBENCHES
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_every_layer_knows_the_generator(name):
+    assert name in TESTBENCHES, f"sim has no testbench for {name}"
+    assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
+
+
+@pytest.mark.parametrize("name", registry.names())
+def test_default_params_elaborate_and_convert(name):
+    spec = registry.get(name)
+    artifact = emit(spec.params_class())
+    assert f"module {artifact.top}(" in artifact.text
+
+
+def test_layers_register_nothing_unknown():
+    assert set(TESTBENCHES) <= set(registry.names())
+    assert set(CYCLE_MODELS) <= set(registry.names())
