@@ -27,7 +27,7 @@ from dse.models.systolic import cycles
 from dse.workload import Gemm
 from flows.verilog import emit
 from hw.systolic import SystolicParams
-from sim.families import testbench_module
+from sim.families import sim_family
 from sim.runner import simulate, verilator_version
 from sim.systolic.jobs import gemm_job
 
@@ -51,7 +51,7 @@ def machine() -> dict[str, object]:
 
 def measure(params: SystolicParams, size: int) -> dict[str, object]:
     artifact = emit(params)
-    tb = testbench_module(params.generator)
+    tb = sim_family(params.generator).testbench
     tiny = gemm_job(params, 1, 1, 1)
     cold = simulate(artifact, tb, [tiny])
     start = time.monotonic()

@@ -10,8 +10,7 @@ from dse.models.registry import cycle_model
 from dse.workload import Gemm
 from flows.verilog import emit
 from hw.params import Params
-from sim.families import testbench_module
-from sim.systolic.jobs import gemm_job
+from sim.families import sim_family
 from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, simulate
 
 
@@ -69,7 +68,8 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
     """
     report = cycle_model(params.generator)(params, gemm)
     artifact = emit(params)
-    job = gemm_job(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values)
-    run = simulate(artifact, testbench_module(params.generator), [job],
+    family = sim_family(params.generator)
+    job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values)
+    run = simulate(artifact, family.testbench, [job],
                    build_timeout=build_timeout, timeout=timeout)
     return Verification(params, gemm, seed, values, run, report)

@@ -59,7 +59,7 @@ def list_generators(as_json: JsonOption = False) -> None:
 
     from hw.registry import get, names
 
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in names():
         spec = get(name)
         defaults = {f.name: f.default for f in dataclasses.fields(spec.params_class)}

@@ -1,23 +1,42 @@
-"""Which cocotb testbench simulates each registered generator (keyed like ``hw.registry``)."""
+"""How each registered generator is simulated (keyed like ``hw.registry``): its cocotb
+testbench module and the host-side function that turns a workload into a job for it."""
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
 from hw.registry import UnknownGeneratorError
 
-TESTBENCHES: dict[str, str] = {
-    "systolic-v1": "sim.stream_testbench",
+
+@dataclasses.dataclass(frozen=True)
+class SimFamily:
+    testbench: str  # cocotb test module run inside the simulator
+    gemm_job: str   # "module:function" (params, m, k, n, *, seed, values, gap_probability)
+
+    def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
+        module_name, _, attr = self.gemm_job.partition(":")
+        builder: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name),
+                                                         attr)
+        return builder
+
+
+FAMILIES: dict[str, SimFamily] = {
+    "systolic-v1": SimFamily("sim.stream_testbench", "sim.systolic.jobs:gemm_job"),
 }
 
 
-def testbench_module(generator: str) -> str:
-    """Module name of the testbench for a versioned generator name.
+def sim_family(generator: str) -> SimFamily:
+    """Simulation parts of a versioned generator name.
 
     Raises:
-        UnknownGeneratorError: if no testbench is registered for it.
+        UnknownGeneratorError: if none are registered.
     """
     try:
-        return TESTBENCHES[generator]
+        return FAMILIES[generator]
     except KeyError:
-        known = ", ".join(sorted(TESTBENCHES))
+        known = ", ".join(sorted(FAMILIES))
         raise UnknownGeneratorError(
             f"no testbench for {generator!r}; known: {known}") from None

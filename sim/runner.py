@@ -173,7 +173,8 @@ def _tail(path: Path, lines: int = 30) -> str:
         return ""
 
 
-def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT) -> tuple[Path, bool, float]:
+def build(artifact: VerilogArtifact,
+          timeout: float = DEFAULT_BUILD_TIMEOUT) -> tuple[Path, bool, float]:
     """Compile ``artifact`` with Verilator unless an identical build is cached.
 
     Returns:
@@ -209,7 +210,8 @@ def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT) -> 
     return final, False, time.monotonic() - start
 
 
-def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any]], *, build_timeout: float = DEFAULT_BUILD_TIMEOUT,
+def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any]], *,
+             build_timeout: float = DEFAULT_BUILD_TIMEOUT,
              timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
     """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``
     (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`).

@@ -27,7 +27,7 @@ from sim.streams import exchange, reset
 @cocotb.test()
 async def stream_jobs(dut: object) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())  # type: ignore[attr-defined]
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())  # type: ignore[attr-defined,arg-type]
     records = []
     for job in config["jobs"]:
         beats = [int(word, 16) for word in job["beats"]]

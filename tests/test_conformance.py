@@ -7,12 +7,13 @@ import pytest
 from dse.models.registry import CYCLE_MODELS
 from flows.verilog import emit
 from hw import registry
-from sim.families import TESTBENCHES
+from sim.families import FAMILIES
 
 
 @pytest.mark.parametrize("name", registry.names())
 def test_every_layer_knows_the_generator(name):
-    assert name in TESTBENCHES, f"sim has no testbench for {name}"
+    assert name in FAMILIES, f"sim has no testbench for {name}"
+    assert callable(FAMILIES[name].gemm_job_builder())
     assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
 
 
@@ -24,5 +25,5 @@ def test_default_params_elaborate_and_convert(name):
 
 
 def test_layers_register_nothing_unknown():
-    assert set(TESTBENCHES) <= set(registry.names())
+    assert set(FAMILIES) <= set(registry.names())
     assert set(CYCLE_MODELS) <= set(registry.names())

@@ -10,7 +10,8 @@ def test_same_params_give_identical_files(tmp_path):
     second = emit(SystolicParams(rows=3, cols=2, dataflow="ws"))
     first.write(tmp_path / "a")
     second.write(tmp_path / "b")
-    assert (tmp_path / "a" / "systolic.v").read_bytes() == (tmp_path / "b" / "systolic.v").read_bytes()
+    first_bytes = (tmp_path / "a" / "systolic.v").read_bytes()
+    assert first_bytes == (tmp_path / "b" / "systolic.v").read_bytes()
     assert first.content_hash == second.content_hash
 
 

@@ -9,7 +9,7 @@ from dse.models.systolic import cycles
 from dse.workload import Gemm
 from flows.verilog import emit
 from hw.systolic import SystolicParams
-from sim.families import testbench_module
+from sim.families import sim_family
 from sim.runner import simulate
 from sim.systolic.jobs import gemm_job
 
@@ -52,7 +52,7 @@ DESIGNS = [
     f"{p.rows}x{p.cols}-{p.dataflow}-{'s' if p.signed else 'u'}{p.input_width}"))
 def test_bit_exact_and_model_equals_rtl(params: SystolicParams) -> None:
     jobs = jobs_for(params)
-    run = simulate(emit(params), testbench_module(params.generator), jobs)
+    run = simulate(emit(params), sim_family(params.generator).testbench, jobs)
     assert len(run.results) == len(jobs)
     for result in run.results:
         job = result.job
@@ -71,7 +71,7 @@ def test_bit_exact_and_model_equals_rtl(params: SystolicParams) -> None:
 def test_64_cubed_on_8x8_in_rtl(dataflow: str) -> None:
     params = SystolicParams(rows=8, cols=8, dataflow=dataflow)
     job = gemm_job(params, 64, 64, 64, seed=3)
-    (result,) = simulate(emit(params), testbench_module(params.generator), [job]).results
+    (result,) = simulate(emit(params), sim_family(params.generator).testbench, [job]).results
     assert result.passed
     assert result.cycles == cycles(params, Gemm(64, 64, 64)).cycles
     assert 4096 / result.cycles >= 0.9
