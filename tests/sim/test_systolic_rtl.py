@@ -3,6 +3,7 @@ cycle model equal to the RTL's cycles on every job with a free-flowing stream.""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from dse.models.systolic import cycles
@@ -75,3 +76,25 @@ def test_64_cubed_on_8x8_in_rtl(dataflow: str) -> None:
     assert result.passed
     assert result.cycles == cycles(params, Gemm(64, 64, 64)).cycles
     assert 4096 / result.cycles >= 0.9
+
+
+RANDOM_DESIGNS = [
+    SystolicParams(rows=3, cols=5, dataflow="os"),
+    SystolicParams(rows=5, cols=3, dataflow="ws", acc_depth=3),
+    SystolicParams(rows=8, cols=8, dataflow="ws", acc_depth=16, input_width=16, acc_width=48),
+    SystolicParams(rows=6, cols=4, dataflow="os", signed=False, input_width=12, acc_width=30),
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("params", RANDOM_DESIGNS, ids=lambda p: f"{p.rows}x{p.cols}-{p.dataflow}")
+def test_model_equals_rtl_on_random_shapes(params: SystolicParams) -> None:
+    rng = np.random.default_rng(params.rows * 100 + params.cols)
+    shapes = [tuple(int(x) for x in rng.integers(1, 40, size=3)) for _ in range(40)]
+    jobs = [gemm_job(params, m, k, n, seed=i, values=("random", "extreme")[i % 2])
+            for i, (m, k, n) in enumerate(shapes)]
+    run = simulate(emit(params), sim_family(params.generator).testbench, jobs)
+    for result in run.results:
+        job = result.job
+        assert result.passed, job
+        assert result.cycles == cycles(params, Gemm(job["m"], job["k"], job["n"])).cycles, job
