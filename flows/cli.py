@@ -1,7 +1,8 @@
 """The ``hwdse`` command line (typer + rich).
 
 Exit codes: 0 success, 1 a design failed its check (mismatch or model disagreement),
-2 bad input (one line naming the parameter), 3 a tool failed or timed out.
+2 bad input (one line naming the parameter), 3 a tool failed or timed out, 4 the design does
+not fit the target device, 5 it misses its clock constraint.
 Only this module knows about terminals, progress display and exit codes.
 """
 
@@ -24,10 +25,14 @@ errors = Console(stderr=True)
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TOOL_FAILED = 3
+EXIT_DOES_NOT_FIT = 4
+EXIT_TIMING_FAILED = 5
 
 ParamOption = Annotated[list[str] | None, typer.Option(
     "-p", "--param", help="Generator parameter as key=value (repeatable).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+ClockOption = Annotated[float | None, typer.Option(
+    "--clock", help="Clock target in MHz (default: the target board's oscillator).")]
 
 
 def _fail(code: int, message: str) -> NoReturn:
@@ -80,12 +85,19 @@ def generate(
     family: Annotated[str, typer.Argument(help="Generator family or versioned name.")],
     param: ParamOption = None,
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("out"),
+    target: Annotated[str | None, typer.Option(
+        "--target", help="Export an FPGA project for this target (see `hwdse synth`).")] = None,
+    clock: ClockOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the Verilog of one design and its manifest.json."""
+    """Write the Verilog of one design and its manifest.json; with --target, a ready FPGA
+    project (Verilog, constraints, Yosys script, build.sh)."""
     from flows.verilog import emit
 
     params = _params(family, param)
+    if target is not None:
+        _export(params, target, clock, out, as_json)
+        return
     artifact = emit(params)
     verilog_path, manifest_path = artifact.write(out)
     if as_json:
@@ -94,6 +106,82 @@ def generate(
         return
     console.print(f"wrote [bold]{verilog_path}[/] and {manifest_path} "
                   f"(content hash {artifact.content_hash[:16]})")
+
+
+def _export(params: Any, target: str, clock: float | None, out: Path, as_json: bool) -> None:
+    from flows.project import export_project
+    from flows.targets import UnknownTargetError
+
+    try:
+        files = export_project(params, target, out, clock)
+    except (UnknownTargetError, ValueError) as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    if as_json:
+        _print_json({"schema": "hwdse.project/1", "generator": params.generator,
+                     "params": params.to_dict(), "target": target, "out": str(out),
+                     "files": [str(f) for f in files]})
+        return
+    console.print(f"wrote the {target} project to [bold]{out}[/]: "
+                  + ", ".join(f.name for f in files) + f" (run {out / 'build.sh'})")
+
+
+@app.command()
+def synth(
+    family: Annotated[str, typer.Argument(help="Generator family or versioned name.")],
+    param: ParamOption = None,
+    target: Annotated[str, typer.Option(
+        "--target", help="ice40-up5k, ecp5-85k, xc7a35t, xc7a100t or generic.")] = "ecp5-85k",
+    clock: ClockOption = None,
+    timeout: Annotated[float, typer.Option(
+        "--timeout", help="Wall-clock limit of each tool call in seconds.")] = 1800.0,
+    seed: Annotated[int, typer.Option("--seed", help="Placer seed.")] = 1,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the tools again.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Synthesize one design (Yosys) and place and route it (nextpnr) where the target has
+    it: used / available LUTs, FFs, DSPs, BRAMs and Fmax per clock."""
+    from flows.synth import synthesize
+    from flows.targets import UnknownTargetError
+    from flows.tools import ToolError, ToolNotFoundError
+
+    params = _params(family, param)
+    if timeout <= 0:
+        _fail(EXIT_BAD_INPUT, f"`timeout` must be a positive number of seconds, not {timeout}")
+    try:
+        result = synthesize(params, target, clock_mhz=clock, timeout=timeout, seed=seed,
+                            use_cache=not no_cache)
+    except (UnknownTargetError, ValueError) as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    except (ToolNotFoundError, ToolError) as error:
+        _fail(EXIT_TOOL_FAILED, str(error))
+    payload = result.to_json()
+    if as_json:
+        _print_json(payload)
+    else:
+        _print_synth(payload)
+    if not result.fits:
+        raise typer.Exit(EXIT_DOES_NOT_FIT)
+    if result.timing_met is False:
+        raise typer.Exit(EXIT_TIMING_FAILED)
+
+
+def _print_synth(p: dict[str, Any]) -> None:
+    table = Table("resource", "used", "available", "use")
+    for name, r in p["resources"].items():
+        share = f"{r['used'] / r['available']:.1%}" if r["available"] else ""
+        table.add_row(name, str(r["used"]), "" if r["available"] is None else str(r["available"]),
+                      share)
+    console.print(table)
+    for name, c in p["clocks"].items():
+        verdict = "met" if c["met"] else "[red]MISSED[/]"
+        console.print(f"clock {name}: Fmax {c['achieved_mhz']} MHz for a "
+                      f"{c['constraint_mhz']} MHz target ({verdict})")
+    if p["gate_equivalents"] is not None:
+        console.print(f"{p['gate_equivalents']} NAND2 gate equivalents")
+    status = {"ok": "[green]ok[/]", "does-not-fit": "[red]does not fit[/] ("
+              + ", ".join(p["over_capacity"]) + ")", "timing-failed": "[red]timing failed[/]"}
+    console.print(f"{p['target']}: {status[p['status']]}"
+                  + (" (cached)" if p["cached"] else ""))
 
 
 def _parse_gemm(text: str) -> Any:

@@ -1,0 +1,401 @@
+"""Synthesis (Yosys) and place-and-route (nextpnr) of a generated design, from the
+pip-installed YoWASP tools, with typed results cached by content hash.
+
+Place-and-route targets synthesize the design inside the IO shim (``hw.shim.SerialShim``)
+so it fits the package's pins, pack it with ``nextpnr --pack-only`` to read the used and
+available cells from nextpnr's JSON report (a design that does not fit stops there, reported
+as ``does-not-fit``), then place and route it against the clock of the target's constraint
+file and read Fmax per clock from the report. Synthesis-only targets count the cells of the
+bare design against the device's capacity.
+
+Statuses: ``ok``; ``does-not-fit`` (some resource is over the device's capacity);
+``timing-failed`` (an achieved Fmax is below its constraint). A tool crash or timeout is a
+:class:`~flows.tools.ToolError`, never a status.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import constraints
+from flows.targets import RESOURCES, Target, get_target
+from flows.tools import YOSYS, ToolError, log_tail, run_tool
+from flows.verilog import atomic_write, emit
+from hw.params import Params
+from hw.registry import get
+
+#: Bumped when the flow's scripts or result format change.
+FLOW_VERSION = 1
+DEFAULT_TIMEOUT = 1800.0
+#: NAND2 gate equivalents of one flip-flop (D flip-flop with enable and synchronous reset)
+#: in the ``generic`` target; combinational gates use Yosys' CMOS transistor estimate / 4.
+FLIP_FLOP_GATE_EQUIVALENTS = 6.0
+_COMPLETE = ".hwdse-complete"
+_NO_BELS = re.compile(r"no BELs remaining|Unable to place cell|[Dd]esign uses more|"
+                      r"not enough", re.MULTILINE)
+
+
+@dataclasses.dataclass(frozen=True)
+class Resource:
+    used: float
+    available: int | None
+
+    @property
+    def fits(self) -> bool:
+        return self.available is None or self.used <= self.available
+
+    def to_json(self) -> dict[str, Any]:
+        used = int(self.used) if float(self.used).is_integer() else self.used
+        return {"used": used, "available": self.available}
+
+
+@dataclasses.dataclass(frozen=True)
+class Clock:
+    net: str                   # nextpnr's name of the clock net
+    achieved_mhz: float
+    constraint_mhz: float
+
+    @property
+    def met(self) -> bool:
+        return self.achieved_mhz >= self.constraint_mhz
+
+    def to_json(self) -> dict[str, Any]:
+        return {"net": self.net, "achieved_mhz": round(self.achieved_mhz, 2),
+                "constraint_mhz": round(self.constraint_mhz, 2), "met": self.met}
+
+
+@dataclasses.dataclass(frozen=True)
+class SynthResult:
+    """Area (and, after place-and-route, Fmax) of one design on one target."""
+
+    generator: str
+    params: dict[str, Any]
+    target: str
+    clock_mhz: float
+    top: str
+    shim_flip_flops: int
+    resources: dict[str, Resource]   # placed numbers after place-and-route, else synthesized
+    synthesized: dict[str, float]    # from Yosys cells, per resource
+    cells: dict[str, int]            # Yosys cell counts by type
+    utilization: dict[str, dict[str, int]]  # nextpnr's report (empty without P&R)
+    clocks: dict[str, Clock]
+    placed: bool
+    over_capacity: tuple[str, ...]   # resources or nextpnr cell types over the device's
+    gate_equivalents: float | None
+    content_hash: str
+    seconds: dict[str, float]
+    tools: dict[str, str]
+    cached: bool = False
+
+    @property
+    def fits(self) -> bool:
+        return not self.over_capacity
+
+    @property
+    def timing_met(self) -> bool | None:
+        """None when not placed and routed (no timing)."""
+        if not self.clocks:
+            return None
+        return all(clock.met for clock in self.clocks.values())
+
+    @property
+    def status(self) -> str:
+        if not self.fits:
+            return "does-not-fit"
+        if self.timing_met is False:
+            return "timing-failed"
+        return "ok"
+
+    @property
+    def fmax_mhz(self) -> float | None:
+        """The lowest achieved Fmax over the clocks (None without place-and-route)."""
+        return min((c.achieved_mhz for c in self.clocks.values()), default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        """The ``hwdse synth --json`` contract (schema ``hwdse.synth/1``)."""
+        return {
+            "schema": "hwdse.synth/1", "generator": self.generator, "params": self.params,
+            "target": self.target, "clock_mhz": self.clock_mhz, "top": self.top,
+            "status": self.status, "fits": self.fits, "timing_met": self.timing_met,
+            "placed": self.placed, "over_capacity": list(self.over_capacity),
+            "fmax_mhz": None if self.fmax_mhz is None else round(self.fmax_mhz, 2),
+            "resources": {name: r.to_json() for name, r in self.resources.items()},
+            "clocks": {name: c.to_json() for name, c in self.clocks.items()},
+            "synthesized": self.synthesized, "cells": self.cells,
+            "utilization": self.utilization, "gate_equivalents": self.gate_equivalents,
+            "shim_flip_flops": self.shim_flip_flops, "content_hash": self.content_hash,
+            "cached": self.cached, "seconds": self.seconds, "tools": self.tools,
+        }
+
+    @classmethod
+    def from_json(cls, payload: dict[str, Any], *, cached: bool) -> SynthResult:
+        return cls(
+            generator=payload["generator"], params=payload["params"],
+            target=payload["target"], clock_mhz=payload["clock_mhz"], top=payload["top"],
+            shim_flip_flops=payload["shim_flip_flops"],
+            resources={name: Resource(r["used"], r["available"])
+                       for name, r in payload["resources"].items()},
+            synthesized=payload["synthesized"], cells=payload["cells"],
+            utilization=payload["utilization"],
+            clocks={name: Clock(c["net"], c["achieved_mhz"], c["constraint_mhz"])
+                    for name, c in payload["clocks"].items()},
+            placed=payload["placed"], over_capacity=tuple(payload["over_capacity"]),
+            gate_equivalents=payload["gate_equivalents"],
+            content_hash=payload["content_hash"], seconds=payload["seconds"],
+            tools=payload["tools"], cached=cached)
+
+
+# --- design and scripts ---------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FlowDesign:
+    """The Verilog a target's flow consumes: the bare design, or the design in the IO shim."""
+
+    top: str
+    text: str
+    shim_flip_flops: int
+    design_hash: str  # the generated design's content hash
+
+
+def flow_design(params: Params, target: Target) -> FlowDesign:
+    """Verilog for ``target``: in the IO shim when it is placed on a package's pins."""
+    artifact = emit(params)
+    if not target.place_and_route:
+        return FlowDesign(artifact.top, artifact.text, 0, artifact.content_hash)
+    from amaranth.back import verilog
+
+    from hw.shim import SerialShim, shim_flip_flops
+
+    component = get(params.generator).build(params)
+    shim_ffs = shim_flip_flops(component)
+    text = verilog.convert(SerialShim(component), name="top", emit_src=False)
+    return FlowDesign("top", text, shim_ffs, artifact.content_hash)
+
+
+def yosys_script(target: Target, verilog_file: str, top: str) -> str:
+    """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr."""
+    stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
+    lines = [f"read_verilog {verilog_file}", target.synth_command.format(top=top),
+             f"tee -q -o stat.json {stat}"]
+    if target.place_and_route:
+        lines.append("write_json netlist.json")
+    return "\n".join(lines) + "\n"
+
+
+def pnr_args(target: Target, constraint_file: str, *, pack_only: bool = False,
+             report: str = "report.json", bitstream: bool = False, seed: int = 1) -> list[str]:
+    """nextpnr arguments of ``target`` (the flow and exported projects use the same)."""
+    args = [*target.pnr_args, "--json", "netlist.json", target.constraint_flag,
+            constraint_file, "--report", report, "--seed", str(seed)]
+    if pack_only:
+        args.append("--pack-only")
+    else:
+        args.append("--timing-allow-fail")
+    if bitstream:
+        args.extend(target.bitstream_output)
+    return args
+
+
+# --- parsing --------------------------------------------------------------------------
+
+
+def _yosys_cells(stat: dict[str, Any]) -> dict[str, int]:
+    cells = stat["design"]["num_cells_by_type"]
+    return {name: int(count) for name, count in sorted(cells.items())
+            if not name.startswith("$scopeinfo") and "." not in name}
+
+
+def synthesized_resources(target: Target, cells: dict[str, int]) -> dict[str, float]:
+    """Per-resource totals of Yosys cells (generic: gates and flip-flops)."""
+    if target.name == "generic":
+        ffs = sum(n for cell, n in cells.items() if "DFF" in cell or "DLATCH" in cell)
+        return {"gate": float(sum(cells.values()) - ffs), "ff": float(ffs)}
+    totals = dict.fromkeys(RESOURCES, 0.0)
+    for cell, count in cells.items():
+        if cell in target.synth_cells:
+            resource, weight = target.synth_cells[cell]
+            totals[resource] += weight * count
+    return totals
+
+
+def _gate_equivalents(stat: dict[str, Any], synthesized: dict[str, float]) -> float:
+    transistors = str(stat["design"].get("estimated_num_transistors", "0")).rstrip("+")
+    return round(int(transistors) / 4 + FLIP_FLOP_GATE_EQUIVALENTS * synthesized["ff"], 1)
+
+
+def placed_resources(target: Target, utilization: dict[str, dict[str, int]],
+                     synthesized: dict[str, float]) -> dict[str, Resource]:
+    """Used / available per resource from nextpnr's report. iCE40 logic cells hold one LUT4
+    and one flip-flop each: LUTs are the used logic cells, FFs the synthesized flip-flops,
+    both out of the logic cells available."""
+    out: dict[str, Resource] = {}
+    for resource in RESOURCES:
+        types = [cell for cell, r in target.pnr_cells.items() if r == resource]
+        if types:
+            out[resource] = Resource(sum(utilization.get(t, {}).get("used", 0) for t in types),
+                                     sum(utilization.get(t, {}).get("available", 0)
+                                         for t in types))
+    if "ff" not in out:
+        logic = [t for t, r in target.pnr_cells.items() if r == "lut"]
+        out["ff"] = Resource(synthesized["ff"],
+                             sum(utilization.get(t, {}).get("available", 0) for t in logic))
+    return {resource: out[resource] for resource in RESOURCES}
+
+
+def clock_report(report: dict[str, Any]) -> dict[str, Clock]:
+    """Clocks of a nextpnr report; a single clock is named ``clk`` (the shim's port)."""
+    clocks = {net: Clock(net, float(v["achieved"]), float(v["constraint"]))
+              for net, v in report.get("fmax", {}).items()}
+    if len(clocks) == 1:
+        return {"clk": next(iter(clocks.values()))}
+    return clocks
+
+
+# --- the flow -------------------------------------------------------------------------
+
+
+def cache_root() -> Path:
+    """``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
+    root = os.environ.get("HWDSE_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "hwdse"
+
+
+def synth_key(design: FlowDesign, target: Target, clock_mhz: float, seed: int) -> str:
+    tools = {"yosys": YOSYS.version()}
+    if target.pnr_tool is not None:
+        tools[target.pnr_tool.name] = target.pnr_tool.version()
+    blob = json.dumps({"verilog": hashlib.sha256(design.text.encode()).hexdigest(),
+                       "target": target.name, "clock_mhz": clock_mhz, "seed": seed,
+                       "constraints": constraints.template(target.constraint_file),
+                       "flow": FLOW_VERSION, "tools": tools}, sort_keys=True)
+    return hashlib.sha256(blob.encode()).hexdigest()[:32]
+
+
+def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = None,
+               timeout: float = DEFAULT_TIMEOUT, seed: int = 1,
+               use_cache: bool = True) -> SynthResult:
+    """Synthesize (and place and route, where the target has it) the design ``params``.
+
+    ``timeout`` bounds each tool call (wall clock). Results are cached under
+    ``<cache>/synth/<key>``; the key covers the Verilog, target, clock, seed, constraint
+    file and tool versions.
+
+    Raises:
+        UnknownTargetError: for a target name that is not registered.
+        ValueError: for a clock that is not positive.
+        ToolNotFoundError, ToolError: when a tool is missing, crashes or times out.
+    """
+    target = get_target(target_name)
+    clock = target.default_clock_mhz if clock_mhz is None else float(clock_mhz)
+    constraint_text = constraints.render(target.constraint_file, clock)
+    design = flow_design(params, target)
+    key = synth_key(design, target, clock, seed)
+    final = cache_root() / "synth" / key
+    if use_cache and (final / _COMPLETE).exists():
+        payload = json.loads((final / "result.json").read_text())
+        return SynthResult.from_json(payload, cached=True)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
+    try:
+        result = _run_flow(params, target, clock, design, constraint_text, staging, key,
+                           timeout, seed)
+        atomic_write(staging / "result.json", json.dumps(result.to_json(), indent=1) + "\n")
+        (staging / _COMPLETE).write_text(key + "\n")
+        if final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            staging.rename(final)
+        except OSError:  # another process finished the same flow first
+            if not (final / _COMPLETE).exists():
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return result
+
+
+def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
+              constraint_text: str, work: Path, key: str, timeout: float,
+              seed: int) -> SynthResult:
+    verilog_file = f"{design.top}.v"
+    (work / verilog_file).write_text(design.text)
+    (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top))
+    _, synth_seconds = run_tool(YOSYS, ["-s", "synth.ys"], cwd=work, log_name="yosys.log",
+                                timeout=timeout)
+    stat = json.loads((work / "stat.json").read_text())
+    cells = _yosys_cells(stat)
+    synthesized = synthesized_resources(target, cells)
+    seconds = {"synth": round(synth_seconds, 3)}
+    tools = {"yosys": YOSYS.version()}
+    utilization: dict[str, dict[str, int]] = {}
+    clocks: dict[str, Clock] = {}
+    placed = False
+    gate_equivalents = None
+    if target.name == "generic":
+        gate_equivalents = _gate_equivalents(stat, synthesized)
+        resources = {name: Resource(used, None) for name, used in synthesized.items()}
+        over: tuple[str, ...] = ()
+    elif target.pnr_tool is None:
+        resources = {name: Resource(synthesized[name], target.capacity.get(name))
+                     for name in RESOURCES}
+        over = _over_capacity(resources, {})
+    else:
+        tools[target.pnr_tool.name] = target.pnr_tool.version()
+        constraint_file = target.constraint_file
+        (work / constraint_file).write_text(constraint_text)
+        _, pack_seconds = run_tool(target.pnr_tool, pnr_args(
+            target, constraint_file, pack_only=True, report="pack.json", seed=seed),
+            cwd=work, log_name="pack.log", timeout=timeout)
+        seconds["pack"] = round(pack_seconds, 3)
+        utilization = _used_cells(json.loads((work / "pack.json").read_text()), target)
+        resources = placed_resources(target, utilization, synthesized)
+        over = _over_capacity(resources, utilization)
+        if not over:
+            start = time.monotonic()
+            code, _ = run_tool(target.pnr_tool, pnr_args(target, constraint_file, seed=seed),
+                               cwd=work, log_name="pnr.log", timeout=timeout,
+                               allowed_codes=(0, 1, 255))
+            seconds["place_route"] = round(time.monotonic() - start, 3)
+            if code != 0:
+                tail = log_tail(work / "pnr.log")
+                if not _NO_BELS.search(tail):
+                    raise ToolError(f"{target.pnr_tool.name} failed with exit code {code}",
+                                    tail)
+                over = ("placement",)  # nextpnr ran out of sites that packing did not see
+            else:
+                report = json.loads((work / "report.json").read_text())
+                utilization = _used_cells(report, target)
+                resources = placed_resources(target, utilization, synthesized)
+                clocks = clock_report(report)
+                placed = True
+    return SynthResult(
+        generator=params.generator, params=params.to_dict(), target=target.name,
+        clock_mhz=clock, top=design.top, shim_flip_flops=design.shim_flip_flops,
+        resources=resources, synthesized=synthesized, cells=cells, utilization=utilization,
+        clocks=clocks, placed=placed, over_capacity=over, gate_equivalents=gate_equivalents,
+        content_hash=key, seconds=seconds, tools=tools)
+
+
+def _used_cells(report: dict[str, Any], target: Target) -> dict[str, dict[str, int]]:
+    """nextpnr's utilization: the cell types the design uses or that count as a resource."""
+    return {cell: {"used": int(v["used"]), "available": int(v["available"])}
+            for cell, v in sorted(report.get("utilization", {}).items())
+            if v["used"] or cell in target.pnr_cells}
+
+
+def _over_capacity(resources: dict[str, Resource],
+                   utilization: dict[str, dict[str, int]]) -> tuple[str, ...]:
+    """Resources, then nextpnr cell types, whose use exceeds what the device has."""
+    over = [name for name, r in resources.items() if not r.fits]
+    over += [cell for cell, v in utilization.items() if v["used"] > v["available"]]
+    return tuple(over)

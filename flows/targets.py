@@ -1,0 +1,138 @@
+"""FPGA and gate-level targets of the synthesis flow: Yosys script, nextpnr command, the
+constraint file, and how tool cell types map to the resources users compare (LUTs, FFs,
+DSPs, BRAMs).
+
+Place-and-route targets (``ice40-up5k``, ``ecp5-85k``) read used and available resources
+and Fmax from nextpnr's JSON report. Synthesis-only targets (``xc7a35t``, ``xc7a100t``,
+``generic``) count Yosys cells; the 7-series capacities are from AMD's data sheet DS180
+(7 Series FPGAs Overview, Table 3, Artix-7): XC7A35T 20,800 LUTs, 41,600 FFs, 90 DSP48E1,
+50 RAMB36; XC7A100T 63,400 LUTs, 126,800 FFs, 240 DSP48E1, 135 RAMB36.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from flows.tools import NEXTPNR_ECP5, NEXTPNR_ICE40, Tool
+
+#: The resources every target reports, in this order.
+RESOURCES = ("lut", "ff", "dsp", "bram")
+
+
+class UnknownTargetError(ValueError):
+    """A target name that is not registered; the message lists the valid ones."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One device (or the generic gate library) and how the flow treats it."""
+
+    name: str
+    description: str
+    synth_command: str  # Yosys synthesis command; ``{top}`` is the top module
+    constraint_file: str  # in the ``constraints`` package
+    default_clock_mhz: float
+    # Yosys cell type -> (resource, weight): e.g. a CCU2C is two LUT4s.
+    synth_cells: Mapping[str, tuple[str, float]]
+    pnr_tool: Tool | None = None
+    pnr_args: tuple[str, ...] = ()
+    constraint_flag: str = ""  # how nextpnr takes the constraint file
+    bitstream_output: tuple[str, str] = ("", "")  # nextpnr flag and file, e.g. --asc top.asc
+    bitstream_command: str = ""  # packer command, e.g. yowasp-icepack top.asc top.bin
+    # nextpnr cell type -> resource, for the placed design
+    pnr_cells: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # synthesis-only targets: device capacity per resource
+    capacity: Mapping[str, int] = dataclasses.field(default_factory=dict)
+
+    @property
+    def place_and_route(self) -> bool:
+        return self.pnr_tool is not None
+
+
+def _lut_cells(prefix: str, sizes: range) -> dict[str, tuple[str, float]]:
+    return {f"{prefix}{size}": ("lut", 1.0) for size in sizes}
+
+
+_ICE40_CELLS: dict[str, tuple[str, float]] = {
+    "SB_LUT4": ("lut", 1.0), "SB_MAC16": ("dsp", 1.0), "SB_RAM40_4K": ("bram", 1.0),
+    **{f"SB_DFF{suffix}": ("ff", 1.0) for suffix in (
+        "", "E", "SR", "R", "SS", "S", "ESR", "ER", "ESS", "ES", "N", "NE", "NSR", "NR",
+        "NSS", "NS", "NESR", "NER", "NESS", "NES")},
+}
+
+_ECP5_CELLS: dict[str, tuple[str, float]] = {
+    "LUT4": ("lut", 1.0), "CCU2C": ("lut", 2.0), "TRELLIS_DPR16X4": ("lut", 2.0),
+    "TRELLIS_FF": ("ff", 1.0), "MULT18X18D": ("dsp", 1.0), "DP16KD": ("bram", 1.0),
+}
+
+_XC7_CELLS: dict[str, tuple[str, float]] = {
+    **_lut_cells("LUT", range(1, 7)),
+    **{cell: ("ff", 1.0) for cell in ("FDRE", "FDSE", "FDCE", "FDPE", "LDCE", "LDPE")},
+    # distributed RAM: LUTs per primitive (UG474, Table 5-2)
+    "RAM32X1D": ("lut", 2.0), "RAM64X1D": ("lut", 2.0), "RAM32M": ("lut", 4.0),
+    "RAM64M": ("lut", 4.0), "RAM128X1D": ("lut", 4.0), "SRL16E": ("lut", 1.0),
+    "SRLC32E": ("lut", 1.0),
+    "DSP48E1": ("dsp", 1.0), "RAMB36E1": ("bram", 1.0), "RAMB18E1": ("bram", 0.5),
+}
+
+# Yosys' internal gate library after `synth`: flip-flops are every $_*DFF*_ / $_DLATCH*_ cell.
+_GENERIC_CELLS: dict[str, tuple[str, float]] = {}
+
+
+TARGETS: dict[str, Target] = {t.name: t for t in (
+    Target(
+        name="ice40-up5k",
+        description="Lattice iCE40 UltraPlus UP5K (SG48), nextpnr-ice40; pins: iCEBreaker",
+        synth_command="synth_ice40 -dsp -top {top}", constraint_file="ice40-up5k.pcf",
+        default_clock_mhz=12.0, synth_cells=_ICE40_CELLS, pnr_tool=NEXTPNR_ICE40,
+        pnr_args=("--up5k", "--package", "sg48"), constraint_flag="--pcf",
+        bitstream_output=("--asc", "top.asc"),
+        bitstream_command="yowasp-icepack top.asc top.bin",
+        pnr_cells={"ICESTORM_LC": "lut", "ICESTORM_DSP": "dsp", "ICESTORM_RAM": "bram"}),
+    Target(
+        name="ecp5-85k",
+        description="Lattice ECP5 LFE5U-85F (CABGA381), nextpnr-ecp5; pins: ULX3S",
+        synth_command="synth_ecp5 -top {top}", constraint_file="ecp5-85k.lpf",
+        default_clock_mhz=25.0, synth_cells=_ECP5_CELLS, pnr_tool=NEXTPNR_ECP5,
+        pnr_args=("--85k", "--package", "CABGA381"), constraint_flag="--lpf",
+        bitstream_output=("--textcfg", "top.config"),
+        bitstream_command="yowasp-ecppack top.config top.bit",
+        pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
+                   "DP16KD": "bram"}),
+    Target(
+        name="xc7a35t",
+        description="AMD Artix-7 XC7A35T, Yosys synth_xilinx only (area estimate, no timing)",
+        synth_command="synth_xilinx -family xc7 -flatten -top {top}",
+        constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
+        capacity={"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
+    Target(
+        name="xc7a100t",
+        description="AMD Artix-7 XC7A100T, Yosys synth_xilinx only (area estimate, no timing)",
+        synth_command="synth_xilinx -family xc7 -flatten -top {top}",
+        constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
+        capacity={"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
+    Target(
+        name="generic",
+        description="Yosys generic gate library (synth -flatten): gates, flip-flops and "
+                    "NAND2 gate equivalents",
+        synth_command="synth -flatten -top {top}", constraint_file="generic.sdc",
+        default_clock_mhz=100.0, synth_cells=_GENERIC_CELLS),
+)}
+
+
+def target_names() -> list[str]:
+    return sorted(TARGETS)
+
+
+def get_target(name: str) -> Target:
+    """The target called ``name``.
+
+    Raises:
+        UnknownTargetError: naming the valid targets.
+    """
+    try:
+        return TARGETS[name]
+    except KeyError:
+        raise UnknownTargetError(
+            f"`target` must be one of {', '.join(target_names())}, not {name!r}") from None
