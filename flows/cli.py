@@ -136,6 +136,8 @@ def synth(
         "--timeout", help="Wall-clock limit of each tool call in seconds.")] = 1800.0,
     seed: Annotated[int, typer.Option("--seed", help="Placer seed.")] = 1,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Run the tools again.")] = False,
+    synth_only: Annotated[bool, typer.Option(
+        "--synth-only", help="Only synthesize the bare design (no IO shim, no P&R).")] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Synthesize one design (Yosys) and place and route it (nextpnr) where the target has
@@ -149,7 +151,7 @@ def synth(
         _fail(EXIT_BAD_INPUT, f"`timeout` must be a positive number of seconds, not {timeout}")
     try:
         result = synthesize(params, target, clock_mhz=clock, timeout=timeout, seed=seed,
-                            use_cache=not no_cache)
+                            use_cache=not no_cache, place=not synth_only)
     except (UnknownTargetError, ValueError) as error:
         _fail(EXIT_BAD_INPUT, str(error))
     except (ToolNotFoundError, ToolError) as error:

@@ -167,10 +167,10 @@ class FlowDesign:
     design_hash: str  # the generated design's content hash
 
 
-def flow_design(params: Params, target: Target) -> FlowDesign:
+def flow_design(params: Params, target: Target, *, place: bool = True) -> FlowDesign:
     """Verilog for ``target``: in the IO shim when it is placed on a package's pins."""
     artifact = emit(params)
-    if not target.place_and_route:
+    if not (target.place_and_route and place):
         return FlowDesign(artifact.top, artifact.text, 0, artifact.content_hash)
     from amaranth.back import verilog
 
@@ -182,12 +182,12 @@ def flow_design(params: Params, target: Target) -> FlowDesign:
     return FlowDesign("top", text, shim_ffs, artifact.content_hash)
 
 
-def yosys_script(target: Target, verilog_file: str, top: str) -> str:
+def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True) -> str:
     """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr."""
     stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
     lines = [f"read_verilog {verilog_file}", target.synth_command.format(top=top),
              f"tee -q -o stat.json {stat}"]
-    if target.place_and_route:
+    if target.place_and_route and place:
         lines.append("write_json netlist.json")
     return "\n".join(lines) + "\n"
 
@@ -270,21 +270,26 @@ def cache_root() -> Path:
     return Path(root) if root else Path.home() / ".cache" / "hwdse"
 
 
-def synth_key(design: FlowDesign, target: Target, clock_mhz: float, seed: int) -> str:
+def synth_key(design: FlowDesign, target: Target, clock_mhz: float, seed: int,
+              place: bool) -> str:
     tools = {"yosys": YOSYS.version()}
     if target.pnr_tool is not None:
         tools[target.pnr_tool.name] = target.pnr_tool.version()
     blob = json.dumps({"verilog": hashlib.sha256(design.text.encode()).hexdigest(),
                        "target": target.name, "clock_mhz": clock_mhz, "seed": seed,
+                       "place": place,
                        "constraints": constraints.template(target.constraint_file),
                        "flow": FLOW_VERSION, "tools": tools}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 
 def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = None,
-               timeout: float = DEFAULT_TIMEOUT, seed: int = 1,
-               use_cache: bool = True) -> SynthResult:
+               timeout: float = DEFAULT_TIMEOUT, seed: int = 1, use_cache: bool = True,
+               place: bool = True) -> SynthResult:
     """Synthesize (and place and route, where the target has it) the design ``params``.
+
+    With ``place=False`` a place-and-route target only synthesizes the bare design (no IO
+    shim): the cell counts that area models are fitted to, without device capacities.
 
     ``timeout`` bounds each tool call (wall clock). Results are cached under
     ``<cache>/synth/<key>``; the key covers the Verilog, target, clock, seed, constraint
@@ -298,8 +303,8 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     target = get_target(target_name)
     clock = target.default_clock_mhz if clock_mhz is None else float(clock_mhz)
     constraint_text = constraints.render(target.constraint_file, clock)
-    design = flow_design(params, target)
-    key = synth_key(design, target, clock, seed)
+    design = flow_design(params, target, place=place)
+    key = synth_key(design, target, clock, seed, place)
     final = cache_root() / "synth" / key
     if use_cache and (final / _COMPLETE).exists():
         payload = json.loads((final / "result.json").read_text())
@@ -308,7 +313,7 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
     try:
         result = _run_flow(params, target, clock, design, constraint_text, staging, key,
-                           timeout, seed)
+                           timeout, seed, place)
         atomic_write(staging / "result.json", json.dumps(result.to_json(), indent=1) + "\n")
         (staging / _COMPLETE).write_text(key + "\n")
         if final.exists():
@@ -326,10 +331,10 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
 
 def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
               constraint_text: str, work: Path, key: str, timeout: float,
-              seed: int) -> SynthResult:
+              seed: int, place: bool) -> SynthResult:
     verilog_file = f"{design.top}.v"
     (work / verilog_file).write_text(design.text)
-    (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top))
+    (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top, place=place))
     _, synth_seconds = run_tool(YOSYS, ["-s", "synth.ys"], cwd=work, log_name="yosys.log",
                                 timeout=timeout)
     stat = json.loads((work / "stat.json").read_text())
@@ -345,7 +350,7 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         gate_equivalents = _gate_equivalents(stat, synthesized)
         resources = {name: Resource(used, None) for name, used in synthesized.items()}
         over: tuple[str, ...] = ()
-    elif target.pnr_tool is None:
+    elif target.pnr_tool is None or not place:
         resources = {name: Resource(synthesized[name], target.capacity.get(name))
                      for name in RESOURCES}
         over = _over_capacity(resources, {})
