@@ -31,6 +31,6 @@ def render(file_name: str, clock_mhz: float) -> str:
         ValueError: if ``clock_mhz`` is not positive.
     """
     if not clock_mhz > 0:
-        raise ValueError(f"`clock_mhz` must be a positive frequency in MHz, not {clock_mhz}")
+        raise ValueError(f"`clock` must be a positive frequency in MHz, not {clock_mhz:g}")
     return string.Template(template(file_name)).substitute(
         clock_mhz=f"{clock_mhz:g}", clock_period_ns=f"{1000.0 / clock_mhz:.3f}")

