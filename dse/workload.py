@@ -50,3 +50,52 @@ class Gemm:
             if not 1 <= value <= MAX_DIM:
                 raise ParamError(f"`gemm` dimension {name} must be in 1..{MAX_DIM}, not {value}")
         return cls(m, k, n)
+
+
+@dataclasses.dataclass(frozen=True)
+class Conv2d:
+    """A 2-D convolution layer, run as the GEMM of its im2col lowering:
+    M = batch * out_height * out_width, K = in_channels * kernel^2, N = out_channels.
+
+    Raises:
+        ParamError: for a non-positive size or a kernel larger than the padded input.
+    """
+
+    in_channels: int
+    out_channels: int
+    height: int
+    width: int
+    kernel: int = 3
+    stride: int = 1
+    padding: int = 0
+    batch: int = 1
+
+    def __post_init__(self) -> None:
+        for field in dataclasses.fields(self):
+            low = 0 if field.name == "padding" else 1
+            check_int(field.name, getattr(self, field.name), low, MAX_DIM)
+        for side in ("height", "width"):
+            if getattr(self, side) + 2 * self.padding < self.kernel:
+                raise ParamError(f"`kernel` {self.kernel} is larger than the padded {side} "
+                                 f"{getattr(self, side) + 2 * self.padding}")
+
+    def out_size(self, side: int) -> int:
+        return (side + 2 * self.padding - self.kernel) // self.stride + 1
+
+    def gemm(self) -> Gemm:
+        return Gemm(self.batch * self.out_size(self.height) * self.out_size(self.width),
+                    self.in_channels * self.kernel * self.kernel, self.out_channels)
+
+
+@dataclasses.dataclass(frozen=True)
+class Layer:
+    """One workload entry: a GEMM (given directly or lowered from a layer), run
+    ``repeat`` times."""
+
+    name: str
+    gemm: Gemm
+    repeat: int = 1
+
+    @property
+    def macs(self) -> int:
+        return self.gemm.macs * self.repeat

@@ -277,6 +277,130 @@ def run(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
+def _load_spec(path: Path) -> Any:
+    from dse.spec import SpecError, load_spec
+
+    try:
+        return load_spec(path)
+    except SpecError as error:
+        _fail(EXIT_BAD_INPUT, f"{path}: {error}")
+
+
+def _run_dir(spec: Any, run_dir: Path | None) -> Path:
+    return run_dir if run_dir is not None else Path("runs") / spec.name
+
+
+StorageOption = Annotated[str | None, typer.Option(
+    "--storage", envvar="HWDSE_STORAGE",
+    help="postgresql://user@host/db (password from PGPASSWORD or ~/.pgpass); default: "
+         "a journal file in the run folder.")]
+RunDirOption = Annotated[Path | None, typer.Option(
+    "--run-dir", help="Run folder (default: runs/<spec name>).")]
+
+
+@app.command()
+def explore(
+    spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
+    trials: Annotated[int, typer.Option("--trials", help="Finished trials to reach.")] = 200,
+    sampler: Annotated[str, typer.Option(
+        "--sampler", help="tpe, nsga2, gp or random.")] = "tpe",
+    seed: Annotated[int, typer.Option("--seed", help="Sampler seed (worker i: seed + i).")] = 0,
+    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    storage: StorageOption = None,
+    run_dir: RunDirOption = None,
+    verify: Annotated[int, typer.Option(
+        "--verify", help="Pareto designs to re-check in RTL simulation (0: none).")] = 3,
+    synth: Annotated[bool, typer.Option(
+        "--synth", help="Also synthesize the re-checked designs.")] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Search the spec's space with Optuna on the analytic models, then re-check the best
+    designs in RTL simulation (and synthesis). Resumes a stored study."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from dse.fidelity import verify_front
+    from dse.study import StudyError
+    from dse.study import explore as run_explore
+
+    spec = _load_spec(spec_path)
+    folder = _run_dir(spec, run_dir)
+    state = {"failures": 0}
+
+    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[status]}"), console=errors,
+                  disable=as_json) as progress:
+        task = progress.add_task(f"{spec.name} ({sampler})", total=trials, status="")
+
+        def on_trial(study: Any, trial: Any, finished: int) -> None:
+            if trial.state.name == "FAIL":
+                state["failures"] += 1
+            front = len(study.best_trials) if len(spec.objectives) > 1 else None
+            status = (f"front {front}" if front is not None
+                      else f"best {study.best_value:.4g}" if study.best_trials else "")
+            progress.update(task, completed=min(finished, trials),
+                            status=f"{status}, failed {state['failures']}")
+
+        try:
+            study = run_explore(spec, folder, trials=trials, sampler=sampler, seed=seed,
+                                workers=workers, storage_url=storage,
+                                spec_base=spec_path.parent, on_trial=on_trial)
+        except StudyError as error:
+            _fail(EXIT_BAD_INPUT, str(error))
+    checks = verify_front(spec, study, count=verify, synth=synth) if verify > 0 else []
+    payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
+               "storage": "journal" if storage is None else "rdb",
+               "trials": len(study.trials), "pareto": [
+                   {"trial": t.number, "params": t.params, "values": t.values}
+                   for t in study.best_trials], "checks": checks}
+    if as_json:
+        _print_json(payload)
+    else:
+        _print_front(spec, study, checks)
+    if any(check["disagrees"] for check in checks):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]]) -> None:
+    by_trial = {check["trial"]: check for check in checks}
+    table = Table("trial", *spec.objective_names, "design", "RTL check")
+    for trial in sorted(study.best_trials, key=lambda t: t.values):
+        check = by_trial.get(trial.number)
+        verdict = ""
+        if check is not None:
+            layers = [c for c in check["layers"] if c["agrees"] is not None]
+            verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
+                       f"[green]bit-exact, cycles = model[/] ({len(layers)} layers)")
+        table.add_row(str(trial.number), *(f"{v:.4g}" for v in trial.values),
+                      ", ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
+    console.print(table)
+
+
+@app.command()
+def report(
+    spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
+    storage: StorageOption = None,
+    run_dir: RunDirOption = None,
+    out: Annotated[Path | None, typer.Option(
+        "--out", help="Report folder (default: <run folder>/report).")] = None,
+    top: Annotated[int, typer.Option("--top", help="Pareto designs to emit Verilog for.")] = 5,
+) -> None:
+    """Write a report folder: trials as CSV / JSON, Pareto front as PNG and HTML, the top
+    designs' Verilog, a summary."""
+    from dse.report import write_report
+    from dse.study import StudyError, open_storage, open_study
+
+    spec = _load_spec(spec_path)
+    folder = _run_dir(spec, run_dir)
+    if storage is None and not (folder / "study.journal").exists():
+        _fail(EXIT_BAD_INPUT, f"no study in {folder} (run `hwdse explore` first)")
+    try:
+        study = open_study(spec, open_storage(folder, storage), create=False)
+    except (StudyError, KeyError) as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    files = write_report(spec, study, out or folder / "report", top=top)
+    console.print(f"wrote {len(files)} files to [bold]{out or folder / 'report'}[/]")
+
+
 def main() -> None:
     app()
 

@@ -23,6 +23,9 @@ stamp="$VENV/.hwdse-installed"
 if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     python3 -m venv "$VENV"
     "$VENV/bin/python" -m pip install -q --upgrade pip
+    # The CPU build first (a local wheel here); anything that pulls torch unpinned would
+    # fetch a multi-GB CUDA build.
+    "$VENV/bin/python" -m pip install -q "torch==2.13.0"
     "$VENV/bin/python" -m pip install -q -e ".[dev]"
     touch "$stamp"
 fi

@@ -1,0 +1,68 @@
+"""The metrics a search can optimize or constrain, computed from the analytic models at the
+``model`` fidelity (pure functions of params and workload).
+
+- ``latency_cycles``: cycles of the whole workload (each layer's exact model, times its
+  ``repeat``; layers run one after the other);
+- ``latency_s``: ``latency_cycles`` at the spec's ``clock_mhz`` (synthesis reports the
+  achieved Fmax of the final designs; there is no Fmax model yet);
+- ``energy_pj``: the energy model over the workload (per-event energies of the spec's
+  ``energy_table`` or the default table);
+- ``lut``, ``ff``, ``dsp``, ``bram``: the fitted area model for the spec's ``target``;
+- ``pes``, ``utilization`` (useful MACs per PE-cycle), ``macs_per_cycle``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Sequence
+from pathlib import Path
+
+from dse.workload import Layer
+from hw.params import Params
+
+#: Metric name -> unit.
+METRICS: dict[str, str] = {
+    "latency_cycles": "cycles", "latency_s": "s", "energy_pj": "pJ",
+    "lut": "LUTs", "ff": "FFs", "dsp": "DSPs", "bram": "BRAMs",
+    "pes": "PEs", "utilization": "MACs per PE-cycle", "macs_per_cycle": "MACs/cycle",
+}
+
+
+@functools.cache
+def _energy_table(path: Path | None) -> object:
+    from dse.models.energy import load_energy_table
+
+    return None if path is None else load_energy_table(path)
+
+
+def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
+                  clock_mhz: float, energy_table: Path | None = None) -> dict[str, float]:
+    """Every metric of ``params`` on ``workload`` from the analytic models.
+
+    Raises:
+        UnknownGeneratorError: if the generator lacks a model.
+        AreaModelError, EnergyTableError: for missing model data or a bad table.
+    """
+    from dse.models.area import area
+    from dse.models.registry import cycle_model, energy_model
+
+    cycles_of = cycle_model(params.generator)
+    predict_energy = energy_model(params.generator).predict
+    table = _energy_table(energy_table)
+    cycles = 0
+    energy = 0.0
+    macs = 0
+    pes = 0
+    for layer in workload:
+        report = cycles_of(params, layer.gemm)
+        cycles += layer.repeat * report.cycles
+        energy += layer.repeat * predict_energy(params, layer.gemm, table).total_pj
+        macs += layer.macs
+        pes = report.pes
+    estimate = area(params, target)
+    return {
+        "latency_cycles": float(cycles), "latency_s": cycles / (clock_mhz * 1e6),
+        "energy_pj": energy, "lut": estimate.lut, "ff": estimate.ff, "dsp": estimate.dsp,
+        "bram": estimate.bram, "pes": float(pes), "utilization": macs / (cycles * pes),
+        "macs_per_cycle": macs / cycles,
+    }

@@ -1,0 +1,191 @@
+"""Reports of a study: every trial as CSV and JSON, the Pareto front as PNG (matplotlib)
+and interactive HTML (plotly, self-contained), the Verilog of the top designs, and a short
+Markdown summary with the RTL / synthesis checks. The storage itself is untouched, so
+``optuna-dashboard`` reads it as well.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+from dse.fidelity import ATTR_PREFIX
+from dse.spec import Spec
+from dse.study import ATTR_FAILURE, ATTR_METRICS, ATTR_WORKER
+
+
+def trial_records(study: Any) -> list[dict[str, Any]]:
+    """One flat record per trial: state, params, objectives, metrics, constraint violations,
+    feasibility, Pareto membership and failure reason."""
+    front = {t.number for t in study.best_trials}
+    records = []
+    for trial in study.get_trials(deepcopy=False):
+        constraints = {k.split(":", 1)[1]: v for k, v in trial.system_attrs.items()
+                       if k.startswith("constraints:")}
+        records.append({
+            "number": trial.number, "state": trial.state.name,
+            "params": dict(trial.params), "values": trial.values,
+            "metrics": trial.user_attrs.get(ATTR_METRICS, {}),
+            "constraints": constraints,
+            "feasible": all(v <= 0 for v in constraints.values()) if constraints else None,
+            "pareto": trial.number in front,
+            "failure": trial.user_attrs.get(ATTR_FAILURE, ""),
+            "worker": trial.user_attrs.get(ATTR_WORKER, ""),
+            "duration_s": (trial.duration.total_seconds() if trial.duration else None),
+        })
+    return records
+
+
+def write_report(spec: Spec, study: Any, out: Path, *, top: int = 5) -> list[Path]:
+    """Write the report folder ``out``. Returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    records = trial_records(study)
+    written = [_write_json(out / "trials.json", records), _write_csv(out / "trials.csv",
+                                                                     records)]
+    complete = [r for r in records if r["state"] == "COMPLETE"]
+    if complete:
+        written.append(_plot_png(spec, complete, out / "pareto.png"))
+        written.append(_plot_html(spec, complete, out / "pareto.html"))
+    written += _top_verilog(spec, study, out / "designs", top)
+    written.append(_summary(spec, study, records, out / "summary.md"))
+    return written
+
+
+def _write_json(path: Path, records: list[dict[str, Any]]) -> Path:
+    path.write_text(json.dumps({"schema": "hwdse.trials/1", "trials": records}, indent=1))
+    return path
+
+
+def _write_csv(path: Path, records: list[dict[str, Any]]) -> Path:
+    params = sorted({k for r in records for k in r["params"]})
+    metrics = sorted({k for r in records for k in r["metrics"]})
+    constraints = sorted({k for r in records for k in r["constraints"]})
+    header = (["number", "state", "feasible", "pareto"] + params + metrics
+              + [f"violation_{c}" for c in constraints] + ["failure", "worker", "duration_s"])
+    with open(path, "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        for r in records:
+            writer.writerow([r["number"], r["state"], r["feasible"], r["pareto"]]
+                            + [r["params"].get(k, "") for k in params]
+                            + [r["metrics"].get(k, "") for k in metrics]
+                            + [r["constraints"].get(k, "") for k in constraints]
+                            + [r["failure"], r["worker"], r["duration_s"]])
+    return path
+
+
+def _pairs(spec: Spec) -> list[tuple[int, int]]:
+    n = len(spec.objectives)
+    if n == 1:
+        return [(0, 0)]
+    return [(i, j) for i in range(n) for j in range(i + 1, n)]
+
+
+def _plot_png(spec: Spec, records: list[dict[str, Any]], path: Path) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    names = spec.objective_names
+    pairs = _pairs(spec)
+    figure, axes = plt.subplots(1, len(pairs), figsize=(5 * len(pairs), 4.2), squeeze=False)
+    groups = [("infeasible", "#d62728", "x", [r for r in records if r["feasible"] is False]),
+              ("feasible", "#9e9e9e", "o",
+               [r for r in records if r["feasible"] is not False and not r["pareto"]]),
+              ("Pareto front", "#1f77b4", "o", [r for r in records if r["pareto"]])]
+    for axis, (i, j) in zip(axes[0], pairs, strict=True):
+        for label, color, marker, group in groups:
+            if not group:
+                continue
+            xs = [r["values"][i] for r in group] if i != j else [r["number"] for r in group]
+            ys = [r["values"][j] for r in group]
+            axis.scatter(xs, ys, s=18, c=color, marker=marker, label=label, alpha=0.8)
+        axis.set_xlabel(names[i] if i != j else "trial")
+        axis.set_ylabel(names[j])
+        axis.set_xscale("log" if i != j and _positive(records, i) else "linear")
+        axis.set_yscale("log" if _positive(records, j) else "linear")
+        axis.grid(True, alpha=0.3)
+    axes[0][0].legend(loc="best", fontsize=8)
+    figure.suptitle(f"{spec.name}: {len(records)} complete trials")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+    plt.close(figure)
+    return path
+
+
+def _positive(records: list[dict[str, Any]], index: int) -> bool:
+    values = [r["values"][index] for r in records]
+    return min(values) > 0 and max(values) / min(values) > 50
+
+
+def _plot_html(spec: Spec, records: list[dict[str, Any]], path: Path) -> Path:
+    import plotly.graph_objects as go
+
+    names = spec.objective_names
+    hover = ["#{} {}".format(r["number"], ", ".join(f"{k}={v}" for k, v in r["params"].items()))
+             for r in records]
+    color = ["Pareto" if r["pareto"] else ("infeasible" if r["feasible"] is False
+                                            else "feasible") for r in records]
+    palette = {"Pareto": "#1f77b4", "feasible": "#9e9e9e", "infeasible": "#d62728"}
+    if len(names) == 1:
+        figure = go.Figure(go.Scatter(x=[r["number"] for r in records],
+                                      y=[r["values"][0] for r in records], mode="markers",
+                                      text=hover, marker={"color": [palette[c] for c in color]}))
+        figure.update_layout(xaxis_title="trial", yaxis_title=names[0])
+    else:
+        figure = go.Figure(go.Splom(
+            dimensions=[{"label": name, "values": [r["values"][i] for r in records]}
+                        for i, name in enumerate(names)],
+            text=hover, marker={"color": [palette[c] for c in color], "size": 6},
+            diagonal_visible=False))
+    figure.update_layout(title=f"{spec.name}: Pareto front (blue), feasible (grey), "
+                               f"infeasible (red)", height=700)
+    figure.write_html(path, include_plotlyjs=True, full_html=True)
+    return path
+
+
+def _top_verilog(spec: Spec, study: Any, folder: Path, top: int) -> list[Path]:
+    from dse.fidelity import pick_spread
+    from flows.verilog import emit
+
+    maximize = [direction == "maximize" for direction in spec.directions]
+    written = []
+    for rank, trial in enumerate(pick_spread(list(study.best_trials), top, maximize)):
+        params = spec.space.params(trial.params)
+        verilog, manifest = emit(params).write(folder / f"{rank:02d}_trial{trial.number}")
+        written += [verilog, manifest]
+    return written
+
+
+def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) -> Path:
+    states: dict[str, int] = {}
+    for r in records:
+        states[r["state"]] = states.get(r["state"], 0) + 1
+    front = [r for r in records if r["pareto"]]
+    lines = [f"# {spec.name}", "",
+             f"Generator `{spec.generator}`, target `{spec.target}`, "
+             f"{len(spec.workload)} workload layers; objectives: "
+             + ", ".join(f"{m} ({d})" for m, d in spec.objectives)
+             + "; constraints: " + (", ".join(str(c) for c in spec.constraints) or "none")
+             + ".", "",
+             "Trials: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(states.items()))
+             + f"; {len(front)} on the feasible Pareto front.", "",
+             "| trial | " + " | ".join(spec.objective_names) + " | params | RTL check |",
+             "|---" * (len(spec.objectives) + 3) + "|"]
+    for r in sorted(front, key=lambda r: r["values"]):
+        check = study.user_attrs.get(f"{ATTR_PREFIX}{r['number']}")
+        verdict = "not run"
+        if check is not None:
+            verdict = "**disagrees**" if check["disagrees"] else "agrees"
+        lines.append(f"| {r['number']} | " + " | ".join(f"{v:.4g}" for v in r["values"])
+                     + " | " + ", ".join(f"{k}={v}" for k, v in r["params"].items())
+                     + f" | {verdict} |")
+    failures = [r for r in records if r["failure"]]
+    if failures:
+        lines += ["", "Failed trials (reason):", ""]
+        lines += [f"- #{r['number']}: {r['failure']}" for r in failures[:20]]
+    path.write_text("\n".join(lines) + "\n")
+    return path

@@ -1,0 +1,198 @@
+"""Design spaces as data: one declaration per parameter, turned into Optuna distributions
+(and, later, gymnasium / PettingZoo spaces) from the same source.
+
+A dimension is fixed (one value), a choice among listed values, or an integer range with an
+optional step. A dimension may apply only ``when`` other (earlier) dimensions have given
+values, e.g. the accumulator depth of a weight-stationary array; elsewhere it is left out,
+as in Optuna's define-by-run conditional parameters. The space knows the generator, so
+every point becomes a validated params object; a point the generator rejects (e.g. an
+accumulator narrower than two inputs) is an invalid design, reported with the generator's
+message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from hw.params import ParamError, Params
+from hw.registry import get
+
+Value = int | float | str | bool
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    """One of ``values`` (ints, strings or bools)."""
+
+    name: str
+    values: tuple[Value, ...]
+    when: Mapping[str, Value] = dataclasses.field(default_factory=dict)
+
+    def size(self) -> int:
+        return len(self.values)
+
+    def all_values(self) -> tuple[Value, ...]:
+        return self.values
+
+
+@dataclasses.dataclass(frozen=True)
+class IntRange:
+    """An integer in ``low..high`` (inclusive) on a grid of ``step``."""
+
+    name: str
+    low: int
+    high: int
+    step: int = 1
+    when: Mapping[str, Value] = dataclasses.field(default_factory=dict)
+
+    def size(self) -> int:
+        return (self.high - self.low) // self.step + 1
+
+    def all_values(self) -> tuple[Value, ...]:
+        return tuple(range(self.low, self.high + 1, self.step))
+
+
+Dimension = Choice | IntRange
+
+
+@dataclasses.dataclass(frozen=True)
+class Space:
+    """The searched dimensions of one generator's parameters, plus fixed values."""
+
+    generator: str
+    dimensions: tuple[Dimension, ...]
+    fixed: Mapping[str, Value]
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(d.name for d in self.dimensions)
+
+    def size(self) -> int:
+        """Number of points (valid or not)."""
+        return sum(1 for _ in self.points())
+
+    def points(self) -> Iterator[dict[str, Value]]:
+        """Every point, in a fixed order (for exhaustive evaluation); a conditional
+        dimension appears only where its condition holds."""
+        partial: list[dict[str, Value]] = [{}]
+        for dimension in self.dimensions:
+            grown: list[dict[str, Value]] = []
+            for point in partial:
+                if applies(dimension, point):
+                    grown.extend({**point, dimension.name: v} for v in dimension.all_values())
+                else:
+                    grown.append(point)
+            partial = grown
+        yield from partial
+
+    def params(self, point: Mapping[str, Any]) -> Params:
+        """The generator's params at ``point`` (fixed values filled in).
+
+        Raises:
+            ParamError: if the generator rejects the combination.
+        """
+        spec = get(self.generator)
+        return spec.params_class.from_mapping({**self.fixed, **point})
+
+    def distributions(self) -> dict[str, Any]:
+        """Optuna distributions of the searched dimensions."""
+        from optuna.distributions import CategoricalDistribution, IntDistribution
+
+        out: dict[str, Any] = {}
+        for d in self.dimensions:
+            if isinstance(d, Choice):
+                out[d.name] = CategoricalDistribution(list(d.values))
+            else:
+                out[d.name] = IntDistribution(d.low, d.high, step=d.step)
+        return out
+
+
+def applies(dimension: Dimension, point: Mapping[str, Any]) -> bool:
+    """Whether ``dimension`` is searched at ``point`` (its ``when`` condition holds)."""
+    return all(point.get(name) == value for name, value in dimension.when.items())
+
+
+def parse_space(generator: str, table: Mapping[str, Any], where: str = "space") -> Space:
+    """A space from a spec's ``[space]`` table: ``name = value`` (fixed),
+    ``name = [v1, v2, ...]`` (choice) or ``name = {low = a, high = b, step = s}``.
+
+    Raises:
+        ParamError: naming the key, for unknown parameters or malformed dimensions.
+    """
+    spec = get(generator)
+    known = spec.params_class.field_names()
+    dimensions: list[Dimension] = []
+    fixed: dict[str, Value] = {}
+    for name, value in table.items():
+        key = f"{where}.{name}"
+        if name not in known:
+            listed = ", ".join(known)
+            raise ParamError(f"`{key}` is not a parameter of {spec.name}; known: {listed}")
+        if isinstance(value, list):
+            dimensions.append(_choice(key, name, value))
+        elif isinstance(value, dict):
+            dimensions.append(_table(key, name, value, dimensions))
+        elif isinstance(value, int | str | bool | float):
+            fixed[name] = value
+        else:
+            raise ParamError(f"`{key}` must be a value, a list of values or a table "
+                             f"{{low, high, step}}, not {value!r}")
+    if not dimensions:
+        raise ParamError(f"`{where}` must search at least one parameter (a list or a range)")
+    return Space(spec.name, tuple(dimensions), fixed)
+
+
+def _table(key: str, name: str, table: Mapping[str, Any],
+           earlier: list[Dimension]) -> Dimension:
+    """``{values = [...]}`` or ``{low, high, step}``, each with an optional ``when``."""
+    when = table.get("when", {})
+    if not isinstance(when, dict) or not when:
+        if "when" in table:
+            raise ParamError(f"`{key}.when` must be a table of earlier dimension = value")
+    searched = {d.name: d for d in earlier}
+    for other, value in when.items():
+        if other not in searched:
+            raise ParamError(f"`{key}.when.{other}` must name an earlier searched "
+                             f"dimension; earlier: {', '.join(searched) or 'none'}")
+        if value not in searched[other].all_values():
+            raise ParamError(f"`{key}.when.{other}` = {value!r} is not among the values of "
+                             f"`{other}`")
+    rest = {k: v for k, v in table.items() if k != "when"}
+    if "values" in rest:
+        if set(rest) != {"values"}:
+            raise ParamError(f"`{key}` takes `values` or `low`/`high`/`step`, not both")
+        choice = _choice(key, name, rest["values"])
+        return dataclasses.replace(choice, when=dict(when))
+    return dataclasses.replace(_int_range(key, name, rest), when=dict(when))
+
+
+def _choice(key: str, name: str, value: Any) -> Choice:
+    if not isinstance(value, list) or not value:
+        raise ParamError(f"`{key}` must list at least one value")
+    if len({type(v) for v in value}) != 1 or not all(
+            isinstance(v, int | str | bool) for v in value):
+        raise ParamError(f"`{key}` must list values of one type (integers, strings "
+                         f"or booleans), not {value!r}")
+    if len(set(value)) != len(value):
+        raise ParamError(f"`{key}` lists a value twice: {value!r}")
+    return Choice(name, tuple(value))
+
+
+def _int_range(key: str, name: str, table: Mapping[str, Any]) -> IntRange:
+    unknown = set(table) - {"low", "high", "step"}
+    if unknown:
+        raise ParamError(f"`{key}` has unknown keys {sorted(unknown)}; allowed: low, high, "
+                         "step, values, when")
+    try:
+        low, high, step = table["low"], table["high"], table.get("step", 1)
+    except KeyError as missing:
+        raise ParamError(f"`{key}` needs `{missing.args[0]}`") from None
+    for part, value in (("low", low), ("high", high), ("step", step)):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ParamError(f"`{key}.{part}` must be an integer, not {value!r}")
+    if step < 1 or high < low or (high - low) % step:
+        raise ParamError(f"`{key}` must have low <= high and a step >= 1 that divides "
+                         f"high - low, not low={low}, high={high}, step={step}")
+    return IntRange(name, low, high, step)

@@ -1,0 +1,246 @@
+"""Exploration specs: a TOML file names the generator, the space, the workload, the
+objectives and the constraints. Validation names the offending key; unknown keys are
+rejected.
+
+Example (``examples/systolic_dnn.toml``)::
+
+    name = "systolic-dnn"
+    generator = "systolic"
+    target = "ecp5-85k"        # FPGA target of the area model and of synthesis
+    clock_mhz = 100            # clock for latency in seconds at the analytic fidelity
+
+    [space]
+    rows = [2, 4, 8, 16]
+    dataflow = ["os", "ws"]
+    input_width = 8
+
+    [[workload]]
+    name = "fc1"
+    gemm = "64x256x128"
+
+    [[workload]]
+    name = "conv2"
+    conv2d = { in_channels = 16, out_channels = 32, height = 16, width = 16, padding = 1 }
+    repeat = 2
+
+    [objectives]
+    latency_cycles = "minimize"
+    lut = "minimize"
+
+    [constraints]
+    lut = { max = 5000 }
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from dse.metrics import METRICS
+from dse.space import Space, parse_space
+from dse.workload import Conv2d, Gemm, Layer
+from flows.targets import TARGETS
+from hw.params import ParamError
+from hw.registry import UnknownGeneratorError, get
+
+_TOP_KEYS = {"name", "generator", "target", "clock_mhz", "space", "workload", "objectives",
+             "constraints", "energy_table"}
+_DIRECTIONS = ("minimize", "maximize")
+
+
+class SpecError(ParamError):
+    """An exploration spec is malformed; the message names the key."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Constraint:
+    """A budget on a metric: feasible when ``low <= value <= high``."""
+
+    metric: str
+    low: float | None
+    high: float | None
+
+    def violation(self, value: float) -> float:
+        """Optuna's convention: <= 0 when feasible, else by how much it is violated."""
+        over = value - self.high if self.high is not None else float("-inf")
+        under = self.low - value if self.low is not None else float("-inf")
+        return float(max(over, under))
+
+    def __str__(self) -> str:
+        parts = []
+        if self.low is not None:
+            parts.append(f"{self.metric} >= {self.low:g}")
+        if self.high is not None:
+            parts.append(f"{self.metric} <= {self.high:g}")
+        return " and ".join(parts)
+
+
+@dataclasses.dataclass(frozen=True)
+class Spec:
+    """A validated exploration spec."""
+
+    name: str
+    generator: str
+    target: str
+    clock_mhz: float
+    space: Space
+    workload: tuple[Layer, ...]
+    objectives: tuple[tuple[str, str], ...]  # (metric, "minimize" | "maximize")
+    constraints: tuple[Constraint, ...]
+    energy_table: Path | None = None
+    source: str = ""  # the TOML text, stored with the study
+
+    @property
+    def directions(self) -> list[str]:
+        return [direction for _, direction in self.objectives]
+
+    @property
+    def objective_names(self) -> list[str]:
+        return [metric for metric, _ in self.objectives]
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and validate a spec file.
+
+    Raises:
+        SpecError: for an unreadable file, bad TOML, or any invalid key or value.
+    """
+    try:
+        text = Path(path).read_text()
+    except OSError as error:
+        raise SpecError(f"cannot read spec {path}: {error.strerror}") from None
+    return parse_spec(text, base=Path(path).parent)
+
+
+def parse_spec(text: str, base: Path = Path(".")) -> Spec:
+    """Validate a spec given as TOML text (see the module docstring).
+
+    Raises:
+        SpecError: naming the key that is wrong.
+    """
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise SpecError(f"spec is not valid TOML: {error}") from None
+    unknown = sorted(set(data) - _TOP_KEYS)
+    if unknown:
+        raise SpecError(f"unknown key `{unknown[0]}` in spec; allowed: "
+                        f"{', '.join(sorted(_TOP_KEYS))}")
+    for key in ("generator", "space", "workload", "objectives"):
+        if key not in data:
+            raise SpecError(f"spec needs `{key}`")
+    try:
+        generator = get(_string(data, "generator")).name
+    except UnknownGeneratorError as error:
+        raise SpecError(f"`generator`: {error}") from None
+    target = str(data.get("target", "ecp5-85k"))
+    if target not in TARGETS:
+        raise SpecError(f"`target` must be one of {', '.join(sorted(TARGETS))}, not {target!r}")
+    clock = data.get("clock_mhz", 100.0)
+    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
+        raise SpecError(f"`clock_mhz` must be a positive number, not {clock!r}")
+    if not isinstance(data["space"], dict):
+        raise SpecError("`space` must be a table")
+    try:
+        space = parse_space(generator, data["space"])
+    except ParamError as error:
+        raise SpecError(str(error)) from None
+    energy_table = data.get("energy_table")
+    return Spec(
+        name=_string(data, "name") if "name" in data else generator,
+        generator=generator, target=target, clock_mhz=float(clock), space=space,
+        workload=_workload(data["workload"]), objectives=_objectives(data["objectives"]),
+        constraints=_constraints(data.get("constraints", {})),
+        energy_table=None if energy_table is None else base / str(energy_table),
+        source=text)
+
+
+def _string(data: Mapping[str, Any], key: str) -> str:
+    value = data[key]
+    if not isinstance(value, str) or not value:
+        raise SpecError(f"`{key}` must be a non-empty string, not {value!r}")
+    return value
+
+
+def _workload(entries: Any) -> tuple[Layer, ...]:
+    if not isinstance(entries, list) or not entries:
+        raise SpecError("`workload` must be a non-empty array of tables ([[workload]])")
+    layers = []
+    for index, entry in enumerate(entries):
+        where = f"workload[{index}]"
+        if not isinstance(entry, dict):
+            raise SpecError(f"`{where}` must be a table")
+        unknown = sorted(set(entry) - {"name", "gemm", "conv2d", "repeat"})
+        if unknown:
+            raise SpecError(f"unknown key `{where}.{unknown[0]}`; allowed: name, gemm, "
+                            "conv2d, repeat")
+        kinds = [k for k in ("gemm", "conv2d") if k in entry]
+        if len(kinds) != 1:
+            raise SpecError(f"`{where}` needs exactly one of `gemm` or `conv2d`")
+        repeat = entry.get("repeat", 1)
+        if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
+            raise SpecError(f"`{where}.repeat` must be a positive integer, not {repeat!r}")
+        try:
+            if kinds[0] == "gemm":
+                if not isinstance(entry["gemm"], str):
+                    raise SpecError(f"`{where}.gemm` must be a string MxKxN")
+                gemm = Gemm.parse(entry["gemm"])
+            else:
+                conv = entry["conv2d"]
+                if not isinstance(conv, dict):
+                    raise SpecError(f"`{where}.conv2d` must be a table")
+                allowed = {f.name for f in dataclasses.fields(Conv2d)}
+                bad = sorted(set(conv) - allowed)
+                if bad:
+                    raise SpecError(f"unknown key `{where}.conv2d.{bad[0]}`; allowed: "
+                                    f"{', '.join(sorted(allowed))}")
+                gemm = Conv2d(**conv).gemm()
+        except SpecError:
+            raise
+        except (ParamError, TypeError) as error:
+            raise SpecError(f"`{where}`: {error}") from None
+        layers.append(Layer(str(entry.get("name", f"layer{index}")), gemm, repeat))
+    return tuple(layers)
+
+
+def _objectives(table: Any) -> tuple[tuple[str, str], ...]:
+    if not isinstance(table, dict) or not table:
+        raise SpecError("`objectives` must be a table of metric = \"minimize\" | \"maximize\"")
+    out = []
+    for metric, direction in table.items():
+        if metric not in METRICS:
+            raise SpecError(f"`objectives.{metric}` is not a metric; known: "
+                            f"{', '.join(METRICS)}")
+        if direction not in _DIRECTIONS:
+            raise SpecError(f"`objectives.{metric}` must be \"minimize\" or \"maximize\", "
+                            f"not {direction!r}")
+        out.append((metric, direction))
+    return tuple(out)
+
+
+def _constraints(table: Any) -> tuple[Constraint, ...]:
+    if not isinstance(table, dict):
+        raise SpecError("`constraints` must be a table of metric = { max = ..., min = ... }")
+    out = []
+    for metric, bounds in table.items():
+        where = f"constraints.{metric}"
+        if metric not in METRICS:
+            raise SpecError(f"`{where}` is not a metric; known: {', '.join(METRICS)}")
+        if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
+            raise SpecError(f"`{where}` must be a table with `max` and/or `min`, "
+                            f"not {bounds!r}")
+        values = {}
+        for side in ("min", "max"):
+            value = bounds.get(side)
+            if value is not None and (isinstance(value, bool)
+                                      or not isinstance(value, int | float)):
+                raise SpecError(f"`{where}.{side}` must be a number, not {value!r}")
+            values[side] = None if value is None else float(value)
+        if values["min"] is not None and values["max"] is not None \
+                and values["min"] > values["max"]:
+            raise SpecError(f"`{where}` has min > max")
+        out.append(Constraint(metric, values["min"], values["max"]))
+    return tuple(out)

@@ -1,0 +1,291 @@
+"""Optuna studies over a spec: samplers pinned explicitly, budgets as constraints, failures
+recorded with their reason, storage that survives a crash, several workers per study.
+
+Storage: an Optuna journal file in the run folder by default (``<run>/study.journal``); a
+``postgresql://`` URL (Optuna RDB storage with heartbeats) lets workers on any host join.
+Credentials come from the environment (``PGPASSWORD`` or ``~/.pgpass``), never the URL.
+
+Resume: the same command continues the study until it holds ``trials`` finished trials.
+Trials left RUNNING by a worker that died (SIGKILL, power loss) are failed with the reason
+``interrupted`` and their parameters are queued again, so no design is lost; on PostgreSQL,
+heartbeats do the same for workers on other hosts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import socket
+import urllib.parse
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from dse.metrics import model_metrics
+from dse.space import Choice, applies
+from dse.spec import Spec
+from hw.params import ParamError
+
+SAMPLERS = ("tpe", "nsga2", "gp", "random")
+JOURNAL_NAME = "study.journal"
+#: Trial user attributes hwdse writes.
+ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
+    "metrics", "failure", "worker", "requeued_from")
+
+
+class StudyError(ValueError):
+    """A study cannot be opened or run as asked; the message says why."""
+
+
+class DesignFailed(Exception):  # noqa: N818 (an outcome, raised to fail the trial)
+    """An evaluation failed (invalid design, tool failure); the trial is FAIL with reason."""
+
+
+def make_sampler(name: str, seed: int | None) -> Any:
+    """An Optuna sampler with its settings pinned here, not left to Optuna's defaults
+    (Optuna 5 changed them).
+
+    Raises:
+        StudyError: for an unknown sampler name.
+    """
+    import optuna
+
+    if name == "tpe":
+        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=10, multivariate=True,
+                                          constant_liar=True, n_ei_candidates=24)
+    if name == "nsga2":
+        return optuna.samplers.NSGAIISampler(seed=seed, population_size=20,
+                                             crossover_prob=0.9, swapping_prob=0.5)
+    if name == "gp":
+        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=10,
+                                         deterministic_objective=True)
+    if name == "random":
+        return optuna.samplers.RandomSampler(seed=seed)
+    raise StudyError(f"`sampler` must be one of {', '.join(SAMPLERS)}, not {name!r}")
+
+
+def storage_url_check(url: str) -> None:
+    """Reject a storage URL that carries a password.
+
+    Raises:
+        StudyError: naming the environment variable to use instead.
+    """
+    parsed = urllib.parse.urlsplit(url)
+    if parsed.password:
+        raise StudyError("`storage` must not contain a password; put it in PGPASSWORD or "
+                         "~/.pgpass (the URL is visible to every user of this machine)")
+    if parsed.scheme not in {"postgresql", "postgresql+psycopg2", "sqlite"}:
+        raise StudyError(f"`storage` must be a postgresql:// (or sqlite://) URL, not "
+                         f"{parsed.scheme or url!r}")
+
+
+def open_storage(run_dir: Path, url: str | None = None) -> Any:
+    """The study storage: the run folder's journal file, or the RDB at ``url``.
+
+    Raises:
+        StudyError: for a URL with a password or an unsupported scheme.
+    """
+    import optuna
+    from optuna.storages.journal import JournalFileBackend
+
+    if url is None:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_NAME)))
+    storage_url_check(url)
+    return optuna.storages.RDBStorage(
+        url, heartbeat_interval=10, grace_period=30,
+        failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3),
+        engine_kwargs={"pool_pre_ping": True})
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive_here(worker: str) -> bool:
+    host, _, pid = worker.rpartition(":")
+    if host != socket.gethostname():
+        return True  # cannot tell; heartbeats (RDB) handle other hosts
+    try:
+        os.kill(int(pid), 0)
+    except (ProcessLookupError, ValueError):
+        return False
+    except PermissionError:
+        return True
+    state = Path(f"/proc/{pid}/status")
+    if state.exists() and "\nState:\tZ" in state.read_text():
+        return False
+    return True
+
+
+def open_study(spec: Spec, storage: Any, *, create: bool = True) -> Any:
+    """Create or load the study named by the spec; a stored study must have the spec's
+    objectives.
+
+    Raises:
+        StudyError: if the stored study's objectives differ.
+    """
+    import optuna
+
+    directions = spec.directions
+    if create:
+        study = optuna.create_study(study_name=spec.name, storage=storage,
+                                    directions=directions,  # type: ignore[arg-type]
+                                    load_if_exists=True)
+    else:
+        study = optuna.load_study(study_name=spec.name, storage=storage)
+    stored = study.user_attrs.get("objectives")
+    if stored is None:
+        study.set_user_attr("objectives", spec.objective_names)
+        study.set_user_attr("generator", spec.generator)
+        study.set_user_attr("spec", spec.source)
+    elif stored != spec.objective_names:
+        raise StudyError(f"study {spec.name!r} in this storage optimizes {stored}, not "
+                         f"{spec.objective_names}; use another `name` or run folder")
+    return study
+
+
+def recover_interrupted(study: Any) -> list[int]:
+    """Fail trials left RUNNING by dead workers on this host and queue their parameters
+    again. Returns the numbers of the recovered trials."""
+    from optuna.trial import TrialState
+
+    recovered = []
+    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+        worker = trial.user_attrs.get(ATTR_WORKER)
+        if worker is None or _alive_here(worker):
+            continue
+        storage = study._storage
+        storage.set_trial_user_attr(trial._trial_id, ATTR_FAILURE,
+                                    f"interrupted: worker {worker} died")
+        if storage.set_trial_state_values(trial._trial_id, TrialState.FAIL):
+            if trial.params:
+                study.enqueue_trial(trial.params, user_attrs={ATTR_REQUEUED: trial.number},
+                                    skip_if_exists=False)
+            recovered.append(trial.number)
+    return recovered
+
+
+def finished_count(study: Any) -> int:
+    """Trials that count toward the budget: complete ones, and failed ones with a reason
+    of their own (not those failed by an interruption and queued again)."""
+    from optuna.trial import TrialState
+
+    count = 0
+    for trial in study.get_trials(deepcopy=False,
+                                  states=(TrialState.COMPLETE, TrialState.FAIL)):
+        if trial.state == TrialState.COMPLETE:
+            count += 1
+        elif not str(trial.user_attrs.get(ATTR_FAILURE, "interrupted")).startswith(
+                "interrupted"):
+            count += 1
+    return count
+
+
+@dataclasses.dataclass
+class Objective:
+    """Evaluates one trial at the model fidelity and records metrics and constraints."""
+
+    spec: Spec
+
+    def __call__(self, trial: Any) -> tuple[float, ...]:
+        trial.set_user_attr(ATTR_WORKER, worker_id())
+        point: dict[str, Any] = {}
+        for dimension in self.spec.space.dimensions:
+            if not applies(dimension, point):
+                continue
+            if isinstance(dimension, Choice):
+                point[dimension.name] = trial.suggest_categorical(
+                    dimension.name, list(dimension.values))
+            else:
+                point[dimension.name] = trial.suggest_int(
+                    dimension.name, dimension.low, dimension.high, step=dimension.step)
+        try:
+            params = self.spec.space.params(point)
+        except ParamError as error:
+            trial.set_user_attr(ATTR_FAILURE, f"invalid design: {error}")
+            raise DesignFailed(str(error)) from None
+        metrics = evaluate(self.spec, params)
+        trial.set_user_attr(ATTR_METRICS, metrics)
+        for constraint in self.spec.constraints:
+            trial.set_constraint(constraint.metric, constraint.violation(
+                metrics[constraint.metric]))
+        return tuple(metrics[name] for name in self.spec.objective_names)
+
+
+def evaluate(spec: Spec, params: Any) -> dict[str, float]:
+    """The model-fidelity metrics of ``params`` for ``spec``."""
+    return model_metrics(params, spec.workload, target=spec.target,
+                         clock_mhz=spec.clock_mhz, energy_table=spec.energy_table)
+
+
+def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int | None,
+               storage_url: str | None = None,
+               on_trial: Callable[[Any, Any, int], None] | None = None) -> None:
+    """Run trials of the spec's study until it holds ``trials`` finished trials;
+    ``on_trial(study, trial, finished)`` after each."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    storage = open_storage(run_dir, storage_url)
+    study = optuna.load_study(study_name=spec.name, storage=storage,
+                              sampler=make_sampler(sampler, seed))
+    if finished_count(study) >= trials:
+        return
+
+    def stop_when_done(study: Any, trial: Any) -> None:
+        finished = finished_count(study)
+        if on_trial is not None:
+            on_trial(study, trial, finished)
+        if finished >= trials:
+            study.stop()
+
+    study.optimize(Objective(spec), n_trials=None, catch=(DesignFailed,),
+                   callbacks=[stop_when_done], gc_after_trial=False)
+
+
+def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
+                    seed: int | None, storage_url: str | None) -> None:
+    from dse.spec import parse_spec
+
+    spec = parse_spec(spec_text, base=Path(spec_base))
+    run_worker(spec, Path(run_dir), trials, sampler, seed, storage_url)
+
+
+def explore(spec: Spec, run_dir: Path, *, trials: int, sampler: str = "tpe",
+            seed: int | None = 0, workers: int = 1, storage_url: str | None = None,
+            spec_base: Path = Path("."),
+            on_trial: Callable[[Any, Any, int], None] | None = None) -> Any:
+    """Run (or resume) the study of ``spec`` until it holds ``trials`` finished trials,
+    with ``workers`` processes on this machine. Worker ``i`` seeds its sampler with
+    ``seed + i``. Returns the study.
+
+    Raises:
+        StudyError: for bad arguments or a stored study with other objectives.
+    """
+    import multiprocessing
+
+    if isinstance(trials, bool) or trials < 1:
+        raise StudyError(f"`trials` must be a positive integer, not {trials!r}")
+    if workers < 1:
+        raise StudyError(f"`workers` must be a positive integer, not {workers!r}")
+    make_sampler(sampler, seed)  # validates the name
+    storage = open_storage(run_dir, storage_url)
+    study = open_study(spec, storage)
+    recover_interrupted(study)
+    context = multiprocessing.get_context("spawn")
+    helpers = [context.Process(target=_worker_process, args=(
+        spec.source, str(spec_base), str(run_dir), trials, sampler,
+        None if seed is None else seed + index, storage_url), daemon=True)
+        for index in range(1, workers)]
+    for process in helpers:
+        process.start()
+    try:
+        run_worker(spec, run_dir, trials, sampler, seed, storage_url, on_trial)
+    finally:
+        for process in helpers:
+            process.join()
+    failed = [p.exitcode for p in helpers if p.exitcode]
+    if failed:
+        raise StudyError(f"{len(failed)} worker process(es) failed (exit codes {failed})")
+    return study
