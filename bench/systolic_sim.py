@@ -16,12 +16,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import machine
 
 from dse.models.systolic import cycles
 from dse.workload import Gemm
@@ -30,23 +30,6 @@ from hw.systolic import SystolicParams
 from sim.families import sim_family
 from sim.runner import simulate, verilator_version
 from sim.systolic.jobs import gemm_job
-
-
-def machine() -> dict[str, object]:
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-            "memory_gib": round(memory_gib, 1), "python": sys.version.split()[0],
-            "verilator": verilator_version(),
-            "gcc": subprocess.run(["g++", "--version"], capture_output=True,
-                                  text=True).stdout.splitlines()[0]}
 
 
 def measure(params: SystolicParams, size: int) -> dict[str, object]:
@@ -96,7 +79,8 @@ def main() -> None:
                 rows.append(row)
                 print(json.dumps(row), flush=True)
     record = {"benchmark": "systolic_sim", "command": " ".join([sys.executable, *sys.argv]),
-              "date": time.strftime("%Y-%m-%d"), "machine": machine(), "results": rows}
+              "date": time.strftime("%Y-%m-%d"),
+              "machine": {**machine(), "verilator": verilator_version()}, "results": rows}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "systolic_sim.json").write_text(json.dumps(record, indent=2) + "\n")
     lines = ["| design | build (cold) | re-run fixed cost | GEMM | cycles (RTL = model) "
