@@ -1,15 +1,16 @@
-"""RTL verification of a design on a workload: simulate bit-exact in Verilator and hold the
-analytic model against the measured cycles."""
+"""RTL verification of a design on a workload: simulate the instrumented design bit-exact in
+Verilator and hold the analytic models against the measured cycles and activity."""
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
 
-from dse.models.registry import cycle_model
+from dse.models.energy import EnergyReport
+from dse.models.registry import cycle_model, energy_model
 from dse.workload import Gemm
-from flows.verilog import emit
 from hw.params import Params
+from sim.activity import emit_instrumented
 from sim.families import sim_family
 from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, simulate
 
@@ -24,6 +25,8 @@ class Verification:
     values: str
     run: SimRun
     model: Any  # the family's cycle report (cycles, compute_bound, pes, ...)
+    energy: EnergyReport       # predicted from the model's activity counts
+    rtl_energy: EnergyReport   # from the activity the RTL counted
 
     @property
     def result(self) -> Any:
@@ -32,6 +35,10 @@ class Verification:
     @property
     def model_matches(self) -> bool:
         return bool(self.result.cycles == self.model.cycles)
+
+    @property
+    def activity_matches(self) -> bool:
+        return self.energy.activity == self.rtl_energy.activity
 
     def to_json(self) -> dict[str, Any]:
         """The ``hwdse simulate --json`` contract (schema ``hwdse.simulate/1``)."""
@@ -51,6 +58,8 @@ class Verification:
             "compute_bound": self.model.compute_bound,
             "utilization": self.gemm.macs / (result.cycles * self.model.pes),
             "counters": {**result.counters, "macs": self.gemm.macs},
+            "energy": {"model": self.energy.to_json(), "rtl": self.rtl_energy.to_json(),
+                       "activity_matches": self.activity_matches},
             "content_hash": self.run.content_hash,
             "build_cached": self.run.build_cached,
             "build_seconds": round(self.run.build_seconds, 3),
@@ -61,15 +70,20 @@ class Verification:
 def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "random",
                 build_timeout: float = DEFAULT_BUILD_TIMEOUT,
                 timeout: float = DEFAULT_RUN_TIMEOUT) -> Verification:
-    """Simulate ``gemm`` on ``params`` in Verilator and compare with the cycle model.
+    """Simulate ``gemm`` on ``params`` (instrumented with activity counters) in Verilator and
+    compare with the cycle and energy models.
 
     Raises:
         ToolNotFoundError, SimulationError: from the simulator.
     """
     report = cycle_model(params.generator)(params, gemm)
-    artifact = emit(params)
+    energies = energy_model(params.generator)
+    artifact = emit_instrumented(params)
     family = sim_family(params.generator)
     job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values)
     run = simulate(artifact, family.testbench, [job],
                    build_timeout=build_timeout, timeout=timeout)
-    return Verification(params, gemm, seed, values, run, report)
+    counters = run.results[0].counters
+    return Verification(params, gemm, seed, values, run, report,
+                        energies.predict(params, gemm),
+                        energies.from_counters(params, counters, gemm.macs))

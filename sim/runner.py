@@ -214,7 +214,8 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
              build_timeout: float = DEFAULT_BUILD_TIMEOUT,
              timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
     """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``
-    (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`).
+    (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`). The
+    artifact's ``counters`` (ports of an instrumented design) are read after every job.
 
     Raises:
         ToolNotFoundError: if Verilator is missing.
@@ -227,7 +228,8 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
         work = Path(scratch)
         result_path = work / "results.json"
         config_path = work / "config.json"
-        config_path.write_text(json.dumps({"jobs": jobs, "result_path": str(result_path)}))
+        config_path.write_text(json.dumps({"jobs": jobs, "result_path": str(result_path),
+                                           "counters": artifact.counters}))
         what = f"simulation of {artifact.top}"
         try:
             _run_worker({"phase": "test", "top": artifact.top, "build_dir": str(build_dir / "obj"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dse.models.registry import CYCLE_MODELS
+from dse.models.registry import CYCLE_MODELS, ENERGY_MODELS
 from flows.verilog import emit
 from hw import registry
 from sim.families import FAMILIES
@@ -15,6 +15,7 @@ def test_every_layer_knows_the_generator(name):
     assert name in FAMILIES, f"sim has no testbench for {name}"
     assert callable(FAMILIES[name].gemm_job_builder())
     assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
+    assert name in ENERGY_MODELS, f"dse.models has no energy model for {name}"
 
 
 @pytest.mark.parametrize("name", registry.names())
@@ -27,3 +28,4 @@ def test_default_params_elaborate_and_convert(name):
 def test_layers_register_nothing_unknown():
     assert set(FAMILIES) <= set(registry.names())
     assert set(CYCLE_MODELS) <= set(registry.names())
+    assert set(ENERGY_MODELS) <= set(registry.names())

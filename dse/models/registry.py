@@ -1,11 +1,13 @@
-"""Analytic cycle models keyed by versioned generator name (like ``hw.registry``)."""
+"""Analytic cycle and energy models keyed by versioned generator name (like
+``hw.registry``)."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from dse.models import systolic
+from dse.models import energy, systolic
 from hw.registry import UnknownGeneratorError
 
 CYCLE_MODELS: dict[str, Callable[[Any, Any], Any]] = {
@@ -24,3 +26,31 @@ def cycle_model(generator: str) -> Callable[[Any, Any], Any]:
     except KeyError:
         known = ", ".join(sorted(CYCLE_MODELS))
         raise UnknownGeneratorError(f"no cycle model for {generator!r}; known: {known}") from None
+
+
+@dataclasses.dataclass(frozen=True)
+class EnergyModel:
+    """A family's energy model: predicted from (params, workload, table), and measured from
+    (params, RTL counters, useful MACs, table)."""
+
+    predict: Callable[..., energy.EnergyReport]
+    from_counters: Callable[..., energy.EnergyReport]
+
+
+ENERGY_MODELS: dict[str, EnergyModel] = {
+    "systolic-v1": EnergyModel(energy.energy, energy.energy_from_counters),
+}
+
+
+def energy_model(generator: str) -> EnergyModel:
+    """The energy model of a versioned generator name.
+
+    Raises:
+        UnknownGeneratorError: if none is registered.
+    """
+    try:
+        return ENERGY_MODELS[generator]
+    except KeyError:
+        known = ", ".join(sorted(ENERGY_MODELS))
+        raise UnknownGeneratorError(
+            f"no energy model for {generator!r}; known: {known}") from None

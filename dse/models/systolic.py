@@ -17,11 +17,21 @@ next tile's ``kr_{t+1}`` weight rows ride along; ``kr_0`` weight-only beats come
 result leaves ``rows + cols + 2`` cycles after its activation beat::
 
     cycles = kr_0 + sum_{t < T-1} max(Mb_t, kr_{t+1}) + Mb_{T-1} - 1 + rows + cols + 3
+
+Activity (:func:`activity`): the events the RTL's activity taps count (``hw.systolic.array``
+defines them), in closed form. Zero padding of ragged tiles is work the array does, so it
+counts. Output-stationary, ``T * K`` beats, each carrying ``rows + cols`` elements through
+all ``rows * cols`` PEs. Weight-stationary, with ``Nt`` N tiles, ``Kt`` K tiles and ``Mb``
+M blocks: ``Nt * Kt * M`` activation beats of ``rows`` elements pass all PEs; each tile
+loads its ``kr`` weight rows of ``cols`` elements (``Nt * Mb * K`` rows in all) and swaps
+all ``rows * cols`` weights once; each output row reads and writes its accumulator row
+once per K tile but the first (read) and the last (write).
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 
 from dse.workload import Gemm
 from hw.systolic.params import SystolicParams
@@ -77,3 +87,67 @@ def cycles(params: SystolicParams, gemm: Gemm) -> SystolicCycleReport:
     return SystolicCycleReport(
         cycles=total, compute_bound=_ceil_div(gemm.macs, rows * cols), tiles=tiles,
         operand_beats=beats, result_beats=results, macs=gemm.macs, pes=rows * cols)
+
+
+#: Names of the activity counts, as the RTL taps and :class:`SystolicActivity` call them.
+ACTIVITY_EVENTS = ("pe_macs", "operand_words", "result_words", "acc_reads", "acc_writes",
+                   "weight_writes", "weight_swaps")
+
+
+@dataclasses.dataclass(frozen=True)
+class SystolicActivity:
+    """Events of one GEMM on the array, as counted by the RTL's activity taps.
+
+    ``pe_macs`` multiply-accumulates (zero padding included), ``operand_words`` /
+    ``result_words`` elements streamed in / out, ``acc_reads`` / ``acc_writes`` accumulator
+    memory rows (``cols`` accumulators each, ``ws`` only), ``weight_writes`` weight shadow
+    registers written and ``weight_swaps`` weight registers loaded from them (``ws`` only).
+    """
+
+    pe_macs: int
+    operand_words: int
+    result_words: int
+    acc_reads: int
+    acc_writes: int
+    weight_writes: int
+    weight_swaps: int
+
+    @classmethod
+    def from_counters(cls, counters: Mapping[str, int]) -> SystolicActivity:
+        """The activity an instrumented simulation measured (``SimResult.counters``).
+
+        Raises:
+            KeyError: naming the first missing count.
+        """
+        missing = [name for name in ACTIVITY_EVENTS if name not in counters]
+        if missing:
+            raise KeyError(f"counters lack activity count {missing[0]!r} (an instrumented "
+                           f"simulation reports {', '.join(ACTIVITY_EVENTS)})")
+        return cls(**{name: int(counters[name]) for name in ACTIVITY_EVENTS})
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+def activity(params: SystolicParams, gemm: Gemm) -> SystolicActivity:
+    """Exact activity counts of ``gemm`` on the array ``params`` (see the module docstring)."""
+    rows, cols = params.rows, params.cols
+    m, k, n = gemm.m, gemm.k, gemm.n
+    n_tiles = _ceil_div(n, cols)
+    if params.dataflow == "os":
+        beats = _ceil_div(m, rows) * n_tiles * k
+        return SystolicActivity(
+            pe_macs=beats * rows * cols, operand_words=beats * (rows + cols),
+            result_words=_ceil_div(m, rows) * n_tiles * rows * cols,
+            acc_reads=0, acc_writes=0, weight_writes=0, weight_swaps=0)
+    assert params.acc_depth is not None
+    k_tiles = _ceil_div(k, rows)
+    m_blocks = _ceil_div(m, params.acc_depth)
+    activations = n_tiles * k_tiles * m
+    weight_rows = n_tiles * m_blocks * k
+    accumulations = n_tiles * m * (k_tiles - 1)
+    return SystolicActivity(
+        pe_macs=activations * rows * cols,
+        operand_words=activations * rows + weight_rows * cols,
+        result_words=n_tiles * m * cols, acc_reads=accumulations, acc_writes=accumulations,
+        weight_writes=weight_rows * cols, weight_swaps=n_tiles * m_blocks * k_tiles * rows * cols)

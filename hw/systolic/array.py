@@ -26,11 +26,29 @@ Weight-stationary (``ws``), operand beat
     ``sim.systolic.driver`` follows them): weight row r of the next tile may ride on beat r
     of the current tile or later, and must arrive before that tile's ``swap`` beat + r; the
     first tile's weights come in beats before its first activation.
+
+Activity taps: ``SystolicArray.activity`` maps an event name to a plain (non-port) signal
+holding how many such events happen in the current cycle. They only read the datapath, for
+energy accounting in simulation (``sim.activity`` sums them); unused, they synthesize to
+nothing. Events happen only on cycles where the array advances. The taps (all exist in both
+dataflows, zero where they do not apply):
+
+``pe_macs``        PEs doing a multiply-accumulate with a valid operand (zero padding of
+                   ragged tiles included).
+``operand_words``  elements taken from the operand stream in valid lanes (``os``: ``rows`` +
+                   ``cols`` per beat; ``ws``: ``rows`` with ``a_valid``, ``cols`` with
+                   ``w_valid``).
+``result_words``   elements handed to the result sink (``cols`` per result beat).
+``acc_reads``      (``ws``) accumulator-memory rows read whose data is used (``acc_first``
+                   clear; the port is clocked every cycle, a clock-gated port would do these).
+``acc_writes``     (``ws``) accumulator-memory rows written.
+``weight_writes``  (``ws``) weight shadow registers written (one element each).
+``weight_swaps``   (``ws``) PE weight registers loaded from their shadow (``swap``).
 """
 
 from __future__ import annotations
 
-from amaranth.hdl import EnableInserter, Module, Mux, Signal, Value
+from amaranth.hdl import Const, EnableInserter, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -60,6 +78,23 @@ def result_layout(params: SystolicParams) -> data.StructLayout:
         {"c": data.ArrayLayout(int_shape(params.acc_width, params.signed), params.cols)})
 
 
+def activity_bounds(params: SystolicParams) -> dict[str, int]:
+    """Largest per-cycle count of each activity tap, by name (see the module docstring)."""
+    pes = params.rows * params.cols
+    return {"pe_macs": pes, "operand_words": params.rows + params.cols,
+            "result_words": params.cols, "acc_reads": 1, "acc_writes": 1,
+            "weight_writes": params.cols, "weight_swaps": pes}
+
+
+def _count(bits: list[Value]) -> Value:
+    """How many of ``bits`` are set (a balanced adder tree)."""
+    values: list[Value] = list(bits) or [Const(0, 1)]
+    while len(values) > 1:
+        values = [values[i] + values[i + 1] if i + 1 < len(values) else values[i]
+                  for i in range(0, len(values), 2)]
+    return values[0]
+
+
 def _delay(m: Module, value: Value, depth: int, name: str) -> Value:
     """``value`` delayed by ``depth`` registers."""
     for stage in range(depth):
@@ -78,11 +113,16 @@ class SystolicArray(wiring.Component):
             "operands": In(stream_signature(operand_layout(params))),
             "results": Out(stream_signature(result_layout(params))),
         })
+        self.activity: dict[str, Signal] = {
+            name: Signal(range(bound + 1), name=f"activity_{name}")
+            for name, bound in activity_bounds(params).items()}
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
         advance = Signal()
         m.d.comb += advance.eq(~(self.results.valid & ~self.results.ready))
+        m.d.comb += self.activity["result_words"].eq(
+            Mux(self.results.valid & self.results.ready, self.params.cols, 0))
         datapath = Module()
         if self.params.dataflow == "os":
             self._elaborate_os(datapath, advance)
@@ -105,6 +145,7 @@ class SystolicArray(wiring.Component):
         last_allowed = since_last == p.rows
         m.d.comb += operands.ready.eq(advance & (last_allowed | ~operands.payload.last))
         accept = operands.valid & operands.ready
+        m.d.comb += self.activity["operand_words"].eq(Mux(accept, p.rows + p.cols, 0))
 
         row_in = []
         for i in range(p.rows):
@@ -123,6 +164,7 @@ class SystolicArray(wiring.Component):
                  for j in range(p.cols)]
         # captured[i][j]: (pulse, value) of PE (i, j)'s finished sum
         captured: list[list[tuple[Signal, Signal]]] = []
+        macs: list[Value] = []
         for i in range(p.rows):
             captured.append([])
             a_in = west[i]
@@ -135,6 +177,7 @@ class SystolicArray(wiring.Component):
                 pulse = Signal(name=f"pe{i}_{j}_done")
                 m.d.sync += [a_out.eq(a_in), b_out.eq(b_in), pulse.eq(0)]
                 sum_ = total + a_in.a * b_in
+                macs.append(a_in.valid)
                 with m.If(a_in.valid):
                     with m.If(a_in.last):
                         m.d.sync += [result.eq(sum_), total.eq(0), pulse.eq(1)]
@@ -143,6 +186,7 @@ class SystolicArray(wiring.Component):
                 captured[i].append((pulse, result))
                 a_in = a_out
                 north[j] = b_out
+        m.d.comb += self.activity["pe_macs"].eq(Mux(advance, _count(macs), 0))
 
         # Row i of a tile finishes in column j one cycle after row i-1: a one-hot pick
         # per column, then a deskew so that every column of a row leaves together.
@@ -181,6 +225,8 @@ class SystolicArray(wiring.Component):
         m.d.comb += operands.ready.eq(advance)
         accept = operands.valid & operands.ready
         activation = accept & payload.a_valid
+        m.d.comb += self.activity["operand_words"].eq(
+            Mux(activation, p.rows, 0) + Mux(accept & payload.w_valid, p.cols, 0))
 
         row_in, col_in = [], []
         for i in range(p.rows):
@@ -209,9 +255,14 @@ class SystolicArray(wiring.Component):
             for i in range(p.rows):
                 with m.If(load.w_valid & (load.w_row == i)):
                     m.d.sync += shadow[i][j].eq(load.b)
+        # A column writes the shadow register of row `w_row`, if there is one.
+        m.d.comb += self.activity["weight_writes"].eq(
+            Mux(advance, _count([load.w_valid & (load.w_row < p.rows) for load in loads]), 0))
 
         column_psum: list[Value] = [0] * p.cols  # type: ignore[list-item]
         bottom_flags = west[p.rows - 1]
+        macs: list[Value] = []
+        swaps: list[Value] = []
         for i in range(p.rows):
             a_in = west[i]
             for j in range(p.cols):
@@ -222,10 +273,14 @@ class SystolicArray(wiring.Component):
                 m.d.sync += [a_out.eq(a_in), psum.eq(column_psum[j] + a_in.a * used)]
                 with m.If(a_in.swap):
                     m.d.sync += weight.eq(shadow[i][j])
+                macs.append(a_in.a_valid)
+                swaps.append(a_in.swap)
                 column_psum[j] = psum
                 a_in = a_out
                 if i == p.rows - 1 and j == p.cols - 1:
                     bottom_flags = a_out
+        m.d.comb += [self.activity["pe_macs"].eq(Mux(advance, _count(macs), 0)),
+                     self.activity["weight_swaps"].eq(Mux(advance, _count(swaps), 0))]
 
         # Deskew the column sums so a whole row of partial sums arrives together with
         # the flags of its activation (those of the bottom-right PE).
@@ -252,6 +307,9 @@ class SystolicArray(wiring.Component):
                 Mux(stage_flags.acc_first, 0, read.data[j]) + stage_psum[j])
         m.d.comb += [write.addr.eq(stage_index), write.data.eq(total),
                      write.en.eq(advance & stage_flags.a_valid & ~stage_flags.acc_last)]
+        m.d.comb += [
+            self.activity["acc_reads"].eq(advance & stage_flags.a_valid & ~stage_flags.acc_first),
+            self.activity["acc_writes"].eq(write.en)]
         m.d.sync += results.valid.eq(stage_flags.a_valid & stage_flags.acc_last)
         with m.If(stage_flags.a_valid & stage_flags.acc_last):
             m.d.sync += results.payload.eq(total)

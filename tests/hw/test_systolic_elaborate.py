@@ -25,3 +25,16 @@ def test_signature_widths_follow_params():
     assert Shape.cast(layout).width == 4 * 5 + 2 * 5 + 1 + 1 + 2 + 1 + 1 + 1
     assert Shape.cast(array.results.payload.shape()).width == 2 * 20
     Fragment.get(array, None)  # elaborates
+
+
+@pytest.mark.parametrize("dataflow", ["os", "ws"])
+def test_activity_taps_are_not_ports(dataflow):
+    from dse.models.systolic import ACTIVITY_EVENTS
+    from hw.systolic.array import activity_bounds
+
+    params = SystolicParams(rows=3, cols=2, dataflow=dataflow)
+    array = SystolicArray(params)
+    assert tuple(array.activity) == ACTIVITY_EVENTS == tuple(activity_bounds(params))
+    assert set(array.signature.members) == {"operands", "results"}
+    Fragment.get(array, None)  # elaborates
+    assert "activity" not in emit(params).text.split(");", 1)[0]  # not in the port list
