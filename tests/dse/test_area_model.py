@@ -1,0 +1,236 @@
+"""The fitted area model of ``systolic-v1`` on ECP5: refit from the stored samples, errors on
+held-out samples, purity and monotonicity (fast); the stored samples are real and
+reproducible synthesis results (slow, runs Yosys)."""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+
+import numpy as np
+import pytest
+
+from dse.models.area import (
+    FEATURES,
+    RESOURCES,
+    AreaModelError,
+    AreaReport,
+    feature_function,
+    fit,
+    load_area_data,
+    load_area_model,
+    map_memory,
+    parse_area_data,
+    psum_widths,
+    relative_errors,
+    systolic_features,
+)
+from hw.systolic import SystolicParams
+
+GENERATOR, TARGET = "systolic-v1", "ecp5-85k"
+#: The target of the issue: held-out LUTs and FFs within 10% on the mean.
+MEAN_LIMIT = 0.10
+#: What we assert for every single held-out point (the bench records the measured maximum).
+MAX_LIMIT = 0.15
+
+
+@pytest.fixture(scope="module")
+def data():
+    return load_area_data(GENERATOR, TARGET)
+
+
+def split(samples, name):
+    return [s for s in samples if s.split == name]
+
+
+def relative(predicted: float, measured: float) -> float:
+    return abs(predicted - measured) / max(measured, 1.0)
+
+
+def test_refit_from_stored_training_samples_reproduces_the_coefficients(data):
+    model, samples = data
+    features = {r: m.fit.features for r, m in model.resources.items()}
+    refit = fit(split(samples, "train"), FEATURES[GENERATOR], features, TARGET)
+    for resource in RESOURCES:
+        assert refit[resource].features == model.resources[resource].fit.features
+        assert refit[resource].coefficients == pytest.approx(
+            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
+
+
+def test_coefficients_are_nonnegative(data):
+    model, _ = data
+    for resource, entry in model.resources.items():
+        assert min(entry.fit.coefficients) >= 0, resource
+
+
+def test_held_out_lut_and_ff_within_ten_percent(data):
+    model, samples = data
+    held_out = split(samples, "held_out")
+    assert len(held_out) >= 10
+    for resource in ("lut", "ff"):
+        errors = [relative(model.estimate(s.params).resources()[resource], s.measured[resource])
+                  for s in held_out]
+        assert np.mean(errors) <= MEAN_LIMIT, (resource, np.mean(errors))
+        assert max(errors) <= MAX_LIMIT, (resource, max(errors))
+        # the error the model reports is the one measured on these samples
+        recorded = model.resources[resource].held_out_error
+        assert recorded.mean == pytest.approx(np.mean(errors))
+        assert recorded.max == pytest.approx(max(errors))
+        assert recorded.count == len(held_out)
+
+
+def test_split_is_disjoint_and_covers_both_dataflows(data):
+    _, samples = data
+    train, held_out = split(samples, "train"), split(samples, "held_out")
+    assert len(train) + len(held_out) == len(samples)
+    assert not {s.params for s in train} & {s.params for s in held_out}
+    for dataflow in ("os", "ws"):
+        assert any(s.params.dataflow == dataflow for s in held_out)
+        assert any(s.params.dataflow == dataflow for s in train)
+
+
+def test_dsp_and_bram_are_exact_on_every_sample(data):
+    """One MULT18X18D per PE (even 2-bit operands); DP16KD blocks as memory_libmap maps."""
+    model, samples = data
+    for sample in samples:
+        report = model.estimate(sample.params)
+        assert sample.measured["dsp"] == sample.params.pes
+        assert report.dsp == pytest.approx(sample.measured["dsp"])
+        assert report.bram == pytest.approx(sample.measured["bram"])
+
+
+def test_memory_mapping_matches_the_cells_yosys_chose(data):
+    _, samples = data
+    ws = [s for s in samples if s.params.dataflow == "ws"]
+    assert {map_memory(s.params.cols * s.params.acc_width, s.params.acc_depth, TARGET).kind
+            for s in ws} == {"lutram", "bram"}
+    for sample in ws:
+        mapping = map_memory(sample.params.cols * sample.params.acc_width,
+                             sample.params.acc_depth, TARGET)
+        lutram = sample.cells.get("TRELLIS_DPR16X4", 0)
+        bram = sample.cells.get("DP16KD", 0)
+        assert (lutram, bram) == ((mapping.cells, 0) if mapping.kind == "lutram"
+                                  else (0, mapping.cells)), sample.params
+
+
+def test_map_memory_hand_checked():
+    # 64 x 32 deep: 2 x 16 TRELLIS_DPR16X4 (cost 128 + mux 32 + demux 1 + 2) beats 2 DP16KD
+    assert map_memory(64, 32, TARGET).kind == "lutram"
+    assert map_memory(64, 32, TARGET).cells == 32
+    # 64 x 64 deep: 2 DP16KD (512 x 36 each) cost 256 + 8 < 256 + 96 + 2 + 2 distributed
+    assert (map_memory(64, 64, TARGET).kind, map_memory(64, 64, TARGET).cells) == ("bram", 2)
+    # narrow and deep stays distributed: 8 bits x 128 costs 64 + 28 + 4 + 2 < 136
+    assert map_memory(8, 128, TARGET).kind == "lutram"
+    with pytest.raises(AreaModelError, match=r"no memory primitives for target 'generic'"):
+        map_memory(8, 16, "generic")
+
+
+def test_psum_widths_follow_yosys_narrowing():
+    unsigned = SystolicParams(rows=8, cols=1, input_width=8, acc_width=48, signed=False,
+                              dataflow="ws")
+    assert psum_widths(unsigned) == [16, 17, 18, 19, 20, 21, 22, 23]
+    signed = dataclasses.replace(unsigned, signed=True)
+    assert psum_widths(signed) == [16, 17, 18, 48, 48, 48, 48, 48]
+    narrow = SystolicParams(rows=4, cols=1, input_width=8, acc_width=17, signed=False,
+                            dataflow="ws")
+    assert psum_widths(narrow) == [16, 17, 17, 17]
+
+
+def test_area_is_a_pure_function_returning_a_frozen_report():
+    params = SystolicParams(rows=4, cols=4, input_width=8, acc_width=32)
+    first, second = load_area_model(GENERATOR).estimate(params), load_area_model(
+        GENERATOR, TARGET).estimate(params)
+    assert first == second
+    assert isinstance(first, AreaReport)
+    assert first.target == TARGET and first.generator == GENERATOR
+    assert set(first.held_out_error) == set(RESOURCES)
+    assert first.held_out_error["lut"].count > 0
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        first.lut = 0.0  # type: ignore[misc]
+    assert systolic_features(params, TARGET) == systolic_features(params, TARGET)
+
+
+def _grid(dataflow: str, depth: int | None):
+    for width, acc, signed in [(2, 4, False), (8, 24, True), (8, 32, False), (16, 48, True)]:
+        yield lambda rows, cols, w=width, a=acc, s=signed: SystolicParams(
+            rows=rows, cols=cols, input_width=w, acc_width=a, signed=s, dataflow=dataflow,
+            acc_depth=depth)
+
+
+@pytest.mark.parametrize(("dataflow", "depth"),
+                         [("os", None), ("ws", 16), ("ws", 32), ("ws", 64), ("ws", 128)])
+def test_estimates_grow_with_rows_and_cols(dataflow, depth):
+    """Monotone in rows and cols for every resource; in ``ws`` cols also widen the
+    accumulator memory, and where Yosys then moves it from distributed RAM to DP16KD
+    blocks (its own cost rule), LUTs may drop while BRAMs rise, as in the synthesized
+    designs."""
+    model = load_area_model(GENERATOR, TARGET)
+    for make in _grid(dataflow, depth):
+        for rows, cols in itertools.product(range(1, 9), range(1, 9)):
+            here = model.estimate(make(rows, cols)).resources()
+            if rows < 8:
+                below = model.estimate(make(rows + 1, cols)).resources()
+                assert all(below[r] >= here[r] for r in RESOURCES), (rows, cols)
+            if cols < 8:
+                right_params = make(rows, cols + 1)
+                right = model.estimate(right_params).resources()
+                same_kind = dataflow == "os" or (
+                    map_memory(cols * right_params.acc_width, depth, TARGET).kind
+                    == map_memory((cols + 1) * right_params.acc_width, depth, TARGET).kind)
+                grows = RESOURCES if same_kind else ("ff", "dsp", "bram")
+                assert all(right[r] >= here[r] for r in grows), (rows, cols)
+
+
+def test_unknown_target_and_generator_are_named():
+    with pytest.raises(AreaModelError, match=r"no area model for 'systolic-v1' on 'ice40-up5k'"
+                                             r".*shipped: area_systolic-v1_ecp5-85k\.json"):
+        load_area_model(GENERATOR, "ice40-up5k")
+    with pytest.raises(AreaModelError, match=r"^no area model for 'nope-v1' on 'ecp5-85k'"):
+        load_area_model("nope-v1", TARGET)
+    with pytest.raises(AreaModelError, match=r"^no area features for 'nope-v1'; known: "
+                                             r"systolic-v1$"):
+        feature_function("nope-v1")
+
+
+def test_malformed_data_is_rejected_naming_the_key(data):
+    model, samples = data
+    payload = model.to_json(samples)
+    with pytest.raises(AreaModelError, match=r"`schema` must be 'hwdse.area-model/1'"):
+        parse_area_data({**payload, "schema": "other/1"})
+    bad = {**payload, "resources": {**payload["resources"],
+                                    "lut": {**payload["resources"]["lut"],
+                                            "coefficients": {"os.nope": 1.0}}}}
+    with pytest.raises(AreaModelError, match=r"unknown feature `resources\.lut\.coefficients"
+                                             r"\.os\.nope`"):
+        parse_area_data(bad)
+    reread, resampled = parse_area_data(payload)
+    assert reread == model and resampled == samples
+
+
+def test_relative_errors_of_a_perfect_fit_are_zero(data):
+    model, samples = data
+    dsp = model.resources["dsp"].fit
+    stats = relative_errors(dsp, FEATURES[GENERATOR], "dsp", samples, TARGET)
+    assert stats.max == pytest.approx(0.0, abs=1e-12) and stats.count == len(samples)
+
+
+@pytest.mark.slow
+@pytest.mark.synth
+def test_stored_held_out_samples_are_reproduced_by_synthesis(data, tmp_path, monkeypatch):
+    """The data is real: two small held-out configurations (one per dataflow) synthesized
+    again give the stored counts, and the model is within 10% of them."""
+    from flows.synth import synthesize
+
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path / "cache"))
+    model, samples = data
+    chosen = [min((s for s in split(samples, "held_out") if s.params.dataflow == dataflow),
+                  key=lambda s: s.params.pes * s.params.acc_width)
+              for dataflow in ("os", "ws")]
+    for sample in chosen:
+        result = synthesize(sample.params, TARGET, place=False)
+        assert not result.cached
+        assert result.synthesized == sample.measured, sample.params
+        assert result.cells == sample.cells, sample.params
+        report = model.estimate(sample.params).resources()
+        for resource in ("lut", "ff"):
+            assert relative(report[resource], result.synthesized[resource]) <= MEAN_LIMIT
