@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import socket
+import time
 import urllib.parse
 from collections.abc import Callable
 from pathlib import Path
@@ -92,10 +93,20 @@ def open_storage(run_dir: Path, url: str | None = None) -> Any:
         run_dir.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_NAME)))
     storage_url_check(url)
-    return optuna.storages.RDBStorage(
-        url, heartbeat_interval=10, grace_period=30,
-        failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3),
-        engine_kwargs={"pool_pre_ping": True})
+    if url.startswith("postgresql://"):  # SQLAlchemy 2.1 would pick psycopg 3
+        url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    import sqlalchemy.exc
+
+    for attempt in range(5):
+        try:
+            return optuna.storages.RDBStorage(
+                url, heartbeat_interval=10, grace_period=30,
+                failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3),
+                engine_kwargs={"pool_pre_ping": True})
+        except sqlalchemy.exc.IntegrityError:
+            # another worker is creating the schema at the same moment; it wins
+            time.sleep(0.5 * (attempt + 1))
+    raise StudyError(f"cannot create the study schema in {url}")
 
 
 def worker_id() -> str:
@@ -221,15 +232,18 @@ def evaluate(spec: Spec, params: Any) -> dict[str, float]:
 
 def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int | None,
                storage_url: str | None = None,
-               on_trial: Callable[[Any, Any, int], None] | None = None) -> None:
+               on_trial: Callable[[Any, Any, int], None] | None = None,
+               ready: Callable[[], None] | None = None) -> None:
     """Run trials of the spec's study until it holds ``trials`` finished trials;
-    ``on_trial(study, trial, finished)`` after each."""
+    ``on_trial(study, trial, finished)`` after each, ``ready()`` once the study is open."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = open_storage(run_dir, storage_url)
     study = optuna.load_study(study_name=spec.name, storage=storage,
                               sampler=make_sampler(sampler, seed))
+    if ready is not None:
+        ready()
     if finished_count(study) >= trials:
         return
 
@@ -245,11 +259,11 @@ def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int |
 
 
 def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
-                    seed: int | None, storage_url: str | None) -> None:
+                    seed: int | None, storage_url: str | None, ready: Any) -> None:
     from dse.spec import parse_spec
 
     spec = parse_spec(spec_text, base=Path(spec_base))
-    run_worker(spec, Path(run_dir), trials, sampler, seed, storage_url)
+    run_worker(spec, Path(run_dir), trials, sampler, seed, storage_url, ready=ready.set)
 
 
 def explore(spec: Spec, run_dir: Path, *, trials: int, sampler: str = "tpe",
@@ -274,13 +288,18 @@ def explore(spec: Spec, run_dir: Path, *, trials: int, sampler: str = "tpe",
     study = open_study(spec, storage)
     recover_interrupted(study)
     context = multiprocessing.get_context("spawn")
+    started = [context.Event() for _ in range(1, workers)]
     helpers = [context.Process(target=_worker_process, args=(
         spec.source, str(spec_base), str(run_dir), trials, sampler,
-        None if seed is None else seed + index, storage_url), daemon=True)
-        for index in range(1, workers)]
+        None if seed is None else seed + index, storage_url, event), daemon=True)
+        for index, event in enumerate(started, start=1)]
     for process in helpers:
         process.start()
     try:
+        # the workers start together, so the budget is shared rather than raced for
+        for event, process in zip(started, helpers, strict=True):
+            while not event.wait(timeout=1.0) and process.is_alive():
+                pass
         run_worker(spec, run_dir, trials, sampler, seed, storage_url, on_trial)
     finally:
         for process in helpers:

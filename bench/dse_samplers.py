@@ -1,0 +1,209 @@
+"""Benchmark: samplers against the exact Pareto front of an enumerable space, and the speed
+and memory of the analytic evaluation and of long studies.
+
+Run: ``python bench/dse_samplers.py [--spec examples/systolic_dnn.toml] [--seeds 5]
+[--budget 200] [--samplers random tpe nsga2 gp] [--out bench/results]``
+
+1. Exhaustive: every point of the spec's space through the analytic models (points per
+   second); the feasible Pareto front; its hypervolume in objectives normalized to [0, 1]
+   by the feasible points' range (reference point 1.1 in each).
+2. Per sampler and seed: an in-memory study of ``budget`` trials; the hypervolume of the
+   feasible front after n evaluations, as a fraction of the exact front's.
+3. Speed: a 1,000-trial TPE study (wall time), and peak memory (max RSS) of a 10,000-trial
+   random-sampler study on a journal file, each in a fresh process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from common import machine
+
+from dse.spec import Spec, load_spec
+from dse.study import Objective, evaluate, make_sampler
+from hw.params import ParamError
+
+CHECKPOINTS = (10, 20, 50, 100, 150, 200, 300, 500)
+
+
+def exhaustive(spec: Spec) -> tuple[np.ndarray, float, int]:
+    """Objective vectors (to minimize) of every feasible point, points per second, points."""
+    signs = np.array([1.0 if d == "minimize" else -1.0 for d in spec.directions])
+    rows = []
+    start = time.perf_counter()
+    count = 0
+    for point in spec.space.points():
+        count += 1
+        try:
+            params = spec.space.params(point)
+        except ParamError:
+            continue
+        metrics = evaluate(spec, params)
+        if all(c.violation(metrics[c.metric]) <= 0 for c in spec.constraints):
+            rows.append([metrics[name] for name in spec.objective_names])
+    rate = count / (time.perf_counter() - start)
+    return np.array(rows) * signs, rate, count
+
+
+def pareto_mask(values: np.ndarray) -> np.ndarray:
+    keep = np.ones(len(values), dtype=bool)
+    for i, row in enumerate(values):
+        if keep[i]:
+            dominated = np.all(values >= row, axis=1) & np.any(values > row, axis=1)
+            keep &= ~dominated
+    return keep
+
+
+def hypervolume(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
+    from optuna._hypervolume import compute_hypervolume
+
+    if len(values) == 0:
+        return 0.0
+    scaled = (values - low) / np.where(high > low, high - low, 1.0)
+    scaled = scaled[np.all(scaled <= 1.1, axis=1)]
+    if len(scaled) == 0:
+        return 0.0
+    front = scaled[pareto_mask(scaled)]
+    return float(compute_hypervolume(front, np.full(values.shape[1], 1.1)))
+
+
+def run_sampler(spec: Spec, sampler: str, seed: int, budget: int, low: np.ndarray,
+                high: np.ndarray, exact: float) -> dict[str, Any]:
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    signs = np.array([1.0 if d == "minimize" else -1.0 for d in spec.directions])
+    study = optuna.create_study(directions=spec.directions,
+                                sampler=make_sampler(sampler, seed))
+    start = time.perf_counter()
+    study.optimize(Objective(spec), n_trials=budget, catch=(Exception,))
+    seconds = time.perf_counter() - start
+    curve = {}
+    feasible: list[list[float]] = []
+    trials = study.get_trials(deepcopy=False)
+    for index, trial in enumerate(trials, start=1):
+        violations = [v for k, v in trial.system_attrs.items() if k.startswith("constraints:")]
+        if trial.values is not None and all(v <= 0 for v in violations):
+            feasible.append(list(np.array(trial.values) * signs))
+        if index in CHECKPOINTS:
+            curve[index] = hypervolume(np.array(feasible), low, high) / exact
+    return {"sampler": sampler, "seed": seed, "seconds": round(seconds, 2),
+            "distinct_designs": len({tuple(sorted(t.params.items())) for t in trials}),
+            "hv_ratio": curve}
+
+
+def timed_study(spec_path: Path, sampler: str, trials: int) -> dict[str, Any]:
+    """A CLI study in a fresh process: wall time and peak memory."""
+    with tempfile.TemporaryDirectory(prefix="hwdse-bench-") as run:
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "flows.cli", "explore", str(spec_path),
+                        "--run-dir", run, "--trials", str(trials), "--sampler", sampler,
+                        "--verify", "0", "--json"], check=True, stdout=subprocess.DEVNULL)
+        seconds = time.perf_counter() - start
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return {"sampler": sampler, "trials": trials, "seconds": round(seconds, 1),
+            "peak_rss_mib_so_far": round(peak, 1)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spec", type=Path, default=Path("examples/systolic_dnn.toml"))
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--budget", type=int, default=200)
+    parser.add_argument("--samplers", nargs="+", default=["random", "tpe", "nsga2", "gp"])
+    parser.add_argument("--skip-long", action="store_true", help="skip the 1k / 10k studies")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    spec = load_spec(args.spec)
+    before = machine()
+    values, rate, points = exhaustive(spec)
+    front = values[pareto_mask(values)]
+    low, high = values.min(axis=0), values.max(axis=0)
+    exact = hypervolume(values, low, high)
+    print(f"{points} points, {len(values)} feasible, front {len(front)}, "
+          f"{rate:.0f} evaluations/s", flush=True)
+    runs = []
+    for sampler in args.samplers:
+        for seed in range(args.seeds):
+            row = run_sampler(spec, sampler, seed, args.budget, low, high, exact)
+            runs.append(row)
+            print(json.dumps(row), flush=True)
+    long_runs = [] if args.skip_long else [timed_study(args.spec, "tpe", 1000),
+                                           timed_study(args.spec, "random", 10_000)]
+    for row in long_runs:
+        print(json.dumps(row), flush=True)
+    record = {"benchmark": "dse_samplers", "command": " ".join([sys.executable, *sys.argv]),
+              "date": time.strftime("%Y-%m-%d"), "machine": before, "spec": str(args.spec),
+              "points": points, "feasible": len(values), "front": len(front),
+              "evaluations_per_second": round(rate), "runs": runs, "long": long_runs}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "dse_samplers.json").write_text(json.dumps(record, indent=1) + "\n")
+    summary = _summary(record, args.samplers)
+    (args.out / "dse_samplers.md").write_text(summary)
+    _plot(record, args.samplers, args.out / "dse_samplers.png")
+    print(summary)
+
+
+def _summary(record: dict[str, Any], samplers: list[str]) -> str:
+    checkpoints = sorted({int(n) for r in record["runs"] for n in r["hv_ratio"]})
+    lines = [f"Space `{record['spec']}`: {record['points']} points, {record['feasible']} "
+             f"feasible, exact front {record['front']} designs; analytic evaluation "
+             f"{record['evaluations_per_second']} points/s (exhaustive loop).", "",
+             "Hypervolume of the feasible front found after n evaluations, as a fraction of "
+             "the exact front's (mean ± standard deviation over seeds):", "",
+             "| sampler | " + " | ".join(f"n={n}" for n in checkpoints) + " | s/study |",
+             "|---" * (len(checkpoints) + 2) + "|"]
+    for sampler in samplers:
+        rows = [r for r in record["runs"] if r["sampler"] == sampler]
+        cells = []
+        for n in checkpoints:
+            ratios = [r["hv_ratio"][n] for r in rows if n in r["hv_ratio"]]
+            cells.append(f"{statistics.mean(ratios):.3f} ± {statistics.pstdev(ratios):.3f}"
+                         if ratios else "")
+        seconds = statistics.mean(r["seconds"] for r in rows)
+        lines.append(f"| {sampler} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+    for row in record["long"]:
+        lines.append("")
+        lines.append(f"- {row['trials']}-trial {row['sampler']} study (CLI, journal file): "
+                     f"{row['seconds']} s; peak RSS of the benchmark's children so far "
+                     f"{row['peak_rss_mib_so_far']} MiB.")
+    m = record["machine"]
+    lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores, load average "
+              f"{m['load_average_1m']} at the start. Command: `{record['command']}`."]
+    return "\n".join(lines) + "\n"
+
+
+def _plot(record: dict[str, Any], samplers: list[str], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for sampler in samplers:
+        rows = [r for r in record["runs"] if r["sampler"] == sampler]
+        checkpoints = sorted({int(n) for r in rows for n in r["hv_ratio"]})
+        means = [statistics.mean(r["hv_ratio"][n] for r in rows) for n in checkpoints]
+        spread = [statistics.pstdev([r["hv_ratio"][n] for r in rows]) for n in checkpoints]
+        axis.errorbar(checkpoints, means, yerr=spread, label=sampler, capsize=3)
+    axis.set_xlabel("evaluations")
+    axis.set_ylabel("hypervolume / exact front's")
+    axis.set_xscale("log")
+    axis.grid(True, alpha=0.3)
+    axis.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
