@@ -117,8 +117,16 @@ def check_design(spec: Spec, trial: Any, *, max_sim_cycles: int = DEFAULT_MAX_SI
 
 
 def pareto_trials(study: Any) -> list[Any]:
-    """Feasible trials on the Pareto front (Optuna's ``best_trials`` respects constraints)."""
-    return list(study.best_trials)
+    """Feasible trials on the Pareto front (Optuna's ``best_trials`` respects constraints),
+    one per design: a design proposed again keeps its first trial."""
+    seen: set[tuple[tuple[str, Any], ...]] = set()
+    unique = []
+    for trial in sorted(study.best_trials, key=lambda t: t.number):
+        key = tuple(sorted(trial.params.items()))
+        if key not in seen:
+            seen.add(key)
+            unique.append(trial)
+    return unique
 
 
 def pick_spread(trials: Sequence[Any], count: int, maximize: Sequence[bool]) -> list[Any]:

@@ -18,8 +18,11 @@ from dse.study import ATTR_FAILURE, ATTR_METRICS, ATTR_WORKER
 
 def trial_records(study: Any) -> list[dict[str, Any]]:
     """One flat record per trial: state, params, objectives, metrics, constraint violations,
-    feasibility, Pareto membership and failure reason."""
-    front = {t.number for t in study.best_trials}
+    feasibility, Pareto membership (the first trial of each front design) and failure
+    reason."""
+    from dse.fidelity import pareto_trials
+
+    front = {t.number for t in pareto_trials(study)}
     records = []
     for trial in study.get_trials(deepcopy=False):
         constraints = {k.split(":", 1)[1]: v for k, v in trial.system_attrs.items()
@@ -148,12 +151,12 @@ def _plot_html(spec: Spec, records: list[dict[str, Any]], path: Path) -> Path:
 
 
 def _top_verilog(spec: Spec, study: Any, folder: Path, top: int) -> list[Path]:
-    from dse.fidelity import pick_spread
+    from dse.fidelity import pareto_trials, pick_spread
     from flows.verilog import emit
 
     maximize = [direction == "maximize" for direction in spec.directions]
     written = []
-    for rank, trial in enumerate(pick_spread(list(study.best_trials), top, maximize)):
+    for rank, trial in enumerate(pick_spread(pareto_trials(study), top, maximize)):
         params = spec.space.params(trial.params)
         verilog, manifest = emit(params).write(folder / f"{rank:02d}_trial{trial.number}")
         written += [verilog, manifest]

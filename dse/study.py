@@ -138,6 +138,7 @@ def open_study(spec: Spec, storage: Any, *, create: bool = True) -> Any:
     """
     import optuna
 
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
     directions = spec.directions
     if create:
         study = optuna.create_study(study_name=spec.name, storage=storage,

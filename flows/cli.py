@@ -254,27 +254,23 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
 
 @app.command()
 def run(
-    rows: Annotated[int, typer.Option(help="Array rows.")] = 8,
-    cols: Annotated[int, typer.Option(help="Array columns.")] = 8,
-    gemm: Annotated[str, typer.Option("--gemm", help="GEMM shape MxKxN.")] = "64x64x64",
-    seed: Annotated[int, typer.Option(help="Seed of the random operands.")] = 0,
+    trials: Annotated[int, typer.Option("--trials", help="Finished trials to reach.")] = 300,
+    sampler: Annotated[str, typer.Option("--sampler", help="tpe, nsga2, gp or random.")] = "tpe",
+    seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
+    verify: Annotated[int, typer.Option(
+        "--verify", help="Pareto designs to re-check in RTL simulation.")] = 3,
+    run_dir: Annotated[Path, typer.Option("--run-dir", help="Run folder.")] = Path("runs/main"),
     as_json: JsonOption = False,
 ) -> None:
-    """The main job on embedded defaults: generate an 8x8 systolic array in both dataflows,
-    simulate a GEMM on each in Verilator, print cycles and utilization."""
-    shape = _parse_gemm(gemm)
-    payloads = []
-    for dataflow in ("os", "ws"):
-        params = _params("systolic", [f"rows={rows}", f"cols={cols}", f"dataflow={dataflow}"])
-        if not as_json:
-            console.print(f"simulating {shape} on a {rows}x{cols} {dataflow} array ...")
-        payloads.append(_verify(params, shape, seed, "random", 1800.0).to_json())
-    if as_json:
-        _print_json({"schema": "hwdse.run/1", "results": payloads})
-    else:
-        _print_verifications(payloads)
-    if not all(p["passed"] and p["model_matches"] for p in payloads):
-        raise typer.Exit(EXIT_CHECK_FAILED)
+    """The main job on embedded defaults: a design-space sweep of the systolic array over the
+    layers of a small CNN (the packaged spec dse/specs/systolic_dnn.toml, also
+    examples/systolic_dnn.toml), the best designs re-checked in Verilator, and a report."""
+    from importlib import resources
+
+    with resources.as_file(resources.files("dse").joinpath("specs/systolic_dnn.toml")) as spec:
+        explore(spec, trials=trials, sampler=sampler, seed=seed, workers=1, storage=None,
+                run_dir=run_dir, verify=verify, synth=False, as_json=as_json,
+                report_dir=run_dir / "report")
 
 
 def _load_spec(path: Path) -> Any:
@@ -313,12 +309,14 @@ def explore(
     synth: Annotated[bool, typer.Option(
         "--synth", help="Also synthesize the re-checked designs.")] = False,
     as_json: JsonOption = False,
+    report_dir: Annotated[Path | None, typer.Option(
+        "--report", help="Also write a report folder here (see `hwdse report`).")] = None,
 ) -> None:
     """Search the spec's space with Optuna on the analytic models, then re-check the best
     designs in RTL simulation (and synthesis). Resumes a stored study."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from dse.fidelity import verify_front
+    from dse.fidelity import pareto_trials, verify_front
     from dse.study import StudyError
     from dse.study import explore as run_explore
 
@@ -351,19 +349,29 @@ def explore(
                "storage": "journal" if storage is None else "rdb",
                "trials": len(study.trials), "pareto": [
                    {"trial": t.number, "params": t.params, "values": t.values}
-                   for t in study.best_trials], "checks": checks}
+                   for t in pareto_trials(study)], "checks": checks}
+    if report_dir is not None:
+        from dse.report import write_report
+
+        write_report(spec, study, report_dir)
+        payload["report"] = str(report_dir)
     if as_json:
         _print_json(payload)
     else:
         _print_front(spec, study, checks)
+        if report_dir is not None:
+            console.print(f"report: [bold]{report_dir}[/] (pareto.png, pareto.html, "
+                          "trials.csv, summary.md)")
     if any(check["disagrees"] for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
 def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]]) -> None:
+    from dse.fidelity import pareto_trials
+
     by_trial = {check["trial"]: check for check in checks}
     table = Table("trial", *spec.objective_names, "design", "RTL check")
-    for trial in sorted(study.best_trials, key=lambda t: t.values):
+    for trial in sorted(pareto_trials(study), key=lambda t: t.values):
         check = by_trial.get(trial.number)
         verdict = ""
         if check is not None:
@@ -371,7 +379,7 @@ def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]]) -> None:
             verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
                        f"[green]bit-exact, cycles = model[/] ({len(layers)} layers)")
         table.add_row(str(trial.number), *(f"{v:.4g}" for v in trial.values),
-                      ", ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
+                      " ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
     console.print(table)
 
 
