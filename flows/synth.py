@@ -18,7 +18,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
-import os
 import re
 import shutil
 import tempfile
@@ -28,7 +27,7 @@ from typing import Any
 
 import constraints
 from flows.targets import RESOURCES, Target, get_target
-from flows.tools import YOSYS, ToolError, log_tail, run_tool
+from flows.tools import YOSYS, ToolError, cache_root, log_tail, run_tool
 from flows.verilog import atomic_write, emit
 from hw.params import Params
 from hw.registry import get
@@ -262,12 +261,6 @@ def clock_report(report: dict[str, Any]) -> dict[str, Clock]:
 
 
 # --- the flow -------------------------------------------------------------------------
-
-
-def cache_root() -> Path:
-    """``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
-    root = os.environ.get("HWDSE_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "hwdse"
 
 
 def synth_key(design: FlowDesign, target: Target, clock_mhz: float, seed: int,

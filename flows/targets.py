@@ -131,8 +131,7 @@ def get_target(name: str) -> Target:
     Raises:
         UnknownTargetError: naming the valid targets.
     """
-    try:
-        return TARGETS[name]
-    except KeyError:
+    if name not in TARGETS:
         raise UnknownTargetError(
-            f"`target` must be one of {', '.join(target_names())}, not {name!r}") from None
+            f"`target` must be one of {', '.join(target_names())}, not {name!r}")
+    return TARGETS[name]

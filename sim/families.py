@@ -8,7 +8,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from hw.registry import UnknownGeneratorError
+from hw.registry import lookup
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,9 +34,4 @@ def sim_family(generator: str) -> SimFamily:
     Raises:
         UnknownGeneratorError: if none are registered.
     """
-    try:
-        return FAMILIES[generator]
-    except KeyError:
-        known = ", ".join(sorted(FAMILIES))
-        raise UnknownGeneratorError(
-            f"no testbench for {generator!r}; known: {known}") from None
+    return lookup(FAMILIES, generator, "testbench")

@@ -13,8 +13,6 @@ import hashlib
 import json
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,17 +20,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+from flows.tools import ToolError, ToolNotFoundError, cache_root, log_tail, run_logged
 from flows.verilog import VerilogArtifact
+
+__all__ = ["SimResult", "SimRun", "SimulationError", "ToolNotFoundError", "build", "cache_root",
+           "simulate"]
 
 #: Verilator options for Amaranth output (it triggers width warnings that are not errors).
 BUILD_ARGS = ("-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O3")
 DEFAULT_BUILD_TIMEOUT = 900.0
 DEFAULT_RUN_TIMEOUT = 600.0
 _COMPLETE = ".hwdse-complete"
-
-
-class ToolNotFoundError(RuntimeError):
-    """A required tool is missing; the message says how to install it."""
 
 
 class SimulationError(RuntimeError):
@@ -69,12 +67,6 @@ class SimRun:
     @property
     def passed(self) -> bool:
         return all(r.passed for r in self.results)
-
-
-def cache_root() -> Path:
-    """``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
-    root = os.environ.get("HWDSE_CACHE")
-    return Path(root) if root else Path.home() / ".cache" / "hwdse"
 
 
 def verilator_root() -> Path:
@@ -140,37 +132,14 @@ def _run_worker(request: dict[str, Any], log_path: Path, timeout: float, what: s
     """
     request_path = log_path.with_suffix(".request.json")
     request_path.write_text(json.dumps(request))
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "sim._worker", str(request_path)], stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=tool_environment(),
-            cwd=log_path.parent, start_new_session=True)
-        try:
-            code = process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            _kill_group(process)
-            raise SimulationError(f"{what} timed out after {timeout:.0f} s (wall clock)",
-                                  _tail(log_path)) from None
-        except BaseException:
-            _kill_group(process)
-            raise
+    try:
+        code = run_logged([sys.executable, "-m", "sim._worker", str(request_path)],
+                          cwd=log_path.parent, log_path=log_path, timeout=timeout, what=what,
+                          env=tool_environment())
+    except ToolError as error:
+        raise SimulationError(str(error).split("\n", 1)[0], error.log_tail) from None
     if code != 0:
-        raise SimulationError(f"{what} failed with exit code {code}", _tail(log_path))
-
-
-def _kill_group(process: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(process.pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    process.wait()
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return ""
+        raise SimulationError(f"{what} failed with exit code {code}", log_tail(log_path))
 
 
 def build(artifact: VerilogArtifact,
@@ -239,11 +208,11 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
             if not result_path.exists():
                 raise
         if not result_path.exists():
-            raise SimulationError(f"{what} wrote no results", _tail(work / "sim.log"))
+            raise SimulationError(f"{what} wrote no results", log_tail(work / "sim.log"))
         records = json.loads(result_path.read_text())
         if len(records) != len(jobs):
             raise SimulationError(f"{what} finished {len(records)} of {len(jobs)} jobs",
-                                  _tail(work / "sim.log"))
+                                  log_tail(work / "sim.log"))
     results = tuple(SimResult(job=r["meta"], passed=r["passed"], mismatches=r["mismatches"],
                               cycles=r["cycles"], counters=r["counters"]) for r in records)
     return SimRun(artifact.content_hash, build_dir, cached, build_seconds,

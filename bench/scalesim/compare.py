@@ -16,44 +16,25 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import platform
 import subprocess
 import sys
 import time
-from importlib import metadata
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import machine  # noqa: E402 (bench/common.py, beside this folder)
 
 from dse.models.systolic import cycles
 from dse.verify import verify_gemm
 from dse.workload import Gemm
 from hw.systolic import SystolicParams
+from sim.runner import verilator_version
 
 HERE = Path(__file__).resolve().parent
 SCALESIM_PYTHON = HERE / ".venv" / "bin" / "python"
 RUNNER = HERE / "run_scalesim.py"
 DEFAULT_LAYERS = ("64x64x64", "17x33x9", "128x64x32", "256x256x64")
-
-
-def machine() -> dict[str, Any]:
-    """Platform, CPU, cores, memory and tool versions of this machine."""
-    cpu = "unknown"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    memory_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    try:
-        verilator = metadata.version("verilator")
-    except metadata.PackageNotFoundError:
-        verilator = "unknown"
-    return {"platform": platform.platform(), "cpu": cpu, "cores": os.cpu_count(),
-            "memory_gib": round(memory_gib, 1), "python": sys.version.split()[0],
-            "verilator": verilator}
 
 
 def run_scalesim(size: int, dataflow: str, gemms: list[Gemm], sram_kb: int) -> dict[str, Any]:
@@ -351,7 +332,7 @@ def main() -> None:
         "command": " ".join([sys.executable, *sys.argv]),
         "date": time.strftime("%Y-%m-%d"),
         "wall_seconds": round(time.monotonic() - start, 1),
-        "machine": machine(),
+        "machine": {**machine(), "verilator": verilator_version()},
         "versions": versions,
         "rtl_max_cycles": args.rtl_max_cycles,
         "units": {"utilization": "MACs / (cycles * PEs)",

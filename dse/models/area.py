@@ -53,6 +53,7 @@ import numpy as np
 
 from hw.params import Params
 from hw.registry import get as get_generator
+from hw.registry import lookup
 from hw.systolic.params import SystolicParams
 
 SCHEMA = "hwdse.area-model/1"
@@ -232,11 +233,7 @@ def feature_function(generator: str) -> FeatureFunction:
     Raises:
         AreaModelError: if none is registered, listing the known names.
     """
-    try:
-        return FEATURES[generator]
-    except KeyError:
-        known = ", ".join(sorted(FEATURES))
-        raise AreaModelError(f"no area features for {generator!r}; known: {known}") from None
+    return lookup(FEATURES, generator, "area features", AreaModelError)
 
 
 # --- samples, fit and errors ----------------------------------------------------------

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from dse.models import energy, systolic
-from hw.registry import UnknownGeneratorError
+from hw.registry import lookup
 
 CYCLE_MODELS: dict[str, Callable[[Any, Any], Any]] = {
     "systolic-v1": systolic.cycles,
@@ -21,11 +21,7 @@ def cycle_model(generator: str) -> Callable[[Any, Any], Any]:
     Raises:
         UnknownGeneratorError: if none is registered.
     """
-    try:
-        return CYCLE_MODELS[generator]
-    except KeyError:
-        known = ", ".join(sorted(CYCLE_MODELS))
-        raise UnknownGeneratorError(f"no cycle model for {generator!r}; known: {known}") from None
+    return lookup(CYCLE_MODELS, generator, "cycle model")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,9 +44,4 @@ def energy_model(generator: str) -> EnergyModel:
     Raises:
         UnknownGeneratorError: if none is registered.
     """
-    try:
-        return ENERGY_MODELS[generator]
-    except KeyError:
-        known = ", ".join(sorted(ENERGY_MODELS))
-        raise UnknownGeneratorError(
-            f"no energy model for {generator!r}; known: {known}") from None
+    return lookup(ENERGY_MODELS, generator, "energy model")
