@@ -346,6 +346,9 @@ def explore(
                                 spec_base=spec_path.parent, on_trial=on_trial)
         except StudyError as error:
             _fail(EXIT_BAD_INPUT, str(error))
+        from dse.study import finished_count
+
+        progress.update(task, completed=min(finished_count(study), trials))
     checks = verify_front(spec, study, count=verify, synth=synth) if verify > 0 else []
     payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
                "storage": "journal" if storage is None else "rdb",
@@ -368,18 +371,24 @@ def explore(
         raise typer.Exit(EXIT_CHECK_FAILED)
 
 
-def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]]) -> None:
+def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]],
+                 rows: int = 12) -> None:
     from dse.fidelity import pareto_trials
 
     by_trial = {check["trial"]: check for check in checks}
-    table = Table("trial", *spec.objective_names, "design", "RTL check")
-    for trial in sorted(pareto_trials(study), key=lambda t: t.values):
+    front = sorted(pareto_trials(study), key=lambda t: t.values)
+    shown = [t for t in front if t.number in by_trial]
+    shown += [t for t in front if t.number not in by_trial][:max(0, rows - len(shown))]
+    table = Table("trial", *spec.objective_names, "design", "RTL check",
+                  caption=f"{len(shown)} of {len(front)} Pareto designs "
+                          f"({len(study.trials)} trials)")
+    for trial in sorted(shown, key=lambda t: t.values):
         check = by_trial.get(trial.number)
         verdict = ""
         if check is not None:
-            layers = [c for c in check["layers"] if c["agrees"] is not None]
+            simulated = sum(1 for c in check["layers"] if c["agrees"] is not None)
             verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
-                       f"[green]bit-exact, cycles = model[/] ({len(layers)} layers)")
+                       f"[green]agrees[/] ({simulated}/{len(check['layers'])} layers)")
         table.add_row(str(trial.number), *(f"{v:.4g}" for v in trial.values),
                       " ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
     console.print(table)
