@@ -28,6 +28,30 @@ METRICS: dict[str, str] = {
 }
 
 
+_CYCLE_METRICS = ("latency_cycles", "latency_s", "pes", "utilization", "macs_per_cycle")
+_AREA_METRICS = ("lut", "ff", "dsp", "bram")
+
+
+def unavailable_metrics(generator: str, target: str) -> dict[str, str]:
+    """Metrics that cannot be computed for ``generator`` on ``target``, with the reason."""
+    from dse.models.area import AreaModelError, load_area_model
+    from dse.models.registry import CYCLE_MODELS, ENERGY_MODELS
+
+    missing: dict[str, str] = {}
+    if generator not in CYCLE_MODELS:
+        missing.update(dict.fromkeys(_CYCLE_METRICS, f"no cycle model for {generator}"))
+        missing["energy_pj"] = f"no cycle model for {generator}"
+    if generator not in ENERGY_MODELS:
+        missing["energy_pj"] = f"no energy model for {generator}"
+    try:
+        load_area_model(generator, target)
+    except AreaModelError:
+        missing.update(dict.fromkeys(
+            _AREA_METRICS, f"no area model for {generator} on {target} (fit one with "
+                           "bench/area_<family>.py)"))
+    return missing
+
+
 @functools.cache
 def _energy_table(path: Path | None) -> object:
     from dse.models.energy import load_energy_table

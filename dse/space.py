@@ -13,6 +13,7 @@ message.
 from __future__ import annotations
 
 import dataclasses
+import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -109,6 +110,28 @@ class Space:
         return out
 
 
+def _check_types(key: str, value: Any, annotation: Any) -> None:
+    """Every value given for a parameter must have the parameter's type.
+
+    Raises:
+        ParamError: naming the key, the value and the expected type.
+    """
+    allowed = tuple(t for t in (typing.get_args(annotation) or (annotation,))
+                    if t is not type(None))
+    if isinstance(value, dict):
+        values = list(value.get("values", [])) + [value[k] for k in ("low", "high", "step")
+                                                  if k in value]
+    else:
+        values = value if isinstance(value, list) else [value]
+    for item in values:
+        ok = any(isinstance(item, t) and not (t is int and isinstance(item, bool))
+                 for t in allowed)
+        if not ok:
+            names = " or ".join({int: "an integer", bool: "true/false", str: "a string"}.get(
+                t, t.__name__) for t in allowed)
+            raise ParamError(f"`{key}` must be {names}, not {item!r}")
+
+
 def applies(dimension: Dimension, point: Mapping[str, Any]) -> bool:
     """Whether ``dimension`` is searched at ``point`` (its ``when`` condition holds)."""
     return all(point.get(name) == value for name, value in dimension.when.items())
@@ -123,6 +146,7 @@ def parse_space(generator: str, table: Mapping[str, Any], where: str = "space") 
     """
     spec = get(generator)
     known = spec.params_class.field_names()
+    hints = typing.get_type_hints(spec.params_class)
     dimensions: list[Dimension] = []
     fixed: dict[str, Value] = {}
     for name, value in table.items():
@@ -130,6 +154,7 @@ def parse_space(generator: str, table: Mapping[str, Any], where: str = "space") 
         if name not in known:
             listed = ", ".join(known)
             raise ParamError(f"`{key}` is not a parameter of {spec.name}; known: {listed}")
+        _check_types(key, value, hints[name])
         if isinstance(value, list):
             dimensions.append(_choice(key, name, value))
         elif isinstance(value, dict):

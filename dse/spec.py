@@ -39,7 +39,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from dse.metrics import METRICS
+from dse.metrics import METRICS, unavailable_metrics
 from dse.space import Space, parse_space
 from dse.workload import Conv2d, Gemm, Layer
 from flows.targets import TARGETS
@@ -148,12 +148,19 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
         space = parse_space(generator, data["space"])
     except ParamError as error:
         raise SpecError(str(error)) from None
+    objectives = _objectives(data["objectives"])
+    constraints = _constraints(data.get("constraints", {}))
+    missing = unavailable_metrics(generator, target)
+    for key, metric in ([("objectives", m) for m, _ in objectives]
+                        + [("constraints", c.metric) for c in constraints]):
+        if metric in missing:
+            raise SpecError(f"`{key}.{metric}` cannot be computed: {missing[metric]}")
     energy_table = data.get("energy_table")
     return Spec(
         name=_string(data, "name") if "name" in data else generator,
         generator=generator, target=target, clock_mhz=float(clock), space=space,
-        workload=_workload(data["workload"]), objectives=_objectives(data["objectives"]),
-        constraints=_constraints(data.get("constraints", {})),
+        workload=_workload(data["workload"]), objectives=objectives,
+        constraints=constraints,
         energy_table=None if energy_table is None else base / str(energy_table),
         source=text)
 

@@ -93,19 +93,29 @@ def open_storage(run_dir: Path, url: str | None = None) -> Any:
         run_dir.mkdir(parents=True, exist_ok=True)
         return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_NAME)))
     storage_url_check(url)
+    given = url
     if url.startswith("postgresql://"):  # SQLAlchemy 2.1 would pick psycopg 3
         url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
+    import warnings
+
     import sqlalchemy.exc
 
     for attempt in range(5):
         try:
-            return optuna.storages.RDBStorage(
-                url, heartbeat_interval=10, grace_period=30,
-                failed_trial_callback=optuna.storages.RetryFailedTrialCallback(max_retry=3),
-                engine_kwargs={"pool_pre_ping": True})
+            with warnings.catch_warnings():
+                # heartbeats and their retry callback are marked experimental in Optuna 5
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                return optuna.storages.RDBStorage(
+                    url, heartbeat_interval=10, grace_period=30,
+                    heartbeat_stale_trial_callback=optuna.storages.
+                    RetryHeartbeatStaleTrialCallback(max_retry=3),
+                    engine_kwargs={"pool_pre_ping": True})
         except sqlalchemy.exc.IntegrityError:
             # another worker is creating the schema at the same moment; it wins
             time.sleep(0.5 * (attempt + 1))
+        except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.ArgumentError) as error:
+            reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
+            raise StudyError(f"cannot reach storage {given}: {reason}") from None
     raise StudyError(f"cannot create the study schema in {url}")
 
 
@@ -163,10 +173,16 @@ def recover_interrupted(study: Any) -> list[int]:
     from optuna.trial import TrialState
 
     recovered = []
+    # A worker can die between creating a trial and naming itself on it; such a trial is
+    # dead when no worker that ever joined the study is alive.
+    any_worker_alive = any(_alive_here(key.removeprefix(ATTR_WORKER + ":"))
+                           for key in study.user_attrs if key.startswith(ATTR_WORKER + ":"))
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get(ATTR_WORKER)
-        if worker is None or _alive_here(worker):
+        if (worker is None and any_worker_alive) or (worker is not None
+                                                     and _alive_here(worker)):
             continue
+        worker = worker or "unknown"
         storage = study._storage
         storage.set_trial_user_attr(trial._trial_id, ATTR_FAILURE,
                                     f"interrupted: worker {worker} died")
@@ -243,6 +259,7 @@ def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int |
     storage = open_storage(run_dir, storage_url)
     study = optuna.load_study(study_name=spec.name, storage=storage,
                               sampler=make_sampler(sampler, seed))
+    study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
     if finished_count(study) >= trials:

@@ -317,12 +317,16 @@ def explore(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from dse.fidelity import pareto_trials, verify_front
-    from dse.study import StudyError
+    from dse.study import StudyError, open_storage
     from dse.study import explore as run_explore
 
     spec = _load_spec(spec_path)
     folder = _run_dir(spec, run_dir)
     state = {"failures": 0}
+    try:
+        open_storage(folder, storage)  # an unreachable storage fails here, before any output
+    except StudyError as error:
+        _fail(EXIT_BAD_INPUT, str(error))
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[status]}"), console=errors,

@@ -101,3 +101,26 @@ def test_bad_toml_and_missing_file():
         parse_spec("generator = ")
     with pytest.raises(SpecError, match=r"^cannot read spec /nonexistent.toml: "):
         load_spec(Path("/nonexistent.toml"))
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (("rows = [2, 4]", 'rows = ["two", 4]'), r"^`space.rows` must be an integer, not 'two'$"),
+    (("rows = [2, 4]", 'rows = 2.5'), r"^`space.rows` must be an integer, not 2.5$"),
+    (("rows = [2, 4]", 'rows = [2, 4]\nsigned = 1'), r"^`space.signed` must be true/false, "
+                                                     r"not 1$"),
+    (("dataflow = [\"os\", \"ws\"]", "dataflow = [1, 2]"),
+     r"^`space.dataflow` must be a string, not 1$"),
+    (("low = 2, high = 8", "low = 8, high = 2"),
+     r"^`space.cols` must have low <= high and a step >= 1"),
+])
+def test_wrong_types_in_the_space_name_the_key(change, message):
+    old, new = change
+    with pytest.raises(SpecError, match=message):
+        parse_spec(BASE.replace(old, new, 1))
+
+
+def test_metric_the_family_cannot_compute_is_refused():
+    with pytest.raises(SpecError, match=r"^`objectives.lut` cannot be computed: no area model "
+                                        r"for systolic-v1 on ice40-up5k"):
+        parse_spec(BASE.replace('[objectives]', '[objectives]\nlut = "minimize"').replace(
+            'generator = "systolic"', 'generator = "systolic"\ntarget = "ice40-up5k"'))

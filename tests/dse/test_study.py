@@ -184,3 +184,19 @@ def test_stored_study_with_other_objectives_is_refused(tmp_path):
     with pytest.raises(StudyError, match=r"^study 'tiny' in this storage optimizes "
                                          r"\['latency_cycles', 'lut'\], not"):
         explore(other, tmp_path, trials=3, sampler="random")
+
+
+def test_unreachable_storage_is_one_line_and_touches_nothing(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    spec_path = tmp_path / "tiny.toml"
+    spec_path.write_text(SPEC)
+    result = CliRunner().invoke(app, ["explore", str(spec_path), "--storage",
+                                      "postgresql://nobody@127.0.0.1:1/none", "--trials", "3",
+                                      "--run-dir", str(tmp_path / "run")])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: cannot reach storage postgresql://nobody@127.0.0.1:1/none: ")
+    assert not (tmp_path / "run").exists()
