@@ -124,3 +124,11 @@ def test_metric_the_family_cannot_compute_is_refused():
                                         r"for systolic-v1 on ice40-up5k"):
         parse_spec(BASE.replace('[objectives]', '[objectives]\nlut = "minimize"').replace(
             'generator = "systolic"', 'generator = "systolic"\ntarget = "ice40-up5k"'))
+
+
+def test_every_example_runs_a_few_trials(tmp_path):
+    from dse.study import explore, finished_count
+
+    for path in sorted(Path("examples").glob("*.toml")):
+        study = explore(load_spec(path), tmp_path / path.stem, trials=6, sampler="random")
+        assert finished_count(study) == 6
