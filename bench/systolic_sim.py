@@ -7,7 +7,8 @@ Builds go to a fresh cache folder so build times are cold. Per design it measure
 - ``build_seconds``: Verilator + C++ compile of the design (cold);
 - ``fixed_seconds``: a 1x1x1 GEMM on the cached build: process start, cocotb and
   testbench start-up, i.e. what a re-run adds to the simulation itself;
-- ``cycles_per_second``: cycles of an N x N x N GEMM divided by its run time minus the
+- ``cycles``: an N x N x N GEMM (default 64), RTL == model, and its utilization;
+- ``cycles_per_second``: cycles of a 128 x 256 x 128 GEMM divided by its run time minus the
   fixed cost (the testbench drives and samples the streams every cycle from Python).
 """
 
@@ -46,7 +47,11 @@ def measure(params: SystolicParams, size: int) -> dict[str, object]:
     model = cycles(params, Gemm(size, size, size))
     assert cold.passed and warm.passed and result.passed
     assert result.cycles == model.cycles
-    simulated = big.run_seconds - warm.run_seconds
+    # throughput from a GEMM long enough that the fixed cost is a small part of it
+    long_gemm = Gemm(128, 256, 128)
+    long = simulate(artifact, tb, [gemm_job(params, long_gemm.m, long_gemm.k, long_gemm.n)])
+    assert long.passed and long.results[0].cycles == cycles(params, long_gemm).cycles
+    simulated = long.run_seconds - warm.run_seconds
     return {
         "design": f"{params.rows}x{params.cols} {params.dataflow}",
         "params": params.to_dict(),
@@ -59,7 +64,9 @@ def measure(params: SystolicParams, size: int) -> dict[str, object]:
         "model_cycles": model.cycles,
         "utilization": round(model.utilization, 4),
         "gemm_run_seconds": round(big.run_seconds, 3),
-        "cycles_per_second": round(result.cycles / simulated) if simulated > 0 else None,
+        "throughput_gemm": str(long_gemm),
+        "throughput_cycles": long.results[0].cycles,
+        "cycles_per_second": round(long.results[0].cycles / simulated) if simulated > 0 else None,
     }
 
 
@@ -69,6 +76,7 @@ def main() -> None:
     parser.add_argument("--gemm", type=int, default=64, help="N of the N x N x N GEMM")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
+    before = machine()
     rows = []
     with tempfile.TemporaryDirectory(prefix="hwdse-bench-") as cache:
         os.environ["HWDSE_CACHE"] = cache
@@ -80,11 +88,16 @@ def main() -> None:
                 print(json.dumps(row), flush=True)
     record = {"benchmark": "systolic_sim", "command": " ".join([sys.executable, *sys.argv]),
               "date": time.strftime("%Y-%m-%d"),
-              "machine": {**machine(), "verilator": verilator_version()}, "results": rows}
+              "machine": {**before, "verilator": verilator_version()},
+              "load_average_1m_after": round(os.getloadavg()[0], 2), "results": rows}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "systolic_sim.json").write_text(json.dumps(record, indent=2) + "\n")
-    lines = ["| design | build (cold) | re-run fixed cost | GEMM | cycles (RTL = model) "
-             "| utilization | simulated cycles/s |", "|---|---|---|---|---|---|---|"]
+    m = record["machine"]
+    lines = [f"Machine: {m['cpu']}, {m['cores']} cores; load average {m['load_average_1m']} "
+             f"at the start. Command: `{record['command']}`.", "",
+             "| design | build (cold) | re-run fixed cost | GEMM | cycles (RTL = model) "
+             "| utilization | simulated cycles/s (128x256x128) |",
+             "|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(f"| {r['design']} | {r['build_seconds']} s | {r['fixed_seconds']} s "
                      f"| {r['gemm']} | {r['cycles']} | {r['utilization']:.1%} "
