@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -112,16 +111,22 @@ def run_sampler(spec: Spec, sampler: str, seed: int, budget: int, low: np.ndarra
 
 
 def timed_study(spec_path: Path, sampler: str, trials: int) -> dict[str, Any]:
-    """A CLI study in a fresh process: wall time and peak memory."""
+    """A CLI study in a fresh process: wall time and that process's peak memory (max RSS)."""
+    import os
+
     with tempfile.TemporaryDirectory(prefix="hwdse-bench-") as run:
         start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "flows.cli", "explore", str(spec_path),
-                        "--run-dir", run, "--trials", str(trials), "--sampler", sampler,
-                        "--verify", "0", "--json"], check=True, stdout=subprocess.DEVNULL)
+        process = subprocess.Popen([sys.executable, "-m", "flows.cli", "explore",
+                                    str(spec_path), "--run-dir", run, "--trials", str(trials),
+                                    "--sampler", sampler, "--verify", "0", "--json"],
+                                   stdout=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
         seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        if process.returncode != 0:
+            raise RuntimeError(f"the {trials}-trial study failed ({process.returncode})")
     return {"sampler": sampler, "trials": trials, "seconds": round(seconds, 1),
-            "peak_rss_mib_so_far": round(peak, 1)}
+            "peak_rss_mib": round(usage.ru_maxrss / 1024, 1)}
 
 
 def main() -> None:
@@ -133,8 +138,21 @@ def main() -> None:
     parser.add_argument("--gp-seeds", type=int, default=None,
                         help="seeds for the GP sampler (slow: its cost grows with trials)")
     parser.add_argument("--skip-long", action="store_true", help="skip the 1k / 10k studies")
+    parser.add_argument("--long-only", action="store_true",
+                        help="rerun only the 1k / 10k studies into the recorded results")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
+    if args.long_only:
+        record = json.loads((args.out / "dse_samplers.json").read_text())
+        record["long"] = [timed_study(args.spec, "tpe", 1000),
+                          timed_study(args.spec, "random", 10_000)]
+        record["long_machine"] = machine()
+        record["long_command"] = " ".join([sys.executable, *sys.argv])
+        (args.out / "dse_samplers.json").write_text(json.dumps(record, indent=1) + "\n")
+        samplers = list(dict.fromkeys(r["sampler"] for r in record["runs"]))
+        (args.out / "dse_samplers.md").write_text(_summary(record, samplers))
+        print(_summary(record, samplers))
+        return
     spec = load_spec(args.spec)
     before = machine()
     values, rate, points = exhaustive(spec)
@@ -180,20 +198,27 @@ def _summary(record: dict[str, Any], samplers: list[str]) -> str:
         rows = [r for r in record["runs"] if r["sampler"] == sampler]
         cells = []
         for n in checkpoints:
-            ratios = [r["hv_ratio"][n] for r in rows if n in r["hv_ratio"]]
+            ratios = [_ratio(r, n) for r in rows if _ratio(r, n) is not None]
             cells.append(f"{statistics.mean(ratios):.3f} ± {statistics.pstdev(ratios):.3f}"
                          if ratios else "")
         seconds = statistics.mean(r["seconds"] for r in rows)
         lines.append(f"| {sampler} | " + " | ".join(cells) + f" | {seconds:.1f} |")
     for row in record["long"]:
         lines.append("")
-        lines.append(f"- {row['trials']}-trial {row['sampler']} study (CLI, journal file): "
-                     f"{row['seconds']} s; peak RSS of the benchmark's children so far "
-                     f"{row['peak_rss_mib_so_far']} MiB.")
+        lines.append(f"- {row['trials']}-trial {row['sampler']} study (`hwdse explore`, journal "
+                     f"file, fresh process): {row['seconds']} s, peak memory (max RSS) "
+                     f"{row['peak_rss_mib']} MiB.")
     m = record["machine"]
     lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores, load average "
               f"{m['load_average_1m']} at the start. Command: `{record['command']}`."]
     return "\n".join(lines) + "\n"
+
+
+def _ratio(row: dict[str, Any], n: int) -> float | None:
+    """A run's hypervolume ratio at ``n`` evaluations (JSON turns the keys into strings)."""
+    curve = row["hv_ratio"]
+    value = curve.get(n, curve.get(str(n)))
+    return None if value is None else float(value)
 
 
 def _plot(record: dict[str, Any], samplers: list[str], path: Path) -> None:
@@ -206,8 +231,8 @@ def _plot(record: dict[str, Any], samplers: list[str], path: Path) -> None:
     for sampler in samplers:
         rows = [r for r in record["runs"] if r["sampler"] == sampler]
         checkpoints = sorted({int(n) for r in rows for n in r["hv_ratio"]})
-        means = [statistics.mean(r["hv_ratio"][n] for r in rows) for n in checkpoints]
-        spread = [statistics.pstdev([r["hv_ratio"][n] for r in rows]) for n in checkpoints]
+        means = [statistics.mean(_ratio(r, n) or 0.0 for r in rows) for n in checkpoints]
+        spread = [statistics.pstdev([_ratio(r, n) or 0.0 for r in rows]) for n in checkpoints]
         axis.errorbar(checkpoints, means, yerr=spread, label=sampler, capsize=3)
     axis.set_xlabel("evaluations")
     axis.set_ylabel("hypervolume / exact front's")

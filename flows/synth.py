@@ -19,15 +19,21 @@ import dataclasses
 import hashlib
 import json
 import re
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 import constraints
 from flows.targets import RESOURCES, Target, get_target
-from flows.tools import YOSYS, ToolError, cache_root, log_tail, run_tool
+from flows.tools import (
+    YOSYS,
+    ToolError,
+    cache_root,
+    is_complete,
+    log_tail,
+    run_tool,
+    staged_directory,
+)
 from flows.verilog import atomic_write, emit
 from hw.params import Params
 from hw.registry import get
@@ -38,7 +44,6 @@ DEFAULT_TIMEOUT = 1800.0
 #: NAND2 gate equivalents of one flip-flop (D flip-flop with enable and synchronous reset)
 #: in the ``generic`` target; combinational gates use Yosys' CMOS transistor estimate / 4.
 FLIP_FLOP_GATE_EQUIVALENTS = 6.0
-_COMPLETE = ".hwdse-complete"
 _NO_BELS = re.compile(r"no BELs remaining|Unable to place cell|[Dd]esign uses more|"
                       r"not enough", re.MULTILINE)
 
@@ -299,26 +304,13 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     design = flow_design(params, target, place=place)
     key = synth_key(design, target, clock, seed, place)
     final = cache_root() / "synth" / key
-    if use_cache and (final / _COMPLETE).exists():
+    if use_cache and is_complete(final):
         payload = json.loads((final / "result.json").read_text())
         return SynthResult.from_json(payload, cached=True)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{key}."))
-    try:
+    with staged_directory(final, key, replace=True) as staging:
         result = _run_flow(params, target, clock, design, constraint_text, staging, key,
                            timeout, seed, place)
         atomic_write(staging / "result.json", json.dumps(result.to_json(), indent=1) + "\n")
-        (staging / _COMPLETE).write_text(key + "\n")
-        if final.exists():
-            shutil.rmtree(final, ignore_errors=True)
-        try:
-            staging.rename(final)
-        except OSError:  # another process finished the same flow first
-            if not (final / _COMPLETE).exists():
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return result
 
 

@@ -8,6 +8,7 @@ and a failure carries the last lines of its log.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shlex
@@ -15,7 +16,9 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -97,6 +100,36 @@ def cache_root() -> Path:
     """Root of hwdse's caches: ``$HWDSE_CACHE`` or ``~/.cache/hwdse``."""
     root = os.environ.get("HWDSE_CACHE")
     return Path(root) if root else Path.home() / ".cache" / "hwdse"
+
+
+COMPLETE_MARKER = ".hwdse-complete"
+
+
+def is_complete(folder: Path) -> bool:
+    """Whether ``folder`` is a finished cache entry (see :func:`staged_directory`)."""
+    return (folder / COMPLETE_MARKER).exists()
+
+
+@contextlib.contextmanager
+def staged_directory(final: Path, stamp: str, *, replace: bool = False) -> Iterator[Path]:
+    """A temporary folder beside ``final`` that becomes ``final`` (with a completion
+    marker, by a rename) when the block succeeds, and is removed when it fails. If another
+    process completed ``final`` first, its entry stands, unless ``replace``."""
+    final.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    try:
+        yield staging
+        (staging / COMPLETE_MARKER).write_text(stamp + "\n")
+        if replace and final.exists():
+            shutil.rmtree(final, ignore_errors=True)
+        try:
+            staging.rename(final)
+        except OSError:  # another process finished the same entry first
+            if not is_complete(final):
+                raise
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:

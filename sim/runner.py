@@ -12,7 +12,6 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
 import sys
 import tempfile
 import time
@@ -20,7 +19,15 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from flows.tools import ToolError, ToolNotFoundError, cache_root, log_tail, run_logged
+from flows.tools import (
+    ToolError,
+    ToolNotFoundError,
+    cache_root,
+    is_complete,
+    log_tail,
+    run_logged,
+    staged_directory,
+)
 from flows.verilog import VerilogArtifact
 
 __all__ = ["SimResult", "SimRun", "SimulationError", "ToolNotFoundError", "build", "cache_root",
@@ -30,7 +37,6 @@ __all__ = ["SimResult", "SimRun", "SimulationError", "ToolNotFoundError", "build
 BUILD_ARGS = ("-Wno-fatal", "-Wno-WIDTHEXPAND", "-Wno-WIDTHTRUNC", "-O3")
 DEFAULT_BUILD_TIMEOUT = 900.0
 DEFAULT_RUN_TIMEOUT = 600.0
-_COMPLETE = ".hwdse-complete"
 
 
 class SimulationError(RuntimeError):
@@ -157,25 +163,15 @@ def build(artifact: VerilogArtifact,
     builds = cache_root() / "sim"
     builds.mkdir(parents=True, exist_ok=True)
     final = builds / build_key(artifact)
-    if (final / _COMPLETE).exists():
+    if is_complete(final):
         return final, True, 0.0
     start = time.monotonic()
-    staging = Path(tempfile.mkdtemp(dir=builds, prefix=f".{final.name}."))
-    try:
+    with staged_directory(final, artifact.content_hash) as staging:
         source = staging / artifact.filename
         source.write_text(artifact.text)
         _run_worker({"phase": "build", "source": str(source), "top": artifact.top,
                      "build_dir": str(staging / "obj"), "build_args": list(BUILD_ARGS)},
                     staging / "build.log", timeout, f"Verilator build of {artifact.top}")
-        (staging / _COMPLETE).write_text(artifact.content_hash + "\n")
-        try:
-            staging.rename(final)
-        except OSError:  # another process finished the same build first
-            if not (final / _COMPLETE).exists():
-                raise
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return final, False, time.monotonic() - start
 
 
