@@ -235,20 +235,28 @@ def simulate(
         _print_json(payload)
     else:
         _print_verifications([payload])
-    if not (payload["passed"] and payload["model_matches"]):
+    if not (payload["passed"] and payload["model_matches"]
+            and payload["energy"]["activity_matches"]):
         raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _energy_cell(energy: dict[str, Any]) -> str:
+    rtl = energy["rtl"]
+    flag = "" if energy.get("activity_matches", True) else " [red](model differs)[/]"
+    return f"{rtl['total_pj'] / 1e6:.3g} uJ, {rtl['pj_per_mac']:.3g} pJ/MAC{flag}"
 
 
 def _print_verifications(payloads: list[dict[str, Any]]) -> None:
     table = Table("design", "GEMM", "bit-exact", "RTL cycles", "model cycles",
-                  "compute bound", "utilization", "build")
+                  "compute bound", "utilization", "energy (RTL counts)", "build")
     for p in payloads:
         design = ", ".join(f"{k}={v}" for k, v in p["params"].items() if v is not None)
         shape = "{m}x{k}x{n}".format(**p["gemm"])
         build = "cached" if p["build_cached"] else f"{p['build_seconds']:.1f} s"
         table.add_row(design, shape, "yes" if p["passed"] else "[red]NO[/]", str(p["cycles"]),
                       str(p["model_cycles"]) + ("" if p["model_matches"] else " [red](!)[/]"),
-                      str(p["compute_bound"]), f"{p['utilization']:.1%}", build)
+                      str(p["compute_bound"]), f"{p['utilization']:.1%}",
+                      _energy_cell(p["energy"]), build)
     console.print(table)
 
 
