@@ -76,8 +76,16 @@ _XC7_CELLS: dict[str, tuple[str, float]] = {
     "DSP48E1": ("dsp", 1.0), "RAMB36E1": ("bram", 1.0), "RAMB18E1": ("bram", 0.5),
 }
 
-# Yosys' internal gate library after `synth`: flip-flops are every $_*DFF*_ / $_DLATCH*_ cell.
-_GENERIC_CELLS: dict[str, tuple[str, float]] = {}
+
+
+def _artix7(part: str, capacity: dict[str, int]) -> Target:
+    """A synthesis-only Artix-7 part (the Arty A7 boards share one pin file)."""
+    return Target(
+        name=part.lower(),
+        description=f"AMD Artix-7 {part}, Yosys synth_xilinx only (area estimate, no timing)",
+        synth_command="synth_xilinx -family xc7 -flatten -top {top}",
+        constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
+        capacity=capacity)
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -100,24 +108,15 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         bitstream_command="yowasp-ecppack top.config top.bit",
         pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
                    "DP16KD": "bram"}),
-    Target(
-        name="xc7a35t",
-        description="AMD Artix-7 XC7A35T, Yosys synth_xilinx only (area estimate, no timing)",
-        synth_command="synth_xilinx -family xc7 -flatten -top {top}",
-        constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
-        capacity={"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
-    Target(
-        name="xc7a100t",
-        description="AMD Artix-7 XC7A100T, Yosys synth_xilinx only (area estimate, no timing)",
-        synth_command="synth_xilinx -family xc7 -flatten -top {top}",
-        constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
-        capacity={"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
+    _artix7("XC7A35T", {"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
+    _artix7("XC7A100T", {"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
     Target(
         name="generic",
         description="Yosys generic gate library (synth -flatten): gates, flip-flops and "
                     "NAND2 gate equivalents",
         synth_command="synth -flatten -top {top}", constraint_file="generic.sdc",
-        default_clock_mhz=100.0, synth_cells=_GENERIC_CELLS),
+        # gates and flip-flops ($_*DFF*_, $_DLATCH*_) are told apart by cell name
+        default_clock_mhz=100.0, synth_cells={}),
 )}
 
 
