@@ -47,7 +47,8 @@ class Verification:
             "schema": "hwdse.simulate/1",
             "generator": self.params.generator,
             "params": self.params.to_dict(),
-            "gemm": {"m": self.gemm.m, "k": self.gemm.k, "n": self.gemm.n},
+            "gemm": {"m": self.gemm.m, "k": self.gemm.k, "n": self.gemm.n,
+                     **_jsonable(self.gemm.precision_options())},
             "seed": self.seed,
             "values": self.values,
             "passed": result.passed,
@@ -67,6 +68,10 @@ class Verification:
         }
 
 
+def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
+
+
 def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "random",
                 build_timeout: float = DEFAULT_BUILD_TIMEOUT,
                 timeout: float = DEFAULT_RUN_TIMEOUT) -> Verification:
@@ -80,7 +85,9 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
     energies = energy_model(params.generator)
     artifact = emit_instrumented(params)
     family = sim_family(params.generator)
-    job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values)
+    job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values,
+                                    **(gemm.precision_options()
+                                       if family.run_time_precision else {}))
     run = simulate(artifact, family.testbench, [job],
                    build_timeout=build_timeout, timeout=timeout)
     counters = run.results[0].counters

@@ -11,28 +11,78 @@ from hw.params import ParamError, check_int
 MAX_DIM = 1 << 20
 
 
+#: Largest serial precision a workload may ask for (families check their own maximum).
+MAX_BITS = 16
+
+
 @dataclasses.dataclass(frozen=True)
 class Gemm:
     """C (M x N) = A (M x K) @ B (K x N).
 
+    For families with run-time precision (``bitserial``), ``bits`` is the precision of the
+    serial operand (an int, or one int per group of ``group_size`` elements of K, repeated
+    cyclically; ``None``: the design's maximum), and ``group_size`` the K elements that
+    share a scale factor (``None``: all of K is one group). Bit-parallel families ignore
+    both.
+
     Raises:
-        ParamError: if a dimension is not a positive integer.
+        ParamError: if a dimension is not a positive integer, or ``bits`` / ``group_size``
+            is out of range.
     """
 
     m: int
     k: int
     n: int
+    bits: int | tuple[int, ...] | None = None
+    group_size: int | None = None
 
     def __post_init__(self) -> None:
         for name in ("m", "k", "n"):
             check_int(name, getattr(self, name), 1, MAX_DIM)
+        if isinstance(self.bits, list):
+            object.__setattr__(self, "bits", tuple(self.bits))
+        if isinstance(self.bits, tuple):
+            if not self.bits:
+                raise ParamError("`bits` must be an integer or a non-empty list of integers "
+                                 "in 1..16, not an empty list")
+            for value in self.bits:
+                check_int("bits", value, 1, MAX_BITS)
+        elif self.bits is not None:
+            check_int("bits", self.bits, 1, MAX_BITS)
+        if self.group_size is not None:
+            check_int("group_size", self.group_size, 1, MAX_DIM)
+
+    def group_bits(self, default: int) -> list[int]:
+        """The precision of each group of K (``default`` where ``bits`` is unset)."""
+        groups = -(-self.k // (self.group_size or self.k))
+        if self.bits is None:
+            return [default] * groups
+        if isinstance(self.bits, int):
+            return [self.bits] * groups
+        return [self.bits[g % len(self.bits)] for g in range(groups)]
+
+    def groups(self) -> list[tuple[int, int]]:
+        """``(k0, k1)`` bounds of each group of K."""
+        size = self.group_size or self.k
+        return [(k0, min(k0 + size, self.k)) for k0 in range(0, self.k, size)]
+
+    def precision_options(self) -> dict[str, object]:
+        """``bits`` and ``group_size`` where set (the keyword arguments of a job builder)."""
+        return {name: getattr(self, name) for name in ("bits", "group_size")
+                if getattr(self, name) is not None}
 
     @property
     def macs(self) -> int:
         return self.m * self.k * self.n
 
     def __str__(self) -> str:
-        return f"{self.m}x{self.k}x{self.n}"
+        text = f"{self.m}x{self.k}x{self.n}"
+        if self.bits is not None:
+            bits = self.bits if isinstance(self.bits, tuple) else (self.bits,)
+            text += f" @{'/'.join(map(str, bits))}b"
+        if self.group_size is not None:
+            text += f" g{self.group_size}"
+        return text
 
     @classmethod
     def parse(cls, text: str) -> Gemm:

@@ -12,6 +12,7 @@ import importlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, TypeVar
 
+from hw.bitserial.params import BitSerialParams
 from hw.params import Params
 from hw.systolic.params import SystolicParams
 
@@ -57,6 +58,9 @@ _GENERATORS: dict[str, GeneratorSpec] = {
         GeneratorSpec("systolic-v1", "systolic", SystolicParams,
                       "hw.systolic.array:SystolicArray",
                       "output- or weight-stationary systolic array for GEMM"),
+        GeneratorSpec("bitserial-v1", "bitserial", BitSerialParams,
+                      "hw.bitserial.array:BitSerialArray",
+                      "bit-serial GEMM array: precision set per run, per-group scales"),
     )
 }
 

@@ -15,6 +15,9 @@ from hw.registry import lookup
 class SimFamily:
     testbench: str  # cocotb test module run inside the simulator
     gemm_job: str   # "module:function" (params, m, k, n, *, seed, values, gap_probability)
+    #: The job builder also takes ``bits`` and ``group_size`` (the precision of the serial
+    #: operand, chosen per run); bit-parallel families ignore a workload's precision.
+    run_time_precision: bool = False
 
     def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
         module_name, _, attr = self.gemm_job.partition(":")
@@ -25,6 +28,8 @@ class SimFamily:
 
 FAMILIES: dict[str, SimFamily] = {
     "systolic-v1": SimFamily("sim.stream_testbench", "sim.systolic.jobs:gemm_job"),
+    "bitserial-v1": SimFamily("sim.stream_testbench", "sim.bitserial.jobs:gemm_job",
+                              run_time_precision=True),
 }
 
 

@@ -231,30 +231,25 @@ def default_energy_table() -> EnergyTable:
 
 @dataclasses.dataclass(frozen=True)
 class EnergyReport:
-    """Energy (pJ) of one workload by component; see the module docstring for each."""
+    """Energy (pJ) of one workload by component (each family's model documents its
+    components), with the activity counts it was computed from."""
 
     table: str
     node: str
-    activity: SystolicActivity
+    activity: Any             # the family's activity counts (a dataclass with to_dict())
     useful_macs: int
-    mac_pj: float
-    pe_registers_pj: float
-    weight_registers_pj: float
-    accumulator_pj: float
+    on_chip: Mapping[str, float]   # component -> pJ, in a fixed order
     offchip_pj: float
     offchip_low_pj: float   # offchip at the table's lowest DRAM energy
     offchip_high_pj: float  # ... and at its highest
 
     def components(self) -> dict[str, float]:
-        """pJ per component, in a fixed order."""
-        return {"mac": self.mac_pj, "pe_registers": self.pe_registers_pj,
-                "weight_registers": self.weight_registers_pj,
-                "accumulator": self.accumulator_pj, "offchip": self.offchip_pj}
+        """pJ per component, on-chip ones first, then ``offchip``."""
+        return {**self.on_chip, "offchip": self.offchip_pj}
 
     @property
     def on_chip_pj(self) -> float:
-        return (self.mac_pj + self.pe_registers_pj + self.weight_registers_pj
-                + self.accumulator_pj)
+        return float(sum(self.on_chip.values()))
 
     @property
     def total_pj(self) -> float:
@@ -278,6 +273,24 @@ class EnergyReport:
                 "activity": self.activity.to_dict(), "useful_macs": self.useful_macs}
 
 
+def make_report(table: EnergyTable, counts: Any, useful_macs: int,
+                on_chip: Mapping[str, float], offchip_bits: float) -> EnergyReport:
+    """An :class:`EnergyReport` of ``on_chip`` components and ``offchip_bits`` moved to or
+    from DRAM (at the 64-bit access energy scaled by bits / 64, and at its bounds).
+
+    Raises:
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    if useful_macs < 1:
+        raise ValueError(f"`useful_macs` must be a positive integer, not {useful_macs}")
+    accesses = offchip_bits / 64
+    dram = table.dram_access_64b
+    return EnergyReport(
+        table=table.name, node=table.node, activity=counts, useful_macs=useful_macs,
+        on_chip=dict(on_chip), offchip_pj=accesses * dram.energy_pj,
+        offchip_low_pj=accesses * dram.low_pj, offchip_high_pj=accesses * dram.high_pj)
+
+
 def energy_of_activity(params: SystolicParams, counts: SystolicActivity, useful_macs: int,
                        table: EnergyTable | None = None) -> EnergyReport:
     """Energy of the events ``counts`` on ``params`` (``useful_macs`` sets pJ per MAC).
@@ -285,8 +298,6 @@ def energy_of_activity(params: SystolicParams, counts: SystolicActivity, useful_
     Raises:
         ValueError: if ``useful_macs`` is not positive.
     """
-    if useful_macs < 1:
-        raise ValueError(f"`useful_macs` must be a positive integer, not {useful_macs}")
     table = table or default_energy_table()
     width, acc_width, cols = params.input_width, params.acc_width, params.cols
     register_bit = table.register_write_bit.energy_pj
@@ -298,17 +309,12 @@ def energy_of_activity(params: SystolicParams, counts: SystolicActivity, useful_
         capacity_kib = params.acc_depth * row_bits / 8 / 1024
         accumulator = ((counts.acc_reads + counts.acc_writes)
                        * table.sram_access_64b.at(capacity_kib) * row_bits / 64)
-    offchip_accesses = (counts.operand_words * width + counts.result_words * acc_width) / 64
-    dram = table.dram_access_64b
-    return EnergyReport(
-        table=table.name, node=table.node, activity=counts, useful_macs=useful_macs,
-        mac_pj=counts.pe_macs * mac,
-        pe_registers_pj=counts.pe_macs * pe_bits * register_bit,
-        weight_registers_pj=(counts.weight_writes + counts.weight_swaps) * width * register_bit,
-        accumulator_pj=accumulator,
-        offchip_pj=offchip_accesses * dram.energy_pj,
-        offchip_low_pj=offchip_accesses * dram.low_pj,
-        offchip_high_pj=offchip_accesses * dram.high_pj)
+    return make_report(table, counts, useful_macs, {
+        "mac": counts.pe_macs * mac,
+        "pe_registers": counts.pe_macs * pe_bits * register_bit,
+        "weight_registers": (counts.weight_writes + counts.weight_swaps) * width * register_bit,
+        "accumulator": accumulator,
+    }, counts.operand_words * width + counts.result_words * acc_width)
 
 
 def energy(params: SystolicParams, gemm: Gemm, table: EnergyTable | None = None) -> EnergyReport:

@@ -48,11 +48,12 @@ dataflows, zero where they do not apply):
 
 from __future__ import annotations
 
-from amaranth.hdl import Const, EnableInserter, Module, Mux, Signal, Value
+from amaranth.hdl import EnableInserter, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
+from hw.logic import tree_sum
 from hw.stream import index_shape, int_shape, stream_signature
 from hw.systolic.params import SystolicParams
 
@@ -84,15 +85,6 @@ def activity_bounds(params: SystolicParams) -> dict[str, int]:
     return {"pe_macs": pes, "operand_words": params.rows + params.cols,
             "result_words": params.cols, "acc_reads": 1, "acc_writes": 1,
             "weight_writes": params.cols, "weight_swaps": pes}
-
-
-def _count(bits: list[Value]) -> Value:
-    """How many of ``bits`` are set (a balanced adder tree)."""
-    values: list[Value] = list(bits) or [Const(0, 1)]
-    while len(values) > 1:
-        values = [values[i] + values[i + 1] if i + 1 < len(values) else values[i]
-                  for i in range(0, len(values), 2)]
-    return values[0]
 
 
 def _delay(m: Module, value: Value, depth: int, name: str) -> Value:
@@ -186,7 +178,7 @@ class SystolicArray(wiring.Component):
                 captured[i].append((pulse, result))
                 a_in = a_out
                 north[j] = b_out
-        m.d.comb += self.activity["pe_macs"].eq(Mux(advance, _count(macs), 0))
+        m.d.comb += self.activity["pe_macs"].eq(Mux(advance, tree_sum(macs), 0))
 
         # Row i of a tile finishes in column j one cycle after row i-1: a one-hot pick
         # per column, then a deskew so that every column of a row leaves together.
@@ -257,7 +249,7 @@ class SystolicArray(wiring.Component):
                     m.d.sync += shadow[i][j].eq(load.b)
         # A column writes the shadow register of row `w_row`, if there is one.
         m.d.comb += self.activity["weight_writes"].eq(
-            Mux(advance, _count([load.w_valid & (load.w_row < p.rows) for load in loads]), 0))
+            Mux(advance, tree_sum([load.w_valid & (load.w_row < p.rows) for load in loads]), 0))
 
         column_psum: list[Value] = [0] * p.cols  # type: ignore[list-item]
         bottom_flags = west[p.rows - 1]
@@ -279,8 +271,8 @@ class SystolicArray(wiring.Component):
                 a_in = a_out
                 if i == p.rows - 1 and j == p.cols - 1:
                     bottom_flags = a_out
-        m.d.comb += [self.activity["pe_macs"].eq(Mux(advance, _count(macs), 0)),
-                     self.activity["weight_swaps"].eq(Mux(advance, _count(swaps), 0))]
+        m.d.comb += [self.activity["pe_macs"].eq(Mux(advance, tree_sum(macs), 0)),
+                     self.activity["weight_swaps"].eq(Mux(advance, tree_sum(swaps), 0))]
 
         # Deskew the column sums so a whole row of partial sums arrives together with
         # the flags of its activation (those of the bottom-right PE).

@@ -147,9 +147,9 @@ def test_user_table_overrides_the_default(tmp_path):
     assert table.name == "mine"
     default, mine = energy(OS_8X8, CUBE), energy(OS_8X8, CUBE, table)
     assert mine.table == "mine"
-    assert mine.mac_pj - default.mac_pj == pytest.approx(262144 * 0.2)
+    assert mine.components()["mac"] - default.components()["mac"] == pytest.approx(262144 * 0.2)
     assert mine.offchip_pj == pytest.approx(default.offchip_low_pj)
-    assert mine.pe_registers_pj == default.pe_registers_pj
+    assert mine.components()["pe_registers"] == default.components()["pe_registers"]
 
 
 def test_optional_entries_may_be_left_out(tmp_path):

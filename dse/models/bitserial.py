@@ -1,0 +1,204 @@
+"""Analytic cycle, activity and energy model of ``bitserial-v1``: exactly the cycles and
+events of the RTL.
+
+Cycles count from the first operand handshake to the last result handshake, inclusive,
+with a source that always offers a beat and a sink that always takes one, in the beat order
+of ``sim.bitserial.driver``. A tile (``rows`` x ``cols`` outputs) streams, per group ``g``
+of K (``group_size`` elements at ``b_g`` bits), ``L_g = ceil(size_g / lanes) * b_g``
+beats. Only a group's final beat can be held back (``hw.bitserial.array``): it is taken at
+
+    t_g = max(t_prev + L_g, t_prev_group + S, t_prev_tile + rows if it ends the tile)
+
+where ``t_prev`` is the previous beat, ``t_prev_group`` the previous group's final beat,
+``t_prev_tile`` the previous tile's final beat, ``S`` = ``scale_width`` (the
+dequantization step of the previous group is busy for ``S`` cycles). After a tile the three
+times coincide, so every tile after the first takes the same time ``P``; the last tile's
+final beat is at ``t_1 + (T - 1) P`` for ``T = ceil(M / rows) * ceil(N / cols)`` tiles, and
+its ``rows`` results leave ``S + 2`` cycles later::
+
+    cycles = t_1 + (T - 1) * P + S + rows + 2
+
+Activity (:func:`activity`): the events the RTL's taps count, in closed form (zero padding
+of ragged tiles and chunks included: the array does that work).
+
+Energy (:func:`energy`), events times the energies of ``dse.models.energy``'s table
+(clock-gated: only events cost):
+
+- ``pe_adders``: per PE step, the adder tree over ``lanes`` words (``lanes - 1`` adds of
+  ``parallel_width`` bits; the bit-select AND gates are not counted) and the
+  ``acc_width``-bit shift-and-add into the group accumulator;
+- ``pe_registers``: per PE step, the ``acc_width``-bit group accumulator written;
+- ``input_registers``: per beat, the broadcast register of the whole beat written;
+- ``dequant``: per dequantization step an ``acc_width`` add and two ``acc_width`` registers
+  (total and shifted sum); per group hand-over one ``acc_width`` register (and, without
+  scales, the add into the total);
+- ``offchip``: every streamed bit from or to DRAM (serial bits, parallel words, scales,
+  results), at the 64-bit DRAM access energy scaled by bits / 64.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+
+from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.workload import Gemm
+from hw.bitserial.params import BitSerialParams
+
+
+def _ceil_div(a: int, b: int) -> int:
+    return -(-a // b)
+
+
+def group_beats(params: BitSerialParams, gemm: Gemm) -> list[int]:
+    """Beats of each group of K in one tile: chunks of ``lanes`` times the group's bits.
+
+    Raises:
+        ParamError: if a group's precision exceeds ``max_bits``.
+    """
+    bits = [params.check_bits(b) for b in gemm.group_bits(params.max_bits)]
+    return [_ceil_div(k1 - k0, params.lanes) * b
+            for (k0, k1), b in zip(gemm.groups(), bits, strict=True)]
+
+
+@dataclasses.dataclass(frozen=True)
+class BitSerialCycleReport:
+    """Predicted cycles of one GEMM and what follows from them."""
+
+    cycles: int
+    compute_bound: int   # beats if no group or tile end were ever held back
+    tiles: int
+    operand_beats: int
+    result_beats: int
+    macs: int
+    pes: int
+
+    @property
+    def utilization(self) -> float:
+        """Useful MACs per PE-cycle (above 1 at low precision: a PE has ``lanes`` lanes)."""
+        return self.macs / (self.cycles * self.pes)
+
+
+def cycles(params: BitSerialParams, gemm: Gemm) -> BitSerialCycleReport:
+    """Exact RTL cycles of ``gemm`` on ``params`` (see the module docstring).
+
+    Raises:
+        ParamError: if the GEMM's precision exceeds ``max_bits``.
+    """
+    beats = group_beats(params, gemm)
+    scale, rows = params.scale_width, params.rows
+    tiles = _ceil_div(gemm.m, rows) * _ceil_div(gemm.n, params.cols)
+
+    def tile_end(start: int, previous_group: float, previous_tile: float) -> int:
+        t = start
+        for index, length in enumerate(beats):
+            t = int(max(t + length, previous_group + scale))
+            if index == len(beats) - 1:
+                t = int(max(t, previous_tile + rows))
+            previous_group = t
+        return t
+
+    first = tile_end(-1, float("-inf"), float("-inf"))
+    period = tile_end(0, 0, 0) if tiles > 1 else 0
+    last = first + (tiles - 1) * period
+    per_tile = sum(beats)
+    return BitSerialCycleReport(
+        cycles=last + scale + rows + 2, compute_bound=tiles * per_tile, tiles=tiles,
+        operand_beats=tiles * per_tile, result_beats=tiles * rows, macs=gemm.macs,
+        pes=params.pes)
+
+
+#: Names of the activity counts, as the RTL taps and :class:`BitSerialActivity` call them.
+ACTIVITY_EVENTS = ("pe_steps", "group_adds", "dequant_steps", "serial_bits",
+                   "parallel_words", "scale_words", "result_words")
+
+
+@dataclasses.dataclass(frozen=True)
+class BitSerialActivity:
+    """Events of one GEMM on the array, as counted by the RTL's activity taps
+    (``hw.bitserial.array`` defines them)."""
+
+    pe_steps: int
+    group_adds: int
+    dequant_steps: int
+    serial_bits: int
+    parallel_words: int
+    scale_words: int
+    result_words: int
+
+    @classmethod
+    def from_counters(cls, counters: Mapping[str, int]) -> BitSerialActivity:
+        """The activity an instrumented simulation measured (``SimResult.counters``).
+
+        Raises:
+            KeyError: naming the first missing count.
+        """
+        missing = [name for name in ACTIVITY_EVENTS if name not in counters]
+        if missing:
+            raise KeyError(f"counters lack activity count {missing[0]!r} (an instrumented "
+                           f"simulation reports {', '.join(ACTIVITY_EVENTS)})")
+        return cls(**{name: int(counters[name]) for name in ACTIVITY_EVENTS})
+
+    def to_dict(self) -> dict[str, int]:
+        return dataclasses.asdict(self)
+
+
+def activity(params: BitSerialParams, gemm: Gemm) -> BitSerialActivity:
+    """Exact activity counts of ``gemm`` on ``params``."""
+    beats_per_tile = sum(group_beats(params, gemm))
+    tiles = _ceil_div(gemm.m, params.rows) * _ceil_div(gemm.n, params.cols)
+    beats = tiles * beats_per_tile
+    groups = tiles * len(gemm.groups())
+    serial_side = params.cols if params.serial == "weights" else params.rows
+    parallel_side = params.rows + params.cols - serial_side
+    return BitSerialActivity(
+        pe_steps=beats * params.pes, group_adds=groups * params.pes,
+        dequant_steps=groups * params.scale_width * params.pes,
+        serial_bits=beats * serial_side * params.lanes,
+        parallel_words=beats * parallel_side * params.lanes,
+        scale_words=groups * params.cols if params.scale_width else 0,
+        result_words=tiles * params.rows * params.cols)
+
+
+def energy_of_activity(params: BitSerialParams, counts: BitSerialActivity, useful_macs: int,
+                       table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the events ``counts`` on ``params`` (see the module docstring).
+
+    Raises:
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    table = table or default_energy_table()
+    acc, width, lanes = params.acc_width, params.parallel_width, params.lanes
+    register_bit = table.register_write_bit.energy_pj
+    add_acc = table.int_add.at(acc)
+    a_width, b_width = params.serial_widths
+    beat_bits = ((params.rows * a_width + params.cols * b_width) * lanes
+                 + params.cols * params.scale_width + 5)  # operands, scales, flags
+    beats = counts.pe_steps // params.pes
+    hand_over = acc * register_bit + (0.0 if params.scale_width else add_acc)
+    return make_report(table, counts, useful_macs, {
+        "pe_adders": counts.pe_steps * ((lanes - 1) * table.int_add.at(width) + add_acc),
+        "pe_registers": counts.pe_steps * acc * register_bit,
+        "input_registers": beats * beat_bits * register_bit,
+        "dequant": (counts.dequant_steps * (add_acc + 2 * acc * register_bit)
+                    + counts.group_adds * hand_over),
+    }, (counts.serial_bits + counts.parallel_words * width
+        + counts.scale_words * params.scale_width + counts.result_words * acc))
+
+
+def energy(params: BitSerialParams, gemm: Gemm, table: EnergyTable | None = None
+           ) -> EnergyReport:
+    """Predicted energy of ``gemm`` on ``params`` (the default table unless ``table``)."""
+    return energy_of_activity(params, activity(params, gemm), gemm.macs, table)
+
+
+def energy_from_counters(params: BitSerialParams, counters: Mapping[str, int],
+                         useful_macs: int, table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the activity an instrumented RTL simulation counted.
+
+    Raises:
+        KeyError: naming a missing activity count.
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    return energy_of_activity(params, BitSerialActivity.from_counters(counters), useful_macs,
+                              table)

@@ -1,0 +1,1 @@
+"""Host side, golden model and stimulus of the bit-serial array."""

@@ -1,0 +1,34 @@
+"""Host side of a bit-serial simulation: one GEMM as a job for the stream testbench
+(operand beats and the golden model's result beats)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dse.workload import Gemm
+from hw.bitserial.params import BitSerialParams
+from sim.bitserial import driver, golden
+
+
+def gemm_job(params: BitSerialParams, m: int, k: int, n: int, *, seed: int = 0,
+             values: str = "random", gap_probability: float = 0.0,
+             bits: int | tuple[int, ...] | None = None,
+             group_size: int | None = None) -> dict[str, Any]:
+    """A job computing a seeded random M x K x N GEMM of kind ``values`` at ``bits`` of
+    serial precision (an int, or one per group of ``group_size`` K elements; default
+    ``max_bits``) with random per-group scales.
+
+    Raises:
+        ParamError: if ``bits`` exceeds the design's ``max_bits`` or a size is invalid.
+    """
+    gemm = Gemm(m, k, n, bits=bits, group_size=group_size)
+    operands = golden.random_operands(params, gemm, seed, values)
+    beats = driver.encode(params, operands)
+    expected = driver.encode_results(params, golden.gemm(params, operands))
+    meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,
+            "gap_probability": gap_probability, "macs": gemm.macs,
+            "bits": list(operands.group_bits) if isinstance(bits, tuple | list) else
+            operands.group_bits[0], "group_size": group_size}
+    return {"meta": meta, "beats": [format(w, "x") for w in beats],
+            "expected": [format(w, "x") for w in expected],
+            "gap_probability": gap_probability, "seed": seed}
