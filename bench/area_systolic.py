@@ -28,11 +28,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from area_common import point_rows, synthesize_all
 from common import machine
 
 from dse.models.area import (
-    RESOURCES,
-    AreaModel,
     AreaSample,
     build_model,
     data_file_name,
@@ -40,8 +39,7 @@ from dse.models.area import (
     map_memory,
     relative_errors,
 )
-from flows.synth import FLOW_VERSION, synthesize
-from flows.tools import ToolError
+from flows.synth import FLOW_VERSION
 from hw.params import Params
 from hw.systolic import SystolicParams
 
@@ -138,21 +136,6 @@ def memory_check(samples: list[AreaSample], target: str) -> list[dict[str, Any]]
     return mismatches
 
 
-def point_rows(model: AreaModel, samples: list[AreaSample]) -> list[dict[str, Any]]:
-    rows = []
-    for sample in samples:
-        report = model.estimate(sample.params)
-        predicted = report.resources()
-        rows.append({
-            "config": describe(sample.params), "params": sample.params.to_dict(),
-            "split": sample.split, "measured": dict(sample.measured),
-            "predicted": {r: round(v, 1) for r, v in predicted.items()},
-            "relative_error": {r: round(abs(predicted[r] - sample.measured[r])
-                                        / max(sample.measured[r], 1.0), 4)
-                               for r in RESOURCES}})
-    return rows
-
-
 def markdown(result: dict[str, Any]) -> str:
     lines = [
         "# Area model of systolic-v1 on " + result["target"], "",
@@ -242,33 +225,6 @@ def markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def synthesize_all(configs: list[SystolicParams], splits: dict[SystolicParams, str],
-                   target: str) -> tuple[list[AreaSample], list[dict[str, Any]], dict[str, str]]:
-    """Synthesize ``configs`` one after the other: samples, failures, tool versions."""
-    samples: list[AreaSample] = []
-    failed: list[dict[str, Any]] = []
-    tools: dict[str, str] = {}
-    for index, params in enumerate(configs):
-        start = time.monotonic()
-        try:
-            result = synthesize(params, target, place=False)
-        except ToolError as error:  # a tool crash is a failed sample, never a number
-            tail = [line for line in error.log_tail.splitlines() if line.strip()]
-            failed.append({"config": describe(params), "params": params.to_dict(),
-                           "split": splits[params], "error": str(error).splitlines()[0],
-                           "log_tail": tail[-3:]})
-            print(f"[{index + 1}/{len(configs)}] {describe(params)}: FAILED {error}",
-                  flush=True)
-            continue
-        tools = result.tools
-        samples.append(AreaSample(params, result.synthesized, splits[params],
-                                  cells=result.cells, synth_seconds=result.seconds["synth"]))
-        print(f"[{index + 1}/{len(configs)}] {describe(params)}: {result.synthesized} "
-              f"({result.seconds['synth']:.1f} s{', cached' if result.cached else ''}, "
-              f"{time.monotonic() - start:.1f} s wall)", flush=True)
-    return samples, failed, tools
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=2024)
@@ -284,12 +240,12 @@ def main() -> None:
     randoms = sample_configs(args.seed, args.per_dataflow)
     splits = {**split(randoms, args.seed + 1, args.held_out),
               **{p: "train" for p in anchors()}}
-    samples, failed, tools = synthesize_all(anchors() + randoms, splits, args.target)
+    samples, failed, tools = synthesize_all(anchors() + randoms, splits, args.target, describe)
     # drawn after the features were frozen; never fitted to nor looked at while choosing
     fresh_configs = [p for p in sample_configs(args.seed + 2, args.fresh // 2)
                      if p not in splits]
     fresh, fresh_failed, _ = synthesize_all(
-        fresh_configs, dict.fromkeys(fresh_configs, "held_out"), args.target)
+        fresh_configs, dict.fromkeys(fresh_configs, "held_out"), args.target, describe)
     failed += [{**f, "split": "fresh"} for f in fresh_failed]
 
     provenance = {
@@ -336,8 +292,8 @@ def main() -> None:
                          for r, m in model.resources.items()},
         "failed": failed,
         "memory_mismatches": memory_check(everything, args.target),
-        "points": point_rows(model, samples),
-        "fresh_points": point_rows(model, fresh),
+        "points": point_rows(model, samples, describe),
+        "fresh_points": point_rows(model, fresh, describe),
         "data_file": data_file_name(GENERATOR, args.target),
     }
     args.out.mkdir(parents=True, exist_ok=True)

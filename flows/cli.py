@@ -186,12 +186,40 @@ def _print_synth(p: dict[str, Any]) -> None:
                   + (" (cached)" if p["cached"] else ""))
 
 
-def _parse_gemm(text: str) -> Any:
+def _parse_gemm(text: str, params: Any = None, bits: str | None = None,
+                group_size: int | None = None) -> Any:
+    """The ``--gemm`` shape with the run's precision (``--bits``: one number, or one per
+    group as ``4,2,8``; ``--group-size``), checked against the design.
+
+    Exits with EXIT_BAD_INPUT naming the option for a malformed or impossible value.
+    """
+    import dataclasses
+
     from dse.workload import Gemm
     from hw.params import ParamError
+    from sim.families import sim_family
 
     try:
-        return Gemm.parse(text)
+        gemm = Gemm.parse(text)
+        if bits is None and group_size is None:
+            return gemm
+        if params is not None and not sim_family(params.generator).run_time_precision:
+            option = "--bits" if bits is not None else "--group-size"
+            raise ParamError(f"`{option}` applies to families with run-time precision "
+                             f"(bitserial); {params.generator} is bit-parallel")
+        parsed: int | tuple[int, ...] | None = None
+        if bits is not None:
+            try:
+                values = tuple(int(part) for part in bits.split(","))
+            except ValueError:
+                raise ParamError(f"`bits` must be an integer or a comma-separated list of "
+                                 f"integers (one per group), not {bits!r}") from None
+            parsed = values[0] if len(values) == 1 else values
+        gemm = dataclasses.replace(gemm, bits=parsed, group_size=group_size)
+        if params is not None:
+            for value in gemm.group_bits(params.max_bits):
+                params.check_bits(value)
+        return gemm
     except ParamError as error:
         _fail(EXIT_BAD_INPUT, str(error))
 
@@ -216,15 +244,21 @@ def simulate(
     seed: Annotated[int, typer.Option("--seed", help="Seed of the random operands.")] = 0,
     values: Annotated[str, typer.Option(
         "--values", help="Operand kind: random, extreme, min or max.")] = "random",
+    bits: Annotated[str | None, typer.Option(
+        "--bits", help="Precision of the serial operand (bitserial): B, or B1,B2,... per "
+                       "group of K (default: max_bits).")] = None,
+    group_size: Annotated[int | None, typer.Option(
+        "--group-size", help="K elements per scale group (bitserial; default: all of K).")
+    ] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Wall-clock limit of the simulation in seconds.")] = 600.0,
     as_json: JsonOption = False,
 ) -> None:
     """Simulate a GEMM in Verilator, check it bit-exact and compare with the cycle model."""
-    from sim.systolic.golden import VALUE_MODES
+    from sim.golden import VALUE_MODES
 
     params = _params(family, param)
-    shape = _parse_gemm(gemm)
+    shape = _parse_gemm(gemm, params, bits, group_size)
     if values not in VALUE_MODES:
         _fail(EXIT_BAD_INPUT, f"`values` must be one of {', '.join(VALUE_MODES)}, not {values!r}")
     if timeout <= 0:
@@ -252,6 +286,9 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
     for p in payloads:
         design = ", ".join(f"{k}={v}" for k, v in p["params"].items() if v is not None)
         shape = "{m}x{k}x{n}".format(**p["gemm"])
+        if "bits" in p["gemm"]:
+            bits = p["gemm"]["bits"]
+            shape += f" @{'/'.join(map(str, bits)) if isinstance(bits, list) else bits}b"
         build = "cached" if p["build_cached"] else f"{p['build_seconds']:.1f} s"
         table.add_row(design, shape, "yes" if p["passed"] else "[red]NO[/]", str(p["cycles"]),
                       str(p["model_cycles"]) + ("" if p["model_matches"] else " [red](!)[/]"),

@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from hw.bitserial.params import BitSerialParams
 from hw.params import Params
 from hw.registry import get as get_generator
 from hw.registry import lookup
@@ -220,10 +221,54 @@ def systolic_features(params: SystolicParams, target: str) -> dict[str, float]:
             **{f"ws.{name}": value for name, value in weight_stationary.items()}}
 
 
+def lane_tree_bits(lanes: int, width: int) -> int:
+    """Output bits of all adders of a balanced tree summing ``lanes`` words of ``width`` bits
+    (each level one bit wider, as ``hw.logic.tree_sum`` builds it)."""
+    widths = [width] * lanes
+    bits = 0
+    while len(widths) > 1:
+        paired = [max(widths[i], widths[i + 1]) + 1 for i in range(0, len(widths) - 1, 2)]
+        bits += sum(paired)
+        widths = paired + ([widths[-1]] if len(widths) % 2 else [])
+    return bits
+
+
+def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]:
+    """Features of ``bitserial-v1`` from the structure in ``hw.bitserial.array`` (``P`` PEs,
+    ``A`` accumulator width, ``W`` parallel width, ``L`` lanes, ``S`` scale width):
+
+    - ``one``, ``pes``: fixed and per-PE control;
+    - ``select_bits = P * L * W``: the bit-select of each lane's word;
+    - ``tree_bits``: output bits of every PE's lane adder tree (:func:`lane_tree_bits`);
+    - ``acc_bits = P * A``: per PE the group accumulator (start / shift / negate and add),
+      the total and the result register (and its capture / drain multiplexer);
+    - ``dequant_bits = P * A`` when ``S`` > 0, else 0: the shifted sum and its scale-bit
+      select;
+    - ``beat_bits``: the registered operand beat (operands, scales, flags);
+    - ``scale_bits = cols * S``: the per-column scale shift registers.
+
+    No multiplier: DSPs stay zero.
+    """
+    pes, lanes = params.pes, params.lanes
+    a_width, b_width = params.serial_widths
+    scaled = params.scale_width > 0
+    return {
+        "one": 1.0, "pes": float(pes),
+        "select_bits": float(pes * lanes * params.parallel_width),
+        "tree_bits": float(pes * lane_tree_bits(lanes, params.parallel_width)),
+        "acc_bits": float(pes * params.acc_width),
+        "dequant_bits": float(pes * params.acc_width) if scaled else 0.0,
+        "beat_bits": float((params.rows * a_width + params.cols * b_width) * lanes
+                           + params.cols * params.scale_width + 5),
+        "scale_bits": float(params.cols * params.scale_width),
+    }
+
+
 #: Feature function per versioned generator name; a new family is one function here and
 #: one data file.
 FEATURES: dict[str, FeatureFunction] = {
     "systolic-v1": systolic_features,
+    "bitserial-v1": bitserial_features,
 }
 
 
