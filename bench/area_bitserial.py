@@ -37,8 +37,8 @@ REPOSITORY = Path(__file__).resolve().parent.parent
 
 #: Features per resource (names from ``dse.models.area.bitserial_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
-    "lut": ("one", "pes", "select_bits", "tree_bits", "acc_bits", "dequant_bits",
-            "scale_bits"),
+    "lut": ("one", "pes", "select_bits", "tree_bits", "negate_bits", "acc_bits",
+            "drain_bits", "dequant_bits", "scale_bits"),
     "ff": ("one", "pes", "acc_bits", "dequant_bits", "beat_bits", "scale_bits"),
     "dsp": ("one",),
     "bram": ("one",),

@@ -216,8 +216,8 @@ def _parse_gemm(text: str, params: Any = None, bits: str | None = None,
                                  f"integers (one per group), not {bits!r}") from None
             parsed = values[0] if len(values) == 1 else values
         gemm = dataclasses.replace(gemm, bits=parsed, group_size=group_size)
-        if params is not None:
-            for value in gemm.group_bits(params.max_bits):
+        if params is not None and bits is not None:
+            for value in values:
                 params.check_bits(value)
         return gemm
     except ParamError as error:

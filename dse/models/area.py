@@ -240,8 +240,10 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
     - ``one``, ``pes``: fixed and per-PE control;
     - ``select_bits = P * L * W``: the bit-select of each lane's word;
     - ``tree_bits``: output bits of every PE's lane adder tree (:func:`lane_tree_bits`);
+    - ``negate_bits = P * (W + ceil(log2 L))``: the negation of each PE's lane sum;
     - ``acc_bits = P * A``: per PE the group accumulator (start / shift / negate and add),
-      the total and the result register (and its capture / drain multiplexer);
+      the total and the result register with its capture multiplexer;
+    - ``drain_bits = (rows - 1) * cols * A``: the result rows shifting towards the port;
     - ``dequant_bits = P * A`` when ``S`` > 0, else 0: the shifted sum and its scale-bit
       select;
     - ``beat_bits``: the registered operand beat (operands, scales, flags);
@@ -256,7 +258,9 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
         "one": 1.0, "pes": float(pes),
         "select_bits": float(pes * lanes * params.parallel_width),
         "tree_bits": float(pes * lane_tree_bits(lanes, params.parallel_width)),
+        "negate_bits": float(pes * (params.parallel_width + (lanes - 1).bit_length())),
         "acc_bits": float(pes * params.acc_width),
+        "drain_bits": float((params.rows - 1) * params.cols * params.acc_width),
         "dequant_bits": float(pes * params.acc_width) if scaled else 0.0,
         "beat_bits": float((params.rows * a_width + params.cols * b_width) * lanes
                            + params.cols * params.scale_width + 5),

@@ -16,7 +16,21 @@ runner = CliRunner()
     (["generate", "systolic", "-p", "rows=0"], "error: `rows` must be an integer in 1..128, not 0"),
     (["generate", "systolic", "-p", "dataflow=rs"],
      "error: `dataflow` must be one of 'os', 'ws', not 'rs'"),
-    (["generate", "systolik"], "error: unknown generator 'systolik'; known: systolic, systolic-v1"),
+    (["generate", "systolik"], "error: unknown generator 'systolik'; known: bitserial, "
+                               "systolic, bitserial-v1, systolic-v1"),
+    (["generate", "bitserial", "-p", "serial=both"],
+     "error: `serial` must be one of 'weights', 'activations', not 'both'"),
+    (["simulate", "bitserial", "--bits", "9"], "error: `bits` must be an integer in 1..8, not 9"),
+    (["simulate", "bitserial", "-p", "max_bits=4", "--bits", "2,5"],
+     "error: `bits` must be an integer in 1..4, not 5"),
+    (["simulate", "bitserial", "--bits", "two"],
+     "error: `bits` must be an integer or a comma-separated list of integers (one per "
+     "group), not 'two'"),
+    (["simulate", "bitserial", "--group-size", "0"],
+     "error: `group_size` must be an integer in 1..1048576, not 0"),
+    (["simulate", "systolic", "--bits", "4"],
+     "error: `--bits` applies to families with run-time precision (bitserial); systolic-v1 "
+     "is bit-parallel"),
     (["simulate", "systolic", "--gemm", "4x4"],
      "error: `gemm` must look like MxKxN with positive integers (e.g. 64x64x64), not '4x4'"),
     (["simulate", "systolic", "--gemm", "4x0x4"],
@@ -48,7 +62,7 @@ def test_list_names_every_generator():
     result = runner.invoke(app, ["list", "--json"])
     assert result.exit_code == 0
     names = [g["name"] for g in json.loads(result.stdout)["generators"]]
-    assert names == ["systolic-v1"]
+    assert names == ["systolic-v1", "bitserial-v1"]
 
 
 @pytest.mark.sim
@@ -64,3 +78,20 @@ def test_simulate_json_contract():
     assert 0 < payload["utilization"] <= 1
     assert payload["gemm"] == {"m": 17, "k": 33, "n": 9}
     assert payload["counters"]["macs"] == 17 * 33 * 9
+
+
+@pytest.mark.sim
+def test_simulate_bitserial_json_contract_with_per_group_precision():
+    result = runner.invoke(app, ["simulate", "bitserial", "-p", "rows=2", "-p", "cols=2",
+                                 "-p", "lanes=4", "-p", "scale_width=4", "--gemm", "5x19x3",
+                                 "--bits", "1,8,3", "--group-size", "6", "--values", "extreme",
+                                 "--json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["schema"] == "hwdse.simulate/1"
+    assert payload["generator"] == "bitserial-v1"
+    assert payload["passed"] is True and payload["mismatches"] == 0
+    assert payload["cycles"] == payload["model_cycles"]
+    assert payload["gemm"] == {"m": 5, "k": 19, "n": 3, "bits": [1, 8, 3], "group_size": 6}
+    assert payload["energy"]["activity_matches"] is True
+    assert payload["counters"]["dequant_steps"] == 3 * 2 * 4 * 4 * 4  # tiles, groups, S, PEs
