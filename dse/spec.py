@@ -49,6 +49,9 @@ from hw.registry import UnknownGeneratorError, get
 _TOP_KEYS = {"name", "generator", "target", "clock_mhz", "space", "workload", "objectives",
              "constraints", "energy_table"}
 _DIRECTIONS = ("minimize", "maximize")
+#: Keys of a ``[[workload]]`` entry; ``bits`` (an int or one per group) and ``group_size``
+#: set the serial precision of families with run-time precision (``dse.workload.Gemm``).
+_LAYER_KEYS = ("name", "gemm", "conv2d", "repeat", "bits", "group_size")
 
 
 class SpecError(ParamError):
@@ -180,10 +183,10 @@ def _workload(entries: Any) -> tuple[Layer, ...]:
         where = f"workload[{index}]"
         if not isinstance(entry, dict):
             raise SpecError(f"`{where}` must be a table")
-        unknown = sorted(set(entry) - {"name", "gemm", "conv2d", "repeat"})
+        unknown = sorted(set(entry) - set(_LAYER_KEYS))
         if unknown:
-            raise SpecError(f"unknown key `{where}.{unknown[0]}`; allowed: name, gemm, "
-                            "conv2d, repeat")
+            raise SpecError(f"unknown key `{where}.{unknown[0]}`; allowed: "
+                            f"{', '.join(_LAYER_KEYS)}")
         kinds = [k for k in ("gemm", "conv2d") if k in entry]
         if len(kinds) != 1:
             raise SpecError(f"`{where}` needs exactly one of `gemm` or `conv2d`")
@@ -205,6 +208,10 @@ def _workload(entries: Any) -> tuple[Layer, ...]:
                     raise SpecError(f"unknown key `{where}.conv2d.{bad[0]}`; allowed: "
                                     f"{', '.join(sorted(allowed))}")
                 gemm = Conv2d(**conv).gemm()
+            bits = entry.get("bits")
+            if isinstance(bits, list):
+                bits = tuple(bits)
+            gemm = dataclasses.replace(gemm, bits=bits, group_size=entry.get("group_size"))
         except SpecError:
             raise
         except (ParamError, TypeError) as error:

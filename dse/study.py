@@ -230,10 +230,10 @@ class Objective:
                     dimension.name, dimension.low, dimension.high, step=dimension.step)
         try:
             params = self.spec.space.params(point)
+            metrics = evaluate(self.spec, params)  # e.g. a layer's bits above max_bits
         except ParamError as error:
             trial.set_user_attr(ATTR_FAILURE, f"invalid design: {error}")
             raise DesignFailed(str(error)) from None
-        metrics = evaluate(self.spec, params)
         trial.set_user_attr(ATTR_METRICS, metrics)
         for constraint in self.spec.constraints:
             trial.set_constraint(constraint.metric, constraint.violation(

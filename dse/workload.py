@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from hw.bitserial.params import group_precisions, k_groups
 from hw.params import ParamError, check_int
 
 #: Largest GEMM dimension accepted from a user (keeps Python-int golden models tractable).
@@ -54,17 +55,11 @@ class Gemm:
 
     def group_bits(self, default: int) -> list[int]:
         """The precision of each group of K (``default`` where ``bits`` is unset)."""
-        groups = -(-self.k // (self.group_size or self.k))
-        if self.bits is None:
-            return [default] * groups
-        if isinstance(self.bits, int):
-            return [self.bits] * groups
-        return [self.bits[g % len(self.bits)] for g in range(groups)]
+        return group_precisions(self.bits, len(self.groups()), default)
 
     def groups(self) -> list[tuple[int, int]]:
         """``(k0, k1)`` bounds of each group of K."""
-        size = self.group_size or self.k
-        return [(k0, min(k0 + size, self.k)) for k0 in range(0, self.k, size)]
+        return k_groups(self.k, self.group_size)
 
     def precision_options(self) -> dict[str, object]:
         """``bits`` and ``group_size`` where set (the keyword arguments of a job builder)."""

@@ -437,7 +437,8 @@ def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]],
         if check is not None:
             simulated = sum(1 for c in check["layers"] if c["agrees"] is not None)
             verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
-                       f"[green]agrees[/] ({simulated}/{len(check['layers'])} layers)")
+                       f"[green]agrees[/] ({simulated}/{len(check['layers'])} layers)"
+                       if simulated else "not simulated (every layer over the cycle limit)")
         table.add_row(str(trial.number), *(f"{v:.4g}" for v in trial.values),
                       " ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
     console.print(table)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from dse.models.area import FEATURES, load_area_model
 from dse.models.registry import CYCLE_MODELS, ENERGY_MODELS
 from flows.verilog import emit
 from hw import registry
@@ -16,6 +17,8 @@ def test_every_layer_knows_the_generator(name):
     assert callable(FAMILIES[name].gemm_job_builder())
     assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
     assert name in ENERGY_MODELS, f"dse.models has no energy model for {name}"
+    assert name in FEATURES, f"dse.models.area has no features for {name}"
+    assert load_area_model(name, "ecp5-85k").generator == name
 
 
 @pytest.mark.parametrize("name", registry.names())
@@ -29,3 +32,4 @@ def test_layers_register_nothing_unknown():
     assert set(FAMILIES) <= set(registry.names())
     assert set(CYCLE_MODELS) <= set(registry.names())
     assert set(ENERGY_MODELS) <= set(registry.names())
+    assert set(FEATURES) <= set(registry.names())

@@ -101,3 +101,21 @@ class BitSerialParams(Params):
             ParamError: naming ``name`` and the allowed range.
         """
         return check_int(name, bits, 1, self.max_bits)
+
+
+def k_groups(k: int, group_size: int | None) -> list[tuple[int, int]]:
+    """``(k0, k1)`` bounds of each group of ``group_size`` elements of K (``None``: one
+    group, all of K)."""
+    size = group_size or k
+    return [(k0, min(k0 + size, k)) for k0 in range(0, k, size)]
+
+
+def group_precisions(bits: int | tuple[int, ...] | None, groups: int, default: int
+                     ) -> list[int]:
+    """The precision of each of ``groups`` groups: ``bits`` if an int, one per group
+    repeated cyclically if a tuple, ``default`` if ``None``."""
+    if bits is None:
+        return [default] * groups
+    if isinstance(bits, int):
+        return [bits] * groups
+    return [bits[g % len(bits)] for g in range(groups)]

@@ -8,8 +8,7 @@ import dataclasses
 
 import numpy as np
 
-from dse.workload import Gemm
-from hw.bitserial.params import BitSerialParams
+from hw.bitserial.params import BitSerialParams, group_precisions, k_groups
 from sim.golden import draw, wrap
 
 
@@ -25,38 +24,36 @@ class Operands:
     groups: tuple[tuple[int, int], ...]
 
 
-def check_precision(params: BitSerialParams, gemm: Gemm) -> list[int]:
-    """Each group's precision, checked against the design's ``max_bits``.
+def random_operands(params: BitSerialParams, m: int, k: int, n: int, seed: int,
+                    values: str = "random", bits: int | tuple[int, ...] | None = None,
+                    group_size: int | None = None) -> Operands:
+    """Seeded operands of an M x K x N GEMM of kind ``values`` (``sim.golden.VALUE_MODES``):
+    the serial operand of group g (``group_size`` elements of K) within its precision
+    (``bits``: one, or one per group repeated; default ``max_bits``), the parallel one
+    within ``parallel_width`` bits, scales within ``scale_width`` bits (unsigned).
 
     Raises:
-        ParamError: naming ``bits`` and the allowed range.
+        ParamError: if a precision exceeds ``max_bits``.
     """
-    return [params.check_bits(bits) for bits in gemm.group_bits(params.max_bits)]
-
-
-def random_operands(params: BitSerialParams, gemm: Gemm, seed: int,
-                    values: str = "random") -> Operands:
-    """Seeded operands of kind ``values`` (``sim.golden.VALUE_MODES``): the serial operand
-    of group g within its ``bits``-bit range, the parallel one within ``parallel_width``
-    bits, scales within ``scale_width`` bits (unsigned)."""
-    group_bits = check_precision(params, gemm)
-    groups = gemm.groups()
+    groups = k_groups(k, group_size)
+    group_bits = [params.check_bits(b) for b in group_precisions(bits, len(groups),
+                                                                  params.max_bits)]
     rng = np.random.default_rng(seed)
     low, high = params.operand_range(params.parallel_width)
     serial_weights = params.serial == "weights"
-    parallel = draw(rng, (gemm.m, gemm.k) if serial_weights else (gemm.k, gemm.n),
+    parallel = draw(rng, (m, k) if serial_weights else (k, n),
                     low, high, values)
-    serial = np.zeros((gemm.k, gemm.n) if serial_weights else (gemm.m, gemm.k), dtype=np.int64)
+    serial = np.zeros((k, n) if serial_weights else (m, k), dtype=np.int64)
     for (k0, k1), bits in zip(groups, group_bits, strict=True):
         low, high = params.operand_range(bits)
         if serial_weights:
-            serial[k0:k1, :] = draw(rng, (k1 - k0, gemm.n), low, high, values)
+            serial[k0:k1, :] = draw(rng, (k1 - k0, n), low, high, values)
         else:
-            serial[:, k0:k1] = draw(rng, (gemm.m, k1 - k0), low, high, values)
+            serial[:, k0:k1] = draw(rng, (m, k1 - k0), low, high, values)
     if params.scale_width:
-        scales = draw(rng, (len(groups), gemm.n), 0, (1 << params.scale_width) - 1, values)
+        scales = draw(rng, (len(groups), n), 0, (1 << params.scale_width) - 1, values)
     else:
-        scales = np.ones((len(groups), gemm.n), dtype=np.int64)
+        scales = np.ones((len(groups), n), dtype=np.int64)
     a, b = (parallel, serial) if serial_weights else (serial, parallel)
     return Operands(a, b, scales, tuple(group_bits), tuple(groups))
 

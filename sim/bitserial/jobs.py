@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from dse.workload import Gemm
 from hw.bitserial.params import BitSerialParams
 from sim.bitserial import driver, golden
 
@@ -21,12 +20,13 @@ def gemm_job(params: BitSerialParams, m: int, k: int, n: int, *, seed: int = 0,
     Raises:
         ParamError: if ``bits`` exceeds the design's ``max_bits`` or a size is invalid.
     """
-    gemm = Gemm(m, k, n, bits=bits, group_size=group_size)
-    operands = golden.random_operands(params, gemm, seed, values)
+    if isinstance(bits, list):
+        bits = tuple(bits)
+    operands = golden.random_operands(params, m, k, n, seed, values, bits, group_size)
     beats = driver.encode(params, operands)
     expected = driver.encode_results(params, golden.gemm(params, operands))
     meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,
-            "gap_probability": gap_probability, "macs": gemm.macs,
+            "gap_probability": gap_probability, "macs": m * k * n,
             "bits": list(operands.group_bits) if isinstance(bits, tuple | list) else
             operands.group_bits[0], "group_size": group_size}
     return {"meta": meta, "beats": [format(w, "x") for w in beats],

@@ -1,7 +1,7 @@
 import re
 
 import pytest
-from amaranth.hdl import Shape
+from amaranth.hdl import Fragment, Shape
 
 from hw.bitserial import BitSerialParams
 from hw.bitserial.array import BitSerialArray, activity_bounds, operand_layout
@@ -50,5 +50,6 @@ def test_peak_throughput_scales_with_precision():
 def test_activity_taps_are_sized_by_their_bounds():
     params = BitSerialParams(rows=3, cols=2, lanes=5)
     array = BitSerialArray(params)
+    Fragment.get(array, None)  # elaborates
     for name, bound in activity_bounds(params).items():
         assert array.activity[name].shape().width == bound.bit_length(), name
