@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from hw.bitserial.params import BitSerialParams
 from hw.params import Params
+from hw.pim.params import PimParams
 from hw.systolic.params import SystolicParams
 
 T = TypeVar("T")
@@ -61,6 +62,8 @@ _GENERATORS: dict[str, GeneratorSpec] = {
         GeneratorSpec("bitserial-v1", "bitserial", BitSerialParams,
                       "hw.bitserial.array:BitSerialArray",
                       "bit-serial GEMM array: precision set per run, per-group scales"),
+        GeneratorSpec("pim-v1", "pim", PimParams, "hw.pim.controller:PimController",
+                      "DRAM processing-in-memory controller for GEMV (HBM-PIM style)"),
     )
 }
 

@@ -30,6 +30,7 @@ FAMILIES: dict[str, SimFamily] = {
     "systolic-v1": SimFamily("sim.stream_testbench", "sim.systolic.jobs:gemm_job"),
     "bitserial-v1": SimFamily("sim.stream_testbench", "sim.bitserial.jobs:gemm_job",
                               run_time_precision=True),
+    "pim-v1": SimFamily("sim.pim.testbench", "sim.pim.jobs:gemv_job"),
 }
 
 

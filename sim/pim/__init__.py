@@ -1,0 +1,1 @@
+"""Host side, DRAM-PIM device model and cocotb testbench of the PIM controller."""
