@@ -226,10 +226,13 @@ def _parse_gemm(text: str, params: Any = None, bits: str | None = None,
 
 def _verify(params: Any, gemm: Any, seed: int, values: str, timeout: float) -> Any:
     from dse.verify import verify_gemm
+    from hw.params import ParamError
     from sim.runner import SimulationError, ToolNotFoundError
 
     try:
         return verify_gemm(params, gemm, seed=seed, values=values, timeout=timeout)
+    except ParamError as error:
+        _fail(EXIT_BAD_INPUT, str(error))
     except ToolNotFoundError as error:
         _fail(EXIT_TOOL_FAILED, str(error))
     except SimulationError as error:

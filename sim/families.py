@@ -18,6 +18,9 @@ class SimFamily:
     #: The job builder also takes ``bits`` and ``group_size`` (the precision of the serial
     #: operand, chosen per run); bit-parallel families ignore a workload's precision.
     run_time_precision: bool = False
+    #: The design exposes activity taps (``sim.activity``); without them the testbench
+    #: reports the events itself.
+    activity_taps: bool = True
 
     def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
         module_name, _, attr = self.gemm_job.partition(":")
@@ -30,7 +33,7 @@ FAMILIES: dict[str, SimFamily] = {
     "systolic-v1": SimFamily("sim.stream_testbench", "sim.systolic.jobs:gemm_job"),
     "bitserial-v1": SimFamily("sim.stream_testbench", "sim.bitserial.jobs:gemm_job",
                               run_time_precision=True),
-    "pim-v1": SimFamily("sim.pim.testbench", "sim.pim.jobs:gemv_job"),
+    "pim-v1": SimFamily("sim.pim.testbench", "sim.pim.jobs:gemv_job", activity_taps=False),
 }
 
 

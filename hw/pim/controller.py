@@ -28,6 +28,8 @@ FCFS serves only the oldest request. In all-bank mode the banks of a channel act
 
 from __future__ import annotations
 
+from typing import Any
+
 from amaranth.hdl import Cat, Const, Elaboratable, Module, Mux, Signal, unsigned
 from amaranth.lib import data, wiring
 from amaranth.lib.wiring import In, Out
@@ -95,7 +97,7 @@ class _Timer:
         with m.Elif(self.value != limit):
             m.d.sync += self.value.eq(self.value + 1)
 
-    def at_least(self, cycles: int) -> object:
+    def at_least(self, cycles: int) -> Any:
         return self.value >= cycles
 
 
@@ -114,7 +116,7 @@ class ChannelEngine(Elaboratable):
         self.result = Signal(result_layout(params))
         self.busy = Signal()
 
-    def elaborate(self, platform: object) -> Module:  # noqa: C901 - one scheduler
+    def elaborate(self, platform: Any) -> Module:  # noqa: C901 - one scheduler
         p, t = self.p, self.p.timing_values
         m = Module()
         all_bank = p.pim_mode == "all-bank"
@@ -213,7 +215,7 @@ class ChannelEngine(Elaboratable):
         else:
             refresh_req = (owed >= MAX_POSTPONED) | ((owed != 0) & idle)
 
-        def pick(values: list[object], index: object) -> object:
+        def pick(values: list[Any], index: Any) -> Any:
             """``values[index]`` for a bank index (a mux)."""
             if len(values) == 1:
                 return values[0]
@@ -222,7 +224,7 @@ class ChannelEngine(Elaboratable):
                 out = Mux(index == k, value, out)
             return out
 
-        def bank_of(entry: object) -> object:
+        def bank_of(entry: Any) -> Any:
             return 0 if all_bank else entry.bank
 
         # per entry: eligible (no older entry to the same bank), and what it needs
@@ -424,7 +426,7 @@ class ChannelEngine(Elaboratable):
                                  | self.result.valid | self.start)
         return m
 
-    def _row_of_bank(self, p: PimParams, bank: int, j: object) -> object:
+    def _row_of_bank(self, p: PimParams, bank: int, j: Any) -> Any:
         """Matrix row held by ``bank`` at index ``j`` (all-bank mode)."""
         flat = bank * p.channels + self.channel
         if p.interleave == "row":
@@ -433,7 +435,7 @@ class ChannelEngine(Elaboratable):
 
     def _advance(self, m: Module, p: PimParams, all_bank: bool, active: Signal, j: Signal,
                  b: Signal, base: Signal, r: Signal, r_block: Signal,
-                 pb_step: object) -> None:
+                 pb_step: Any) -> None:
         """Move the generator to the next matrix row of this channel."""
         next_j = [j.eq(j + 1), base.eq(base + self.chunks)]
         if all_bank:
@@ -462,11 +464,11 @@ class ChannelEngine(Elaboratable):
                 m.d.sync += [next_j[0], next_j[1], r.eq(r + 1)]
 
 
-def _any(values: list[object]) -> object:
+def _any(values: list[Any]) -> Any:
     return Cat(*values).any() if values else Const(0)
 
 
-def _all(values: list[object]) -> object:
+def _all(values: list[Any]) -> Any:
     return Cat(*values).all() if values else Const(1)
 
 
@@ -482,7 +484,7 @@ class PimController(wiring.Component):
             "results": Out(data.ArrayLayout(result_layout(params), params.channels)),
         })
 
-    def elaborate(self, platform: object) -> Module:
+    def elaborate(self, platform: Any) -> Module:
         p = self.params
         m = Module()
         engines = [ChannelEngine(p, ch) for ch in range(p.channels)]

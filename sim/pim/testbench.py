@@ -57,7 +57,7 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     start = None
     expected = [int(v) for v in job["expected"]]
     remaining = len(expected) * (job["chunks"] if host else 1)
-    seen: dict[int, Any] = {}
+    seen: dict[Any, Any] = {}
     last_result = None
     driven = False
     error = None
@@ -115,8 +115,8 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     if error is None:
         mask = (1 << acc_width) - 1
         for row, want in enumerate(expected):
+            got: Any = 0
             if host:
-                got = 0
                 for chunk in range(job["chunks"]):
                     packed = seen.get((row, chunk), 0)
                     weights = [_signed((packed >> (i * width)) & ((1 << width) - 1), width)
@@ -147,7 +147,7 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
 @cocotb.test()
 async def pim_jobs(dut: Any) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())
+    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())  # type: ignore[arg-type]
     records = []
     for job in config["jobs"]:
         records.append(await _run_job(dut, job))
