@@ -124,18 +124,17 @@ def _switch_gap(params: PimParams, size: int) -> int:
     return max(0, hold + t.rp + t.rcd - t.ccd)
 
 
-def _channel_cycles(params: PimParams, bank_rows: list[int], chunks: int
+def _channel_cycles(params: PimParams, bank_rows: list[int], chunks: int, steps: int
                     ) -> tuple[int, int, dict[str, int], dict[str, int]]:
     """(cycles to the last read command, column-bound cycles, commands, bank operations)
-    of one channel."""
+    of one channel; ``steps`` is the matrix rows every bank holds in all-bank mode."""
     t = params.timing_values
     commands: dict[str, int] = dict.fromkeys(("ACT", "PRE", "MAC", "RD", "RDRES", "REF"), 0)
     ops = dict(commands)
-    if not any(bank_rows):
+    if not any(bank_rows) and params.pim_mode != "all-bank":
         return 0, 0, commands, ops
     column_kind = "RD" if params.pim_mode == "none" else "MAC"
-    if params.pim_mode == "all-bank":
-        steps = max(bank_rows)
+    if params.pim_mode == "all-bank":  # every channel runs every step, padding included
         accesses = steps * chunks
         segments = _segments(accesses, params.columns)
         reads = steps * params.banks
@@ -252,7 +251,8 @@ def cycles(params: PimParams, gemm: Gemm) -> PimCycleReport:
     commands: dict[str, int] = {}
     ops: dict[str, int] = {}
     for bank_rows in _channel_rows(params, rows):
-        busy, column, counts, bank_ops = _channel_cycles(params, bank_rows, chunks)
+        busy, column, counts, bank_ops = _channel_cycles(params, bank_rows, chunks,
+                                                         params.rows_per_bank(rows))
         worst, bound = max(worst, busy), max(bound, column)
         for kind, n in counts.items():
             commands[kind] = commands.get(kind, 0) + n
@@ -298,12 +298,13 @@ def dram_power() -> dict[str, DramPower]:
 class PimActivity:
     """Bank operations per command kind and the cycles of the job (for background)."""
 
-    act: int
-    pre: int
     mac: int
     rd: int
     rdres: int
-    # refreshes and cycles come from the (approximate) timeline: not part of equality
+    # row openings (a refresh closes rows that open again), refreshes and cycles come from
+    # the approximate timeline: not part of equality
+    act: int = dataclasses.field(compare=False)
+    pre: int = dataclasses.field(compare=False)
     ref: int = dataclasses.field(compare=False)
     cycles: int = dataclasses.field(compare=False)
     channels: int = dataclasses.field(compare=False)
