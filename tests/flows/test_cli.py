@@ -17,7 +17,14 @@ runner = CliRunner()
     (["generate", "systolic", "-p", "dataflow=rs"],
      "error: `dataflow` must be one of 'os', 'ws', not 'rs'"),
     (["generate", "systolik"], "error: unknown generator 'systolik'; known: bitserial, "
-                               "systolic, bitserial-v1, systolic-v1"),
+                               "pim, systolic, bitserial-v1, pim-v1, systolic-v1"),
+    (["generate", "pim", "-p", "banks=6"],
+     "error: `banks` must be a power of two in 1, 2, 4, 8, 16, 32, not 6"),
+    (["simulate", "pim", "--gemm", "8x8x2"],
+     "error: pim-v1 runs GEMVs: the GEMM's N must be 1, not 2"),
+    (["simulate", "pim", "-p", "rows=1", "-p", "columns=1", "--gemm", "64x64x1"],
+     "error: `gemv` 64x64 does not fit: a bank needs 32 column accesses but holds 1 (1 rows "
+     "x 1 columns); use more channels or banks, or a smaller matrix"),
     (["generate", "bitserial", "-p", "serial=both"],
      "error: `serial` must be one of 'weights', 'activations', not 'both'"),
     (["simulate", "bitserial", "--bits", "9"], "error: `bits` must be an integer in 1..8, not 9"),
@@ -62,7 +69,7 @@ def test_list_names_every_generator():
     result = runner.invoke(app, ["list", "--json"])
     assert result.exit_code == 0
     names = [g["name"] for g in json.loads(result.stdout)["generators"]]
-    assert names == ["systolic-v1", "bitserial-v1"]
+    assert names == ["systolic-v1", "bitserial-v1", "pim-v1"]
 
 
 @pytest.mark.sim
