@@ -8,7 +8,8 @@
 - ``energy_pj``: the energy model over the workload (per-event energies of the spec's
   ``energy_table`` or the default table);
 - ``lut``, ``ff``, ``dsp``, ``bram``: the fitted area model for the spec's ``target``;
-- ``pes``, ``utilization`` (useful MACs per PE-cycle), ``macs_per_cycle``.
+- ``pes``, ``utilization`` (the family's: useful MACs per PE-cycle for arrays, column-bus
+  occupancy for ``pim``), ``macs_per_cycle``.
 """
 
 from __future__ import annotations
@@ -67,7 +68,7 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         UnknownGeneratorError: if the generator lacks a model.
         AreaModelError, EnergyTableError: for missing model data or a bad table.
     """
-    from dse.models.area import area
+    from dse.models.area import AreaModelError, area
     from dse.models.registry import cycle_model, energy_model
 
     cycles_of = cycle_model(params.generator)
@@ -77,16 +78,20 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
     energy = 0.0
     macs = 0
     pes = 0
+    busy = 0.0  # utilization x cycles, summed
     for layer in workload:
         report = cycles_of(params, layer.gemm)
         cycles += layer.repeat * report.cycles
         energy += layer.repeat * predict_energy(params, layer.gemm, table).total_pj
         macs += layer.macs
         pes = report.pes
-    estimate = area(params, target)
+        busy += layer.repeat * report.utilization * report.cycles
+    try:
+        resources = area(params, target).resources()
+    except AreaModelError:  # the spec check refuses area metrics without a model
+        resources = dict.fromkeys(_AREA_METRICS, float("nan"))
     return {
         "latency_cycles": float(cycles), "latency_s": cycles / (clock_mhz * 1e6),
-        "energy_pj": energy, "lut": estimate.lut, "ff": estimate.ff, "dsp": estimate.dsp,
-        "bram": estimate.bram, "pes": float(pes), "utilization": macs / (cycles * pes),
+        "energy_pj": energy, **resources, "pes": float(pes), "utilization": busy / cycles,
         "macs_per_cycle": macs / cycles,
     }

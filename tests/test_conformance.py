@@ -10,7 +10,6 @@ from flows.verilog import emit
 from hw import registry
 from sim.families import FAMILIES
 
-
 #: Generators without a fitted area model yet, and why (say so in the README too).
 AREA_EXEMPT = {"pim-v1": "area measured by synthesis of the controller only "
                          "(bench/results/pim_gpt2.md); no fitted model"}

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from dse.models.pim import cycles, command_energies, energy
+from dse.models.pim import command_energies, cycles, energy
 from dse.workload import Gemm
 from hw.params import ParamError
 from hw.pim import PimParams
