@@ -164,8 +164,8 @@ def _channel_cycles(params: PimParams, bank_rows: list[int], chunks: int, steps:
         refreshes = max(0, refreshes - MAX_POSTPONED)
     busy += refreshes * (t.rtp + t.rp + t.rfc + t.rcd)
     refreshes = busy // t.refi if params.refresh == "all-bank" else refreshes
+    # a REF refreshes every bank of the channel; its energy (IDD5AB) is per command
     commands["REF"] = ops["REF"] = refreshes
-    ops["REF"] = refreshes * params.banks
     return busy, column * t.ccd, commands, ops
 
 
@@ -296,7 +296,8 @@ def dram_power() -> dict[str, DramPower]:
 
 @dataclasses.dataclass(frozen=True)
 class PimActivity:
-    """Bank operations per command kind and the cycles of the job (for background)."""
+    """Bank operations per command kind (refreshes: REF commands, each refreshing every bank
+    of its channel) and the cycles of the job (for background)."""
 
     mac: int
     rd: int
@@ -358,9 +359,10 @@ def energy(params: PimParams, gemm: Gemm, table: EnergyTable | None = None) -> E
 
 def energy_from_counters(params: PimParams, counters: Mapping[str, Any], useful_macs: int,
                          table: EnergyTable | None = None) -> EnergyReport:
-    """Energy of the bank operations the testbench's device counted (``bank_<kind>``) over
-    the measured cycles (``cycles``)."""
+    """Energy of the bank operations the testbench's device counted (``bank_<kind>``;
+    refreshes as commands, ``cmd_ref``) over the measured cycles (``cycles``)."""
     ops = {kind.upper(): int(counters.get(f"bank_{kind}", 0))
-           for kind in ("act", "pre", "mac", "rd", "rdres", "ref")}
+           for kind in ("act", "pre", "mac", "rd", "rdres")}
+    ops["REF"] = int(counters.get("cmd_ref", 0))
     counts = PimActivity.from_counts(ops, int(counters["cycles"]), params.channels)
     return energy_of_activity(params, counts, useful_macs, table)
