@@ -1,0 +1,1 @@
+"""Reinforcement-learning search over hwdse design spaces (gymnasium / PettingZoo)."""
