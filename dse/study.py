@@ -18,7 +18,7 @@ import os
 import socket
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,10 @@ class DesignFailed(Exception):  # noqa: N818 (an outcome, raised to fail the tri
     """An evaluation failed (invalid design, tool failure); the trial is FAIL with reason."""
 
 
+#: Searchers that are RL agents (``dse.rl.agents``) rather than Optuna samplers.
+RL_METHODS = ("ppo", "marl")
+
+
 def make_sampler(name: str, seed: int | None) -> Any:
     """An Optuna sampler with its settings pinned here, not left to Optuna's defaults
     (Optuna 5 changed them).
@@ -62,7 +66,8 @@ def make_sampler(name: str, seed: int | None) -> Any:
                                          deterministic_objective=True)
     if name == "random":
         return optuna.samplers.RandomSampler(seed=seed)
-    raise StudyError(f"`sampler` must be one of {', '.join(SAMPLERS)}, not {name!r}")
+    raise StudyError(f"`sampler` must be one of {', '.join(SAMPLERS + RL_METHODS)}, "
+                     f"not {name!r}")
 
 
 def storage_url_check(url: str) -> None:
@@ -212,9 +217,12 @@ def finished_count(study: Any) -> int:
 
 @dataclasses.dataclass
 class Objective:
-    """Evaluates one trial at the model fidelity and records metrics and constraints."""
+    """Evaluates one trial at the model fidelity and records metrics and constraints.
+    ``known(point)`` may return metrics evaluated before (the RL agents' cache), which are
+    recorded instead of evaluating again."""
 
     spec: Spec
+    known: Callable[[dict[str, Any]], Mapping[str, float] | None] | None = None
 
     def __call__(self, trial: Any) -> tuple[float, ...]:
         trial.set_user_attr(ATTR_WORKER, worker_id())
@@ -230,7 +238,9 @@ class Objective:
                     dimension.name, dimension.low, dimension.high, step=dimension.step)
         try:
             params = self.spec.space.params(point)
-            metrics = evaluate(self.spec, params)  # e.g. a layer's bits above max_bits
+            metrics = self.known(point) if self.known is not None else None
+            if metrics is None:
+                metrics = evaluate(self.spec, params)  # e.g. a layer's bits above max_bits
         except ParamError as error:
             trial.set_user_attr(ATTR_FAILURE, f"invalid design: {error}")
             raise DesignFailed(str(error)) from None
@@ -257,8 +267,9 @@ def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int |
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     storage = open_storage(run_dir, storage_url)
+    rl = sampler in RL_METHODS
     study = optuna.load_study(study_name=spec.name, storage=storage,
-                              sampler=make_sampler(sampler, seed))
+                              sampler=make_sampler("random" if rl else sampler, seed))
     study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
@@ -272,8 +283,26 @@ def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int |
         if finished >= trials:
             study.stop()
 
+    if rl:
+        from dse.rl.agents import MAX_STEPS_PER_TRIAL, run_agent
+
+        run_agent(spec, study, method=sampler, seed=seed,
+                  record=lambda point, metrics: _record(spec, study, point, metrics,
+                                                        stop_when_done),
+                  done=lambda: finished_count(study) >= trials,
+                  max_steps=MAX_STEPS_PER_TRIAL * trials)
+        return
     study.optimize(Objective(spec), n_trials=None, catch=(DesignFailed,),
                    callbacks=[stop_when_done], gc_after_trial=False)
+
+
+def _record(spec: Spec, study: Any, point: dict[str, Any],
+            metrics: Mapping[str, float] | None, callback: Callable[[Any, Any], None]) -> None:
+    """Store one design an RL agent proposed as a trial, exactly as the Optuna samplers'
+    trials are stored (same objective, attributes and constraints)."""
+    study.enqueue_trial(point, skip_if_exists=False)
+    study.optimize(Objective(spec, known=lambda _: metrics), n_trials=1,
+                   catch=(DesignFailed,), callbacks=[callback], gc_after_trial=False)
 
 
 def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
@@ -301,7 +330,12 @@ def explore(spec: Spec, run_dir: Path, *, trials: int, sampler: str = "tpe",
         raise StudyError(f"`trials` must be a positive integer, not {trials!r}")
     if workers < 1:
         raise StudyError(f"`workers` must be a positive integer, not {workers!r}")
-    make_sampler(sampler, seed)  # validates the name
+    if sampler in RL_METHODS:
+        if workers != 1:
+            raise StudyError(f"`workers` must be 1 for the RL searcher {sampler!r} (one agent "
+                             f"learns from every evaluation), not {workers}")
+    else:
+        make_sampler(sampler, seed)  # validates the name
     storage = open_storage(run_dir, storage_url)
     study = open_study(spec, storage)
     recover_interrupted(study)

@@ -347,7 +347,8 @@ def explore(
     spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
     trials: Annotated[int, typer.Option("--trials", help="Finished trials to reach.")] = 200,
     sampler: Annotated[str, typer.Option(
-        "--sampler", help="tpe, nsga2, gp or random.")] = "tpe",
+        "--sampler", help="tpe, nsga2, gp, random (Optuna) or ppo, marl (RL agents).")
+    ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed (worker i: seed + i).")] = 0,
     workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
     storage: StorageOption = None,

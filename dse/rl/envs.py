@@ -200,6 +200,7 @@ class DesignParallelEnv(ParallelEnv):  # type: ignore[misc]
     """
 
     metadata = {"render_modes": [], "name": "hwdse_design_v0"}
+    render_mode = None
 
     def __init__(self, spec: Spec, *, groups: Mapping[str, Sequence[str]] | None = None,
                  horizon: int = 16, cache: EvaluationCache | None = None,
@@ -245,7 +246,9 @@ class DesignParallelEnv(ParallelEnv):  # type: ignore[misc]
         for agent, action in actions.items():
             values = np.atleast_1d(np.asarray(action))
             for name, value in zip(self.groups[agent], values, strict=True):
-                choices[self._index[name]] = int(value)
+                # an action padded to a wider space (SuperSuit) wraps onto this one
+                size = self.design_spec.space.dimensions[self._index[name]].size()
+                choices[self._index[name]] = int(value) % size
         evaluation = self.cache(decode(self.design_spec, choices))
         self._steps += 1
         observation = self.scoring.observe(evaluation)
