@@ -44,13 +44,12 @@ current cycle, counted only on cycles where the array advances):
 
 from __future__ import annotations
 
-from amaranth.hdl import EnableInserter, Module, Mux, Signal, unsigned
-from amaranth.lib import data, wiring
-from amaranth.lib.wiring import In, Out
+from amaranth.hdl import Module, Mux, Signal, unsigned
+from amaranth.lib import data
 
 from hw.bitserial.params import BitSerialParams
 from hw.logic import tree_sum
-from hw.stream import int_shape, stream_signature
+from hw.stream import StreamArray, int_shape
 
 #: Per-beat control flags, in payload order after the operands and scales.
 FLAGS = ("start", "shift", "negate", "group_last", "last")
@@ -89,32 +88,15 @@ def activity_bounds(params: BitSerialParams) -> dict[str, int]:
             "scale_words": params.cols, "result_words": params.cols}
 
 
-class BitSerialArray(wiring.Component):
+class BitSerialArray(StreamArray):
     """A ``rows`` x ``cols`` bit-serial array; see the module docstring for the protocol."""
 
     def __init__(self, params: BitSerialParams) -> None:
         self.params = params
-        super().__init__({
-            "operands": In(stream_signature(operand_layout(params))),
-            "results": Out(stream_signature(result_layout(params))),
-        })
-        self.activity: dict[str, Signal] = {
-            name: Signal(range(bound + 1), name=f"activity_{name}")
-            for name, bound in activity_bounds(params).items()}
+        super().__init__(operand_layout(params), result_layout(params),
+                         activity_bounds(params), params.cols)
 
-    def elaborate(self, platform: object) -> Module:
-        p = self.params
-        m = Module()
-        advance = Signal()
-        m.d.comb += advance.eq(~(self.results.valid & ~self.results.ready))
-        m.d.comb += self.activity["result_words"].eq(
-            Mux(self.results.valid & self.results.ready, p.cols, 0))
-        datapath = Module()
-        self._elaborate_datapath(datapath, advance)
-        m.submodules.datapath = EnableInserter({"sync": advance})(datapath)
-        return m
-
-    def _elaborate_datapath(self, m: Module, advance: Signal) -> None:
+    def elaborate_datapath(self, m: Module, advance: Signal) -> None:
         p = self.params
         operands, results = self.operands, self.results
         payload = operands.payload

@@ -48,13 +48,12 @@ dataflows, zero where they do not apply):
 
 from __future__ import annotations
 
-from amaranth.hdl import EnableInserter, Module, Mux, Signal, Value
-from amaranth.lib import data, wiring
+from amaranth.hdl import Module, Mux, Signal, Value
+from amaranth.lib import data
 from amaranth.lib.memory import Memory
-from amaranth.lib.wiring import In, Out
 
 from hw.logic import tree_sum
-from hw.stream import index_shape, int_shape, stream_signature
+from hw.stream import StreamArray, index_shape, int_shape
 from hw.systolic.params import SystolicParams
 
 
@@ -96,33 +95,19 @@ def _delay(m: Module, value: Value, depth: int, name: str) -> Value:
     return value
 
 
-class SystolicArray(wiring.Component):
+class SystolicArray(StreamArray):
     """A ``rows`` x ``cols`` systolic array; see the module docstring for the protocol."""
 
     def __init__(self, params: SystolicParams) -> None:
         self.params = params
-        super().__init__({
-            "operands": In(stream_signature(operand_layout(params))),
-            "results": Out(stream_signature(result_layout(params))),
-        })
-        self.activity: dict[str, Signal] = {
-            name: Signal(range(bound + 1), name=f"activity_{name}")
-            for name, bound in activity_bounds(params).items()}
+        super().__init__(operand_layout(params), result_layout(params),
+                         activity_bounds(params), params.cols)
 
-    def elaborate(self, platform: object) -> Module:
-        m = Module()
-        advance = Signal()
-        m.d.comb += advance.eq(~(self.results.valid & ~self.results.ready))
-        m.d.comb += self.activity["result_words"].eq(
-            Mux(self.results.valid & self.results.ready, self.params.cols, 0))
-        datapath = Module()
+    def elaborate_datapath(self, m: Module, advance: Signal) -> None:
         if self.params.dataflow == "os":
-            self._elaborate_os(datapath, advance)
+            self._elaborate_os(m, advance)
         else:
-            self._elaborate_ws(datapath, advance)
-        # The whole datapath holds while the result port is stalled.
-        m.submodules.datapath = EnableInserter({"sync": advance})(datapath)
-        return m
+            self._elaborate_ws(m, advance)
 
     def _elaborate_os(self, m: Module, advance: Signal) -> None:
         p = self.params
