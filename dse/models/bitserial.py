@@ -41,6 +41,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from dse.models.activity import ActivityCounts
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.workload import Gemm
 from hw.bitserial.params import BitSerialParams
@@ -108,13 +109,8 @@ def cycles(params: BitSerialParams, gemm: Gemm) -> BitSerialCycleReport:
         pes=params.pes)
 
 
-#: Names of the activity counts, as the RTL taps and :class:`BitSerialActivity` call them.
-ACTIVITY_EVENTS = ("pe_steps", "group_adds", "dequant_steps", "serial_bits",
-                   "parallel_words", "scale_words", "result_words")
-
-
 @dataclasses.dataclass(frozen=True)
-class BitSerialActivity:
+class BitSerialActivity(ActivityCounts):
     """Events of one GEMM on the array, as counted by the RTL's activity taps
     (``hw.bitserial.array`` defines them)."""
 
@@ -126,21 +122,9 @@ class BitSerialActivity:
     scale_words: int
     result_words: int
 
-    @classmethod
-    def from_counters(cls, counters: Mapping[str, int]) -> BitSerialActivity:
-        """The activity an instrumented simulation measured (``SimResult.counters``).
 
-        Raises:
-            KeyError: naming the first missing count.
-        """
-        missing = [name for name in ACTIVITY_EVENTS if name not in counters]
-        if missing:
-            raise KeyError(f"counters lack activity count {missing[0]!r} (an instrumented "
-                           f"simulation reports {', '.join(ACTIVITY_EVENTS)})")
-        return cls(**{name: int(counters[name]) for name in ACTIVITY_EVENTS})
-
-    def to_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
+#: Names of the activity counts, as the RTL taps and :class:`BitSerialActivity` call them.
+ACTIVITY_EVENTS = BitSerialActivity.events()
 
 
 def activity(params: BitSerialParams, gemm: Gemm) -> BitSerialActivity:

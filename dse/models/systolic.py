@@ -31,8 +31,8 @@ once per K tile but the first (read) and the last (write).
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
 
+from dse.models.activity import ActivityCounts
 from dse.workload import Gemm
 from hw.systolic.params import SystolicParams
 
@@ -89,13 +89,8 @@ def cycles(params: SystolicParams, gemm: Gemm) -> SystolicCycleReport:
         operand_beats=beats, result_beats=results, macs=gemm.macs, pes=rows * cols)
 
 
-#: Names of the activity counts, as the RTL taps and :class:`SystolicActivity` call them.
-ACTIVITY_EVENTS = ("pe_macs", "operand_words", "result_words", "acc_reads", "acc_writes",
-                   "weight_writes", "weight_swaps")
-
-
 @dataclasses.dataclass(frozen=True)
-class SystolicActivity:
+class SystolicActivity(ActivityCounts):
     """Events of one GEMM on the array, as counted by the RTL's activity taps.
 
     ``pe_macs`` multiply-accumulates (zero padding included), ``operand_words`` /
@@ -112,21 +107,9 @@ class SystolicActivity:
     weight_writes: int
     weight_swaps: int
 
-    @classmethod
-    def from_counters(cls, counters: Mapping[str, int]) -> SystolicActivity:
-        """The activity an instrumented simulation measured (``SimResult.counters``).
 
-        Raises:
-            KeyError: naming the first missing count.
-        """
-        missing = [name for name in ACTIVITY_EVENTS if name not in counters]
-        if missing:
-            raise KeyError(f"counters lack activity count {missing[0]!r} (an instrumented "
-                           f"simulation reports {', '.join(ACTIVITY_EVENTS)})")
-        return cls(**{name: int(counters[name]) for name in ACTIVITY_EVENTS})
-
-    def to_dict(self) -> dict[str, int]:
-        return dataclasses.asdict(self)
+#: Names of the activity counts, as the RTL taps and :class:`SystolicActivity` call them.
+ACTIVITY_EVENTS = SystolicActivity.events()
 
 
 def activity(params: SystolicParams, gemm: Gemm) -> SystolicActivity:
