@@ -41,7 +41,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from dse.models.activity import ActivityCounts
+from dse.models.common import ActivityCounts, ArrayCycleReport
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.workload import Gemm
 from hw.bitserial.params import BitSerialParams
@@ -62,25 +62,7 @@ def group_beats(params: BitSerialParams, gemm: Gemm) -> list[int]:
             for (k0, k1), b in zip(gemm.groups(), bits, strict=True)]
 
 
-@dataclasses.dataclass(frozen=True)
-class BitSerialCycleReport:
-    """Predicted cycles of one GEMM and what follows from them."""
-
-    cycles: int
-    compute_bound: int   # beats if no group or tile end were ever held back
-    tiles: int
-    operand_beats: int
-    result_beats: int
-    macs: int
-    pes: int
-
-    @property
-    def utilization(self) -> float:
-        """Useful MACs per PE-cycle (above 1 at low precision: a PE has ``lanes`` lanes)."""
-        return self.macs / (self.cycles * self.pes)
-
-
-def cycles(params: BitSerialParams, gemm: Gemm) -> BitSerialCycleReport:
+def cycles(params: BitSerialParams, gemm: Gemm) -> ArrayCycleReport:
     """Exact RTL cycles of ``gemm`` on ``params`` (see the module docstring).
 
     Raises:
@@ -103,7 +85,8 @@ def cycles(params: BitSerialParams, gemm: Gemm) -> BitSerialCycleReport:
     period = tile_end(0, 0, 0) if tiles > 1 else 0
     last = first + (tiles - 1) * period
     per_tile = sum(beats)
-    return BitSerialCycleReport(
+    # compute bound: the beats, if no group or tile end were ever held back
+    return ArrayCycleReport(
         cycles=last + scale + rows + 2, compute_bound=tiles * per_tile, tiles=tiles,
         operand_beats=tiles * per_tile, result_beats=tiles * rows, macs=gemm.macs,
         pes=params.pes)

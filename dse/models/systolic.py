@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from dse.models.activity import ActivityCounts
+from dse.models.common import ActivityCounts, ArrayCycleReport
 from dse.workload import Gemm
 from hw.systolic.params import SystolicParams
 
@@ -41,25 +41,7 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-@dataclasses.dataclass(frozen=True)
-class SystolicCycleReport:
-    """Predicted cycles of one GEMM and what follows from them."""
-
-    cycles: int
-    compute_bound: int  # ceil(MACs / PEs): cycles if every PE did a useful MAC every cycle
-    tiles: int
-    operand_beats: int
-    result_beats: int
-    macs: int
-    pes: int
-
-    @property
-    def utilization(self) -> float:
-        """Useful MACs per PE-cycle."""
-        return self.macs / (self.cycles * self.pes)
-
-
-def cycles(params: SystolicParams, gemm: Gemm) -> SystolicCycleReport:
+def cycles(params: SystolicParams, gemm: Gemm) -> ArrayCycleReport:
     """Exact RTL cycles of ``gemm`` on the array ``params`` (see the module docstring)."""
     rows, cols = params.rows, params.cols
     m, k, n = gemm.m, gemm.k, gemm.n
@@ -84,7 +66,8 @@ def cycles(params: SystolicParams, gemm: Gemm) -> SystolicCycleReport:
         total = beats - 1 + rows + cols + 3
         tiles = n_tiles * len(m_sizes) * k_tiles
         results = n_tiles * m
-    return SystolicCycleReport(
+    # compute bound: cycles if every PE did a useful MAC every cycle
+    return ArrayCycleReport(
         cycles=total, compute_bound=_ceil_div(gemm.macs, rows * cols), tiles=tiles,
         operand_beats=beats, result_beats=results, macs=gemm.macs, pes=rows * cols)
 

@@ -1,5 +1,5 @@
-"""What every family's activity counts share: built from an instrumented simulation's
-counters, and a plain dict for JSON."""
+"""What the array families' models share: the cycle report, and activity counts built
+from an instrumented simulation's counters."""
 
 from __future__ import annotations
 
@@ -32,3 +32,22 @@ class ActivityCounts:
 
     def to_dict(self) -> dict[str, int]:
         return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class ArrayCycleReport:
+    """Predicted cycles of one GEMM on an array and what follows from them."""
+
+    cycles: int
+    compute_bound: int  # cycles with no stall of any kind (each family says how it counts)
+    tiles: int
+    operand_beats: int
+    result_beats: int
+    macs: int
+    pes: int
+
+    @property
+    def utilization(self) -> float:
+        """Useful MACs per PE-cycle (above 1 for a bit-serial PE of several lanes at low
+        precision)."""
+        return self.macs / (self.cycles * self.pes)
