@@ -118,15 +118,25 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
+def cocotb_libs() -> str:
+    """Directory of cocotb's simulator libraries: a build links them by absolute path."""
+    from cocotb_tools.config import libs_dir
+
+    return str(Path(libs_dir).resolve())
+
+
 def build_key(artifact: VerilogArtifact) -> str:
-    """Cache key of a simulator build: the Verilog text and everything that compiles it."""
+    """Cache key of a simulator build: the Verilog text and everything that compiles it,
+    including where cocotb's libraries live (the built simulator loads them from there, so
+    a build from another, perhaps deleted, environment is not reused)."""
     try:
         cocotb_version = metadata.version("cocotb")
     except metadata.PackageNotFoundError:
         cocotb_version = "unknown"
     blob = json.dumps({"verilog": artifact.verilog_sha256, "top": artifact.top,
                        "verilator": verilator_version(), "cocotb": cocotb_version,
-                       "args": BUILD_ARGS, "python": sys.version_info[:2]}, sort_keys=True)
+                       "cocotb_libs": cocotb_libs(), "args": BUILD_ARGS,
+                       "python": sys.version_info[:2]}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()[:32]
 
 

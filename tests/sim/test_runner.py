@@ -31,6 +31,17 @@ def test_second_run_reuses_the_build():
     assert second.passed
 
 
+def test_build_key_depends_on_the_cocotb_installation(monkeypatch):
+    """A build links cocotb's libraries by absolute path: another environment (a recreated
+    .venv, a second clone) must not reuse it."""
+    import sim.runner as runner
+
+    artifact = emit(SystolicParams(rows=2, cols=3))
+    here = build_key(artifact)
+    monkeypatch.setattr(runner, "cocotb_libs", lambda: "/elsewhere/cocotb/libs")
+    assert build_key(artifact) != here
+
+
 def test_build_key_depends_on_verilog_only_through_its_text():
     a = emit(PARAMS)
     b = dataclasses.replace(a, content_hash="something else")
