@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, TypeVar
 from hw.bitserial.params import BitSerialParams
 from hw.params import Params
 from hw.pim.params import PimParams
+from hw.qmlp.params import QmlpParams
 from hw.systolic.params import SystolicParams
 
 T = TypeVar("T")
@@ -64,6 +65,9 @@ _GENERATORS: dict[str, GeneratorSpec] = {
                       "bit-serial GEMM array: precision set per run, per-group scales"),
         GeneratorSpec("pim-v1", "pim", PimParams, "hw.pim.controller:PimController",
                       "DRAM processing-in-memory controller for GEMV (HBM-PIM style)"),
+        GeneratorSpec("qmlp-v1", "qmlp", QmlpParams, "hw.qmlp.accelerator:QmlpAccelerator",
+                      "streaming dataflow accelerator for a quantized MLP (FINN-style "
+                      "MVAUs, PE/SIMD folding)"),
     )
 }
 

@@ -34,6 +34,7 @@ FAMILIES: dict[str, SimFamily] = {
     "bitserial-v1": SimFamily("sim.stream_testbench", "sim.bitserial.jobs:gemm_job",
                               run_time_precision=True),
     "pim-v1": SimFamily("sim.pim.testbench", "sim.pim.jobs:gemv_job", activity_taps=False),
+    "qmlp-v1": SimFamily("sim.stream_testbench", "sim.qmlp.jobs:gemm_job"),
 }
 
 

@@ -7,13 +7,14 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from dse.models import bitserial, energy, pim, systolic
+from dse.models import bitserial, energy, pim, qmlp, systolic
 from hw.registry import lookup
 
 CYCLE_MODELS: dict[str, Callable[[Any, Any], Any]] = {
     "systolic-v1": systolic.cycles,
     "bitserial-v1": bitserial.cycles,
     "pim-v1": pim.cycles,
+    "qmlp-v1": qmlp.cycles,
 }
 
 
@@ -39,6 +40,7 @@ ENERGY_MODELS: dict[str, EnergyModel] = {
     "systolic-v1": EnergyModel(energy.energy, energy.energy_from_counters),
     "bitserial-v1": EnergyModel(bitserial.energy, bitserial.energy_from_counters),
     "pim-v1": EnergyModel(pim.energy, pim.energy_from_counters),
+    "qmlp-v1": EnergyModel(qmlp.energy, qmlp.energy_from_counters),
 }
 
 

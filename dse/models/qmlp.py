@@ -1,0 +1,353 @@
+"""Analytic models of ``qmlp-v1`` (streaming quantized-MLP accelerators): cycles,
+initiation interval and latency, activity, energy, and the folding optimizer.
+
+Cycles. With ``S = NF x SF`` steps per vector in layer ``l`` (FINN: (MH/PE) x (MW/SIMD))
+and ``B`` input beats per vector (MW / elements per beat), the layer accepts a vector every
+``II_l = max(S_l, B_l)`` cycles; the pipeline's initiation interval is the largest
+``II_l``. One vector alone takes ``B_0 + sum_l (S_l + 2)`` cycles from its first input
+beat to its last score (each layer hands a full vector over one cycle after its last beat
+arrives, and registers each output beat). For a batch, :func:`cycles` follows every beat
+through the RTL's hand-shakes (a max-plus recurrence, no simulation of values): capture
+while not full (or on hand-over), hand-over when full and the engine is idle or on its last
+step, a group-completing step only when the previous output beat has been taken. It is
+exact against the RTL (tests/sim/test_qmlp_rtl.py); ``latency + (N - 1) x II`` is the
+closed form it approaches.
+
+Energy (:func:`energy`), from activity counts (per layer: steps, input beats, output
+beats), energy per event from the table (default Horowitz 45 nm):
+
+- ``mac``: per step ``pe x simd`` multiplies (``in_bits x weight_bits``, priced as a
+  multiply of ``sqrt(in_bits x weight_bits)`` bits, i.e. proportional to the product) and
+  ``pe x simd`` adds at the accumulator width (adder tree and accumulate);
+- ``weight_rom``: the ``pe x simd x weight_bits`` ROM bits read per step, at the 64-bit
+  SRAM access energy for the layer's ROM size, scaled by bits / 64;
+- ``thresholds``: per output beat, ``pe x (2**act_bits - 1)`` comparisons (adds at the
+  accumulator width) and the threshold ROM bits read;
+- ``registers``: accumulator writes per step, capture-register writes per input beat, the
+  vector copy per hand-over and the output register per output beat, per bit written.
+
+Inputs arrive on a stream (a CAN controller or host) and every weight is on chip: no
+off-chip traffic is counted.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any
+
+from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.workload import Gemm
+from hw.params import ParamError
+from hw.qmlp.params import LayerFold, QmlpParams, divisors
+
+_NEVER = -(10**18)
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerTiming:
+    """Analytic timing of one layer."""
+
+    steps: int                 # NF x SF per vector
+    in_beats: int              # B: input beats per vector
+    initiation_interval: int   # max(steps, in_beats)
+
+
+@dataclasses.dataclass(frozen=True)
+class QmlpCycleReport:
+    """Predicted cycles of ``vectors`` inferences."""
+
+    cycles: int            # first input beat to last score beat, inclusive (exact)
+    vectors: int
+    latency: int           # cycles of one vector alone
+    initiation_interval: int
+    layers: tuple[LayerTiming, ...]
+    macs: int
+    pes: int               # multipliers: sum of pe x simd
+
+    @property
+    def compute_bound(self) -> int:
+        """The closed form ``latency + (vectors - 1) x II``."""
+        return self.latency + (self.vectors - 1) * self.initiation_interval
+
+    @property
+    def bottleneck(self) -> int:
+        """Index of the slowest layer."""
+        return max(range(len(self.layers)), key=lambda i: self.layers[i].initiation_interval)
+
+    @property
+    def utilization(self) -> float:
+        """Useful MACs per multiplier-cycle."""
+        return self.macs / (self.cycles * self.pes)
+
+
+def layer_timing(folds: tuple[LayerFold, ...]) -> tuple[LayerTiming, ...]:
+    timings = []
+    elements = folds[0].simd
+    for fold in folds:
+        beats = fold.inputs // elements
+        steps = fold.cycles_per_vector
+        timings.append(LayerTiming(steps, beats, max(steps, beats)))
+        elements = fold.pe
+    return tuple(timings)
+
+
+def latency(folds: tuple[LayerFold, ...]) -> int:
+    """Cycles of one vector alone: ``B_0 + sum_l (S_l + 2)``."""
+    timings = layer_timing(folds)
+    return timings[0].in_beats + sum(t.steps + 2 for t in timings)
+
+
+def schedule(folds: tuple[LayerFold, ...], vectors: int) -> list[list[int]]:
+    """Cycle of every score beat taken, per vector (cycle 0: the first input beat), by the
+    max-plus recurrence of the RTL's hand-shakes (see the module docstring)."""
+    timings = layer_timing(folds)
+    count = len(folds)
+    handover = [_NEVER] * count      # previous vector's hand-over cycle, per layer
+    final_step = [_NEVER] * count    # previous vector's last step, per layer
+    taken_out = [_NEVER] * count     # last output beat taken downstream, per layer
+    outputs: list[list[int]] = []
+    for _ in range(vectors):
+        # layer 0's beats: the source offers them back to back
+        ready = max(0, handover[0])
+        accepted = []
+        for _beat in range(timings[0].in_beats):
+            accepted.append(ready)
+            ready += 1
+        for index, fold in enumerate(folds):
+            start = max(accepted[-1] + 1, final_step[index])
+            step = start
+            previous_taken = taken_out[index]
+            downstream = index + 1 < count
+            ready = handover[index + 1] if downstream else _NEVER
+            taken = []
+            for _group in range(fold.neuron_fold):
+                step = max(step + fold.synapse_fold, previous_taken)
+                valid = step + 1
+                beat = max(valid, ready) if downstream else valid
+                ready = beat + 1
+                taken.append(beat)
+                previous_taken = beat
+            handover[index] = start
+            final_step[index] = step
+            taken_out[index] = previous_taken
+            accepted = taken
+        outputs.append(accepted)
+    return outputs
+
+
+def vectors_of(params: QmlpParams, gemm: Gemm) -> int:
+    """Inferences in the workload: M of an M x K x N GEMM whose K and N are the network's.
+
+    Raises:
+        ParamError: if K or N differ from the network's inputs and outputs.
+    """
+    sizes = params.sizes
+    if (gemm.k, gemm.n) != (sizes[0], sizes[-1]):
+        raise ParamError(f"qmlp-v1 runs inferences: the GEMM's K must be the network's "
+                         f"{sizes[0]} inputs and N its {sizes[-1]} outputs, not K={gemm.k}, "
+                         f"N={gemm.n}")
+    return gemm.m
+
+
+def cycles_of(params: QmlpParams, vectors: int) -> QmlpCycleReport:
+    folds = params.folds()
+    last = schedule(folds, vectors)[-1][-1]
+    return QmlpCycleReport(
+        cycles=last + 1, vectors=vectors, latency=latency(folds),
+        initiation_interval=max(t.initiation_interval for t in layer_timing(folds)),
+        layers=layer_timing(folds), macs=vectors * sum(f.inputs * f.outputs for f in folds),
+        pes=sum(f.pe * f.simd for f in folds))
+
+
+def cycles(params: QmlpParams, gemm: Gemm) -> QmlpCycleReport:
+    """Exact cycles of ``gemm.m`` inferences (the registry's cycle model)."""
+    return cycles_of(params, vectors_of(params, gemm))
+
+
+@dataclasses.dataclass(frozen=True)
+class QmlpActivity:
+    """Event counts per layer (the RTL's ``l<i>_steps``, ``l<i>_in_beats``,
+    ``l<i>_out_beats`` taps) and score words taken."""
+
+    steps: tuple[int, ...]
+    in_beats: tuple[int, ...]
+    out_beats: tuple[int, ...]
+    result_words: int
+
+    def to_dict(self) -> dict[str, int]:
+        counts = {}
+        for index in range(len(self.steps)):
+            counts[f"l{index}_steps"] = self.steps[index]
+            counts[f"l{index}_in_beats"] = self.in_beats[index]
+            counts[f"l{index}_out_beats"] = self.out_beats[index]
+        counts["result_words"] = self.result_words
+        return counts
+
+    @classmethod
+    def from_counters(cls, counters: Mapping[str, int], layers: int) -> QmlpActivity:
+        """Raises:
+            KeyError: naming the first missing count."""
+        names = [f"l{i}_{kind}" for i in range(layers)
+                 for kind in ("steps", "in_beats", "out_beats")] + ["result_words"]
+        missing = [name for name in names if name not in counters]
+        if missing:
+            raise KeyError(f"counters lack activity count {missing[0]!r}")
+        return cls(tuple(int(counters[f"l{i}_steps"]) for i in range(layers)),
+                   tuple(int(counters[f"l{i}_in_beats"]) for i in range(layers)),
+                   tuple(int(counters[f"l{i}_out_beats"]) for i in range(layers)),
+                   int(counters["result_words"]))
+
+
+def activity_of(params: QmlpParams, vectors: int) -> QmlpActivity:
+    folds = params.folds()
+    timings = layer_timing(folds)
+    return QmlpActivity(tuple(vectors * t.steps for t in timings),
+                        tuple(vectors * t.in_beats for t in timings),
+                        tuple(vectors * f.neuron_fold for f in folds),
+                        vectors * folds[-1].outputs)
+
+
+def activity(params: QmlpParams, gemm: Gemm) -> QmlpActivity:
+    return activity_of(params, vectors_of(params, gemm))
+
+
+def energy_of_activity(params: QmlpParams, counts: QmlpActivity, useful_macs: int,
+                       table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the events ``counts`` (see the module docstring).
+
+    Raises:
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    table = table or default_energy_table()
+    network = params.quant_network()
+    register_bit = table.register_write_bit.energy_pj
+    parts = {"mac": 0.0, "weight_rom": 0.0, "thresholds": 0.0, "registers": 0.0}
+    elements = params.folds()[0].simd
+    for index, fold in enumerate(params.folds()):
+        layer = network.layers[index]
+        in_bits = network.input_bits_of(index)
+        acc = network.accumulator_width(index)
+        lanes = fold.pe * fold.simd
+        steps, beats_in, beats_out = (counts.steps[index], counts.in_beats[index],
+                                      counts.out_beats[index])
+        multiply = table.int_multiply.at(math.sqrt(in_bits * layer.weight_bits))
+        parts["mac"] += steps * lanes * (multiply + table.int_add.at(acc))
+        rom_bits = fold.inputs * fold.outputs * layer.weight_bits
+        parts["weight_rom"] += (steps * lanes * layer.weight_bits
+                                * table.sram_access_64b.at(rom_bits / 8 / 1024) / 64)
+        vectors = beats_out // fold.neuron_fold
+        out_bits = acc if layer.thresholds is None else layer.act_bits
+        if layer.thresholds is not None:
+            levels = (1 << layer.act_bits) - 1
+            t_bits = fold.outputs * levels * acc
+            parts["thresholds"] += beats_out * fold.pe * levels * (
+                table.int_add.at(acc)
+                + acc * table.sram_access_64b.at(t_bits / 8 / 1024) / 64)
+        parts["registers"] += register_bit * (
+            steps * fold.pe * acc + beats_in * elements * in_bits
+            + vectors * fold.inputs * in_bits + beats_out * fold.pe * out_bits)
+        elements = fold.pe
+    return make_report(table, counts, useful_macs, parts, 0.0)
+
+
+def energy(params: QmlpParams, gemm: Gemm, table: EnergyTable | None = None) -> EnergyReport:
+    return energy_of_activity(params, activity(params, gemm), gemm.macs, table)
+
+
+def energy_from_counters(params: QmlpParams, counters: Mapping[str, int], useful_macs: int,
+                         table: EnergyTable | None = None) -> EnergyReport:
+    """Raises:
+        KeyError: naming a missing activity count."""
+    return energy_of_activity(
+        params, QmlpActivity.from_counters(counters, len(params.folds())), useful_macs, table)
+
+
+# --- folding optimizer -------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class FoldingChoice:
+    """The folding the optimizer picked, its cost and the cycles it achieves."""
+
+    params: QmlpParams
+    initiation_interval: int
+    latency: int
+    cost: float
+    cost_metric: str
+    candidates: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"folding": self.params.folding, "initiation_interval": self.initiation_interval,
+                "latency": self.latency, "cost": self.cost, "cost_metric": self.cost_metric,
+                "candidates": self.candidates}
+
+
+def _layer_options(fold: LayerFold) -> list[tuple[int, int]]:
+    return [(pe, simd) for pe in divisors(fold.outputs) for simd in divisors(fold.inputs)]
+
+
+def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
+                     target: str = "ecp5-85k") -> FoldingChoice:
+    """The cheapest folding whose initiation interval is at most ``target_ii`` cycles
+    (FINN's "set folding", but resource-aware): ``cost`` ``"lut"`` uses the fitted area
+    model for ``target``; ``"pes"`` counts multipliers (pe x simd summed).
+
+    Layers are coupled only through beat widths (a layer's input beats are the previous
+    layer's PE), so the search is exact over every layer's (PE, SIMD) divisor pairs with
+    each layer meeting ``max(NF x SF, beats) <= target_ii``, by dynamic programming over
+    the previous layer's PE when the cost is additive per layer (``pes``), and by
+    exhaustive search over the per-layer feasible sets otherwise (small: a few hundred
+    combinations for the MLPs here), ties broken by lower latency.
+
+    Raises:
+        ParamError: if ``target_ii`` < 1, ``cost`` is unknown, or no folding meets it (the
+            message gives the fastest reachable II).
+    """
+    import itertools
+
+    if isinstance(target_ii, bool) or not isinstance(target_ii, int) or target_ii < 1:
+        raise ParamError(f"`target_ii` must be a positive integer of cycles, not {target_ii!r}")
+    if cost not in ("lut", "pes"):
+        raise ParamError(f"`cost` must be one of 'lut', 'pes', not {cost!r}")
+    folds = params.folds()
+    per_layer = []
+    for index, fold in enumerate(folds):
+        options = []
+        for pe, simd in _layer_options(fold):
+            if (fold.outputs // pe) * (fold.inputs // simd) > target_ii:
+                continue
+            options.append((pe, simd))
+        if not options:
+            raise ParamError(f"no folding reaches II {target_ii}: layer {index} "
+                             f"({fold.inputs}x{fold.outputs}) needs at least 1 cycle per "
+                             f"vector with full unfolding; smallest reachable II is 1")
+        per_layer.append(options)
+    area_of = None
+    if cost == "lut":
+        from dse.models.area import area
+
+        def area_of(candidate: QmlpParams) -> float:
+            return float(area(candidate, target).resources()["lut"])
+    best: tuple[float, int, QmlpParams] | None = None
+    count = 0
+    for combo in itertools.product(*per_layer):
+        # input beats: layer 0 takes simd_0 per beat; layer l takes pe_{l-1}
+        beats_ok = all(folds[i].inputs // combo[i - 1][0] <= target_ii
+                       for i in range(1, len(folds)))
+        if not beats_ok:
+            continue
+        count += 1
+        candidate = params.with_folding(tuple(combo))
+        value = (area_of(candidate) if area_of is not None
+                 else float(sum(pe * simd for pe, simd in combo)))
+        key = (value, latency(candidate.folds()))
+        if best is None or key < best[:2]:
+            best = (value, key[1], candidate)
+    if best is None:
+        raise ParamError(f"no folding reaches II {target_ii} (input beat widths too narrow)")
+    chosen = best[2]
+    timings = layer_timing(chosen.folds())
+    return FoldingChoice(chosen, max(t.initiation_interval for t in timings),
+                         latency(chosen.folds()), best[0], cost, count)

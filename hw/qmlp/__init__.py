@@ -1,0 +1,1 @@
+"""Quantized-MLP streaming dataflow accelerators (FINN-style MVAUs with PE / SIMD folding)."""

@@ -1,0 +1,249 @@
+"""Streaming dataflow accelerator for an integer MLP (``qmlp-v1``), FINN-style.
+
+Each layer is a matrix-vector-threshold unit (:class:`Mvau`) with its own folding: ``pe``
+output neurons and ``simd`` inputs per cycle, so one input vector takes
+``neuron_fold x synapse_fold`` steps. Layers are chained by valid/ready streams; a layer's
+output beat (``pe`` activations) is the next layer's input beat.
+
+Per layer:
+
+- a capture shift register takes the input vector beat by beat (ready while not full, and
+  in the cycle it hands a full vector over, so capture and compute overlap);
+- on hand-over (the engine idle or on its last step) the vector is copied into the compute
+  register and the capture register starts on the next vector;
+- each step reads one ROM word (``pe x simd`` weights of output neurons ``nf*pe + p``,
+  inputs ``sf*simd + s``), adds ``pe`` dot products of ``simd`` products to the
+  accumulators; the step that completes a neuron group (``sf`` last) compares each sum with
+  its ``2**act_bits - 1`` thresholds (a second ROM, one word per group) and registers the
+  count as the group's output beat; the last layer registers the raw sums (class scores);
+- a step that completes a group waits while the previous output beat is not taken; other
+  steps never wait.
+
+Activity taps per layer ``i`` (events this cycle, summed by ``sim.activity`` in simulation):
+``l<i>_steps``, ``l<i>_in_beats``, ``l<i>_out_beats``; and ``result_words`` (scores taken).
+"""
+
+from __future__ import annotations
+
+from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+from hw.logic import tree_sum
+from hw.qmlp.network import QuantNetwork
+from hw.qmlp.params import LayerFold, QmlpParams
+from hw.stream import index_shape, stream_signature
+
+
+def pack(values: list[int], width: int) -> int:
+    """``values`` as ``width``-bit two's-complement fields, the first in the lowest bits."""
+    word = 0
+    mask = (1 << width) - 1
+    for index, value in enumerate(values):
+        word |= (int(value) & mask) << (index * width)
+    return word
+
+
+def weight_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
+    """ROM words of layer ``index``: word ``nf*SF + sf`` holds, PE by PE, the ``simd``
+    weights of neuron ``nf*pe + p`` on inputs ``sf*simd ..``; 1-bit weights are stored as
+    1 for +1 and 0 for -1."""
+    layer = network.layers[index]
+    bits = layer.weight_bits
+    words = []
+    for nf in range(fold.neuron_fold):
+        for sf in range(fold.synapse_fold):
+            fields = []
+            for p in range(fold.pe):
+                row = layer.weights[nf * fold.pe + p, sf * fold.simd:(sf + 1) * fold.simd]
+                fields.extend(int(w > 0) if bits == 1 else int(w) for w in row)
+            words.append(pack(fields, bits))
+    return words
+
+
+def threshold_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
+    """Threshold ROM words of layer ``index``: word ``nf`` holds, PE by PE, the ascending
+    thresholds of neuron ``nf*pe + p``."""
+    layer = network.layers[index]
+    assert layer.thresholds is not None
+    width = network.accumulator_width(index)
+    return [pack([int(t) for p in range(fold.pe)
+                  for t in layer.thresholds[nf * fold.pe + p]], width)
+            for nf in range(fold.neuron_fold)]
+
+
+class Mvau(wiring.Component):
+    """Layer ``index`` of ``network`` folded by ``fold``: input beats of ``in_elements``
+    unsigned elements, output beats of ``pe`` activations (or signed sums, last layer)."""
+
+    def __init__(self, network: QuantNetwork, index: int, fold: LayerFold,
+                 in_elements: int) -> None:
+        self.network, self.index, self.fold = network, index, fold
+        self.layer = network.layers[index]
+        self.in_bits = network.input_bits_of(index)
+        self.in_elements = in_elements
+        self.acc_width = network.accumulator_width(index)
+        self.last = self.layer.thresholds is None
+        self.out_bits = self.acc_width if self.last else self.layer.act_bits
+        super().__init__({
+            "inp": In(stream_signature(unsigned(in_elements * self.in_bits))),
+            "out": Out(stream_signature(unsigned(fold.pe * self.out_bits))),
+        })
+        self.activity = {name: Signal(name=f"l{index}_{name}")
+                         for name in ("steps", "in_beats", "out_beats")}
+
+    def _product(self, x: Value, w: Value) -> Value:
+        """``x * w`` as shift-and-add of the input's bits (LUT logic: Yosys would put even a
+        2-bit ``*`` in a DSP block); 1-bit weights are bipolar (bit 1 is +1, 0 is -1)."""
+        if self.layer.weight_bits == 1:
+            return Mux(w, x, -x)
+        weight = w.as_signed()
+        return tree_sum([Mux(x[i], weight << i, 0) for i in range(self.in_bits)])
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        fold, layer = self.fold, self.layer
+        beats = fold.inputs // self.in_elements
+        steps = fold.neuron_fold * fold.synapse_fold
+        vector_bits = fold.inputs * self.in_bits
+        slice_bits = fold.simd * self.in_bits
+
+        # Capture: a shift register filled from the top, beat 0 ends at the bottom.
+        capture = Signal(vector_bits)
+        beat = Signal(index_shape(beats))
+        full = Signal()
+        # Engine.
+        vector = Signal(vector_bits)
+        busy = Signal()
+        sf = Signal(index_shape(fold.synapse_fold))
+        nf = Signal(index_shape(fold.neuron_fold))
+        address = Signal(index_shape(steps))
+        accs = [Signal(signed(self.acc_width), name=f"acc{p}") for p in range(fold.pe)]
+
+        writes = sf == fold.synapse_fold - 1
+        out_free = ~self.out.valid | self.out.ready
+        step = Signal()
+        final = Signal()
+        handover = Signal()
+        m.d.comb += [
+            step.eq(busy & (~writes | out_free)),
+            final.eq(step & writes & (nf == fold.neuron_fold - 1)),
+            handover.eq(full & (~busy | final)),
+            self.inp.ready.eq(~full | handover),
+        ]
+        taken = self.inp.valid & self.inp.ready
+        last_beat = beat == beats - 1
+        with m.If(taken):
+            m.d.sync += capture.eq(
+                self.inp.payload if beats == 1
+                else capture[self.in_elements * self.in_bits:].as_unsigned()
+                | (self.inp.payload << (vector_bits - self.in_elements * self.in_bits)))
+            m.d.sync += beat.eq(Mux(last_beat, 0, beat + 1))
+        m.d.sync += full.eq((taken & last_beat) | (full & ~handover))
+
+        # Engine: steps over (nf, sf); hand-over restarts it on the captured vector.
+        with m.If(handover):
+            m.d.sync += [vector.eq(capture), busy.eq(1), sf.eq(0), nf.eq(0), address.eq(0)]
+        with m.Elif(final):
+            m.d.sync += busy.eq(0)
+        with m.If(step & ~handover):
+            m.d.sync += [sf.eq(Mux(writes, 0, sf + 1)), address.eq(address + 1)]
+            with m.If(writes):
+                m.d.sync += nf.eq(nf + 1)
+
+        wbits = layer.weight_bits
+        weights = Memory(shape=unsigned(fold.pe * fold.simd * wbits), depth=steps,
+                         init=weight_rom(self.network, self.index, fold))
+        m.submodules.weights = weights
+        wport = weights.read_port(domain="comb")
+        m.d.comb += wport.addr.eq(address)
+        x_slice = vector.word_select(sf, slice_bits) if fold.synapse_fold > 1 \
+            else vector[:slice_bits]
+        xs = [x_slice[s * self.in_bits:(s + 1) * self.in_bits] for s in range(fold.simd)]
+
+        levels = (1 << layer.act_bits) - 1 if not self.last else 0
+        if not self.last:
+            thresholds = Memory(shape=unsigned(fold.pe * levels * self.acc_width),
+                                depth=fold.neuron_fold,
+                                init=threshold_rom(self.network, self.index, fold))
+            m.submodules.thresholds = thresholds
+            tport = thresholds.read_port(domain="comb")
+            m.d.comb += tport.addr.eq(nf)
+
+        outputs = []
+        for p in range(fold.pe):
+            ws = [wport.data[(p * fold.simd + s) * wbits:(p * fold.simd + s + 1) * wbits]
+                  for s in range(fold.simd)]
+            dot = tree_sum([self._product(x, w) for x, w in zip(xs, ws, strict=True)])
+            total = Signal(signed(self.acc_width), name=f"total{p}")
+            m.d.comb += total.eq(Mux(sf == 0, 0, accs[p]) + dot)
+            with m.If(step):
+                m.d.sync += accs[p].eq(total)
+            if self.last:
+                outputs.append(total.as_unsigned())
+            else:
+                base = p * levels * self.acc_width
+                compares = [total >= tport.data[base + k * self.acc_width:
+                                                base + (k + 1) * self.acc_width].as_signed()
+                            for k in range(levels)]
+                count = Signal(unsigned(layer.act_bits), name=f"act{p}")
+                m.d.comb += count.eq(tree_sum(compares))
+                outputs.append(count)
+
+        packed = Signal(fold.pe * self.out_bits)
+        m.d.comb += packed.eq(Cat(*(value[:self.out_bits] for value in outputs)))
+        with m.If(step & writes):
+            m.d.sync += [self.out.payload.eq(packed), self.out.valid.eq(1)]
+        with m.Elif(self.out.ready):
+            m.d.sync += self.out.valid.eq(0)
+
+        m.d.comb += [
+            self.activity["steps"].eq(step),
+            self.activity["in_beats"].eq(taken),
+            self.activity["out_beats"].eq(self.out.valid & self.out.ready),
+        ]
+        return m
+
+
+class QmlpAccelerator(wiring.Component):
+    """The whole network: ``operands`` takes input vectors as beats of layer 0's ``simd``
+    unsigned ``input_bits``-bit features; ``results`` gives each vector's class scores as
+    beats of the last layer's ``pe`` signed sums (its accumulator width)."""
+
+    def __init__(self, params: QmlpParams) -> None:
+        self.params = params
+        self.network = params.quant_network()
+        self.folds = params.folds()
+        self.layers = []
+        in_elements = self.folds[0].simd
+        for index, fold in enumerate(self.folds):
+            self.layers.append(Mvau(self.network, index, fold, in_elements))
+            in_elements = fold.pe
+        first, last = self.layers[0], self.layers[-1]
+        super().__init__({"operands": In(stream_signature(
+                              unsigned(self.folds[0].simd * first.in_bits))),
+                          "results": Out(stream_signature(
+                              unsigned(last.fold.pe * last.out_bits)))})
+        self.result_width = last.fold.pe
+        self.activity: dict[str, Signal] = {}
+        for layer in self.layers:
+            for name in layer.activity:
+                self.activity[f"l{layer.index}_{name}"] = Signal(name=f"tap_l{layer.index}_"
+                                                                 f"{name}")
+        self.activity["result_words"] = Signal(range(self.result_width + 1),
+                                               name="tap_result_words")
+
+    def elaborate(self, platform: object) -> Module:
+        m = Module()
+        for layer in self.layers:
+            m.submodules[f"layer{layer.index}"] = layer
+            for name, tap in layer.activity.items():
+                m.d.comb += self.activity[f"l{layer.index}_{name}"].eq(tap)
+        wiring.connect(m, wiring.flipped(self.operands), self.layers[0].inp)
+        for before, after in zip(self.layers, self.layers[1:]):
+            wiring.connect(m, before.out, after.inp)
+        wiring.connect(m, self.layers[-1].out, wiring.flipped(self.results))
+        m.d.comb += self.activity["result_words"].eq(
+            Mux(self.results.valid & self.results.ready, self.result_width, 0))
+        return m

@@ -1,0 +1,1 @@
+"""Simulation of qmlp-v1: host-side jobs for the generic stream testbench."""

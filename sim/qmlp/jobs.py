@@ -1,0 +1,71 @@
+"""Host side of a quantized-MLP simulation: input vectors as operand beats for the generic
+stream testbench (``sim.stream_testbench``) and the integer model's scores as the expected
+result beats."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hw.params import ParamError
+from hw.qmlp.accelerator import pack
+from hw.qmlp.params import QmlpParams
+from sim.golden import draw
+
+
+def encode_inputs(params: QmlpParams, x: np.ndarray) -> list[int]:
+    """Operand beats: each vector as beats of layer 0's ``simd`` features, in order."""
+    simd = params.folds()[0].simd
+    return [pack([int(v) for v in row[start:start + simd]], params.input_bits)
+            for row in np.asarray(x) for start in range(0, len(row), simd)]
+
+
+def encode_scores(params: QmlpParams, scores: np.ndarray) -> list[int]:
+    """Result beats: each vector's scores as beats of the last layer's ``pe`` sums."""
+    network = params.quant_network()
+    width = network.accumulator_width(len(network.layers) - 1)
+    pe = params.folds()[-1].pe
+    return [pack([int(v) for v in row[start:start + pe]], width)
+            for row in np.asarray(scores) for start in range(0, len(row), pe)]
+
+
+def inference_job(params: QmlpParams, x: np.ndarray, *, meta: dict[str, Any] | None = None,
+                  gap_probability: float = 0.0, seed: int = 0) -> dict[str, Any]:
+    """A job running the inputs ``x`` (vectors x features) through the design; the golden
+    scores come from the integer model.
+
+    Raises:
+        ParamError: if ``x`` does not fit the network's inputs.
+    """
+    x = np.asarray(x, dtype=np.int64)
+    scores = params.quant_network().forward(x)
+    vectors = int(x.shape[0])
+    macs = vectors * sum(f.inputs * f.outputs for f in params.folds())
+    return {"meta": {"m": vectors, "k": int(x.shape[1]), "n": int(scores.shape[1]),
+                     "seed": seed, "values": "given", "gap_probability": gap_probability,
+                     "macs": macs, **(meta or {})},
+            "beats": [format(w, "x") for w in encode_inputs(params, x)],
+            "expected": [format(w, "x") for w in encode_scores(params, scores)],
+            "gap_probability": gap_probability, "seed": seed}
+
+
+def gemm_job(params: QmlpParams, m: int, k: int, n: int, *, seed: int = 0,
+             values: str = "random", gap_probability: float = 0.0) -> dict[str, Any]:
+    """``m`` seeded input vectors of kind ``values`` through the network: the workload
+    M x K x N is M inferences of a network with K inputs and N outputs.
+
+    Raises:
+        ParamError: if K or N differ from the network's inputs and outputs.
+    """
+    sizes = params.sizes
+    if (k, n) != (sizes[0], sizes[-1]):
+        raise ParamError(f"qmlp-v1 runs inferences: the GEMM's K must be the network's "
+                         f"{sizes[0]} inputs and N its {sizes[-1]} outputs, not K={k}, N={n}")
+    if m < 1:
+        raise ParamError(f"the number of inferences M must be >= 1, not {m}")
+    rng = np.random.default_rng(seed)
+    x = draw(rng, (m, k), 0, (1 << params.input_bits) - 1, values)
+    job = inference_job(params, x, gap_probability=gap_probability, seed=seed)
+    job["meta"]["values"] = values
+    return job
