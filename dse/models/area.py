@@ -53,6 +53,7 @@ import numpy as np
 
 from hw.bitserial.params import BitSerialParams
 from hw.params import Params
+from hw.qmlp.params import QmlpParams
 from hw.registry import get as get_generator
 from hw.registry import lookup
 from hw.systolic.params import SystolicParams
@@ -268,11 +269,64 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
     }
 
 
+def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
+    """Features of layer ``index`` of a ``qmlp-v1`` design (summed over layers by
+    :func:`qmlp_features`, so a per-layer cost is the fitted coefficients times these)."""
+    network = params.quant_network()
+    fold = params.folds()[index]
+    layer = network.layers[index]
+    in_bits = network.input_bits_of(index)
+    acc = network.accumulator_width(index)
+    lanes = fold.pe * fold.simd
+    levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
+    out_bits = acc if layer.thresholds is None else layer.act_bits
+    product_bits = in_bits * layer.weight_bits if layer.weight_bits > 1 else in_bits + 1
+    return {
+        "layers": 1.0,
+        "product_bits": float(lanes * product_bits),
+        "tree_bits": float(fold.pe * lane_tree_bits(fold.simd, in_bits + layer.weight_bits)),
+        "acc_bits": float(fold.pe * acc),
+        "rom_bits": float(fold.inputs * fold.outputs * layer.weight_bits),
+        "rom_word_bits": float(lanes * layer.weight_bits
+                               * max(1, (fold.cycles_per_vector - 1).bit_length())),
+        "compare_bits": float(fold.pe * levels * acc),
+        "threshold_rom_bits": float(fold.outputs * levels * acc),
+        "vector_bits": float(fold.inputs * in_bits),
+        "slice_mux_bits": float(fold.inputs * in_bits if fold.synapse_fold > 1 else 0),
+        "out_bits": float(fold.pe * out_bits),
+    }
+
+
+def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
+    """Features of ``qmlp-v1`` (``hw.qmlp.accelerator``), summed over layers; per layer
+    with ``P`` PE, ``S`` SIMD, ``MW`` x ``MH`` weights of ``w`` bits, ``i``-bit inputs and an
+    ``A``-bit accumulator:
+
+    - ``one``, ``layers``: fixed control, and per-layer control (counters, hand-shakes);
+    - ``product_bits = P * S * i * w``: the shift-and-add products (LUT logic, no DSP);
+    - ``tree_bits``: output bits of each PE's adder tree over ``S`` products;
+    - ``acc_bits = P * A``: accumulators and their adders;
+    - ``rom_bits = MW * MH * w``: the weight ROM in LUTs; ``rom_word_bits``: its read
+      word times its address bits (the read multiplexing);
+    - ``compare_bits = P * (2**a - 1) * A``: threshold comparators;
+      ``threshold_rom_bits``: the threshold ROM;
+    - ``vector_bits = MW * i``: capture and compute registers; ``slice_mux_bits``: the
+      SIMD-slice multiplexer over them (when folded);
+    - ``out_bits``: the output register.
+    """
+    total: dict[str, float] = {"one": 1.0}
+    for index in range(len(params.folds())):
+        for name, value in qmlp_layer_features(params, index).items():
+            total[name] = total.get(name, 0.0) + value
+    return total
+
+
 #: Feature function per versioned generator name; a new family is one function here and
 #: one data file.
 FEATURES: dict[str, FeatureFunction] = {
     "systolic-v1": systolic_features,
     "bitserial-v1": bitserial_features,
+    "qmlp-v1": qmlp_features,
 }
 
 

@@ -241,7 +241,7 @@ class QmlpAccelerator(wiring.Component):
             for name, tap in layer.activity.items():
                 m.d.comb += self.activity[f"l{layer.index}_{name}"].eq(tap)
         wiring.connect(m, wiring.flipped(self.operands), self.layers[0].inp)
-        for before, after in zip(self.layers, self.layers[1:]):
+        for before, after in zip(self.layers, self.layers[1:], strict=False):
             wiring.connect(m, before.out, after.inp)
         wiring.connect(m, self.layers[-1].out, wiring.flipped(self.results))
         m.d.comb += self.activity["result_words"].eq(

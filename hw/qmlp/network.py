@@ -114,7 +114,8 @@ class QuantNetwork:
         object.__setattr__(self, "classes", tuple(self.classes))
         if not self.layers:
             raise ParamError("a network needs at least one layer")
-        for index, (before, layer) in enumerate(zip(self.layers, self.layers[1:]), start=1):
+        pairs = zip(self.layers, self.layers[1:], strict=False)
+        for index, (before, layer) in enumerate(pairs, start=1):
             if layer.inputs != before.outputs:
                 raise ParamError(f"layer {index} takes {layer.inputs} inputs but layer "
                                  f"{index - 1} has {before.outputs} outputs")
@@ -266,7 +267,7 @@ def random_network(sizes: Sequence[int], weight_bits: int, act_bits: int, input_
     low, high = weight_range(weight_bits)
     layers: list[QuantLayer] = []
     bits_in = input_bits
-    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:])):
+    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:], strict=False)):
         if weight_bits == 1:
             w = rng.choice(np.array([-1, 1]), size=(outputs, inputs))
         else:

@@ -1,0 +1,1 @@
+"""Quantized neural networks: datasets, training (Brevitas), export to integer networks."""
