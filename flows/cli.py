@@ -321,6 +321,109 @@ def run(
                 report_dir=run_dir / "report")
 
 
+def _int_list(name: str, text: str) -> tuple[int, ...]:
+    try:
+        values = tuple(int(item) for item in text.split(",") if item.strip())
+    except ValueError:
+        _fail(EXIT_BAD_INPUT, f"`{name}` must be comma-separated integers, not {text!r}")
+    if not values:
+        _fail(EXIT_BAD_INPUT, f"`{name}` needs at least one integer, not {text!r}")
+    return values
+
+
+@app.command()
+def qmlp(
+    dataset: Annotated[str, typer.Option("--dataset", help="can or digits.")] = "can",
+    hidden: Annotated[str, typer.Option(
+        "--hidden", help="Hidden layer widths, comma-separated.")] = "64,32",
+    weight_bits: Annotated[int, typer.Option("--weight-bits", help="1..8.")] = 2,
+    act_bits: Annotated[int, typer.Option("--act-bits", help="1..8.")] = 2,
+    epochs: Annotated[int, typer.Option("--epochs", help="Most training epochs.")] = 40,
+    seed: Annotated[int, typer.Option("--seed", help="Data and training seed.")] = 0,
+    target_ii: Annotated[int | None, typer.Option(
+        "--target-ii", help="Cycles per inference to meet; the cheapest folding is chosen "
+                            "(default 64).")] = None,
+    folding: Annotated[str | None, typer.Option(
+        "--folding", help="PExSIMD per layer instead of the optimizer, e.g. 8x12,4x8,5x4.")
+    ] = None,
+    can_files: Annotated[list[Path] | None, typer.Option(
+        "--can-file", help="HCRL car-hacking CSV/TXT file instead of synthetic traffic "
+                           "(repeatable).")] = None,
+    target: Annotated[str, typer.Option("--target", help="FPGA target.")] = "ecp5-85k",
+    clock: ClockOption = None,
+    no_synth: Annotated[bool, typer.Option("--no-synth", help="Skip synthesis.")] = False,
+    out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("runs/qmlp"),
+    as_json: JsonOption = False,
+) -> None:
+    """Train a quantized MLP with Brevitas, build its streaming accelerator (qmlp-v1),
+    check every test input in Verilator, synthesize it and report accuracy, latency, LUTs
+    and energy per inference."""
+    from dse.qnn.flow import PAPER_CAN, run_case
+    from dse.qnn.train import TrainConfig
+    from flows.tools import ToolError
+    from hw.params import ParamError
+    from sim.runner import SimulationError
+
+    if folding is not None and target_ii is not None:
+        _fail(EXIT_BAD_INPUT, "give --folding or --target-ii, not both")
+    try:
+        config = TrainConfig(hidden=_int_list("hidden", hidden), weight_bits=weight_bits,
+                             act_bits=act_bits, epochs=epochs, seed=seed)
+        options: dict[str, Any] = {}
+        if can_files:
+            if dataset != "can":
+                _fail(EXIT_BAD_INPUT, "--can-file needs --dataset can")
+            options["files"] = [str(p) for p in can_files]
+        report = run_case(dataset, config, out=out, target=target,
+                          target_ii=None if folding else (target_ii or 64), folding=folding,
+                          clock_mhz=clock, dataset_options=options, synthesize=not no_synth)
+    except (ParamError, ValueError) as error:
+        _fail(EXIT_BAD_INPUT, str(error).splitlines()[0])
+    except (ToolError, SimulationError) as error:
+        _fail(EXIT_TOOL_FAILED, str(error))
+    if as_json:
+        _print_json(report)
+    else:
+        _print_case(report, PAPER_CAN if dataset == "can" else None)
+    simulation = report.get("simulation", {})
+    if simulation and not (simulation["passed"] and simulation["model_matches"]):
+        raise typer.Exit(EXIT_CHECK_FAILED)
+
+
+def _print_case(report: dict[str, Any], paper: dict[str, Any] | None) -> None:
+    design, accuracy = report["design"], report["accuracy"]
+    table = Table("quantity", "hwdse", *(["paper"] if paper else []))
+
+    def row(name: str, value: str, reference: str = "") -> None:
+        table.add_row(name, value, *([reference] if paper else []))
+
+    row("network", "-".join(map(str, report["network"]["sizes"])) + " "
+        f"(w{report['train']['weight_bits']} a{report['train']['act_bits']})",
+        paper["bits"] if paper else "")
+    row("accuracy (integer model = RTL)", f"{accuracy['integer_model']:.4f}",
+        f"{paper['accuracy']}" if paper else "")
+    for name, item in accuracy["per_class"].items():
+        row(f"  {name}", f"{item['accuracy']:.4f} ({item['frames']})")
+    row("folding (PExSIMD)", design["folding"] or "1x1")
+    row("II / latency (cycles)", f"{design['initiation_interval']} / {design['latency_cycles']}")
+    if "latency_us" in report:
+        row("latency (us at Fmax)", f"{report['latency_us']:.3f}",
+            f"{paper['latency_ms'] * 1000:.0f} ({paper['latency_note']})" if paper else "")
+    if "synthesis" in report:
+        synth = report["synthesis"]
+        row("LUT / FF / DSP", f"{synth['resources']['lut']['used']:.0f} / "
+            f"{synth['resources']['ff']['used']:.0f} / {synth['resources']['dsp']['used']:.0f}"
+            f" on {synth['target']}", paper["device"] if paper else "")
+        row("Fmax (MHz)", f"{synth['fmax_mhz']}")
+    if "simulation" in report:
+        sim = report["simulation"]
+        row("RTL check", f"{sim['inputs']} test inputs, {'bit-exact' if sim['passed'] else 'MISMATCH'}"
+            f", cycles {sim['cycles']} (model {sim['model_cycles']})")
+        row("energy per inference", f"{sim['energy_per_inference_pj']:.1f} pJ (model, "
+            f"{sim['energy_table']})", f"{paper['energy_mj']} mJ (board)" if paper else "")
+    console.print(table)
+
+
 def _load_spec(path: Path) -> Any:
     from dse.spec import SpecError, load_spec
 
