@@ -417,8 +417,9 @@ def _print_case(report: dict[str, Any], paper: dict[str, Any] | None) -> None:
         row("Fmax (MHz)", f"{synth['fmax_mhz']}")
     if "simulation" in report:
         sim = report["simulation"]
-        row("RTL check", f"{sim['inputs']} test inputs, {'bit-exact' if sim['passed'] else 'MISMATCH'}"
-            f", cycles {sim['cycles']} (model {sim['model_cycles']})")
+        verdict = "bit-exact" if sim["passed"] else "MISMATCH"
+        row("RTL check", f"{sim['inputs']} test inputs, {verdict}, cycles {sim['cycles']} "
+            f"(model {sim['model_cycles']})")
         row("energy per inference", f"{sim['energy_per_inference_pj']:.1f} pJ (model, "
             f"{sim['energy_table']})", f"{paper['energy_mj']} mJ (board)" if paper else "")
     console.print(table)
