@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
@@ -294,60 +294,75 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
     (FINN's "set folding", but resource-aware): ``cost`` ``"lut"`` uses the fitted area
     model for ``target``; ``"pes"`` counts multipliers (pe x simd summed).
 
-    Layers are coupled only through beat widths (a layer's input beats are the previous
-    layer's PE), so the search is exact over every layer's (PE, SIMD) divisor pairs with
-    each layer meeting ``max(NF x SF, beats) <= target_ii``, by dynamic programming over
-    the previous layer's PE when the cost is additive per layer (``pes``), and by
-    exhaustive search over the per-layer feasible sets otherwise (small: a few hundred
-    combinations for the MLPs here), ties broken by lower latency.
+    Both costs are sums of per-layer terms (the area features are summed over layers), and
+    layers are coupled only through beat widths (a layer's input beats are the previous
+    layer's PE), so a dynamic program over the previous layer's PE finds the exact optimum
+    over every layer's (PE, SIMD) divisor pairs with ``max(NF x SF, beats) <= target_ii``;
+    ties go to the lower latency.
 
     Raises:
-        ParamError: if ``target_ii`` < 1, ``cost`` is unknown, or no folding meets it (the
-            message gives the fastest reachable II).
+        ParamError: if ``target_ii`` < 1, ``cost`` is unknown, or no folding meets it.
+        AreaModelError: for ``lut`` without an area model for ``target``.
     """
-    import itertools
-
     if isinstance(target_ii, bool) or not isinstance(target_ii, int) or target_ii < 1:
         raise ParamError(f"`target_ii` must be a positive integer of cycles, not {target_ii!r}")
     if cost not in ("lut", "pes"):
         raise ParamError(f"`cost` must be one of 'lut', 'pes', not {cost!r}")
     folds = params.folds()
-    per_layer = []
+    layer_cost = _layer_cost_function(params, cost, target)
+    # state: PE of the last layer placed -> (cost, latency terms, folding so far)
+    states: dict[int, tuple[float, int, tuple[tuple[int, int], ...]]] = {}
     for index, fold in enumerate(folds):
-        options = []
-        for pe, simd in _layer_options(fold):
-            if (fold.outputs // pe) * (fold.inputs // simd) > target_ii:
-                continue
-            options.append((pe, simd))
-        if not options:
+        next_states: dict[int, tuple[float, int, tuple[tuple[int, int], ...]]] = {}
+        previous = states.items() if index else [(0, (0.0, 0, ()))]
+        for prev_pe, (prev_cost, prev_latency, chosen) in previous:
+            for pe in divisors(fold.outputs):
+                for simd in divisors(fold.inputs):
+                    steps = (fold.outputs // pe) * (fold.inputs // simd)
+                    beats = fold.inputs // (simd if index == 0 else prev_pe)
+                    if max(steps, beats) > target_ii:
+                        continue
+                    total = prev_cost + layer_cost(index, pe, simd)
+                    lat = prev_latency + steps + (beats if index == 0 else 0)
+                    key = (total, lat)
+                    if pe not in next_states or key < next_states[pe][:2]:
+                        next_states[pe] = (total, lat, (*chosen, (pe, simd)))
+        if not next_states:
             raise ParamError(f"no folding reaches II {target_ii}: layer {index} "
-                             f"({fold.inputs}x{fold.outputs}) needs at least 1 cycle per "
-                             f"vector with full unfolding; smallest reachable II is 1")
-        per_layer.append(options)
-    area_of = None
+                             f"({fold.inputs} inputs x {fold.outputs} outputs) cannot take "
+                             "its input beats or steps that fast")
+        states = next_states
+    total, _, folding = min(states.values(), key=lambda item: item[:2])
+    chosen_params = params.with_folding(folding)
+    timings = layer_timing(chosen_params.folds())
+    candidates = 1
+    for fold in folds:
+        candidates *= len(divisors(fold.outputs)) * len(divisors(fold.inputs))
     if cost == "lut":
         from dse.models.area import area
 
-        def area_of(candidate: QmlpParams) -> float:
-            return float(area(candidate, target).resources()["lut"])
-    best: tuple[float, int, QmlpParams] | None = None
-    count = 0
-    for combo in itertools.product(*per_layer):
-        # input beats: layer 0 takes simd_0 per beat; layer l takes pe_{l-1}
-        beats_ok = all(folds[i].inputs // combo[i - 1][0] <= target_ii
-                       for i in range(1, len(folds)))
-        if not beats_ok:
-            continue
-        count += 1
-        candidate = params.with_folding(tuple(combo))
-        value = (area_of(candidate) if area_of is not None
-                 else float(sum(pe * simd for pe, simd in combo)))
-        key = (value, latency(candidate.folds()))
-        if best is None or key < best[:2]:
-            best = (value, key[1], candidate)
-    if best is None:
-        raise ParamError(f"no folding reaches II {target_ii} (input beat widths too narrow)")
-    chosen = best[2]
-    timings = layer_timing(chosen.folds())
-    return FoldingChoice(chosen, max(t.initiation_interval for t in timings),
-                         latency(chosen.folds()), best[0], cost, count)
+        total = float(area(chosen_params, target).resources()["lut"])
+    return FoldingChoice(chosen_params, max(t.initiation_interval for t in timings),
+                         latency(chosen_params.folds()), total, cost, candidates)
+
+
+def _layer_cost_function(params: QmlpParams, cost: str, target: str
+                         ) -> Callable[[int, int, int], float]:
+    """Per-layer cost of layer ``index`` folded (pe, simd): multipliers, or the area
+    model's LUT coefficients times the layer's features (the fixed term is the same for
+    every folding and left out)."""
+    if cost == "pes":
+        return lambda index, pe, simd: float(pe * simd)
+    from dse.models.area import load_area_model, qmlp_layer_features
+
+    fit = load_area_model(params.generator, target).resources["lut"].fit
+    coefficients = dict(zip(fit.features, fit.coefficients, strict=True))
+    base = params.folds()
+
+    def lut(index: int, pe: int, simd: int) -> float:
+        folding = [(f.pe, f.simd) for f in base]
+        folding[index] = (pe, simd)
+        features = qmlp_layer_features(params.with_folding(tuple(folding)), index)
+        return sum(coefficients.get(name, 0.0) * value for name, value in features.items())
+
+    return lut

@@ -184,12 +184,13 @@ def test_estimates_grow_with_rows_and_cols(dataflow, depth):
 def test_unknown_target_and_generator_are_named():
     with pytest.raises(AreaModelError, match=r"no area model for 'systolic-v1' on 'ice40-up5k'"
                                              r".*shipped: area_bitserial-v1_ecp5-85k\.json, "
+                                             r"area_qmlp-v1_ecp5-85k\.json, "
                                              r"area_systolic-v1_ecp5-85k\.json"):
         load_area_model(GENERATOR, "ice40-up5k")
     with pytest.raises(AreaModelError, match=r"^no area model for 'nope-v1' on 'ecp5-85k'"):
         load_area_model("nope-v1", TARGET)
     with pytest.raises(AreaModelError, match=r"^no area features for 'nope-v1'; known: "
-                                             r"bitserial-v1, systolic-v1$"):
+                                             r"bitserial-v1, qmlp-v1, systolic-v1$"):
         feature_function("nope-v1")
 
 

@@ -1,0 +1,85 @@
+"""The qmlp-v1 analytic models (RTL agreement is in tests/sim/test_qmlp_rtl.py): closed
+forms against the exact recurrence, and the folding optimizer against brute force."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from dse.models import qmlp as model
+from dse.workload import Gemm
+from hw.params import ParamError
+from hw.qmlp.params import QmlpParams, divisors
+
+FOLDINGS = ["", "2x4,2x2", "8x16,1x1", "1x1,4x8", "8x16,4x8", "4x2,2x8"]
+
+
+@pytest.mark.parametrize("folding", FOLDINGS)
+def test_latency_closed_form_and_steady_initiation_interval(folding):
+    params = QmlpParams(folding=folding)
+    report = model.cycles_of(params, 1)
+    assert report.cycles == report.latency == model.latency(params.folds())
+    # after the pipeline fills, each extra vector costs exactly the slowest layer's II
+    many, more = model.cycles_of(params, 40), model.cycles_of(params, 41)
+    assert more.cycles - many.cycles == many.initiation_interval
+    assert many.cycles >= many.compute_bound - many.initiation_interval
+
+
+def test_initiation_interval_is_finns_formula():
+    params = QmlpParams(layers="84,64,32,5", folding="4x12,4x8,5x4")
+    timings = model.layer_timing(params.folds())
+    assert [t.steps for t in timings] == [16 * 7, 16 * 4, 1 * 8]
+    assert [t.in_beats for t in timings] == [7, 16, 8]
+    assert model.cycles_of(params, 3).initiation_interval == 112
+
+
+def test_workload_must_match_the_network():
+    with pytest.raises(ParamError, match=r"K must be the network's 16 inputs and N its 4 "
+                                         r"outputs, not K=8, N=4"):
+        model.cycles(QmlpParams(), Gemm(3, 8, 4))
+    assert model.cycles(QmlpParams(), Gemm(3, 16, 4)).vectors == 3
+
+
+def _brute_force(params: QmlpParams, target_ii: int) -> float:
+    folds = params.folds()
+    best = float("inf")
+    for combo in itertools.product(*[[(pe, simd) for pe in divisors(f.outputs)
+                                      for simd in divisors(f.inputs)] for f in folds]):
+        candidate = params.with_folding(combo)
+        timings = model.layer_timing(candidate.folds())
+        if max(t.initiation_interval for t in timings) <= target_ii:
+            best = min(best, sum(pe * simd for pe, simd in combo))
+    return best
+
+
+@pytest.mark.parametrize("target_ii", [1, 2, 5, 16, 40, 128])
+def test_folding_optimizer_is_cheapest_meeting_the_target(target_ii):
+    params = QmlpParams(layers="12,8,4")
+    choice = model.optimize_folding(params, target_ii, cost="pes")
+    assert choice.initiation_interval <= target_ii
+    assert choice.cost == _brute_force(params, target_ii)
+
+
+def test_folding_optimizer_with_the_area_model_meets_the_target():
+    params = QmlpParams(layers="84,64,32,5")
+    loose = model.optimize_folding(params, 512, cost="lut")
+    tight = model.optimize_folding(params, 16, cost="lut")
+    assert loose.initiation_interval <= 512 and tight.initiation_interval <= 16
+    assert tight.cost > loose.cost
+
+
+def test_folding_optimizer_errors():
+    with pytest.raises(ParamError, match=r"^`target_ii` must be a positive integer"):
+        model.optimize_folding(QmlpParams(), 0)
+    with pytest.raises(ParamError, match=r"^`cost` must be one of 'lut', 'pes'"):
+        model.optimize_folding(QmlpParams(), 4, cost="power")
+
+
+def test_energy_grows_with_work_and_has_no_offchip_part():
+    params = QmlpParams(folding="2x4,2x2")
+    one, ten = model.energy(params, Gemm(1, 16, 4)), model.energy(params, Gemm(10, 16, 4))
+    assert ten.total_pj == pytest.approx(10 * one.total_pj)
+    assert one.offchip_pj == 0.0 and all(v > 0 for v in one.on_chip.values())
+    wide = model.energy(QmlpParams(folding="2x4,2x2", weight_bits=8), Gemm(1, 16, 4))
+    assert wide.on_chip["mac"] > one.on_chip["mac"]

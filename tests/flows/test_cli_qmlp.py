@@ -1,0 +1,53 @@
+"""`hwdse qmlp`: train, fold, generate, simulate every test input (and synthesize)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from flows.cli import app
+
+runner = CliRunner()
+
+
+@pytest.mark.sim
+def test_digits_case_end_to_end_without_synthesis(tmp_path):
+    result = runner.invoke(app, ["qmlp", "--dataset", "digits", "--hidden", "16",
+                                 "--epochs", "8", "--folding", "4x8,5x4", "--no-synth",
+                                 "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["simulation"]["passed"] and report["simulation"]["model_matches"]
+    assert report["simulation"]["inputs"] == 359
+    assert report["accuracy"]["rtl"] == report["accuracy"]["integer_model"] > 0.7
+    assert (tmp_path / "verilog").is_dir() and (tmp_path / "network.qnet.json").exists()
+
+
+@pytest.mark.sim
+@pytest.mark.synth
+def test_can_case_with_the_folding_optimizer_and_place_and_route(tmp_path):
+    result = runner.invoke(app, ["qmlp", "--dataset", "can", "--hidden", "32,16",
+                                 "--target-ii", "256", "--target", "ecp5-85k",
+                                 "--out", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["design"]["initiation_interval"] <= 256
+    assert report["simulation"]["passed"] and report["simulation"]["model_matches"]
+    assert report["accuracy"]["integer_model"] >= 0.99
+    assert report["synthesis"]["fmax_mhz"] > 0 and report["latency_us"] > 0
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--dataset", "mnist"], "`dataset` must be one of 'can', 'digits', not 'mnist'"),
+    (["--hidden", "16,x"], "`hidden` must be comma-separated integers"),
+    (["--weight-bits", "9"], "`weight_bits` must be an integer in 1..8, not 9"),
+    (["--folding", "1x1", "--target-ii", "4"], "give --folding or --target-ii, not both"),
+    (["--dataset", "digits", "--hidden", "16", "--folding", "3x1,1x1", "--no-synth"],
+     "`folding` layer 0: PE must divide the layer's 16 outputs"),
+])
+def test_bad_input_is_one_line_and_exit_2(tmp_path, args, message):
+    result = runner.invoke(app, ["qmlp", "--epochs", "1", "--out", str(tmp_path), *args])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
