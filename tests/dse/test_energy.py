@@ -131,7 +131,7 @@ def test_energy_from_counters_equals_the_prediction_on_the_same_counts():
 
 
 def test_registry_knows_the_energy_model():
-    assert set(ENERGY_MODELS) == {"systolic-v1", "bitserial-v1", "pim-v1"}
+    assert set(ENERGY_MODELS) == {"systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1"}
     assert energy_model("systolic-v1").predict is energy
     with pytest.raises(UnknownGeneratorError, match=r"^no energy model for 'nope'; known: "):
         energy_model("nope")

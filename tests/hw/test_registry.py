@@ -11,8 +11,8 @@ def test_family_name_resolves_to_newest_version():
 
 def test_unknown_name_lists_valid_ones():
     with pytest.raises(registry.UnknownGeneratorError, match=r"^unknown generator 'systolik'; "
-                       r"known: bitserial, pim, systolic, bitserial-v1, pim-v1, "
-                       r"systolic-v1$"):
+                       r"known: bitserial, pim, qmlp, systolic, bitserial-v1, pim-v1, "
+                       r"qmlp-v1, systolic-v1$"):
         registry.get("systolik")
 
 
