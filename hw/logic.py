@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from amaranth.hdl import Const, Value
 
@@ -15,3 +15,13 @@ def tree_sum(values: Sequence[Value | int]) -> Value:
         level = [level[i] + level[i + 1] if i + 1 < len(level) else level[i]
                  for i in range(0, len(level), 2)]
     return level[0]
+
+
+def pack_array(values: Iterable[int], width: int) -> int:
+    """Pack integers as consecutive ``width``-bit two's-complement elements, element 0 least
+    significant (ROM words here, stream beats in ``sim``)."""
+    word = 0
+    mask = (1 << width) - 1
+    for index, value in enumerate(values):
+        word |= (int(value) & mask) << (index * width)
+    return word

@@ -5,11 +5,15 @@ Testbenches never hard-code bit offsets: they ask the component's payload layout
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from amaranth.hdl import Shape
 from amaranth.lib import data
+
+from hw.logic import pack_array
+
+__all__ = ["PayloadCodec", "from_bits", "pack_array", "to_twos", "unpack_array"]
 
 
 def _offsets(layout: data.StructLayout) -> dict[str, tuple[int, Any]]:
@@ -27,15 +31,6 @@ def from_bits(bits: int, width: int, is_signed: bool) -> int:
     if is_signed and bits >> (width - 1):
         return bits - (1 << width)
     return bits
-
-
-def pack_array(values: Iterable[int], width: int) -> int:
-    """Pack integers as consecutive ``width``-bit elements, element 0 least significant."""
-    word = 0
-    mask = (1 << width) - 1
-    for index, value in enumerate(values):
-        word |= (int(value) & mask) << (index * width)
-    return word
 
 
 def unpack_array(word: int, width: int, count: int, is_signed: bool) -> list[int]:

@@ -143,12 +143,7 @@ def vectors_of(params: QmlpParams, gemm: Gemm) -> int:
     Raises:
         ParamError: if K or N differ from the network's inputs and outputs.
     """
-    sizes = params.sizes
-    if (gemm.k, gemm.n) != (sizes[0], sizes[-1]):
-        raise ParamError(f"qmlp-v1 runs inferences: the GEMM's K must be the network's "
-                         f"{sizes[0]} inputs and N its {sizes[-1]} outputs, not K={gemm.k}, "
-                         f"N={gemm.n}")
-    return gemm.m
+    return params.check_inferences(gemm.m, gemm.k, gemm.n)
 
 
 def cycles_of(params: QmlpParams, vectors: int) -> QmlpCycleReport:

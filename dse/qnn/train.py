@@ -244,8 +244,7 @@ def export(model: Any, input_bits: int, classes: tuple[str, ...],
             a = gamma * in_scale * w_scale / std
             b = gamma * (bias - mean) / std + beta
             act_scale = _activation_scale(act)
-            act_bits = int(act.act_quant.bit_width().item()) if callable(
-                getattr(act.act_quant, "bit_width", None)) else int(act.bit_width)
+            act_bits = int(act.act_quant.bit_width())
             levels = (1 << act_bits) - 1
             flip = a < 0
             w[flip] = -w[flip]

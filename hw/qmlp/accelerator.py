@@ -30,19 +30,10 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.logic import tree_sum
+from hw.logic import pack_array, tree_sum
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams
 from hw.stream import index_shape, stream_signature
-
-
-def pack(values: list[int], width: int) -> int:
-    """``values`` as ``width``-bit two's-complement fields, the first in the lowest bits."""
-    word = 0
-    mask = (1 << width) - 1
-    for index, value in enumerate(values):
-        word |= (int(value) & mask) << (index * width)
-    return word
 
 
 def weight_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
@@ -54,11 +45,11 @@ def weight_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
     words = []
     for nf in range(fold.neuron_fold):
         for sf in range(fold.synapse_fold):
-            fields = []
+            fields: list[int] = []
             for p in range(fold.pe):
                 row = layer.weights[nf * fold.pe + p, sf * fold.simd:(sf + 1) * fold.simd]
                 fields.extend(int(w > 0) if bits == 1 else int(w) for w in row)
-            words.append(pack(fields, bits))
+            words.append(pack_array(fields, bits))
     return words
 
 
@@ -68,7 +59,7 @@ def threshold_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[in
     layer = network.layers[index]
     assert layer.thresholds is not None
     width = network.accumulator_width(index)
-    return [pack([int(t) for p in range(fold.pe)
+    return [pack_array([int(t) for p in range(fold.pe)
                   for t in layer.thresholds[nf * fold.pe + p]], width)
             for nf in range(fold.neuron_fold)]
 
@@ -90,7 +81,7 @@ class Mvau(wiring.Component):
             "inp": In(stream_signature(unsigned(in_elements * self.in_bits))),
             "out": Out(stream_signature(unsigned(fold.pe * self.out_bits))),
         })
-        self.activity = {name: Signal(name=f"l{index}_{name}")
+        self.activity = {f"l{index}_{name}": Signal(name=f"l{index}_{name}")
                          for name in ("steps", "in_beats", "out_beats")}
 
     def _product(self, x: Value, w: Value) -> Value:
@@ -135,10 +126,7 @@ class Mvau(wiring.Component):
         taken = self.inp.valid & self.inp.ready
         last_beat = beat == beats - 1
         with m.If(taken):
-            m.d.sync += capture.eq(
-                self.inp.payload if beats == 1
-                else capture[self.in_elements * self.in_bits:].as_unsigned()
-                | (self.inp.payload << (vector_bits - self.in_elements * self.in_bits)))
+            m.d.sync += capture.eq(Cat(capture[len(self.inp.payload):], self.inp.payload))
             m.d.sync += beat.eq(Mux(last_beat, 0, beat + 1))
         m.d.sync += full.eq((taken & last_beat) | (full & ~handover))
 
@@ -199,9 +187,9 @@ class Mvau(wiring.Component):
             m.d.sync += self.out.valid.eq(0)
 
         m.d.comb += [
-            self.activity["steps"].eq(step),
-            self.activity["in_beats"].eq(taken),
-            self.activity["out_beats"].eq(self.out.valid & self.out.ready),
+            self.activity[f"l{self.index}_steps"].eq(step),
+            self.activity[f"l{self.index}_in_beats"].eq(taken),
+            self.activity[f"l{self.index}_out_beats"].eq(self.out.valid & self.out.ready),
         ]
         return m
 
@@ -226,11 +214,10 @@ class QmlpAccelerator(wiring.Component):
                           "results": Out(stream_signature(
                               unsigned(last.fold.pe * last.out_bits)))})
         self.result_width = last.fold.pe
+        # the layers' taps are counted as they are (sim.activity)
         self.activity: dict[str, Signal] = {}
         for layer in self.layers:
-            for name in layer.activity:
-                self.activity[f"l{layer.index}_{name}"] = Signal(name=f"tap_l{layer.index}_"
-                                                                 f"{name}")
+            self.activity.update(layer.activity)
         self.activity["result_words"] = Signal(range(self.result_width + 1),
                                                name="tap_result_words")
 
@@ -238,8 +225,6 @@ class QmlpAccelerator(wiring.Component):
         m = Module()
         for layer in self.layers:
             m.submodules[f"layer{layer.index}"] = layer
-            for name, tap in layer.activity.items():
-                m.d.comb += self.activity[f"l{layer.index}_{name}"].eq(tap)
         wiring.connect(m, wiring.flipped(self.operands), self.layers[0].inp)
         for before, after in zip(self.layers, self.layers[1:], strict=False):
             wiring.connect(m, before.out, after.inp)

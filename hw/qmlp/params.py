@@ -163,6 +163,22 @@ class QmlpParams(Params):
                              f"{self.layers!r}")
         return sizes
 
+    def check_inferences(self, m: int, k: int, n: int) -> int:
+        """The number of inferences in an M x K x N workload: M vectors through a network
+        with K inputs and N outputs.
+
+        Raises:
+            ParamError: if K or N differ from the network's inputs and outputs, or M < 1.
+        """
+        sizes = self.sizes
+        if (k, n) != (sizes[0], sizes[-1]):
+            raise ParamError(f"qmlp-v1 runs inferences: the GEMM's K must be the network's "
+                             f"{sizes[0]} inputs and N its {sizes[-1]} outputs, not K={k}, "
+                             f"N={n}")
+        if m < 1:
+            raise ParamError(f"the number of inferences M must be >= 1, not {m}")
+        return m
+
     def quant_network(self) -> QuantNetwork:
         """The network this design computes."""
         if self.network:

@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from hw.params import ParamError
-from hw.qmlp.accelerator import pack
+from hw.logic import pack_array
 from hw.qmlp.params import QmlpParams
 from sim.golden import draw
 
@@ -17,7 +16,7 @@ from sim.golden import draw
 def encode_inputs(params: QmlpParams, x: np.ndarray) -> list[int]:
     """Operand beats: each vector as beats of layer 0's ``simd`` features, in order."""
     simd = params.folds()[0].simd
-    return [pack([int(v) for v in row[start:start + simd]], params.input_bits)
+    return [pack_array([int(v) for v in row[start:start + simd]], params.input_bits)
             for row in np.asarray(x) for start in range(0, len(row), simd)]
 
 
@@ -26,7 +25,7 @@ def encode_scores(params: QmlpParams, scores: np.ndarray) -> list[int]:
     network = params.quant_network()
     width = network.accumulator_width(len(network.layers) - 1)
     pe = params.folds()[-1].pe
-    return [pack([int(v) for v in row[start:start + pe]], width)
+    return [pack_array([int(v) for v in row[start:start + pe]], width)
             for row in np.asarray(scores) for start in range(0, len(row), pe)]
 
 
@@ -58,12 +57,7 @@ def gemm_job(params: QmlpParams, m: int, k: int, n: int, *, seed: int = 0,
     Raises:
         ParamError: if K or N differ from the network's inputs and outputs.
     """
-    sizes = params.sizes
-    if (k, n) != (sizes[0], sizes[-1]):
-        raise ParamError(f"qmlp-v1 runs inferences: the GEMM's K must be the network's "
-                         f"{sizes[0]} inputs and N its {sizes[-1]} outputs, not K={k}, N={n}")
-    if m < 1:
-        raise ParamError(f"the number of inferences M must be >= 1, not {m}")
+    params.check_inferences(m, k, n)
     rng = np.random.default_rng(seed)
     x = draw(rng, (m, k), 0, (1 << params.input_bits) - 1, values)
     job = inference_job(params, x, gap_probability=gap_probability, seed=seed)
