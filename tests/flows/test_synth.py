@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 
 import pytest
 from typer.testing import CliRunner
@@ -150,6 +151,12 @@ def test_hanging_tool_is_killed_at_the_timeout(tmp_path, monkeypatch):
         synthesize(SMALL, "generic", timeout=2)
     assert error.value.timed_out
     child = int(marker.read_text())
+    # SIGKILL is delivered asynchronously: on a loaded machine the child can still be
+    # running ("R") for a moment while it dies. A child that was never signalled would
+    # sit sleeping ("S") for the whole minute, so this wait cannot pass by accident.
+    deadline = time.monotonic() + 20
+    while _state(child) not in {None, "Z"} and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert _state(child) in {None, "Z"}  # gone, or a zombie waiting for init to reap it
 
 
