@@ -160,8 +160,8 @@ def verify_front(spec: Spec, study: Any, *, count: int = 5, synth: bool = False,
         if stored is not None and (stored["synth"] is not None or not synth):
             checks.append(stored)
             continue
-        check = check_design(spec, trial, max_sim_cycles=max_sim_cycles, synth=synth,
-                             timeout=timeout)
+        check = spec.check_design(trial, max_sim_cycles=max_sim_cycles, synth=synth,
+                                  timeout=timeout)
         payload = check.to_json()
         study.set_user_attr(key, payload)
         checks.append(payload)

@@ -157,9 +157,10 @@ def _top_verilog(spec: Spec, study: Any, folder: Path, top: int) -> list[Path]:
     maximize = [direction == "maximize" for direction in spec.directions]
     written = []
     for rank, trial in enumerate(pick_spread(pareto_trials(study), top, maximize)):
-        params = spec.space.params(trial.params)
-        verilog, manifest = emit(params).write(folder / f"{rank:02d}_trial{trial.number}")
-        written += [verilog, manifest]
+        for name, params in spec.designs(spec.space.params(trial.params)).items():
+            where = folder / f"{rank:02d}_trial{trial.number}" / name
+            verilog, manifest = emit(params).write(where)
+            written += [verilog, manifest]
     return written
 
 
@@ -169,8 +170,7 @@ def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) 
         states[r["state"]] = states.get(r["state"], 0) + 1
     front = [r for r in records if r["pareto"]]
     lines = [f"# {spec.name}", "",
-             f"Generator `{spec.generator}`, target `{spec.target}`, "
-             f"{len(spec.workload)} workload layers; objectives: "
+             spec.describe() + "; objectives: "
              + ", ".join(f"{m} ({d})" for m, d in spec.objectives)
              + "; constraints: " + (", ".join(str(c) for c in spec.constraints) or "none")
              + ".", "",

@@ -29,7 +29,7 @@ class Choice:
 
     name: str
     values: tuple[Value, ...]
-    when: Mapping[str, Value] = dataclasses.field(default_factory=dict)
+    when: Mapping[str, Value | tuple[Value, ...]] = dataclasses.field(default_factory=dict)
 
     def size(self) -> int:
         return len(self.values)
@@ -46,7 +46,7 @@ class IntRange:
     low: int
     high: int
     step: int = 1
-    when: Mapping[str, Value] = dataclasses.field(default_factory=dict)
+    when: Mapping[str, Value | tuple[Value, ...]] = dataclasses.field(default_factory=dict)
 
     def size(self) -> int:
         return (self.high - self.low) // self.step + 1
@@ -133,13 +133,17 @@ def _check_types(key: str, value: Any, annotation: Any) -> None:
 
 
 def applies(dimension: Dimension, point: Mapping[str, Any]) -> bool:
-    """Whether ``dimension`` is searched at ``point`` (its ``when`` condition holds)."""
-    return all(point.get(name) == value for name, value in dimension.when.items())
+    """Whether ``dimension`` is searched at ``point`` (its ``when`` condition holds: each
+    named dimension has the given value, or one of the given values if a tuple)."""
+    return all(point.get(name) in value if isinstance(value, tuple)
+               else point.get(name) == value for name, value in dimension.when.items())
 
 
-def parse_space(generator: str, table: Mapping[str, Any], where: str = "space") -> Space:
+def parse_space(generator: str, table: Mapping[str, Any], where: str = "space", *,
+                allow_fixed: bool = False) -> Space:
     """A space from a spec's ``[space]`` table: ``name = value`` (fixed),
-    ``name = [v1, v2, ...]`` (choice) or ``name = {low = a, high = b, step = s}``.
+    ``name = [v1, v2, ...]`` (choice) or ``name = {low = a, high = b, step = s}``; with
+    ``allow_fixed`` every value may be fixed (a part of a larger space).
 
     Raises:
         ParamError: naming the key, for unknown parameters or malformed dimensions.
@@ -164,7 +168,7 @@ def parse_space(generator: str, table: Mapping[str, Any], where: str = "space") 
         else:
             raise ParamError(f"`{key}` must be a value, a list of values or a table "
                              f"{{low, high, step}}, not {value!r}")
-    if not dimensions:
+    if not dimensions and not allow_fixed:
         raise ParamError(f"`{where}` must search at least one parameter (a list or a range)")
     return Space(spec.name, tuple(dimensions), fixed)
 

@@ -2,6 +2,9 @@
 objectives and the constraints. Validation names the offending key; unknown keys are
 rejected.
 
+A spec with ``kind = "codesign"`` searches networks and hardware together
+(:mod:`dse.codesign.spec`); the default kind is ``"hardware"``.
+
 Example (``examples/systolic_dnn.toml``)::
 
     name = "systolic-dnn"
@@ -104,6 +107,28 @@ class Spec:
     def objective_names(self) -> list[str]:
         return [metric for metric, _ in self.objectives]
 
+    def evaluate(self, params: Any) -> dict[str, float]:
+        """The model-fidelity metrics of ``params`` on the workload."""
+        from dse.metrics import model_metrics
+
+        return model_metrics(params, self.workload, target=self.target,
+                             clock_mhz=self.clock_mhz, energy_table=self.energy_table)
+
+    def check_design(self, trial: Any, **options: Any) -> Any:
+        """RTL simulation (and synthesis) of ``trial``'s design
+        (:func:`dse.fidelity.check_design`)."""
+        from dse.fidelity import check_design
+
+        return check_design(self, trial, **options)
+
+    def designs(self, params: Any) -> dict[str, Any]:
+        """The RTL designs of a point, by name ('' for the one design)."""
+        return {"": params}
+
+    def describe(self) -> str:
+        return (f"Generator `{self.generator}`, target `{self.target}`, "
+                f"{len(self.workload)} workload layers")
+
 
 def load_spec(path: Path) -> Spec:
     """Read and validate a spec file.
@@ -128,7 +153,14 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise SpecError(f"spec is not valid TOML: {error}") from None
-    unknown = sorted(set(data) - _TOP_KEYS)
+    kind = data.get("kind", "hardware")
+    if kind == "codesign":
+        from dse.codesign.spec import parse_codesign
+
+        return parse_codesign(data, text, base)  # type: ignore[return-value]
+    if kind != "hardware":
+        raise SpecError(f"`kind` must be \"hardware\" or \"codesign\", not {kind!r}")
+    unknown = sorted(set(data) - _TOP_KEYS - {"kind"})
     if unknown:
         raise SpecError(f"unknown key `{unknown[0]}` in spec; allowed: "
                         f"{', '.join(sorted(_TOP_KEYS))}")
@@ -221,13 +253,18 @@ def _workload(entries: Any) -> tuple[Layer, ...]:
 
 
 def _objectives(table: Any) -> tuple[tuple[str, str], ...]:
+    return _objectives_of(table, list(METRICS))
+
+
+def _objectives_of(table: Any, known: list[str]) -> tuple[tuple[str, str], ...]:
+    """``[objectives]``: metric = direction, each metric among ``known``."""
     if not isinstance(table, dict) or not table:
         raise SpecError("`objectives` must be a table of metric = \"minimize\" | \"maximize\"")
     out = []
     for metric, direction in table.items():
-        if metric not in METRICS:
+        if metric not in known:
             raise SpecError(f"`objectives.{metric}` is not a metric; known: "
-                            f"{', '.join(METRICS)}")
+                            f"{', '.join(known)}")
         if direction not in _DIRECTIONS:
             raise SpecError(f"`objectives.{metric}` must be \"minimize\" or \"maximize\", "
                             f"not {direction!r}")
@@ -236,13 +273,18 @@ def _objectives(table: Any) -> tuple[tuple[str, str], ...]:
 
 
 def _constraints(table: Any) -> tuple[Constraint, ...]:
+    return _constraints_of(table, list(METRICS))
+
+
+def _constraints_of(table: Any, known: list[str]) -> tuple[Constraint, ...]:
+    """``[constraints]``: metric = { min, max }, each metric among ``known``."""
     if not isinstance(table, dict):
         raise SpecError("`constraints` must be a table of metric = { max = ..., min = ... }")
     out = []
     for metric, bounds in table.items():
         where = f"constraints.{metric}"
-        if metric not in METRICS:
-            raise SpecError(f"`{where}` is not a metric; known: {', '.join(METRICS)}")
+        if metric not in known:
+            raise SpecError(f"`{where}` is not a metric; known: {', '.join(known)}")
         if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
             raise SpecError(f"`{where}` must be a table with `max` and/or `min`, "
                             f"not {bounds!r}")

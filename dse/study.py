@@ -22,7 +22,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from dse.metrics import model_metrics
 from dse.space import Choice, applies
 from dse.spec import Spec
 from hw.params import ParamError
@@ -252,9 +251,9 @@ class Objective:
 
 
 def evaluate(spec: Spec, params: Any) -> dict[str, float]:
-    """The model-fidelity metrics of ``params`` for ``spec``."""
-    return model_metrics(params, spec.workload, target=spec.target,
-                         clock_mhz=spec.clock_mhz, energy_table=spec.energy_table)
+    """The model-fidelity metrics of ``params`` for ``spec`` (a hardware or a co-design
+    spec: each knows how to evaluate its points)."""
+    return spec.evaluate(params)
 
 
 def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int | None,

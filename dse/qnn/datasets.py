@@ -10,7 +10,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -119,6 +119,14 @@ def can_from_files(paths: Sequence[str | Path], seed: int = 0,
                    f"HCRL car-hacking files {', '.join(Path(p).name for p in paths)}")
 
 
+def input_bits_of(name: str, options: Mapping[str, object] | None = None) -> int:
+    """Feature width of dataset ``name`` with ``options``, without loading it."""
+    check_choice("dataset", name, DATASETS)
+    if name == "digits":
+        return int((options or {}).get("input_bits", 4))  # type: ignore[call-overload]
+    return 1
+
+
 def load_dataset(name: str, seed: int = 0, **options: object) -> Dataset:
     """A dataset by name (one of :data:`DATASETS`).
 
@@ -136,4 +144,4 @@ def load_dataset(name: str, seed: int = 0, **options: object) -> Dataset:
 
 
 __all__ = ["DATASETS", "Dataset", "ParamError", "can", "can_from_files", "digits",
-           "load_dataset"]
+           "input_bits_of", "load_dataset"]

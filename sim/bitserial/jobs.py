@@ -23,12 +23,23 @@ def gemm_job(params: BitSerialParams, m: int, k: int, n: int, *, seed: int = 0,
     if isinstance(bits, list):
         bits = tuple(bits)
     operands = golden.random_operands(params, m, k, n, seed, values, bits, group_size)
+    return operands_job(params, operands, seed=seed, values=values,
+                        gap_probability=gap_probability,
+                        per_group=isinstance(bits, tuple | list), group_size=group_size)
+
+
+def operands_job(params: BitSerialParams, operands: golden.Operands, *, seed: int = 0,
+                 values: str = "given", gap_probability: float = 0.0,
+                 per_group: bool = False, group_size: int | None = None) -> dict[str, Any]:
+    """A job computing ``operands`` (e.g. a network layer's activations and weights at
+    their precision); the golden model gives the expected result beats."""
+    (m, k), n = operands.a.shape, operands.b.shape[1]
     beats = driver.encode(params, operands)
     expected = driver.encode_results(params, golden.gemm(params, operands))
     meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,
             "gap_probability": gap_probability, "macs": m * k * n,
-            "bits": list(operands.group_bits) if isinstance(bits, tuple | list) else
-            operands.group_bits[0], "group_size": group_size}
+            "bits": list(operands.group_bits) if per_group else operands.group_bits[0],
+            "group_size": group_size}
     return {"meta": meta, "beats": [format(w, "x") for w in beats],
             "expected": [format(w, "x") for w in expected],
             "gap_probability": gap_probability, "seed": seed}

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from hw.systolic.params import SystolicParams
 from sim.systolic import driver, golden
 
@@ -16,6 +18,15 @@ def gemm_job(params: SystolicParams, m: int, k: int, n: int, *, seed: int = 0,
     With ``gap_probability`` > 0 the testbench withholds valid / ready at random.
     """
     a, b = golden.random_operands(params, m, k, n, seed, values)
+    return operands_job(params, a, b, seed=seed, values=values,
+                        gap_probability=gap_probability)
+
+
+def operands_job(params: SystolicParams, a: np.ndarray, b: np.ndarray, *, seed: int = 0,
+                 values: str = "given", gap_probability: float = 0.0) -> dict[str, Any]:
+    """A job computing ``a @ b`` (M x K by K x N, within the operand range); the golden
+    model gives the expected result beats."""
+    (m, k), n = a.shape, b.shape[1]
     beats = driver.encode(params, a, b)
     expected = driver.encode_results(params, golden.gemm(params, a, b))
     meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,

@@ -1,0 +1,294 @@
+"""Evaluating a joint design: train each task's network (cached), map it onto its
+sub-accelerator, and measure it with the hardware models; check it in RTL simulation.
+
+Accuracy is that of the exported integer network (what the hardware computes) on the
+validation split (``accuracy``, what the search optimizes) and on the test split
+(``test_accuracy``, reported). Training goes through :func:`dse.qnn.flow.trained_network`:
+seeded, early-stopped, cached on disk by dataset, architecture, precisions and seed, so a
+network proposed again (by any searcher or run) is trained once.
+
+Mapping onto a sub-accelerator:
+
+- ``qmlp``: the network itself in hardware (weights in ROM), folded by the cheapest
+  folding meeting the task's ``target_ii``; the workload is one inference;
+- ``systolic`` / ``bitserial``: the network's layers run one after the other as GEMMs
+  ``1 x inputs x outputs`` (one inference), weights signed, activations unsigned; a
+  ``bitserial`` array serializes the weights at the network's weight precision. These
+  arrays compute the matrix products; the threshold activations between layers are
+  applied by the host and are not in their area or cycle counts. They do not pipeline
+  inferences, so their initiation interval is their latency.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+from typing import Any
+
+import numpy as np
+
+from dse.codesign.spec import CodesignSpec, JointDesign, TaskDesign, operand_widths
+from dse.workload import Gemm, Layer
+from hw.params import Params
+
+
+@functools.cache
+def _dataset(name: str, seed: int, options: str) -> Any:
+    from dse.qnn.datasets import load_dataset
+
+    return load_dataset(name, seed, **json.loads(options))
+
+
+def task_dataset(task: TaskDesign) -> Any:
+    """The task's dataset (split with the training seed), loaded once per process."""
+    return _dataset(task.dataset, task.train.seed,
+                    json.dumps(dict(task.dataset_options), sort_keys=True))
+
+
+def task_network(task: TaskDesign) -> Any:
+    """The trained network of ``task`` (:class:`dse.qnn.flow.TrainedNetwork`); trains it
+    unless the cache holds it (the key is that of ``hwdse qmlp``)."""
+    from dse.qnn.flow import trained_network
+
+    options = {k: str(v) for k, v in task.dataset_options.items()}
+    return trained_network(task_dataset(task), task.train,
+                           {"name": task.dataset, "seed": task.train.seed, **options})
+
+
+@functools.lru_cache(maxsize=4096)
+def _accuracy(path: str, dataset: str, seed: int, options: str) -> tuple[float, float]:
+    from hw.qmlp.network import load_network
+
+    network = load_network(path)
+    data = _dataset(dataset, seed, options)
+    return (float((network.predict(data.x_val) == data.y_val).mean()),
+            float((network.predict(data.x_test) == data.y_test).mean()))
+
+
+@dataclasses.dataclass(frozen=True, eq=False)
+class TaskHardware:
+    """A task's network on its sub-accelerator: params and the workload of one
+    inference."""
+
+    design: TaskDesign
+    trained: Any  # dse.qnn.flow.TrainedNetwork
+    params: Params
+    workload: tuple[Layer, ...]
+    folding: Any = None  # dse.models.qmlp.FoldingChoice for qmlp
+
+
+def task_hardware(task: TaskDesign, target: str) -> TaskHardware:
+    """Train (or load) the task's network and build its sub-accelerator's params."""
+    from dse.models.qmlp import optimize_folding
+    from hw.qmlp.params import QmlpParams
+
+    if task.family is None or task.hardware is None:
+        raise ValueError(f"task {task.task!r} has no hardware")
+    trained = task_network(task)
+    network = trained.network
+    if task.family == "qmlp":
+        assert isinstance(task.hardware, int)
+        choice = optimize_folding(QmlpParams.for_network(trained.path), task.hardware,
+                                  cost="lut", target=target)
+        workload = (Layer("inference", Gemm(1, network.sizes[0], network.sizes[-1])),)
+        return TaskHardware(task, trained, choice.params, workload, choice)
+    assert isinstance(task.hardware, Params)
+    return TaskHardware(task, trained, task.hardware,
+                        layer_workload(task, task.hardware, network))
+
+
+def layer_workload(task: TaskDesign, params: Params, network: Any) -> tuple[Layer, ...]:
+    """One inference as GEMMs, one per layer (serial precision set for ``bitserial``)."""
+    weights, _ = operand_widths(_task_spec(task), task.train)
+    layers = []
+    for index, layer in enumerate(network.layers):
+        bits = None
+        if params.generator == "bitserial-v1":
+            bits = weights if params.serial == "weights" else \
+                network.input_bits_of(index) + 1
+        layers.append(Layer(f"fc{index}", Gemm(1, layer.inputs, layer.outputs, bits=bits)))
+    return tuple(layers)
+
+
+def _task_spec(task: TaskDesign) -> Any:
+    from dse.codesign.spec import TaskSpec
+
+    return TaskSpec(task.task, task.dataset, task.dataset_options, ())
+
+
+def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str, float]:
+    """Every metric of ``design`` (see :mod:`dse.codesign.spec`): per task
+    ``<task>.<metric>``, and the totals.
+
+    Raises:
+        ParamError: if a network cannot be folded or run (an invalid design).
+    """
+    from dse.metrics import model_metrics
+    from dse.models import qmlp
+
+    metrics: dict[str, float] = {}
+    for task in design.tasks:
+        prefix = f"{task.task}."
+        if task.family is None:
+            trained = task_network(task)
+        else:
+            hardware = task_hardware(task, target)
+            trained = hardware.trained
+            measured = model_metrics(hardware.params, hardware.workload, target=target,
+                                     clock_mhz=clock_mhz)
+            for name in ("latency_cycles", "latency_s", "energy_pj", "lut", "ff", "dsp",
+                         "bram", "pes"):
+                metrics[prefix + name] = float(measured[name])
+            metrics[prefix + "initiation_interval"] = float(
+                qmlp.cycles_of(hardware.params, 1).initiation_interval
+                if task.family == "qmlp" else measured["latency_cycles"])
+        val, test = _accuracy(str(trained.path), task.dataset, task.train.seed,
+                              json.dumps(dict(task.dataset_options), sort_keys=True))
+        metrics[prefix + "accuracy"] = val
+        metrics[prefix + "test_accuracy"] = test
+        metrics[prefix + "weights"] = float(sum(layer.weights.size
+                                                for layer in trained.network.layers))
+    names = [task.task for task in design.tasks]
+    accuracies = [metrics[f"{name}.accuracy"] for name in names]
+    metrics["accuracy"] = float(np.mean(accuracies))
+    metrics["min_accuracy"] = float(min(accuracies))
+    if all(task.family is not None for task in design.tasks):
+        for name in ("energy_pj", "lut", "ff", "dsp", "bram"):
+            metrics[name] = sum(metrics[f"{task}.{name}"] for task in names)
+        for name in ("latency_cycles", "latency_s"):
+            metrics[name] = max(metrics[f"{task}.{name}"] for task in names)
+    return metrics
+
+
+def check_design(spec: CodesignSpec, trial: Any, *, max_sim_cycles: int = 400_000,
+                 synth: bool = False, timeout: float = 1800.0, inputs: int = 200) -> Any:
+    """RTL simulation of every sub-accelerator of ``trial``'s design on the task's first
+    ``inputs`` test inputs, bit-exact against the integer network:
+
+    - ``qmlp``: the inputs through the accelerator; scores against the integer model,
+      cycles against :func:`dse.models.qmlp.cycles`;
+    - ``systolic`` / ``bitserial``: each layer as one GEMM of the batch's real activations
+      and the layer's weights; results against the family's golden model, which is checked
+      against the network's own accumulators first; cycles against the family model.
+
+    With ``synth``, every sub-accelerator is synthesized and the summed resources are
+    compared with the area model's. Tool failures are recorded, not raised.
+    """
+    from dse.fidelity import DesignCheck, LayerCheck
+    from flows.tools import ToolError, ToolNotFoundError
+    from sim.runner import SimulationError
+
+    design = spec.space.params(trial.params)
+    checks: list[LayerCheck] = []
+    error = ""
+    built = []
+    for task in design.tasks:
+        if task.family is None:
+            continue
+        hardware = task_hardware(task, spec.target)
+        built.append(hardware)
+        x = task_dataset(task).x_test[:inputs]
+        for name, gemm, model, job in _jobs(hardware, x):
+            label = f"{task.task}.{name}"
+            if model > max_sim_cycles:
+                checks.append(LayerCheck(label, gemm, model,
+                                         skipped=f"{model} model cycles > {max_sim_cycles}"))
+                continue
+            try:
+                result = _simulate(hardware.params, job, timeout)
+            except (SimulationError, ToolNotFoundError) as failure:
+                error = error or f"{label}: {str(failure).splitlines()[0]}"
+                checks.append(LayerCheck(label, gemm, model, skipped="error"))
+                continue
+            checks.append(LayerCheck(label, gemm, model, result.cycles, result.passed))
+    synth_json = None
+    if synth:
+        try:
+            synth_json = _synthesize(built, spec)
+        except (ToolError, ToolNotFoundError) as failure:
+            error = error or f"synthesis: {str(failure).splitlines()[0]}"
+    return DesignCheck(trial.number, design.to_dict(), tuple(checks), synth_json, error)
+
+
+def _jobs(hardware: TaskHardware, x: np.ndarray) -> list[tuple[str, str, int, dict[str, Any]]]:
+    """(check name, workload text, model cycles, simulation job) per check."""
+    from dse.models.registry import cycle_model
+
+    params = hardware.params
+    network = hardware.trained.network
+    if params.generator == "qmlp-v1":
+        from dse.models.qmlp import cycles_of
+        from sim.qmlp.jobs import inference_job
+
+        return [("inference", f"{len(x)} test inputs", cycles_of(params, len(x)).cycles,
+                 inference_job(params, x, meta={"inputs": "test split"}))]
+    activations = [np.asarray(x, dtype=np.int64),
+                   *network.forward(x, all_layers=True)[:-1]]
+    out = []
+    for index, (layer, a) in enumerate(zip(network.layers, activations, strict=True)):
+        b = layer.weights.T.astype(np.int64)
+        gemm = dataclasses.replace(hardware.workload[index].gemm, m=len(x))
+        job = _gemm_job(params, a, b, gemm.bits)
+        out.append((f"fc{index}", str(gemm), cycle_model(params.generator)(params, gemm).cycles,
+                    job))
+    return out
+
+
+def _gemm_job(params: Params, a: np.ndarray, b: np.ndarray, bits: Any) -> dict[str, Any]:
+    """A GEMM job of the layer's real operands; the family's golden model must equal the
+    network's accumulators (no wrap-around), or the mapping is wrong."""
+    if params.generator == "systolic-v1":
+        from sim.systolic import golden
+        from sim.systolic.jobs import operands_job
+
+        job = operands_job(params, a, b)  # type: ignore[arg-type]
+        computed = golden.gemm(params, a, b)  # type: ignore[arg-type]
+    else:
+        from sim.bitserial import golden as bs_golden
+        from sim.bitserial.jobs import operands_job as bs_job
+
+        operands = bs_golden.Operands(a, b, np.ones((1, b.shape[1]), dtype=np.int64),
+                                      (int(bits),), ((0, a.shape[1]),))
+        job = bs_job(params, operands)  # type: ignore[arg-type]
+        computed = bs_golden.gemm(params, operands)  # type: ignore[arg-type]
+    if not np.array_equal(np.asarray(computed, dtype=np.int64), a @ b):
+        raise AssertionError("the family's golden model differs from the network's "
+                             "accumulators")
+    return job
+
+
+def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
+    from flows.verilog import emit
+    from sim.families import sim_family
+    from sim.runner import simulate
+
+    family = sim_family(params.generator)
+    return simulate(emit(params), family.testbench, [job], timeout=timeout).results[0]
+
+
+def _synthesize(built: list[TaskHardware], spec: CodesignSpec) -> dict[str, Any]:
+    from dse.models.area import area
+    from flows.synth import synthesize
+
+    resources = ("lut", "ff", "dsp", "bram")
+    measured = dict.fromkeys(resources, 0.0)
+    predicted = dict.fromkeys(resources, 0.0)
+    tasks = {}
+    fmax: list[float] = []
+    for hardware in built:
+        result = synthesize(hardware.params, spec.target, clock_mhz=spec.clock_mhz)
+        model = area(hardware.params, spec.target).resources()
+        for r in resources:
+            measured[r] += result.synthesized[r]
+            predicted[r] += model[r]
+        if result.fmax_mhz:
+            fmax.append(result.fmax_mhz)
+        tasks[hardware.design.task] = {"status": result.status, "fmax_mhz": result.fmax_mhz,
+                                       "synthesized": {r: result.synthesized[r]
+                                                       for r in resources},
+                                       "model": {r: model[r] for r in resources}}
+    return {"status": "ok" if all(t["status"] == "ok" for t in tasks.values()) else "mixed",
+            "fmax_mhz": min(fmax) if fmax else None, "synthesized": measured,
+            "area_error": {r: (predicted[r] - measured[r]) / max(measured[r], 1.0)
+                           for r in resources}, "tasks": tasks}
