@@ -34,14 +34,31 @@ HORIZON = 16
 MAX_STEPS_PER_TRIAL = 50
 
 
+#: Caches of running agents, so that copies of an environment share their cache.
+_LIVE: dict[int, _RecordingCache] = {}
+
+
+def _live_cache(key: int) -> _RecordingCache:
+    return _LIVE[key]
+
+
 class _RecordingCache(EvaluationCache):
-    """The evaluation cache, which hands every new design to ``record``."""
+    """The evaluation cache, which hands every new design to ``record``.
+
+    SuperSuit copies the environment (through cloudpickle) when it vectorizes it; a copy
+    of this cache is this cache itself (``__reduce__``), so designs are recorded once,
+    through the caller's ``record`` (which may hold what cannot be pickled: the study,
+    a progress display)."""
 
     def __init__(self, spec: Spec,
                  record: Callable[[dict[str, Any], Mapping[str, float] | None], None]) -> None:
         super().__init__(spec)
         self.record = record
         self.recording = False
+
+    def __reduce__(self) -> tuple[Any, tuple[int]]:
+        _LIVE[id(self)] = self
+        return _live_cache, (id(self),)
 
     def __call__(self, point: Mapping[str, Any]) -> Evaluation:
         result = super().__call__(point)
@@ -89,8 +106,6 @@ def run_agent(spec: Spec, study: Any, *, method: str, seed: int | None,
         import supersuit
 
         parallel = DesignParallelEnv(spec, horizon=HORIZON, cache=cache)
-        # SuperSuit copies the environment when it vectorizes it: record from here on
-        cache.recording = True
         padded = supersuit.agent_indicator_v0(supersuit.pad_observations_v0(
             supersuit.pad_action_space_v0(parallel)))
         env = supersuit.concat_vec_envs_v1(supersuit.pettingzoo_env_to_vec_env_v1(padded),
@@ -105,5 +120,8 @@ def run_agent(spec: Spec, study: Any, *, method: str, seed: int | None,
             return not done() and budget["steps"] < max_steps
 
     model = PPO("MlpPolicy", env, verbose=0, device="cpu", **PPO_SETTINGS)
-    model.learn(total_timesteps=np.iinfo(np.int32).max, callback=Stop())
+    try:
+        model.learn(total_timesteps=np.iinfo(np.int32).max, callback=Stop())
+    finally:
+        _LIVE.pop(id(cache), None)
     return cache

@@ -1,0 +1,94 @@
+"""Joint and sequential co-design searches at one evaluation budget, and their outcome.
+
+- **joint**: every trial picks networks and hardware together, under the spec's
+  objectives and constraints (``hwdse explore`` on the co-design spec);
+- **sequential** (network first, then hardware — the baseline NASAIC compares against):
+  the first ``network_share`` of the trials search the networks alone for the highest
+  mean validation accuracy (:func:`dse.codesign.spec.network_only`); the rest search the
+  hardware for the best of those networks, with the spec's objectives and constraints
+  (:func:`dse.codesign.spec.with_networks`).
+
+One trial is one evaluation (one candidate; at most one training per task), so both use
+``trials`` evaluations. Each phase is an ordinary study in ``run_dir`` (journal storage),
+so an interrupted search resumes with every finished trial.
+
+The outcome of a search (:func:`outcome`) is its best feasible design: the trial meeting
+every constraint with the best value of the spec's first objective (ties: the earlier
+trial).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from dse.codesign.spec import CodesignSpec, network_only, with_networks
+from dse.study import ATTR_METRICS, explore
+
+METHODS = ("joint", "sequential")
+
+
+@dataclasses.dataclass(frozen=True)
+class SearchRun:
+    """The studies of one search and the spec whose constraints judge its trials."""
+
+    method: str
+    spec: CodesignSpec  # the hardware phase's spec for sequential
+    studies: tuple[Any, ...]
+    network_point: dict[str, Any] | None = None  # sequential: the chosen networks
+
+    def trials(self) -> list[Any]:
+        """Complete trials that evaluated hardware (the last study's)."""
+        return [t for t in self.studies[-1].trials if t.state.name == "COMPLETE"]
+
+
+def feasible(spec: CodesignSpec, metrics: dict[str, float]) -> bool:
+    return all(c.violation(metrics[c.metric]) <= 0 for c in spec.constraints)
+
+
+def run_search(spec: CodesignSpec, run_dir: Path, *, method: str, trials: int,
+               sampler: str = "tpe", seed: int = 0, network_share: float = 0.5) -> SearchRun:
+    """Run (or resume) a ``method`` search of ``spec`` with ``trials`` evaluations.
+
+    Raises:
+        ValueError: for an unknown method, a budget too small to split, or a spec
+            without hardware choices.
+    """
+    if method not in METHODS:
+        raise ValueError(f"`method` must be one of {', '.join(METHODS)}, not {method!r}")
+    if method == "joint":
+        study = explore(spec, run_dir / "joint", trials=trials, sampler=sampler, seed=seed)
+        return SearchRun(method, spec, (study,))
+    first = round(trials * network_share)
+    if not 1 <= first < trials:
+        raise ValueError(f"`network_share` {network_share} of {trials} trials leaves a phase "
+                         "without trials")
+    networks = network_only(spec)
+    study = explore(networks, run_dir / "network", trials=first, sampler=sampler, seed=seed)
+    best = max((t for t in study.trials if t.state.name == "COMPLETE"),
+               key=lambda t: (t.values[0], -t.number))
+    hardware = with_networks(spec, best.params)
+    if not hardware.space.dimensions:
+        raise ValueError("the spec has no hardware choices to search after the networks")
+    second = explore(hardware, run_dir / "hardware", trials=trials - first, sampler=sampler,
+                     seed=seed)
+    return SearchRun(method, hardware, (study, second), dict(best.params))
+
+
+def outcome(run: SearchRun) -> dict[str, Any]:
+    """The search's best feasible design and how often its trials met the budgets."""
+    metric, direction = run.spec.objectives[0]
+    trials = run.trials()
+    met = [t for t in trials if feasible(run.spec, t.user_attrs[ATTR_METRICS])]
+    sign = 1 if direction == "maximize" else -1
+    best = max(met, key=lambda t: (sign * t.user_attrs[ATTR_METRICS][metric], -t.number),
+               default=None)
+    return {"method": run.method, "hardware_trials": len(trials),
+            "feasible_trials": len(met),
+            "feasible_rate": len(met) / len(trials) if trials else 0.0,
+            "met_budgets": best is not None,
+            "best": None if best is None else {
+                "trial": best.number, "params": dict(best.params),
+                "metrics": dict(best.user_attrs[ATTR_METRICS])},
+            "network_point": run.network_point}

@@ -1,0 +1,285 @@
+"""Network x hardware co-design: the joint spec, evaluation with real training, every
+searcher on the joint space, two tasks sharing an area budget, joint vs sequential search,
+and the RTL check of joint designs on real network data."""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from dse.codesign.evaluate import check_design, task_dataset, task_hardware, task_network
+from dse.codesign.search import outcome, run_search
+from dse.codesign.spec import network_only, with_networks
+from dse.models import qmlp
+from dse.spec import SpecError, parse_spec
+from dse.study import ATTR_METRICS, RL_METHODS, SAMPLERS, explore, finished_count
+from flows.cli import app
+from hw.params import ParamError
+
+TINY = """
+kind = "codesign"
+name = "tiny"
+clock_mhz = 50
+
+[training]
+epochs = 2
+patience = 1
+
+[[task]]
+name = "digits"
+dataset = "digits"
+dataset_options = { input_bits = 2 }
+depth = [1, 2]
+width = [4, 8]
+weight_bits = [1, 2]
+act_bits = 2
+family = ["qmlp", "systolic", "bitserial"]
+qmlp = { target_ii = [16, 64] }
+systolic = { rows = [1, 2], cols = 4, input_width = [2, 4] }
+bitserial = { rows = 1, cols = [2, 4], lanes = 8, max_bits = 2, parallel_width = 4 }
+
+[objectives]
+accuracy = "maximize"
+lut = "minimize"
+
+[constraints]
+lut = { max = 4000 }
+"digits.latency_cycles" = { max = 300 }
+"""
+
+TWO_TASKS = """
+kind = "codesign"
+name = "two"
+clock_mhz = 50
+
+[training]
+epochs = 2
+patience = 1
+
+[[task]]
+name = "can"
+dataset = "can"
+dataset_options = { frames_per_class = 150 }
+depth = 1
+width = [4, 8]
+weight_bits = 2
+act_bits = 2
+family = "qmlp"
+qmlp = { target_ii = [16, 84] }
+
+[[task]]
+name = "digits"
+dataset = "digits"
+dataset_options = { input_bits = 2 }
+depth = 1
+width = [4, 8]
+weight_bits = 2
+act_bits = 2
+family = ["systolic", "bitserial"]
+systolic = { rows = 1, cols = [2, 4], input_width = 4 }
+bitserial = { rows = 1, cols = 2, lanes = [4, 8], max_bits = 2, parallel_width = 4 }
+
+[objectives]
+accuracy = "maximize"
+lut = "minimize"
+
+[constraints]
+lut = { max = 3000 }
+"""
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    return parse_spec(TINY)
+
+
+@pytest.fixture(scope="module")
+def two():
+    return parse_spec(TWO_TASKS)
+
+
+def _point(**values):
+    return {f"digits.{k.replace('__', '.')}": v for k, v in values.items()}
+
+
+def test_joint_space_names_network_and_hardware_choices(tiny):
+    names = tiny.space.names
+    assert names[:4] == ("digits.depth", "digits.width1", "digits.width2",
+                         "digits.weight_bits")
+    width2 = tiny.space.dimensions[2]
+    assert dict(width2.when) == {"digits.depth": (2,)}  # only for two hidden layers
+    rows = next(d for d in tiny.space.dimensions if d.name == "digits.systolic.rows")
+    assert dict(rows.when) == {"digits.family": "systolic"}
+    assert tiny.space.fixed["digits.act_bits"] == 2
+    assert tiny.space.fixed["digits.systolic.cols"] == 4
+    points = list(tiny.space.points())
+    assert all(("digits.width2" in p) == (p["digits.depth"] == 2) for p in points)
+    design = tiny.space.params(_point(depth=2, width1=8, width2=4, weight_bits=1,
+                                      family="qmlp", qmlp__target_ii=16))
+    (task,) = design.tasks
+    assert task.train.hidden == (8, 4) and task.train.weight_bits == 1
+    assert task.train.act_bits == 2 and task.train.epochs == 2 and task.hardware == 16
+
+
+@pytest.mark.parametrize("change, message", [
+    ('dataset = "digits"', None),
+    ('dataset = "mnist"', "`digits.dataset` must be one of can, digits, not 'mnist'"),
+    ('family = ["qmlp", "gpu"]', "`digits.family` must be one of qmlp, systolic, bitserial"),
+    ('qmlp = { folding = "1x1" }', "`digits.qmlp` takes `target_ii` only"),
+    ('systolic = { rows = [1, 2], colz = 4 }', "`digits.systolic.colz` is not a parameter "
+                                               "of systolic-v1; known: rows, cols"),
+    ('depth = [1, 9]', "`digits.depth` must be an integer in 1..4"),
+])
+def test_bad_task_entries_name_the_key(change, message):
+    key = change.split(" = ")[0]
+    lines = [change if line.startswith(key + " = ") else line for line in TINY.splitlines()]
+    text = "\n".join(lines)
+    if message is None:
+        parse_spec(text)
+        return
+    with pytest.raises(SpecError) as error:
+        parse_spec(text)
+    assert message in str(error.value)
+
+
+def test_bad_metrics_and_training_keys_list_the_allowed_ones():
+    with pytest.raises(SpecError, match=r"`objectives.digits.lutz` is not a metric; known: "
+                                        r"accuracy, min_accuracy, latency_cycles"):
+        parse_spec(TINY.replace('lut = "minimize"', '"digits.lutz" = "minimize"'))
+    with pytest.raises(SpecError, match=r"unknown key `training.hidden`; allowed: epochs"):
+        parse_spec(TINY.replace("epochs = 2", "hidden = [4]"))
+    with pytest.raises(SpecError, match=r"`kind` must be \"hardware\" or \"codesign\""):
+        parse_spec(TINY.replace('kind = "codesign"', 'kind = "nas"'))
+
+
+def test_sub_accelerator_too_narrow_for_the_network_is_invalid_before_training(tiny):
+    # 2-bit unsigned inputs need 3 signed bits
+    with pytest.raises(ParamError, match=r"`digits.systolic.input_width` = 2 cannot hold the "
+                                         r"network's operands .* need input_width >= 3"):
+        tiny.space.params(_point(depth=1, width1=4, weight_bits=2, family="systolic",
+                                 systolic__rows=1, systolic__input_width=2))
+
+
+def test_evaluation_trains_the_network_and_uses_the_hardware_models(tiny, tmp_path,
+                                                                     monkeypatch):
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path))
+    design = tiny.space.params(_point(depth=2, width1=8, width2=4, weight_bits=2,
+                                      family="qmlp", qmlp__target_ii=16))
+    metrics = tiny.evaluate(design)
+    (task,) = design.tasks
+    trained = task_network(task)
+    assert trained.cached  # trained once by evaluate, then read from the cache
+    assert trained.network.sizes == (64, 8, 4, 10)
+    hardware = task_hardware(task, tiny.target)
+    data = task_dataset(task)
+    assert metrics["digits.accuracy"] == pytest.approx(
+        float((trained.network.predict(data.x_val) == data.y_val).mean()))
+    timing = qmlp.cycles_of(hardware.params, 1)
+    assert timing.initiation_interval <= 16
+    assert metrics["digits.latency_cycles"] == timing.cycles
+    assert metrics["digits.initiation_interval"] == timing.initiation_interval
+    assert metrics["lut"] == metrics["digits.lut"] > 0
+    assert metrics["accuracy"] == metrics["digits.accuracy"]
+    assert metrics["digits.weights"] == 64 * 8 + 8 * 4 + 4 * 10
+
+
+@pytest.mark.parametrize("sampler", SAMPLERS + RL_METHODS)
+def test_every_searcher_runs_on_the_joint_space(tiny, tmp_path, sampler):
+    study = explore(tiny, tmp_path, trials=5, sampler=sampler, seed=1)
+    assert finished_count(study) == 5
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert complete
+    for trial in complete:
+        metrics = trial.user_attrs[ATTR_METRICS]
+        assert 0 <= metrics["accuracy"] <= 1 and metrics["lut"] > 0
+        assert trial.values == [metrics["accuracy"], metrics["lut"]]
+        assert trial.system_attrs["constraints:lut"] == pytest.approx(metrics["lut"] - 4000)
+        assert trial.system_attrs["constraints:digits.latency_cycles"] == pytest.approx(
+            metrics["digits.latency_cycles"] - 300)
+    failed = [t for t in study.trials if t.state.name == "FAIL"]
+    assert all("cannot hold" in t.user_attrs["failure"] for t in failed)
+
+
+def test_two_tasks_share_the_area_budget_on_heterogeneous_sub_accelerators(two, tmp_path):
+    study = explore(two, tmp_path, trials=6, sampler="random", seed=0)
+    families = set()
+    for trial in (t for t in study.trials if t.state.name == "COMPLETE"):
+        metrics = trial.user_attrs[ATTR_METRICS]
+        assert metrics["lut"] == pytest.approx(metrics["can.lut"] + metrics["digits.lut"])
+        assert metrics["latency_cycles"] == max(metrics["can.latency_cycles"],
+                                                metrics["digits.latency_cycles"])
+        assert metrics["accuracy"] == pytest.approx(
+            (metrics["can.accuracy"] + metrics["digits.accuracy"]) / 2)
+        families.add(trial.params["digits.family"])
+        design = two.space.params(trial.params)
+        assert [t.family for t in design.tasks] == ["qmlp", trial.params["digits.family"]]
+    assert families == {"systolic", "bitserial"}
+
+
+def test_sequential_search_fixes_the_most_accurate_network_then_searches_hardware(
+        tiny, tmp_path):
+    run = run_search(tiny, tmp_path, method="sequential", trials=8, sampler="tpe", seed=0)
+    networks, hardware = run.studies
+    assert finished_count(networks) == 4 and finished_count(hardware) == 4
+    best = max(networks.trials, key=lambda t: (t.values[0], -t.number))
+    assert run.network_point == best.params
+    for trial in hardware.trials:  # every hardware trial runs the chosen network
+        assert not set(trial.params) & set(best.params)
+    result = outcome(run)
+    assert result["hardware_trials"] == len([t for t in hardware.trials
+                                             if t.state.name == "COMPLETE"])
+    if result["met_budgets"]:
+        metrics = result["best"]["metrics"]
+        assert metrics["lut"] <= 4000 and metrics["digits.latency_cycles"] <= 300
+    joint = outcome(run_search(tiny, tmp_path, method="joint", trials=8, seed=0))
+    assert joint["method"] == "joint" and joint["hardware_trials"] <= 8
+    assert 0 <= joint["feasible_rate"] <= 1
+    assert network_only(tiny).space.names == ("digits.depth", "digits.width1",
+                                              "digits.width2", "digits.weight_bits")
+    assert "digits.depth" in with_networks(tiny, best.params).space.fixed
+
+
+def test_cli_explores_a_codesign_spec_with_the_multi_agent_searcher(tmp_path):
+    spec = tmp_path / "tiny.toml"
+    spec.write_text(TINY)
+    result = CliRunner().invoke(app, ["explore", str(spec), "--trials", "3", "--sampler",
+                                      "marl", "--verify", "0", "--run-dir",
+                                      str(tmp_path / "run"), "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"trials": 3' in result.output
+
+
+@pytest.mark.sim
+@pytest.mark.parametrize("family, hardware", [
+    ("qmlp", {"qmlp__target_ii": 16}),
+    ("systolic", {"systolic__rows": 2, "systolic__input_width": 4}),
+    ("bitserial", {"bitserial__cols": 2}),
+])
+def test_joint_designs_are_bit_exact_on_real_network_data(tiny, family, hardware):
+    point = _point(depth=2, width1=8, width2=4, weight_bits=2, family=family, **hardware)
+    check = check_design(tiny, types.SimpleNamespace(params=point, number=7), inputs=24)
+    assert check.error == ""
+    assert not check.disagrees
+    expected = 1 if family == "qmlp" else 3
+    assert len(check.layers) == expected
+    for layer in check.layers:
+        assert layer.passed and layer.rtl_cycles == layer.model_cycles
+
+
+def test_golden_model_is_checked_against_the_network_accumulators(tiny):
+    from dse.codesign.evaluate import _gemm_job
+
+    params = tiny.space.params(_point(depth=1, width1=4, weight_bits=2, family="systolic",
+                                      systolic__rows=1, systolic__input_width=4)
+                               ).tasks[0].hardware
+    a = np.full((2, 3), 7)
+    with pytest.raises(ValueError, match=r"the layer's weights \(8..8\) do not fit the "
+                                         r"systolic-v1 operands \(-8..7\)"):
+        _gemm_job(params, a, np.full((3, 2), 8), None)
+    wide = dataclasses.replace(params, acc_width=8)  # 3 x 7 x 7 = 147 wraps at 8 bits
+    with pytest.raises(ValueError, match="golden model differs from the network's"):
+        _gemm_job(wide, a, np.full((3, 2), 7), None)
