@@ -20,11 +20,17 @@ import time
 import urllib.parse
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dse.space import Choice, applies
 from dse.spec import Spec
 from hw.params import ParamError
+
+if TYPE_CHECKING:
+    from dse.codesign.spec import CodesignSpec
+
+    #: A hardware spec or a co-design spec: both evaluate their own points.
+    SearchSpec = Spec | CodesignSpec
 
 SAMPLERS = ("tpe", "nsga2", "gp", "random")
 JOURNAL_NAME = "study.journal"
@@ -143,7 +149,7 @@ def _alive_here(worker: str) -> bool:
     return True
 
 
-def open_study(spec: Spec, storage: Any, *, create: bool = True) -> Any:
+def open_study(spec: SearchSpec, storage: Any, *, create: bool = True) -> Any:
     """Create or load the study named by the spec; a stored study must have the spec's
     objectives.
 
@@ -220,7 +226,7 @@ class Objective:
     ``known(point)`` may return metrics evaluated before (the RL agents' cache), which are
     recorded instead of evaluating again."""
 
-    spec: Spec
+    spec: SearchSpec
     known: Callable[[dict[str, Any]], Mapping[str, float] | None] | None = None
 
     def __call__(self, trial: Any) -> tuple[float, ...]:
@@ -250,13 +256,13 @@ class Objective:
         return tuple(metrics[name] for name in self.spec.objective_names)
 
 
-def evaluate(spec: Spec, params: Any) -> dict[str, float]:
+def evaluate(spec: SearchSpec, params: Any) -> dict[str, float]:
     """The model-fidelity metrics of ``params`` for ``spec`` (a hardware or a co-design
     spec: each knows how to evaluate its points)."""
     return spec.evaluate(params)
 
 
-def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int | None,
+def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed: int | None,
                storage_url: str | None = None,
                on_trial: Callable[[Any, Any, int], None] | None = None,
                ready: Callable[[], None] | None = None) -> None:
@@ -295,7 +301,7 @@ def run_worker(spec: Spec, run_dir: Path, trials: int, sampler: str, seed: int |
                    callbacks=[stop_when_done], gc_after_trial=False)
 
 
-def _record(spec: Spec, study: Any, point: dict[str, Any],
+def _record(spec: SearchSpec, study: Any, point: dict[str, Any],
             metrics: Mapping[str, float] | None, callback: Callable[[Any, Any], None]) -> None:
     """Store one design an RL agent proposed as a trial, exactly as the Optuna samplers'
     trials are stored (same objective, attributes and constraints)."""
@@ -312,7 +318,7 @@ def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, s
     run_worker(spec, Path(run_dir), trials, sampler, seed, storage_url, ready=ready.set)
 
 
-def explore(spec: Spec, run_dir: Path, *, trials: int, sampler: str = "tpe",
+def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe",
             seed: int | None = 0, workers: int = 1, storage_url: str | None = None,
             spec_base: Path = Path("."),
             on_trial: Callable[[Any, Any, int], None] | None = None) -> Any:

@@ -30,7 +30,9 @@ import numpy as np
 
 from dse.codesign.spec import CodesignSpec, JointDesign, TaskDesign, operand_widths
 from dse.workload import Gemm, Layer
+from hw.bitserial.params import BitSerialParams
 from hw.params import Params
+from hw.qmlp.params import QmlpParams
 
 
 @functools.cache
@@ -81,7 +83,6 @@ class TaskHardware:
 def task_hardware(task: TaskDesign, target: str) -> TaskHardware:
     """Train (or load) the task's network and build its sub-accelerator's params."""
     from dse.models.qmlp import optimize_folding
-    from hw.qmlp.params import QmlpParams
 
     if task.family is None or task.hardware is None:
         raise ValueError(f"task {task.task!r} has no hardware")
@@ -104,7 +105,7 @@ def layer_workload(task: TaskDesign, params: Params, network: Any) -> tuple[Laye
     layers = []
     for index, layer in enumerate(network.layers):
         bits = None
-        if params.generator == "bitserial-v1":
+        if isinstance(params, BitSerialParams):
             bits = weights if params.serial == "weights" else \
                 network.input_bits_of(index) + 1
         layers.append(Layer(f"fc{index}", Gemm(1, layer.inputs, layer.outputs, bits=bits)))
@@ -142,7 +143,7 @@ def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str,
                 metrics[prefix + name] = float(measured[name])
             metrics[prefix + "initiation_interval"] = float(
                 qmlp.cycles_of(hardware.params, 1).initiation_interval
-                if task.family == "qmlp" else measured["latency_cycles"])
+                if isinstance(hardware.params, QmlpParams) else measured["latency_cycles"])
         val, test = _accuracy(str(trained.path), task.dataset, task.train.seed,
                               json.dumps(dict(task.dataset_options), sort_keys=True))
         metrics[prefix + "accuracy"] = val
@@ -217,7 +218,7 @@ def _jobs(hardware: TaskHardware, x: np.ndarray) -> list[tuple[str, str, int, di
 
     params = hardware.params
     network = hardware.trained.network
-    if params.generator == "qmlp-v1":
+    if isinstance(params, QmlpParams):
         from dse.models.qmlp import cycles_of
         from sim.qmlp.jobs import inference_job
 

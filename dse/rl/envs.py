@@ -26,7 +26,7 @@ import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium
 import numpy as np
@@ -34,7 +34,9 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from dse.space import Value, applies
-from dse.spec import Spec
+
+if TYPE_CHECKING:
+    from dse.study import SearchSpec
 from hw.params import ParamError
 
 #: Observations are clipped to this magnitude.
@@ -54,7 +56,7 @@ class Evaluation:
 class EvaluationCache:
     """Evaluates designs of ``spec`` at the model fidelity, each distinct design once."""
 
-    def __init__(self, spec: Spec) -> None:
+    def __init__(self, spec: SearchSpec) -> None:
         self.spec = spec
         self._store: dict[tuple[tuple[str, Any], ...], tuple[Any, str | None]] = {}
         self.hits = 0
@@ -80,7 +82,7 @@ class EvaluationCache:
         return len(self._store)
 
 
-def decode(spec: Spec, choices: Sequence[int]) -> dict[str, Value]:
+def decode(spec: SearchSpec, choices: Sequence[int]) -> dict[str, Value]:
     """The design point of one index per searched dimension (conditional dimensions whose
     condition does not hold are left out)."""
     point: dict[str, Value] = {}
@@ -90,7 +92,7 @@ def decode(spec: Spec, choices: Sequence[int]) -> dict[str, Value]:
     return point
 
 
-def reference_metrics(spec: Spec, cache: EvaluationCache, limit: int = 10_000
+def reference_metrics(spec: SearchSpec, cache: EvaluationCache, limit: int = 10_000
                       ) -> dict[str, float]:
     """Metrics of the first valid design in the space's point order (within ``limit``).
 
@@ -110,7 +112,7 @@ def reference_metrics(spec: Spec, cache: EvaluationCache, limit: int = 10_000
 class Scoring:
     """Observation and reward of a design (see the module docstring)."""
 
-    spec: Spec
+    spec: SearchSpec
     reference: Mapping[str, float]
     penalty: float = 1.0
     invalid_reward: float = 2.0
@@ -152,7 +154,7 @@ class DesignEnv(gymnasium.Env):  # type: ignore[misc]
 
     metadata = {"render_modes": []}
 
-    def __init__(self, spec: Spec, *, horizon: int = 16, cache: EvaluationCache | None = None,
+    def __init__(self, spec: SearchSpec, *, horizon: int = 16, cache: EvaluationCache | None = None,
                  penalty: float = 1.0) -> None:
         if horizon < 1:
             raise ValueError(f"`horizon` must be a positive integer, not {horizon}")
@@ -183,7 +185,7 @@ class DesignEnv(gymnasium.Env):  # type: ignore[misc]
                 self._steps >= self.horizon, info)
 
 
-def default_groups(spec: Spec) -> dict[str, tuple[str, ...]]:
+def default_groups(spec: SearchSpec) -> dict[str, tuple[str, ...]]:
     """One agent per searched dimension, named after it."""
     return {name: (name,) for name in spec.space.names}
 
@@ -202,7 +204,7 @@ class DesignParallelEnv(ParallelEnv):  # type: ignore[misc]
     metadata = {"render_modes": [], "name": "hwdse_design_v0"}
     render_mode = None
 
-    def __init__(self, spec: Spec, *, groups: Mapping[str, Sequence[str]] | None = None,
+    def __init__(self, spec: SearchSpec, *, groups: Mapping[str, Sequence[str]] | None = None,
                  horizon: int = 16, cache: EvaluationCache | None = None,
                  penalty: float = 1.0) -> None:
         groups = dict(groups or default_groups(spec))
