@@ -251,6 +251,14 @@ def test_cli_explores_a_codesign_spec_with_the_multi_agent_searcher(tmp_path):
                                       str(tmp_path / "run"), "--json"])
     assert result.exit_code == 0, result.output
     assert '"trials": 3' in result.output
+    report = CliRunner().invoke(app, ["report", str(spec), "--run-dir", str(tmp_path / "run"),
+                                      "--out", str(tmp_path / "report")])
+    assert report.exit_code == 0, report.output
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    assert "Co-design of 1 task(s) (digits: digits)" in summary
+    # each Pareto design's sub-accelerator as Verilog, in a folder per task
+    emitted = list((tmp_path / "report" / "designs").glob("*/digits/*.v"))
+    assert emitted and all("module" in path.read_text() for path in emitted)
 
 
 @pytest.mark.sim
