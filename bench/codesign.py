@@ -32,6 +32,7 @@ from dse.codesign.search import METHODS, outcome, run_search
 from dse.fidelity import pareto_trials, pick_spread
 from dse.spec import load_spec
 from dse.study import ATTR_METRICS
+from hw.params import ParamError
 
 
 def _mean(values: list[float]) -> float | None:
@@ -99,13 +100,22 @@ def markdown(result: dict[str, Any]) -> str:
                          f"{_fmt(row[f'{t}.latency_cycles'])}" for t in tasks)
             + f" | {_fmt(row['lut'], 5)} |")
     lines += ["", "## Runs", "",
-              "| searcher | seed | method | sequential's network | best design | accuracy "
-              "| LUTs | RTL check |", "|---|---|---|---|---|---|---|---|"]
+              "| searcher | seed | method | sequential's network (any hardware within "
+              "budget? exhaustive) | best design | accuracy | LUTs | RTL check |",
+              "|---|---|---|---|---|---|---|---|"]
     for run in result["runs"]:
         out = run["outcome"]
         network = ""
         if out["network_point"]:
             network = ", ".join(f"{k}={v}" for k, v in out["network_point"].items())
+            reach = run.get("reachable")
+            if reach is not None:
+                network += (f" (**yes**, smallest {_fmt(reach['smallest_lut'], 5)} LUTs)"
+                            if reach["reachable"] else
+                            " (no: " + ("no hardware meets the latency budgets"
+                                        if reach["smallest_lut"] is None else
+                                        f"smallest {_fmt(reach['smallest_lut'], 5)} LUTs")
+                            + ")")
         best = out["best"]
         design = "none meets the budgets"
         acc = lut = check = "-"
@@ -135,6 +145,39 @@ def _verdict(check: dict[str, Any] | None) -> str:
     simulated = [c for c in layers if c["agrees"] is not None]
     return (f"bit-exact, cycles = model ({len(simulated)}/{len(layers)} checks, "
             f"{layers[0]['gemm'] if layers else ''} ...)")
+
+
+def reachable(spec: Any) -> dict[str, Any]:
+    """Whether any hardware in the space meets the budgets for the networks fixed in
+    ``spec`` (the sequential search's hardware phase), by enumerating each task's hardware
+    choices exhaustively on the models. Exact for budgets on per-task metrics plus one on
+    the summed LUTs: the LUTs add up and the tasks are otherwise independent."""
+    from dse.codesign.spec import JointDesign
+    from dse.space import Space
+
+    lut_budget = next((c.high for c in spec.constraints if c.metric == "lut"), None)
+    per_task: dict[str, Any] = {}
+    reference = next(iter(spec.space.points()))
+    for index, task in enumerate(spec.tasks):
+        dims = tuple(d for d in spec.space.dimensions if d.name.startswith(task.name + "."))
+        budgets = [c for c in spec.constraints if c.metric.startswith(task.name + ".")]
+        best: dict[str, Any] | None = None
+        options = 0
+        for point in Space("codesign", dims, {}).points():
+            options += 1
+            try:
+                design = spec.space.params({**reference, **point})
+                metrics = spec.evaluate(JointDesign((design.tasks[index],)))
+            except ParamError:
+                continue
+            if all(c.violation(metrics[c.metric]) <= 0 for c in budgets) and (
+                    best is None or metrics[f"{task.name}.lut"] < best["lut"]):
+                best = {"lut": metrics[f"{task.name}.lut"], "point": point}
+        per_task[task.name] = {"options": options, "smallest_feasible": best}
+    smallest = [t["smallest_feasible"] for t in per_task.values()]
+    total = None if None in smallest else sum(t["lut"] for t in smallest)  # type: ignore[index]
+    return {"tasks": per_task, "smallest_lut": total,
+            "reachable": total is not None and (lut_budget is None or total <= lut_budget)}
 
 
 def _search_seconds(studies: tuple[Any, ...]) -> float:
@@ -180,6 +223,8 @@ def main() -> int:
                 result = outcome(run)
                 entry = {"sampler": sampler, "seed": seed, "method": method,
                          "seconds": round(_search_seconds(run.studies), 1), "outcome": result}
+                if method == "sequential":
+                    entry["reachable"] = reachable(run.spec)
                 if result["best"]:
                     best = next(t for t in run.studies[-1].trials
                                 if t.number == result["best"]["trial"])

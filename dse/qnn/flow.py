@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from pathlib import Path
 from typing import Any
@@ -59,9 +60,13 @@ def trained_network(data: Dataset, config: TrainConfig, dataset_key: dict[str, A
                "agreement": result.agreement, "disagreements": result.disagreements,
                "tied_disagreements": result.tied_disagreements}
     path.parent.mkdir(parents=True, exist_ok=True)
-    result.network.save(path.with_suffix(".tmp"))
-    path.with_suffix(".tmp").replace(path)
-    summary_path.write_text(json.dumps(summary))
+    # workers of one study may train the same network at once: unique temporary names,
+    # atomic renames, the summary last (its presence marks the entry complete)
+    staging = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    result.network.save(staging)
+    staging.replace(path)
+    staging.write_text(json.dumps(summary))
+    staging.replace(summary_path)
     return TrainedNetwork(result.network, path, False, summary)
 
 
