@@ -13,6 +13,7 @@ message.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import typing
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -71,22 +72,45 @@ class Space:
         return tuple(d.name for d in self.dimensions)
 
     def size(self) -> int:
-        """Number of points (valid or not)."""
-        return sum(1 for _ in self.points())
+        """Number of points (valid or not), counted without enumerating them: only the
+        dimensions a later ``when`` names are branched on."""
+        dims = self.dimensions
+        named = {name for d in dims for name in d.when}
+
+        @functools.cache
+        def count(index: int, assigned: tuple[tuple[str, Value], ...]) -> int:
+            if index == len(dims):
+                return 1
+            dimension = dims[index]
+            if not applies(dimension, dict(assigned)):
+                return count(index + 1, assigned)
+            if dimension.name not in named:
+                return dimension.size() * count(index + 1, assigned)
+            return sum(count(index + 1, (*assigned, (dimension.name, value)))
+                       for value in dimension.all_values())
+
+        return count(0, ())
 
     def points(self) -> Iterator[dict[str, Value]]:
-        """Every point, in a fixed order (for exhaustive evaluation); a conditional
-        dimension appears only where its condition holds."""
-        partial: list[dict[str, Value]] = [{}]
-        for dimension in self.dimensions:
-            grown: list[dict[str, Value]] = []
-            for point in partial:
-                if applies(dimension, point):
-                    grown.extend({**point, dimension.name: v} for v in dimension.all_values())
-                else:
-                    grown.append(point)
-            partial = grown
-        yield from partial
+        """Every point, in a fixed order (the first dimension varies slowest), one at a
+        time (a joint space can hold billions); a conditional dimension appears only where
+        its condition holds."""
+        dims = self.dimensions
+
+        def walk(index: int, point: dict[str, Value]) -> Iterator[dict[str, Value]]:
+            if index == len(dims):
+                yield dict(point)
+                return
+            dimension = dims[index]
+            if not applies(dimension, point):
+                yield from walk(index + 1, point)
+                return
+            for value in dimension.all_values():
+                point[dimension.name] = value
+                yield from walk(index + 1, point)
+            del point[dimension.name]
+
+        yield from walk(0, {})
 
     def params(self, point: Mapping[str, Any]) -> Params:
         """The generator's params at ``point`` (fixed values filled in).

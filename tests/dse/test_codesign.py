@@ -117,6 +117,9 @@ def test_joint_space_names_network_and_hardware_choices(tiny):
     assert tiny.space.fixed["digits.act_bits"] == 2
     assert tiny.space.fixed["digits.systolic.cols"] == 4
     points = list(tiny.space.points())
+    assert len(points) == tiny.space.size()
+    # 2 depths' widths (2 + 4) x 2 weight bits x (qmlp 2 + systolic 4 + bitserial 2)
+    assert len(points) == 6 * 2 * 8
     assert all(("digits.width2" in p) == (p["digits.depth"] == 2) for p in points)
     design = tiny.space.params(_point(depth=2, width1=8, width2=4, weight_bits=1,
                                       family="qmlp", qmlp__target_ii=16))
