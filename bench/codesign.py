@@ -12,8 +12,10 @@ cycles against the models).
 Run: ``python bench/codesign.py [--spec examples/codesign_can_digits.toml] [--trials 60]
 [--seeds 0 1 2] [--samplers tpe random] [--verify 2] [--out bench/results]``
 
-Writes ``<out>/codesign.{json,md}``; studies go to ``runs/bench-codesign/`` (journal
-files: an interrupted benchmark resumes).
+Writes ``<out>/<name>.{json,md}`` (default ``codesign``); studies go to ``--run-dir``
+(default ``runs/bench-codesign/``; journal files: an interrupted benchmark resumes).
+``bench/specs/codesign_can_digits_loose.toml`` is the same space with budgets loose
+enough for the most accurate networks.
 """
 
 from __future__ import annotations
@@ -208,6 +210,7 @@ def main() -> int:
                         help="test inputs per task in each RTL check")
     parser.add_argument("--run-dir", type=Path, default=Path("runs/bench-codesign"))
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--name", default="codesign", help="stem of the result files")
     args = parser.parse_args()
     start = time.monotonic()
     spec = load_spec(args.spec)
@@ -251,8 +254,9 @@ def main() -> int:
         "summary": summarize(runs, tasks), "runs": runs, "pareto_checks": pareto_checks,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "codesign.json").write_text(json.dumps(result, indent=1, default=float) + "\n")
-    (args.out / "codesign.md").write_text(markdown(result))
+    (args.out / f"{args.name}.json").write_text(json.dumps(result, indent=1, default=float)
+                                                + "\n")
+    (args.out / f"{args.name}.md").write_text(markdown(result))
     print(markdown(result))
     disagreements = [c for c in [r.get("check") for r in runs]
                      + [p["check"] for p in pareto_checks] if c and c["disagrees"]]
