@@ -294,3 +294,12 @@ def test_golden_model_is_checked_against_the_network_accumulators(tiny):
     wide = dataclasses.replace(params, acc_width=8)  # 3 x 7 x 7 = 147 wraps at 8 bits
     with pytest.raises(ValueError, match="golden model differs from the network's"):
         _gemm_job(wide, a, np.full((3, 2), 7), None)
+
+
+def test_a_codesign_study_resumes_with_every_finished_trial(tiny, tmp_path):
+    first = explore(tiny, tmp_path, trials=3, sampler="tpe", seed=2)
+    before = [(t.number, t.state.name, t.params, t.values) for t in first.trials]
+    resumed = explore(tiny, tmp_path, trials=6, sampler="tpe", seed=2)
+    assert finished_count(resumed) == 6
+    after = [(t.number, t.state.name, t.params, t.values) for t in resumed.trials]
+    assert after[:len(before)] == before
