@@ -80,7 +80,9 @@ def markdown(result: dict[str, Any]) -> str:
              f"Command: `{result['command']}`  ",
              f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
              f"load {result['machine']['load_average_1m']}; {result['date']}; "
-             f"{result['seconds']:.0f} s in all  ",
+             f"{result['seconds']:.0f} s for this pass (an interrupted benchmark resumes; the "
+             f"searches took {sum(r['seconds'] for r in result['runs']):.0f} s by their "
+             "trials' time stamps, training only networks not already cached)  ",
              f"Spec: `{result['spec_path']}` ({spec['describe']}); budgets: "
              + ", ".join(spec["constraints"]) + f"; objectives: {', '.join(spec['objectives'])}",
              "", f"Each run: {result['trials']} evaluations (one candidate each: trained "
