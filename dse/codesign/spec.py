@@ -350,7 +350,7 @@ def _training(table: Any) -> dict[str, Any]:
 
 def _task(index: int, entry: Any, taken: set[str]
           ) -> tuple[TaskSpec, list[Dimension], dict[str, Value]]:
-    from dse.qnn.datasets import DATASETS
+    from dse.qnn.datasets import DATASET_OPTIONS, DATASETS
 
     where = f"task[{index}]"
     if not isinstance(entry, dict):
@@ -371,6 +371,10 @@ def _task(index: int, entry: Any, taken: set[str]
     options = entry.get("dataset_options", {})
     if not isinstance(options, dict):
         raise SpecError(f"`{name}.dataset_options` must be a table")
+    bad = sorted(set(options) - set(DATASET_OPTIONS[dataset]))
+    if bad:
+        raise SpecError(f"unknown key `{name}.dataset_options.{bad[0]}`; {dataset} takes "
+                        f"{', '.join(DATASET_OPTIONS[dataset])}")
     for key in NETWORK_KEYS:
         if key not in entry:
             raise SpecError(f"`{name}` needs `{key}` (a value or a list of values)")

@@ -18,6 +18,8 @@ import numpy as np
 from hw.params import ParamError, check_choice, check_int
 
 DATASETS = ("can", "digits")
+#: Options each dataset takes (keyword arguments of :func:`load_dataset`).
+DATASET_OPTIONS = {"can": ("frames_per_class", "seconds", "files"), "digits": ("input_bits",)}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

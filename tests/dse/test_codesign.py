@@ -136,6 +136,8 @@ def test_joint_space_names_network_and_hardware_choices(tiny):
     ('systolic = { rows = [1, 2], colz = 4 }', "`digits.systolic.colz` is not a parameter "
                                                "of systolic-v1; known: rows, cols"),
     ('depth = [1, 9]', "`digits.depth` must be an integer in 1..4"),
+    ('dataset_options = { frames = 3 }', "unknown key `digits.dataset_options.frames`; "
+                                         "digits takes input_bits"),
 ])
 def test_bad_task_entries_name_the_key(change, message):
     key = change.split(" = ")[0]
