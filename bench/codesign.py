@@ -116,7 +116,7 @@ def markdown(result: dict[str, Any]) -> str:
             if reach is not None:
                 network += (f" (**yes**, smallest {_fmt(reach['smallest_lut'], 5)} LUTs)"
                             if reach["reachable"] else
-                            " (no: " + ("no hardware meets the latency budgets"
+                            " (no: " + ("no hardware meets a task's own budgets"
                                         if reach["smallest_lut"] is None else
                                         f"smallest {_fmt(reach['smallest_lut'], 5)} LUTs")
                             + ")")
@@ -154,33 +154,44 @@ def _verdict(check: dict[str, Any] | None) -> str:
 def reachable(spec: Any) -> dict[str, Any]:
     """Whether any hardware in the space meets the budgets for the networks fixed in
     ``spec`` (the sequential search's hardware phase), by enumerating each task's hardware
-    choices exhaustively on the models. Exact for budgets on per-task metrics plus one on
-    the summed LUTs: the LUTs add up and the tasks are otherwise independent."""
-    from dse.codesign.spec import JointDesign
-    from dse.space import Space
+    choices on the models, one task at a time. Exact for budgets on per-task metrics plus
+    an upper bound on the summed LUTs (the LUTs add up; the tasks are otherwise
+    independent).
 
+    Raises:
+        ValueError: for a budget of another kind (this check would not be exact).
+    """
+    from dse.codesign.spec import JointSpace
+
+    names = {t.name for t in spec.tasks}
+    for c in spec.constraints:
+        per_task = c.metric.split(".", 1)[0] in names
+        if not per_task and not (c.metric == "lut" and c.low is None):
+            raise ValueError(f"reachable() handles per-task budgets and a LUT maximum, "
+                             f"not {c}")
     lut_budget = next((c.high for c in spec.constraints if c.metric == "lut"), None)
-    per_task: dict[str, Any] = {}
-    reference = next(iter(spec.space.points()))
-    for index, task in enumerate(spec.tasks):
-        dims = tuple(d for d in spec.space.dimensions if d.name.startswith(task.name + "."))
-        budgets = [c for c in spec.constraints if c.metric.startswith(task.name + ".")]
+    per_task_best: dict[str, Any] = {}
+    for task in spec.tasks:
+        prefix = task.name + "."
+        dims = tuple(d for d in spec.space.dimensions if d.name.startswith(prefix))
+        fixed = {k: v for k, v in spec.space.fixed.items() if k.startswith(prefix)}
+        space = JointSpace("codesign", dims, fixed, (task,), spec.space.training)
+        budgets = [c for c in spec.constraints if c.metric.startswith(prefix)]
         best: dict[str, Any] | None = None
         options = 0
-        for point in Space("codesign", dims, {}).points():
+        for point in space.points():
             options += 1
             try:
-                design = spec.space.params({**reference, **point})
-                metrics = spec.evaluate(JointDesign((design.tasks[index],)))
+                metrics = spec.evaluate(space.params(point))
             except ParamError:
                 continue
             if all(c.violation(metrics[c.metric]) <= 0 for c in budgets) and (
                     best is None or metrics[f"{task.name}.lut"] < best["lut"]):
                 best = {"lut": metrics[f"{task.name}.lut"], "point": point}
-        per_task[task.name] = {"options": options, "smallest_feasible": best}
-    smallest = [t["smallest_feasible"] for t in per_task.values()]
+        per_task_best[task.name] = {"options": options, "smallest_feasible": best}
+    smallest = [t["smallest_feasible"] for t in per_task_best.values()]
     total = None if None in smallest else sum(t["lut"] for t in smallest)  # type: ignore[index]
-    return {"tasks": per_task, "smallest_lut": total,
+    return {"tasks": per_task_best, "smallest_lut": total,
             "reachable": total is not None and (lut_budget is None or total <= lut_budget)}
 
 

@@ -67,7 +67,7 @@ from typing import Any, ClassVar
 from dse.space import Choice, Dimension, Space, Value, parse_space
 from dse.spec import Constraint, SpecError, _constraints_of, _objectives_of
 from flows.targets import TARGETS
-from hw.params import ParamError, Params
+from hw.params import ParamError, Params, check_int
 
 #: Family name in a spec -> versioned generator.
 FAMILIES = {"qmlp": "qmlp-v1", "systolic": "systolic-v1", "bitserial": "bitserial-v1"}
@@ -203,6 +203,29 @@ def operand_widths(task: TaskSpec, config: Any) -> tuple[int, int]:
     return weights, activations
 
 
+def precision_needs(task: TaskSpec, config: Any, generator: str, serial: str = "weights"
+                    ) -> dict[str, int]:
+    """Smallest width of each field of a ``generator`` array that runs the network of
+    ``config`` bit-exact: operand widths for the signed weights and unsigned activations,
+    and an accumulator that holds the largest dot product of any layer."""
+    from dse.qnn.datasets import DATASET_FEATURES, input_bits_of
+
+    weights, activations = operand_widths(task, config)
+    largest = 0
+    inputs = (DATASET_FEATURES[task.dataset], *config.hidden)
+    for index, fan_in in enumerate(inputs):
+        bits = input_bits_of(task.dataset, task.dataset_options) if index == 0 \
+            else config.act_bits
+        weight = 1 if config.weight_bits == 1 else 1 << (config.weight_bits - 1)
+        largest = max(largest, fan_in * weight * ((1 << bits) - 1))
+    accumulator = largest.bit_length() + 1
+    if generator == "systolic-v1":
+        return {"input_width": max(weights, activations), "acc_width": accumulator}
+    if serial == "weights":
+        return {"max_bits": weights, "parallel_width": activations, "acc_width": accumulator}
+    return {"max_bits": activations, "parallel_width": weights, "acc_width": accumulator}
+
+
 def check_precision(task: TaskSpec, config: Any, params: Params) -> None:
     """Whether ``params`` can run the network of ``config`` bit-exact.
 
@@ -211,21 +234,17 @@ def check_precision(task: TaskSpec, config: Any, params: Params) -> None:
     """
     from dse.qnn.datasets import input_bits_of
 
-    weights, activations = operand_widths(task, config)
+    need = precision_needs(task, config, params.generator, getattr(params, "serial", "weights"))
     inputs = input_bits_of(task.dataset, task.dataset_options)
-    if params.generator == "systolic-v1":
-        need = {"input_width": max(weights, activations)}
-    elif getattr(params, "serial", "weights") == "weights":
-        need = {"max_bits": weights, "parallel_width": activations}
-    else:
-        need = {"max_bits": activations, "parallel_width": weights}
     family = params.generator.removesuffix("-v1")
     for field, width in need.items():
         if getattr(params, field) < width:
+            what = ("the largest dot product of the network" if field == "acc_width" else
+                    "the network's operands")
             raise ParamError(
-                f"`{task.name}.{family}.{field}` = {getattr(params, field)} cannot hold the "
-                f"network's operands ({config.weight_bits}-bit weights, {config.act_bits}-bit "
-                f"activations, {inputs}-bit inputs; signed, they need {field} >= {width})")
+                f"`{task.name}.{family}.{field}` = {getattr(params, field)} cannot hold {what} "
+                f"({config.weight_bits}-bit weights, {config.act_bits}-bit activations, "
+                f"{inputs}-bit inputs; signed, they need {field} >= {width})")
     if not getattr(params, "signed", True):
         raise ParamError(f"`{task.name}.{family}.signed` must be true (the weights are "
                          "signed)")
@@ -322,6 +341,11 @@ def parse_codesign(data: Mapping[str, Any], text: str, base: Path) -> CodesignSp
         fixed.update(task_fixed)
     if not dimensions:
         raise SpecError("a codesign spec must search at least one choice (give a list)")
+    with_hardware = [t.name for t in tasks if t.families]
+    if with_hardware and len(with_hardware) < len(tasks):
+        missing = next(t.name for t in tasks if not t.families)
+        raise SpecError(f"`{missing}.family` is missing: give every task a sub-accelerator "
+                        "(or none of them, to search networks alone)")
     space = JointSpace("codesign", tuple(dimensions), fixed, tuple(tasks), training)
     known = metric_names(space.tasks)
     objectives = _objectives_of(data["objectives"], known)
@@ -375,6 +399,13 @@ def _task(index: int, entry: Any, taken: set[str]
     if bad:
         raise SpecError(f"unknown key `{name}.dataset_options.{bad[0]}`; {dataset} takes "
                         f"{', '.join(DATASET_OPTIONS[dataset])}")
+    limits = {"input_bits": (1, 8), "frames_per_class": (1, 10**7)}
+    for key, (low, high) in limits.items():
+        if key in options:
+            try:
+                check_int(f"{name}.dataset_options.{key}", options[key], low, high)
+            except ParamError as error:
+                raise SpecError(str(error)) from None
     for key in NETWORK_KEYS:
         if key not in entry:
             raise SpecError(f"`{name}` needs `{key}` (a value or a list of values)")
@@ -459,11 +490,35 @@ def network_only(spec: CodesignSpec) -> CodesignSpec:
 
 def with_networks(spec: CodesignSpec, point: Mapping[str, Any]) -> CodesignSpec:
     """The second phase of a sequential search: the networks fixed at ``point``, the
-    hardware searched with the spec's objectives and constraints."""
-    dims = tuple(d for d in spec.space.dimensions if not _network_choice(d.name))
+    hardware searched with the spec's objectives and constraints. Precision choices the
+    fixed networks cannot use (an array too narrow for their operands or accumulators) are
+    left out, as a hardware designer who knows the network would."""
+    from dse.qnn.train import TrainConfig
+
     chosen = {k: v for k, v in point.items() if _network_choice(k)}
-    space = dataclasses.replace(spec.space, dimensions=dims,
-                                fixed={**spec.space.fixed, **chosen})
+    values = {**spec.space.fixed, **chosen}
+    dims = []
+    for dimension in spec.space.dimensions:
+        if _network_choice(dimension.name):
+            continue
+        task_name, _, rest = dimension.name.partition(".")
+        family, _, field = rest.partition(".")
+        task = next(t for t in spec.tasks if t.name == task_name)
+        serial = values.get(f"{task_name}.bitserial.serial", "weights")
+        if family in ("systolic", "bitserial") and isinstance(dimension, Choice) \
+                and f"{task_name}.bitserial.serial" not in spec.space.names:
+            depth = values[f"{task_name}.depth"]
+            config = TrainConfig(
+                hidden=tuple(values[f"{task_name}.width{i}"] for i in range(1, depth + 1)),
+                weight_bits=values[f"{task_name}.weight_bits"],
+                act_bits=values[f"{task_name}.act_bits"], **spec.space.training)
+            need = precision_needs(task, config, FAMILIES[family], str(serial))
+            if field in need:
+                usable = tuple(v for v in dimension.values if int(v) >= need[field])
+                if usable:
+                    dimension = dataclasses.replace(dimension, values=usable)
+        dims.append(dimension)
+    space = dataclasses.replace(spec.space, dimensions=tuple(dims), fixed=values)
     return dataclasses.replace(spec, name=f"{spec.name}-hardware", space=space, source="")
 
 

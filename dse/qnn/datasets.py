@@ -20,6 +20,8 @@ from hw.params import ParamError, check_choice, check_int
 DATASETS = ("can", "digits")
 #: Options each dataset takes (keyword arguments of :func:`load_dataset`).
 DATASET_OPTIONS = {"can": ("frames_per_class", "seconds", "files"), "digits": ("input_bits",)}
+#: Features per example of each dataset.
+DATASET_FEATURES = {"can": 84, "digits": 64}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)

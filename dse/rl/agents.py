@@ -41,7 +41,11 @@ _LIVE: dict[int, _RecordingCache] = {}
 
 
 def _live_cache(key: int) -> _RecordingCache:
-    return _LIVE[key]
+    try:
+        return _LIVE[key]
+    except KeyError:
+        raise RuntimeError("an agent's evaluation cache can be copied only within its "
+                           "process, while the agent runs") from None
 
 
 class _RecordingCache(EvaluationCache):

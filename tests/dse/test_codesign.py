@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from dse.codesign.evaluate import check_design, task_dataset, task_hardware, task_network
 from dse.codesign.search import outcome, run_search
-from dse.codesign.spec import network_only, with_networks
+from dse.codesign.spec import check_precision, network_only, with_networks
 from dse.models import qmlp
 from dse.spec import SpecError, parse_spec
 from dse.study import ATTR_METRICS, RL_METHODS, SAMPLERS, explore, finished_count
@@ -232,20 +232,68 @@ def test_sequential_search_fixes_the_most_accurate_network_then_searches_hardwar
     assert finished_count(networks) == 4 and finished_count(hardware) == 4
     best = max(networks.trials, key=lambda t: (t.values[0], -t.number))
     assert run.network_point == best.params
-    for trial in hardware.trials:  # every hardware trial runs the chosen network
-        assert not set(trial.params) & set(best.params)
+    sizes = [64] + [best.params[f"digits.width{i}"]
+                    for i in range(1, best.params["digits.depth"] + 1)] + [10]
+    weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
+    complete = [t for t in hardware.trials if t.state.name == "COMPLETE"]
+    assert complete
+    for trial in complete:  # every hardware trial runs the chosen network
+        metrics = trial.user_attrs[ATTR_METRICS]
+        assert metrics["digits.weights"] == weights
+        assert metrics["accuracy"] == best.values[0]
     result = outcome(run)
-    assert result["hardware_trials"] == len([t for t in hardware.trials
-                                             if t.state.name == "COMPLETE"])
-    if result["met_budgets"]:
-        metrics = result["best"]["metrics"]
-        assert metrics["lut"] <= 4000 and metrics["digits.latency_cycles"] <= 300
-    joint = outcome(run_search(tiny, tmp_path, method="joint", trials=8, seed=0))
-    assert joint["method"] == "joint" and joint["hardware_trials"] <= 8
-    assert 0 <= joint["feasible_rate"] <= 1
+    assert result["hardware_trials"] == len(complete)
+    assert result["invalid_trials"] == 4 - len(complete)
+    feasible = [t for t in complete
+                if t.user_attrs[ATTR_METRICS]["lut"] <= 4000
+                and t.user_attrs[ATTR_METRICS]["digits.latency_cycles"] <= 300]
+    assert result["feasible_trials"] == len(feasible)
+    assert result["met_budgets"] == bool(feasible)
+    joint_run = run_search(tiny, tmp_path, method="joint", trials=8, seed=0)
+    joint = outcome(joint_run)
+    assert joint["method"] == "joint" and joint["network_point"] is None
+    assert joint["hardware_trials"] + joint["invalid_trials"] == 8
     assert network_only(tiny).space.names == ("digits.depth", "digits.width1",
                                               "digits.width2", "digits.weight_bits")
-    assert "digits.depth" in with_networks(tiny, best.params).space.fixed
+
+
+def test_hardware_phase_leaves_out_precisions_the_chosen_network_cannot_use(tiny):
+    network = {"digits.depth": 1, "digits.width1": 8, "digits.weight_bits": 2}
+    hardware = with_networks(tiny, network)
+    assert hardware.space.fixed["digits.depth"] == 1
+    widths = next(d for d in hardware.space.dimensions
+                  if d.name == "digits.systolic.input_width")
+    assert widths.values == (4,)  # 2-bit inputs need 3 signed bits: 2 is left out
+    assert "digits.depth" not in hardware.space.names
+
+
+def test_every_task_needs_a_sub_accelerator_or_none_does():
+    two = TWO_TASKS.replace('family = "qmlp"\nqmlp = { target_ii = [16, 84] }\n', "")
+    with pytest.raises(SpecError, match=r"`can.family` is missing: give every task a "
+                                        r"sub-accelerator"):
+        parse_spec(two)
+
+
+def test_precision_checks_cover_accumulators_and_serial_activations(tiny):
+    point = _point(depth=1, width1=8, weight_bits=2, family="systolic", systolic__rows=1,
+                   systolic__input_width=4)
+    design = tiny.space.params(point)
+    systolic = design.tasks[0].hardware
+    task = tiny.tasks[0]
+    # 64 inputs x 2 (largest weight magnitude) x 3 (2-bit input) = 384: 10 signed bits
+    narrow = dataclasses.replace(systolic, acc_width=9)
+    with pytest.raises(ParamError, match=r"`digits.systolic.acc_width` = 9 cannot hold the "
+                                         r"largest dot product .* need acc_width >= 10"):
+        check_precision(task, design.tasks[0].train, narrow)
+    check_precision(task, design.tasks[0].train, dataclasses.replace(systolic, acc_width=10))
+    from hw.bitserial.params import BitSerialParams
+
+    serial_activations = BitSerialParams(rows=1, cols=2, max_bits=2, parallel_width=4,
+                                         serial="activations")
+    # serial activations: 2-bit unsigned activations need 3 serial bits
+    with pytest.raises(ParamError, match=r"`digits.bitserial.max_bits` = 2 .* need "
+                                         r"max_bits >= 3"):
+        check_precision(task, design.tasks[0].train, serial_activations)
 
 
 def test_cli_explores_a_codesign_spec_with_the_multi_agent_searcher(tmp_path):
