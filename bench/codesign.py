@@ -61,6 +61,7 @@ def summarize(runs: list[dict[str, Any]], tasks: list[str]) -> list[dict[str, An
                 "sampler": sampler, "method": method, "runs": len(group),
                 "met_budgets": len(met),
                 "feasible_trial_rate": _mean([r["outcome"]["feasible_rate"] for r in group]),
+                "invalid_trials": _mean([r["outcome"]["invalid_trials"] for r in group]),
                 "accuracy": _mean([m["accuracy"] for m in best]),
                 "lut": _mean([m["lut"] for m in best]),
             }
@@ -91,14 +92,17 @@ def markdown(result: dict[str, Any]) -> str:
              "accurate one. Outcome of a run: its best feasible design (highest mean "
              "validation accuracy within every budget); accuracies below are on the test "
              "split, latencies in cycles per inference, LUTs of both sub-accelerators "
-             "(area model).", "",
-             "| searcher | method | runs meeting budgets | feasible trials | mean accuracy "
-             "(val) | " + " | ".join(f"{t} test acc. | {t} latency" for t in tasks)
-             + " | LUTs |",
-             "|---" * (5 + 2 * len(tasks) + 1) + "|"]
+             "(area model). Rejected evaluations: designs the precision check refused "
+             "before training (they count toward the budget); the sequential hardware "
+             "phase leaves out precisions its network cannot use.", "",
+             "| searcher | method | runs meeting budgets | rejected evaluations (mean) | "
+             "feasible / evaluated trials | mean accuracy (val) | "
+             + " | ".join(f"{t} test acc. | {t} latency" for t in tasks) + " | LUTs |",
+             "|---" * (6 + 2 * len(tasks) + 1) + "|"]
     for row in result["summary"]:
         lines.append(
             f"| {row['sampler']} | {row['method']} | {row['met_budgets']} / {row['runs']} | "
+            f"{_fmt(row['invalid_trials'], 3)} | "
             f"{_fmt(100 * row['feasible_trial_rate'], 3)}% | {_fmt(row['accuracy'])} | "
             + " | ".join(f"{_fmt(row[f'{t}.test_accuracy'])} | "
                          f"{_fmt(row[f'{t}.latency_cycles'])}" for t in tasks)
