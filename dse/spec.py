@@ -84,8 +84,22 @@ class Constraint:
         return " and ".join(parts)
 
 
+class ObjectivesMixin:
+    """What every spec (hardware or co-design) derives from its ``objectives``."""
+
+    objectives: tuple[tuple[str, str], ...]
+
+    @property
+    def directions(self) -> list[str]:
+        return [direction for _, direction in self.objectives]
+
+    @property
+    def objective_names(self) -> list[str]:
+        return [metric for metric, _ in self.objectives]
+
+
 @dataclasses.dataclass(frozen=True)
-class Spec:
+class Spec(ObjectivesMixin):
     """A validated exploration spec."""
 
     name: str
@@ -98,14 +112,6 @@ class Spec:
     constraints: tuple[Constraint, ...]
     energy_table: Path | None = None
     source: str = ""  # the TOML text, stored with the study
-
-    @property
-    def directions(self) -> list[str]:
-        return [direction for _, direction in self.objectives]
-
-    @property
-    def objective_names(self) -> list[str]:
-        return [metric for metric, _ in self.objectives]
 
     def evaluate(self, params: Any) -> dict[str, float]:
         """The model-fidelity metrics of ``params`` on the workload."""
@@ -171,12 +177,7 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
         generator = get(_string(data, "generator")).name
     except UnknownGeneratorError as error:
         raise SpecError(f"`generator`: {error}") from None
-    target = str(data.get("target", "ecp5-85k"))
-    if target not in TARGETS:
-        raise SpecError(f"`target` must be one of {', '.join(sorted(TARGETS))}, not {target!r}")
-    clock = data.get("clock_mhz", 100.0)
-    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
-        raise SpecError(f"`clock_mhz` must be a positive number, not {clock!r}")
+    target, clock = _target_and_clock(data)
     if not isinstance(data["space"], dict):
         raise SpecError("`space` must be a table")
     try:
@@ -198,6 +199,21 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
         constraints=constraints,
         energy_table=None if energy_table is None else base / str(energy_table),
         source=text)
+
+
+def _target_and_clock(data: Mapping[str, Any]) -> tuple[str, float]:
+    """A spec's ``target`` (default ``ecp5-85k``) and ``clock_mhz`` (default 100).
+
+    Raises:
+        SpecError: naming the key and the allowed values.
+    """
+    target = str(data.get("target", "ecp5-85k"))
+    if target not in TARGETS:
+        raise SpecError(f"`target` must be one of {', '.join(sorted(TARGETS))}, not {target!r}")
+    clock = data.get("clock_mhz", 100.0)
+    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
+        raise SpecError(f"`clock_mhz` must be a positive number, not {clock!r}")
+    return target, float(clock)
 
 
 def _string(data: Mapping[str, Any], key: str) -> str:

@@ -65,8 +65,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from dse.space import Choice, Dimension, Space, Value, parse_space
-from dse.spec import Constraint, SpecError, _constraints_of, _objectives_of
-from flows.targets import TARGETS
+from dse.spec import (
+    Constraint,
+    ObjectivesMixin,
+    SpecError,
+    _constraints_of,
+    _objectives_of,
+    _target_and_clock,
+)
 from hw.params import ParamError, Params, check_int
 
 #: Family name in a spec -> versioned generator.
@@ -251,7 +257,7 @@ def check_precision(task: TaskSpec, config: Any, params: Params) -> None:
 
 
 @dataclasses.dataclass(frozen=True)
-class CodesignSpec:
+class CodesignSpec(ObjectivesMixin):
     """A validated co-design spec (see the module docstring). It offers what the study,
     the RL environments, the front check and the report use of a hardware spec."""
 
@@ -264,14 +270,6 @@ class CodesignSpec:
     source: str = ""
     generator: ClassVar[str] = "codesign"
     energy_table: ClassVar[None] = None
-
-    @property
-    def directions(self) -> list[str]:
-        return [direction for _, direction in self.objectives]
-
-    @property
-    def objective_names(self) -> list[str]:
-        return [metric for metric, _ in self.objectives]
 
     @property
     def tasks(self) -> tuple[TaskSpec, ...]:
@@ -321,12 +319,7 @@ def parse_codesign(data: Mapping[str, Any], text: str, base: Path) -> CodesignSp
     for key in ("task", "objectives"):
         if key not in data:
             raise SpecError(f"a codesign spec needs `{key}`")
-    target = str(data.get("target", "ecp5-85k"))
-    if target not in TARGETS:
-        raise SpecError(f"`target` must be one of {', '.join(sorted(TARGETS))}, not {target!r}")
-    clock = data.get("clock_mhz", 100.0)
-    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
-        raise SpecError(f"`clock_mhz` must be a positive number, not {clock!r}")
+    target, clock = _target_and_clock(data)
     training = _training(data.get("training", {}))
     entries = data["task"]
     if not isinstance(entries, list) or not entries:
@@ -353,7 +346,7 @@ def parse_codesign(data: Mapping[str, Any], text: str, base: Path) -> CodesignSp
     name = data.get("name", "codesign")
     if not isinstance(name, str) or not name:
         raise SpecError(f"`name` must be a non-empty string, not {name!r}")
-    return CodesignSpec(name, target, float(clock), space, objectives, constraints, text)
+    return CodesignSpec(name, target, clock, space, objectives, constraints, text)
 
 
 def _training(table: Any) -> dict[str, Any]:
