@@ -132,6 +132,23 @@ def staged_directory(final: Path, stamp: str, *, replace: bool = False) -> Itera
             shutil.rmtree(staging, ignore_errors=True)
 
 
+def die_with_parent(signal_number: int = signal.SIGTERM, parent_pid: int | None = None) -> None:
+    """Ask the kernel to send ``signal_number`` to this process when its parent dies
+    (Linux ``PR_SET_PDEATHSIG``; a no-op elsewhere), so a killed ``hwdse`` never leaves a
+    worker, a simulator build or a tool running unattended. ``parent_pid``, when given, is
+    the parent expected at the call: if it already died, the signal is raised at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_set_pdeathsig = 1
+    libc.prctl(pr_set_pdeathsig, int(signal_number), 0, 0, 0)
+    if parent_pid is not None and os.getppid() != parent_pid:
+        os.kill(os.getpid(), signal_number)
+
+
 def kill_group(process: subprocess.Popen[bytes]) -> None:
     """Kill ``process`` and every process in its group, then reap it."""
     try:
