@@ -3,22 +3,32 @@ a wall-clock timeout that kill the whole process group.
 
 Every tool hwdse calls (Verilator through cocotb, Yosys, nextpnr) runs in a child process
 that leads its own process group, so a timeout kills the tool and everything it started,
-and a failure carries the last lines of its log.
+and a failure carries the last lines of its log. The child also asks the kernel for a signal
+when hwdse dies, so a killed ``hwdse`` leaves no tool running.
+
+Cache entries are written in staging folders named after their host and process, so an
+abandoned one (its process was killed) is recognized and removed by the next writer, and a
+per-entry lock (``flock``, released by the kernel when its holder dies) makes concurrent
+writers of the same entry build it once.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
+import fcntl
 import os
+import re
 import shlex
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import metadata
 from pathlib import Path
 
@@ -53,11 +63,12 @@ class Tool:
         """The command to run.
 
         Raises:
-            ToolNotFoundError: if neither the override nor the script is found.
+            ToolNotFoundError: if neither the override nor the script is found, or the
+                override's program is not an executable (named with the variable's value).
         """
         custom = os.environ.get(self.override)
         if custom:
-            return shlex.split(custom)
+            return self._override_command(custom)
         beside_python = Path(sys.executable).parent / self.script
         if beside_python.exists():
             return [str(beside_python)]
@@ -67,6 +78,26 @@ class Tool:
         raise ToolNotFoundError(
             f"{self.name} not found: `pip install {self.distribution}=={self.pinned()}` "
             f"(hwdse's pinned version) or set {self.override} to a {self.name} command")
+
+    def _override_command(self, custom: str) -> list[str]:
+        try:
+            argv = shlex.split(custom)
+        except ValueError as error:
+            raise ToolNotFoundError(f"{self.override}={custom!r} is not a valid command: "
+                                    f"{error}") from None
+        if not argv:
+            raise ToolNotFoundError(f"{self.override}={custom!r} names no command")
+        program = argv[0]
+        if os.sep in program:
+            usable = os.path.isfile(program) and os.access(program, os.X_OK)
+        else:
+            usable = shutil.which(program) is not None
+        if not usable:
+            raise ToolNotFoundError(
+                f"{self.override}={custom!r}: {program} is not an executable file; set "
+                f"{self.override} to a {self.name} command or unset it to use "
+                f"{self.distribution}")
+        return argv
 
     def pinned(self) -> str:
         return PINNED.get(self.distribution, "<version>")
@@ -110,13 +141,84 @@ def is_complete(folder: Path) -> bool:
     return (folder / COMPLETE_MARKER).exists()
 
 
+def _host_name() -> str:
+    """This machine's name as it appears in the names of owned folders (no dots)."""
+    return re.sub(r"[^A-Za-z0-9-]", "_", socket.gethostname()) or "localhost"
+
+
+def _is_alive(pid: int) -> bool:
+    """Whether process ``pid`` of this host is running (a zombie counts as dead)."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: trust kill()
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def reclaim_abandoned(parent: Path, prefix: str) -> list[Path]:
+    """Remove the folders in ``parent`` made by :func:`owned_directory` with ``prefix``
+    whose process, on this host, is gone (killed before it could clean up). Folders of
+    other hosts (a shared cache) and of live processes are left alone.
+
+    Returns:
+        The folders removed.
+    """
+    pattern = re.compile(rf"^{re.escape(prefix)}(?:.+\.)?{re.escape(_host_name())}"
+                         r"\.(\d+)\.[a-z0-9_]+$")
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(parent))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = pattern.match(entry.name)
+        if match and entry.is_dir(follow_symlinks=False) and not _is_alive(int(match[1])):
+            shutil.rmtree(entry.path, ignore_errors=True)
+            removed.append(Path(entry.path))
+    return removed
+
+
+def owned_directory(parent: Path, prefix: str, name: str = "") -> Path:
+    """Create a fresh folder ``<prefix><name>.<host>.<pid>.<random>`` in ``parent`` (without
+    ``<name>.`` when ``name`` is empty), first reclaiming the abandoned folders of the same
+    ``prefix`` there (one directory listing). Assumes process ids of one host name are one
+    namespace (containers sharing a cache folder need distinct host names)."""
+    parent.mkdir(parents=True, exist_ok=True)
+    reclaim_abandoned(parent, prefix)
+    label = f"{prefix}{name}." if name else prefix
+    return Path(tempfile.mkdtemp(dir=parent, prefix=f"{label}{_host_name()}.{os.getpid()}."))
+
+
+@contextlib.contextmanager
+def scratch_directory(prefix: str, parent: Path | None = None) -> Iterator[Path]:
+    """A temporary :func:`owned_directory` (in the system's temporary folder by default),
+    removed after the block; a killed process's is reclaimed by the next one."""
+    folder = owned_directory(Path(tempfile.gettempdir()) if parent is None else parent,
+                             prefix)
+    try:
+        yield folder
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def staged_directory(final: Path, stamp: str, *, replace: bool = False) -> Iterator[Path]:
     """A temporary folder beside ``final`` that becomes ``final`` (with a completion
     marker, by a rename) when the block succeeds, and is removed when it fails. If another
-    process completed ``final`` first, its entry stands, unless ``replace``."""
-    final.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=final.parent, prefix=f".{final.name}."))
+    process completed ``final`` first, its entry stands, unless ``replace``.
+
+    The folder is an :func:`owned_directory` (``.<final name>.<host>.<pid>.<random>``), so
+    one left by a killed process is removed when the next staging folder is made beside it.
+    """
+    staging = owned_directory(final.parent, ".", final.name)
     try:
         yield staging
         (staging / COMPLETE_MARKER).write_text(stamp + "\n")
@@ -132,21 +234,82 @@ def staged_directory(final: Path, stamp: str, *, replace: bool = False) -> Itera
             shutil.rmtree(staging, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def entry_lock(path: Path, *, timeout: float, what: str, poll: float = 0.2) -> Iterator[float]:
+    """Hold an exclusive lock on ``path`` (created if needed) for the block, waiting up to
+    ``timeout`` seconds (wall clock) for another holder. The lock is ``flock``: the kernel
+    releases it when its holder exits, even killed, so a crash never leaves it taken. Lock
+    files stay (removing one would race with a waiter).
+
+    Yields:
+        The seconds spent waiting.
+
+    Raises:
+        ToolError: (``timed_out``) if the lock is still held after ``timeout`` seconds.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    start = time.monotonic()
+    with open(path, "a") as handle:
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                left = timeout - (time.monotonic() - start)
+                if left <= 0:
+                    raise ToolError(
+                        f"{what} timed out after {timeout:.0f} s waiting for another process "
+                        f"working on the same entry (lock {path})", timed_out=True) from None
+                time.sleep(min(poll, left))
+        try:
+            yield time.monotonic() - start
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _prctl() -> Callable[..., int] | None:
+    """libc's ``prctl`` (None off Linux)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    prctl: Callable[..., int] = ctypes.CDLL(None, use_errno=True).prctl
+    return prctl
+
+
 def die_with_parent(signal_number: int = signal.SIGTERM, parent_pid: int | None = None) -> None:
     """Ask the kernel to send ``signal_number`` to this process when its parent dies
     (Linux ``PR_SET_PDEATHSIG``; a no-op elsewhere), so a killed ``hwdse`` never leaves a
     worker, a simulator build or a tool running unattended. ``parent_pid``, when given, is
     the parent expected at the call: if it already died, the signal is raised at once.
     """
-    if not sys.platform.startswith("linux"):
+    prctl = _prctl()
+    if prctl is None:
         return
-    import ctypes
-
-    libc = ctypes.CDLL(None, use_errno=True)
-    pr_set_pdeathsig = 1
-    libc.prctl(pr_set_pdeathsig, int(signal_number), 0, 0, 0)
+    prctl(_PR_SET_PDEATHSIG, int(signal_number), 0, 0, 0)
     if parent_pid is not None and os.getppid() != parent_pid:
         os.kill(os.getpid(), signal_number)
+
+
+def _parent_death_hook(signal_number: int) -> Callable[[], None] | None:
+    """A ``preexec_fn`` for Popen that asks for ``signal_number`` when the parent dies.
+
+    Everything is looked up before the fork; the child only calls ``prctl`` and checks that
+    its parent did not die in between (then it kills itself: nobody would signal it)."""
+    prctl = _prctl()
+    if prctl is None:
+        return None
+    parent = os.getpid()
+
+    def hook() -> None:
+        prctl(_PR_SET_PDEATHSIG, signal_number, 0, 0, 0)
+        if os.getppid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
 
 
 def kill_group(process: subprocess.Popen[bytes]) -> None:
@@ -170,16 +333,32 @@ def run_logged(argv: list[str], *, cwd: Path, log_path: Path, timeout: float, wh
                env: dict[str, str] | None = None) -> int:
     """Run ``argv`` in its own process group with output to ``log_path``.
 
+    The child gets SIGTERM when this process dies (``PR_SET_PDEATHSIG``, kept across its
+    ``exec``), so a killed hwdse leaves no tool behind; a child that starts others must pass
+    the signal on to its group (``sim._worker`` does). The kernel sends it when the *thread*
+    that started the child exits: call this from a thread that outlives the child (hwdse
+    calls it from the main thread only). The ``preexec_fn`` this needs makes Popen fork
+    rather than vfork, a few milliseconds per tool run.
+
     Returns:
         The exit code (the caller decides what a non-zero code means).
 
     Raises:
-        ToolError: if it runs past ``timeout`` seconds (wall clock); the group is killed.
+        ToolNotFoundError: if ``argv[0]`` does not exist or may not be executed.
+        ToolError: if it runs past ``timeout`` seconds (wall clock; the group is killed),
+            or cannot be started for another reason.
     """
     with open(log_path, "w") as log:
-        process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=cwd, env=env,
-                                   start_new_session=True)
+        try:
+            process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
+                                       stdin=subprocess.DEVNULL, cwd=cwd, env=env,
+                                       start_new_session=True,
+                                       preexec_fn=_parent_death_hook(signal.SIGTERM))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            if error.errno in (errno.ENOENT, errno.EACCES) and str(error.filename) != str(cwd):
+                raise ToolNotFoundError(f"cannot run {what}: {argv[0]}: {reason}") from None
+            raise ToolError(f"cannot run {what} ({argv[0]} in {cwd}): {reason}") from None
         try:
             return process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
