@@ -9,21 +9,36 @@ Resume: the same command continues the study until it holds ``trials`` finished 
 Trials left RUNNING by a worker that died (SIGKILL, power loss) are failed with the reason
 ``interrupted`` and their parameters are queued again, so no design is lost; on PostgreSQL,
 heartbeats do the same for workers on other hosts.
+
+Crashes: the journal is locked with ``flock`` on ``<run>/study.journal.flock``, which the
+kernel releases when its holder dies; a last line torn by a writer that died is dropped
+before anything is appended after it; helper worker processes die with their parent.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import fcntl
+import json
 import os
+import signal
 import socket
+import stat
+import threading
 import time
 import urllib.parse
-from collections.abc import Callable, Mapping
+import warnings
+from collections.abc import Callable, Generator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from optuna.storages import RDBStorage
+from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal._file import BaseJournalFileLock  # not re-exported in Optuna 5
+
 from dse.space import Choice, applies
 from dse.spec import Spec
+from flows.tools import die_with_parent
 from hw.params import ParamError
 
 if TYPE_CHECKING:
@@ -34,6 +49,14 @@ if TYPE_CHECKING:
 
 SAMPLERS = ("tpe", "nsga2", "gp", "random")
 JOURNAL_NAME = "study.journal"
+#: The journal's lock file (``flock``); never deleted, so every process locks the same inode.
+FLOCK_SUFFIX = ".flock"
+#: The symlink lock of Optuna's default journal lock (hwdse before the ``flock``).
+LEGACY_LOCK_SUFFIX = ".lock"
+#: A legacy symlink lock older than this is stale (Optuna's own grace period).
+LEGACY_LOCK_GRACE_SECONDS = 30.0
+#: RDB heartbeats: a RUNNING trial without a heartbeat for the grace period is stale.
+HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_GRACE_SECONDS, HEARTBEAT_MAX_RETRIES = 10, 30, 3
 #: Trial user attributes hwdse writes.
 ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
     "metrics", "failure", "worker", "requeued_from")
@@ -90,35 +113,252 @@ def storage_url_check(url: str) -> None:
                          f"{parsed.scheme or url!r}")
 
 
+class JournalFlock(BaseJournalFileLock):
+    """The journal's write lock: ``flock`` on a lock file of its own. The kernel releases it
+    when the holding process dies, even by SIGKILL, so a crash never leaves the journal
+    locked (Optuna's default symlink lock stays behind and is only broken after a grace
+    period, and never when its relative target dangles). Blocking; one holder per process
+    at a time (threads queue on a thread lock first)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._thread_lock = threading.Lock()
+        self._fd: int | None = None
+
+    def acquire(self) -> bool:
+        """Wait until this process holds the lock; returns True."""
+        self._thread_lock.acquire()
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+        except BaseException:
+            self._thread_lock.release()
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Release the lock.
+
+        Raises:
+            RuntimeError: if this process does not hold it.
+        """
+        fd, self._fd = self._fd, None
+        if fd is None:
+            raise RuntimeError(f"the journal lock {self.path} is not held")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
+            self._thread_lock.release()
+
+
+class JournalFile(JournalFileBackend):
+    """Optuna's journal file with two crash repairs: under the lock, a last line torn by a
+    writer that died mid-write is dropped (or, if it is a whole record, ended) before
+    anything is appended after it; and a damaged line is a :class:`StudyError` naming the
+    file and the line, not a ``JSONDecodeError`` traceback."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = JournalFlock(str(path) + FLOCK_SUFFIX)
+        super().__init__(str(path), lock_obj=self.lock)
+
+    def repair(self) -> None:
+        """Under the lock, end the journal at its last whole record (see ``_repair_tail``)."""
+        self.lock.acquire()
+        try:
+            with open(self.path, "r+b") as journal:
+                self._repair_tail(journal)
+        finally:
+            self.lock.release()
+
+    def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        text = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
+        self.lock.acquire()
+        try:
+            with open(self.path, "a+b") as journal:
+                self._repair_tail(journal)
+                journal.write(text.encode("utf-8"))
+                journal.flush()
+                os.fsync(journal.fileno())
+        finally:
+            self.lock.release()
+
+    def _repair_tail(self, journal: Any) -> None:
+        """With the lock held (no live writer is mid-write): a last line without its newline
+        was torn by a writer that died. A whole record gets its newline; anything else is
+        cut off with a warning (its operation never happened; a trial it would have
+        finished stays RUNNING and is recovered as interrupted)."""
+        size = journal.seek(0, os.SEEK_END)
+        if size == 0:
+            return
+        journal.seek(size - 1)
+        if journal.read(1) == b"\n":
+            return
+        start, position = 0, size
+        while position > 0:
+            step = min(1 << 16, position)
+            position -= step
+            journal.seek(position)
+            newline = journal.read(step).rfind(b"\n")
+            if newline >= 0:
+                start = position + newline + 1
+                break
+        journal.seek(start)
+        try:
+            whole = isinstance(json.loads(journal.read()), dict)
+        except ValueError:
+            whole = False
+        if whole:
+            journal.seek(0, os.SEEK_END)
+            journal.write(b"\n")
+        else:
+            journal.truncate(start)
+            warnings.warn(f"{self.path}: dropped a torn last line ({size - start} bytes) left "
+                          f"by a process that died while writing it", UserWarning,
+                          stacklevel=4)
+        journal.flush()
+        os.fsync(journal.fileno())
+
+    def read_logs(self, log_number_from: int) -> Generator[dict[str, Any], None, None]:
+        """The records from number ``log_number_from`` on; a line still being written (no
+        newline yet) ends the read.
+
+        Raises:
+            StudyError: for a line that is not a JSON record (a damaged file).
+        """
+        with open(self.path, "rb") as journal:
+            size = os.fstat(journal.fileno()).st_size  # lines appended later: next read
+            log_number = max(n for n in self._log_number_offset if n <= log_number_from)
+            offset = self._log_number_offset[log_number]
+            journal.seek(offset)
+            for line in journal:
+                offset += len(line)
+                if offset > size or not line.endswith(b"\n"):
+                    return
+                self._log_number_offset[log_number + 1] = offset
+                if log_number >= log_number_from:
+                    try:
+                        record = json.loads(line)
+                    except ValueError:
+                        record = None
+                    if not isinstance(record, dict):
+                        del self._log_number_offset[log_number + 1]
+                        raise StudyError(
+                            f"{self.path}: line {log_number + 1} is not a journal record (the "
+                            f"file is damaged; restore it, or cut it before that line to keep "
+                            f"the trials recorded up to there)")
+                    yield record
+                log_number += 1
+
+
+def _remove_stale_legacy_lock(journal: Path) -> None:
+    """Remove the symlink lock an older hwdse (Optuna's default journal lock) left behind
+    when its holder died: dangling (its target is relative to the wrong folder) or older
+    than the grace period. Older hwdse processes waiting on it spin forever otherwise."""
+    legacy = journal.with_name(journal.name + LEGACY_LOCK_SUFFIX)
+    try:
+        info = os.lstat(legacy)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISLNK(info.st_mode):
+        return
+    age = time.time() - info.st_mtime
+    dangling = not legacy.exists()
+    if not dangling and age <= LEGACY_LOCK_GRACE_SECONDS:
+        return
+    try:
+        legacy.unlink()
+    except FileNotFoundError:
+        return
+    why = "dangling" if dangling else f"{age:.0f} s old"
+    warnings.warn(f"{legacy}: removed a stale journal lock ({why}) left by an older hwdse; "
+                  f"the journal is now locked with flock on {journal}{FLOCK_SUFFIX}",
+                  UserWarning, stacklevel=3)
+
+
+@dataclasses.dataclass(frozen=True)
+class RequeueStaleTrial:
+    """RDB heartbeat callback for a trial failed because its worker stopped beating (died,
+    host lost): like :func:`recover_interrupted` for the journal, queue its parameters
+    again (``user_attrs={ATTR_REQUEUED: number}``), at most ``max_retries`` times along one
+    chain of retries. Unlike Optuna's ``RetryHeartbeatStaleTrialCallback`` it copies no
+    system attributes: a copied ``constraints`` value would win over the one the retried
+    evaluation sets. The failure reason is recorded by :class:`HeartbeatRDBStorage` before
+    the trial is failed (a finished trial cannot be changed)."""
+
+    max_retries: int = HEARTBEAT_MAX_RETRIES
+
+    def __call__(self, study: Any, trial: Any) -> None:
+        by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
+        retries, origin = 0, trial
+        while ATTR_REQUEUED in origin.user_attrs:
+            retries += 1
+            origin = by_number.get(origin.user_attrs[ATTR_REQUEUED])
+            if origin is None:
+                break
+        if retries >= self.max_retries or not trial.params:
+            return
+        study.enqueue_trial(trial.params, user_attrs={ATTR_REQUEUED: trial.number},
+                            skip_if_exists=False)
+
+
+class HeartbeatRDBStorage(RDBStorage):
+    """Optuna's RDB storage that labels a heartbeat-stale trial with the reason
+    ``interrupted: heartbeat stale (worker ...)`` while it is still RUNNING, just before
+    Optuna fails it and calls :class:`RequeueStaleTrial`."""
+
+    def _get_stale_trial_ids(self, study_id: int) -> list[int]:
+        import optuna
+
+        stale = super()._get_stale_trial_ids(study_id)
+        for trial_id in stale:
+            worker = self.get_trial(trial_id).user_attrs.get(ATTR_WORKER, "unknown")
+            try:
+                self.set_trial_user_attr(trial_id, ATTR_FAILURE,
+                                         f"interrupted: heartbeat stale (worker {worker})")
+            except optuna.exceptions.UpdateFinishedTrialError:
+                pass  # finished meanwhile (another process failed it, or it completed)
+        return stale
+
+
 def open_storage(run_dir: Path, url: str | None = None) -> Any:
-    """The study storage: the run folder's journal file, or the RDB at ``url``.
+    """The study storage: the run folder's journal file, or the RDB at ``url``. A journal
+    torn by a crash is repaired first (see :class:`JournalFile`).
 
     Raises:
-        StudyError: for a URL with a password or an unsupported scheme.
+        StudyError: for a URL with a password or an unsupported scheme, an unreachable
+            database, or a damaged journal line.
     """
     import optuna
-    from optuna.storages.journal import JournalFileBackend
 
     if url is None:
         run_dir.mkdir(parents=True, exist_ok=True)
-        return optuna.storages.JournalStorage(JournalFileBackend(str(run_dir / JOURNAL_NAME)))
+        path = run_dir / JOURNAL_NAME
+        _remove_stale_legacy_lock(path)
+        journal = JournalFile(path)
+        journal.repair()
+        return optuna.storages.JournalStorage(journal)
     storage_url_check(url)
     given = url
     if url.startswith("postgresql://"):  # SQLAlchemy 2.1 would pick psycopg 3
         url = "postgresql+psycopg2://" + url.removeprefix("postgresql://")
-    import warnings
-
     import sqlalchemy.exc
 
     for attempt in range(5):
         try:
             with warnings.catch_warnings():
-                # heartbeats and their retry callback are marked experimental in Optuna 5
+                # heartbeats and their callback are marked experimental in Optuna 5
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-                return optuna.storages.RDBStorage(
-                    url, heartbeat_interval=10, grace_period=30,
-                    heartbeat_stale_trial_callback=optuna.storages.
-                    RetryHeartbeatStaleTrialCallback(max_retry=3),
+                return HeartbeatRDBStorage(
+                    url, heartbeat_interval=HEARTBEAT_INTERVAL_SECONDS,
+                    grace_period=HEARTBEAT_GRACE_SECONDS,
+                    heartbeat_stale_trial_callback=RequeueStaleTrial(),
                     engine_kwargs={"pool_pre_ping": True})
         except sqlalchemy.exc.IntegrityError:
             # another worker is creating the schema at the same moment; it wins
@@ -311,7 +551,9 @@ def _record(spec: SearchSpec, study: Any, point: dict[str, Any],
 
 
 def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
-                    seed: int | None, storage_url: str | None, ready: Any) -> None:
+                    seed: int | None, storage_url: str | None, ready: Any,
+                    parent_pid: int) -> None:
+    die_with_parent(signal.SIGTERM, parent_pid)  # a killed `hwdse explore` leaves no worker
     from dse.spec import parse_spec
 
     spec = parse_spec(spec_text, base=Path(spec_base))
@@ -348,7 +590,8 @@ def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe
     started = [context.Event() for _ in range(1, workers)]
     helpers = [context.Process(target=_worker_process, args=(
         spec.source, str(spec_base), str(run_dir), trials, sampler,
-        None if seed is None else seed + index, storage_url, event), daemon=True)
+        None if seed is None else seed + index, storage_url, event, os.getpid()),
+        daemon=True)
         for index, event in enumerate(started, start=1)]
     for process in helpers:
         process.start()

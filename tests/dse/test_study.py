@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
+import warnings
+from pathlib import Path
 
 import optuna
 import pytest
@@ -21,6 +24,8 @@ from dse.study import (
     ATTR_REQUEUED,
     ATTR_WORKER,
     SAMPLERS,
+    Objective,
+    RequeueStaleTrial,
     StudyError,
     explore,
     finished_count,
@@ -200,3 +205,244 @@ def test_unreachable_storage_is_one_line_and_touches_nothing(tmp_path):
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: cannot reach storage postgresql://nobody@127.0.0.1:1/none: ")
     assert not (tmp_path / "run").exists()
+
+
+# --- crashes: journal lock and tail, worker processes, heartbeat retries (issue 15) ---
+
+REPO = Path(__file__).resolve().parents[2]
+#: SPEC without designs the generator refuses (those are for the failure-reason test).
+VALID_SPEC = SPEC.replace("input_width = [8, 16]", "input_width = [8]")
+
+
+def _valid_spec():
+    return parse_spec(VALID_SPEC)
+
+
+def _completed(run):
+    """{number: (params, values)} of the COMPLETE trials stored in ``run``."""
+    study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+    return {t.number: (t.params, t.values) for t in study.get_trials(
+        states=(TrialState.COMPLETE,))}
+
+
+def session_processes(session: int) -> list[str]:
+    """Live (not zombie) processes of a session: '<pid> <cmdline>' each."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rpartition(")")[2].split()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == session:
+            found.append(f"{entry.name} {cmdline.strip()}")
+    return found
+
+
+def test_journal_lock_of_a_killed_holder_is_released(tmp_path):
+    # a relative run folder: Optuna's symlink lock then dangles, and a stale one is never
+    # broken; the flock dies with its holder
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    (tmp_path / "tiny.toml").write_text(VALID_SPEC)
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import time\nfrom pathlib import Path\nfrom dse.study import open_storage\n"
+         "storage = open_storage(Path('run'))\nstorage._backend._lock.acquire()\n"
+         "print('locked', flush=True)\ntime.sleep(600)\n"],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+    finally:
+        holder.kill()
+        holder.wait()
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-c",
+             "from pathlib import Path\nfrom dse.spec import parse_spec\n"
+             "from dse.study import explore, finished_count\n"
+             "spec = parse_spec(Path('tiny.toml').read_text())\n"
+             "print(finished_count(explore(spec, Path('run'), trials=5, sampler='random')))\n"],
+            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the journal stayed locked after its holder was killed")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "5"
+    assert time.monotonic() - started < 30
+
+
+def test_stale_lock_symlink_of_an_older_version_is_removed(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    legacy = run / "study.journal.lock"
+    legacy.symlink_to("run/study.journal")  # relative, as Optuna makes it: dangles
+    with pytest.warns(UserWarning, match=r"^.*study\.journal\.lock: removed a stale journal "
+                                         r"lock \(dangling\) left by an older hwdse"):
+        open_storage(run)
+    assert not os.path.lexists(legacy)
+    legacy.symlink_to(run / "study.journal")  # live (absolute target, fresh): left alone
+    open_storage(run)
+    assert os.path.lexists(legacy)
+
+
+TORN = b'{"op_code":6,"worker_id":"dead-worker","trial_id":3,"state":1,"val'
+
+
+def test_torn_last_line_is_dropped_and_the_study_goes_on(tmp_path):
+    spec = _valid_spec()
+    explore(spec, tmp_path, trials=6, sampler="random", seed=0)
+    journal = tmp_path / "study.journal"
+    before, size = _completed(tmp_path), journal.stat().st_size
+    with journal.open("ab") as file:
+        file.write(TORN)  # a writer SIGKILLed in the middle of its write
+    with pytest.warns(UserWarning, match=rf"^{re.escape(str(journal))}: dropped a torn last "
+                                         rf"line \({len(TORN)} bytes\)"):
+        open_storage(tmp_path)
+    assert journal.stat().st_size == size
+    study = explore(spec, tmp_path, trials=12, sampler="random", seed=0)
+    assert finished_count(study) == 12
+    after = _completed(tmp_path)  # a fresh read of the whole file
+    assert all(after[n] == before[n] for n in before)
+    assert len(after) == len(study.get_trials(states=(TrialState.COMPLETE,)))
+
+
+def test_torn_line_of_a_dead_writer_is_dropped_before_a_live_process_appends(tmp_path):
+    spec = _valid_spec()
+    explore(spec, tmp_path, trials=4, sampler="random", seed=0)
+    journal = tmp_path / "study.journal"
+    study = open_study(spec, open_storage(tmp_path))  # a live process, journal open
+    with journal.open("ab") as file:
+        file.write(TORN)
+    with pytest.warns(UserWarning, match=r"dropped a torn last line"):
+        study.optimize(Objective(spec), n_trials=3)
+    assert len(_completed(tmp_path)) == len(study.get_trials(states=(TrialState.COMPLETE,)))
+    assert finished_count(study) == 7
+
+
+def test_whole_last_record_without_newline_is_kept(tmp_path):
+    spec = _valid_spec()
+    explore(spec, tmp_path, trials=5, sampler="random", seed=0)
+    journal = tmp_path / "study.journal"
+    before, text = _completed(tmp_path), journal.read_bytes()
+    journal.write_bytes(text[:-1])  # died between the record and its newline
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)
+        open_storage(tmp_path)
+    assert journal.read_bytes() == text
+    study = explore(spec, tmp_path, trials=8, sampler="random", seed=0)
+    assert finished_count(study) == 8
+    after = _completed(tmp_path)
+    assert all(after[n] == before[n] for n in before)
+
+
+def test_damaged_line_in_the_middle_is_a_one_line_study_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    explore(_valid_spec(), tmp_path / "run", trials=3, sampler="random", seed=0)
+    journal = tmp_path / "run" / "study.journal"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    lines[2] = lines[2][:20] + lines[3]  # a torn record with the next one written onto it
+    journal.write_bytes(b"".join(lines))
+    with pytest.raises(StudyError, match=r"^.*study\.journal: line 3 is not a journal "
+                                         r"record[^\n]*$"):
+        open_storage(tmp_path / "run")
+    spec_path = tmp_path / "tiny.toml"
+    spec_path.write_text(VALID_SPEC)
+    result = CliRunner().invoke(app, ["explore", str(spec_path), "--trials", "5", "--run-dir",
+                                      str(tmp_path / "run"), "--verify", "0"])
+    assert result.exit_code == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith(f"error: {journal}: line 3 is not a journal record")
+
+
+def test_worker_processes_die_with_a_killed_parent(tmp_path):
+    spec_path = tmp_path / "tiny.toml"
+    spec_path.write_text(VALID_SPEC)
+    run = tmp_path / "run"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "explore", str(spec_path), "--workers", "2",
+         "--trials", "1000000", "--sampler", "random", "--verify", "0", "--run-dir", str(run)],
+        cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            time.sleep(0.5)
+            if (run / "study.journal").exists():
+                study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+                if len({t.user_attrs.get(ATTR_WORKER) for t in study.get_trials(
+                        states=(TrialState.COMPLETE,))}) == 2:
+                    break
+        else:
+            pytest.fail("the two workers did not both finish a trial within 120 s")
+        assert len(session_processes(process.pid)) >= 2
+        process.kill()  # the main process only, as the OOM killer would
+        process.wait()
+        deadline = time.monotonic() + 10
+        while session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert session_processes(process.pid) == []
+    finally:
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        process.wait()
+
+
+def check_stale_trial_is_requeued_without_its_constraint(url, tmp_path, monkeypatch):
+    """A trial whose worker stopped beating is failed with the reason, and its parameters are
+    evaluated again with their own constraint value (not the dead trial's)."""
+    import dse.study as study_module
+
+    monkeypatch.setattr(study_module, "HEARTBEAT_INTERVAL_SECONDS", 1)
+    monkeypatch.setattr(study_module, "HEARTBEAT_GRACE_SECONDS", 1)
+    spec = _valid_spec()
+    storage = open_storage(tmp_path, url)
+    study = open_study(spec, storage)
+    dead = study.ask()
+    Objective(spec)(dead)
+    dead.set_user_attr(ATTR_WORKER, "elsewhere:1")
+    storage.set_trial_system_attr(dead._trial_id, "constraints:lut", 99999.0)  # stale value
+    storage.record_heartbeat(dead._trial_id)
+    time.sleep(2.5)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        study = explore(spec, tmp_path, trials=4, sampler="random", seed=0, storage_url=url)
+    assert not [str(w.message) for w in caught if issubclass(w.category, UserWarning)
+                and not issubclass(w.category, optuna.exceptions.ExperimentalWarning)]
+    failed = study.trials[dead.number]
+    assert failed.state == TrialState.FAIL
+    assert failed.user_attrs[ATTR_FAILURE] == "interrupted: heartbeat stale (worker elsewhere:1)"
+    (retried,) = [t for t in study.trials if t.user_attrs.get(ATTR_REQUEUED) == dead.number]
+    assert retried.state == TrialState.COMPLETE and retried.params == failed.params
+    lut = retried.user_attrs[ATTR_METRICS]["lut"]
+    assert retried.system_attrs["constraints:lut"] == pytest.approx(lut - 3000)
+    assert finished_count(study) == 4
+
+
+def test_heartbeat_stale_trial_is_requeued_without_its_constraint(tmp_path, monkeypatch):
+    check_stale_trial_is_requeued_without_its_constraint(
+        f"sqlite:///{tmp_path / 'study.db'}", tmp_path, monkeypatch)
+
+
+def test_heartbeat_retries_of_one_design_are_bounded(tmp_path):
+    study = optuna.create_study(storage=f"sqlite:///{tmp_path / 'study.db'}")
+    retry = RequeueStaleTrial(max_retries=2)
+    rows = optuna.distributions.CategoricalDistribution([1, 2])
+    previous = None
+    for _ in range(3):
+        attrs = {} if previous is None else {ATTR_REQUEUED: previous}
+        study.add_trial(optuna.trial.create_trial(
+            state=TrialState.FAIL, params={"rows": 2}, distributions={"rows": rows},
+            user_attrs=attrs, system_attrs={"constraints:lut": 1.0}))
+        trial = study.trials[-1]
+        retry(study, trial)
+        previous = trial.number
+        waiting = study.get_trials(states=(TrialState.WAITING,))
+        assert not any(t.system_attrs.get("constraints:lut") for t in waiting)
+    # the design, its retry, its retry's retry: the third failure is not queued again
+    assert len(study.get_trials(states=(TrialState.WAITING,))) == 2
