@@ -117,3 +117,11 @@ def test_password_on_the_command_line_is_refused(tmp_path):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().startswith("error: `storage` must not contain a password")
+
+
+def test_heartbeat_stale_trial_is_requeued_without_its_constraint(postgres_url, tmp_path,
+                                                                  monkeypatch):
+    from tests.dse.test_study import check_stale_trial_is_requeued_without_its_constraint
+
+    monkeypatch.setenv("PGPASSWORD", PASSWORD)
+    check_stale_trial_is_requeued_without_its_constraint(postgres_url, tmp_path, monkeypatch)
