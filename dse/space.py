@@ -91,11 +91,12 @@ class Space:
 
         return count(0, ())
 
-    def points(self) -> Iterator[dict[str, Value]]:
+    def points(self, pinned: Mapping[str, Value] | None = None) -> Iterator[dict[str, Value]]:
         """Every point, in a fixed order (the first dimension varies slowest), one at a
         time (a joint space can hold billions); a conditional dimension appears only where
-        its condition holds."""
+        its condition holds. ``pinned`` restricts dimensions to one value each."""
         dims = self.dimensions
+        pinned = pinned or {}
 
         def walk(index: int, point: dict[str, Value]) -> Iterator[dict[str, Value]]:
             if index == len(dims):
@@ -105,7 +106,9 @@ class Space:
             if not applies(dimension, point):
                 yield from walk(index + 1, point)
                 return
-            for value in dimension.all_values():
+            values = ((pinned[dimension.name],) if dimension.name in pinned
+                      else dimension.all_values())
+            for value in values:
                 point[dimension.name] = value
                 yield from walk(index + 1, point)
             del point[dimension.name]
@@ -120,6 +123,38 @@ class Space:
         """
         spec = get(self.generator)
         return spec.params_class.from_mapping({**self.fixed, **point})
+
+    def check_values(self, where: str = "space", tries: int = 2000) -> None:
+        """Refuse a value that no design of the space accepts: for each value of each
+        dimension, look (in order, at most ``tries`` points) for a point with that value
+        that the generator accepts. A value is refused when every point with it was tried
+        and failed, or when every point tried failed on that very parameter.
+
+        Raises:
+            ParamError: naming the dimension, the value and the generator's reason.
+        """
+        for dimension in self.dimensions:
+            for value in dimension.all_values():
+                first_error: ParamError | None = None
+                blames_value, exhausted = True, True
+                for count, point in enumerate(self.points({dimension.name: value})):
+                    if count == tries:
+                        exhausted = False
+                        break
+                    if dimension.name not in point:
+                        continue  # its condition does not hold here
+                    try:
+                        self.params(point)
+                    except ParamError as error:
+                        first_error = first_error or error
+                        blames_value &= str(error).startswith(f"`{dimension.name}`")
+                        continue
+                    first_error = None
+                    break
+                if first_error is not None and (exhausted or blames_value):
+                    raise ParamError(f"`{where}.{dimension.name}` = {value!r} is refused by "
+                                     f"{self.generator} in every design of the space: "
+                                     f"{first_error}")
 
     def distributions(self) -> dict[str, Any]:
         """Optuna distributions of the searched dimensions."""

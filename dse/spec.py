@@ -182,6 +182,7 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
         raise SpecError("`space` must be a table")
     try:
         space = parse_space(generator, data["space"])
+        space.check_values()
     except ParamError as error:
         raise SpecError(str(error)) from None
     objectives = _objectives(data["objectives"])
@@ -191,14 +192,45 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
                         + [("constraints", c.metric) for c in constraints]):
         if metric in missing:
             raise SpecError(f"`{key}.{metric}` cannot be computed: {missing[metric]}")
-    energy_table = data.get("energy_table")
+    energy_table = _energy_table(data.get("energy_table"), base)
     return Spec(
         name=_string(data, "name") if "name" in data else generator,
         generator=generator, target=target, clock_mhz=float(clock), space=space,
         workload=_workload(data["workload"]), objectives=objectives,
         constraints=constraints,
-        energy_table=None if energy_table is None else base / str(energy_table),
-        source=text)
+        energy_table=energy_table, source=text)
+
+
+def _energy_table(value: Any, base: Path) -> Path | None:
+    """The spec's ``energy_table``: a TOML file inside the spec's folder (or below it),
+    named relative to that folder. A spec is stored with its study and read by every
+    worker, so it may not reach files elsewhere on the machine.
+
+    Raises:
+        SpecError: for a path that is absolute, leaves the spec's folder, does not exist,
+            is not a file, or holds no valid energy table.
+    """
+    if value is None:
+        return None
+    from dse.models.energy import EnergyTableError, load_energy_table
+
+    if not isinstance(value, str) or not value:
+        raise SpecError(f"`energy_table` must be a file name relative to the spec's folder, "
+                        f"not {value!r}")
+    path = base / value
+    if Path(value).is_absolute() or not path.resolve().is_relative_to(base.resolve()):
+        raise SpecError(f"`energy_table` must name a file inside the spec's folder "
+                        f"{str(base)!r} (relative, no way out through `..` or links), "
+                        f"not {value!r}")
+    if not path.is_file():
+        raise SpecError(f"`energy_table` {value!r}: no such file in {str(base)!r}")
+    try:
+        load_energy_table(path)
+    except EnergyTableError as error:
+        raise SpecError(f"`energy_table`: {error}") from None
+    except OSError as error:
+        raise SpecError(f"`energy_table` {value!r}: {error.strerror}") from None
+    return path
 
 
 def _target_and_clock(data: Mapping[str, Any]) -> tuple[str, float]:

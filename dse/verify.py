@@ -10,7 +10,7 @@ from dse.models.energy import EnergyReport
 from dse.models.registry import cycle_model, energy_model
 from dse.workload import Gemm
 from flows.verilog import emit
-from hw.params import Params
+from hw.params import ParamError, Params
 from sim.activity import emit_instrumented
 from sim.families import sim_family
 from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, simulate
@@ -79,6 +79,23 @@ def _jsonable(options: dict[str, Any]) -> dict[str, Any]:
     return {k: list(v) if isinstance(v, tuple) else v for k, v in options.items()}
 
 
+#: Most operand and result elements (M·K + K·N + M·N) one simulated GEMM may hold: the
+#: host builds every operand and the golden result in memory before the run.
+MAX_SIM_ELEMENTS = 1 << 24
+
+
+def check_sim_size(gemm: Gemm) -> None:
+    """Refuse a GEMM too large to simulate before anything is allocated.
+
+    Raises:
+        ParamError: naming the shape, its element count and the limit.
+    """
+    elements = gemm.m * gemm.k + gemm.k * gemm.n + gemm.m * gemm.n
+    if elements > MAX_SIM_ELEMENTS:
+        raise ParamError(f"`gemm` {gemm.m}x{gemm.k}x{gemm.n} holds {elements:,} operand and "
+                         f"result elements; a simulation takes at most {MAX_SIM_ELEMENTS:,}")
+
+
 def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "random",
                 build_timeout: float = DEFAULT_BUILD_TIMEOUT,
                 timeout: float = DEFAULT_RUN_TIMEOUT) -> Verification:
@@ -86,8 +103,10 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
     compare with the cycle and energy models.
 
     Raises:
+        ParamError: for a GEMM too large to simulate (:data:`MAX_SIM_ELEMENTS`).
         ToolNotFoundError, SimulationError: from the simulator.
     """
+    check_sim_size(gemm)
     report = cycle_model(params.generator)(params, gemm)
     energies = energy_model(params.generator)
     family = sim_family(params.generator)

@@ -1,32 +1,62 @@
 """The ``hwdse`` command line (typer + rich).
 
 Exit codes: 0 success, 1 a design failed its check (mismatch or model disagreement),
-2 bad input (one line naming the parameter), 3 a tool failed or timed out, 4 the design does
-not fit the target device, 5 it misses its clock constraint.
-Only this module knows about terminals, progress display and exit codes.
+2 bad input (one line naming the parameter or option), 3 a tool failed or timed out, 4 the
+design does not fit the target device, 5 it misses its clock constraint, 6 a search found
+no design that meets the spec's constraints. Every error is one line on stderr, with no
+traceback. Only this module knows about terminals, progress display and exit codes.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+import typer.core
+from typer._click import exceptions as click_errors  # typer 0.29 vendors click
 from rich.console import Console
 from rich.table import Table
-
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="Hardware design-space exploration and RTL generation.")
-console = Console()
-errors = Console(stderr=True)
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TOOL_FAILED = 3
 EXIT_DOES_NOT_FIT = 4
 EXIT_TIMING_FAILED = 5
+EXIT_NO_FEASIBLE = 6
+
+
+class OneLineErrors(typer.core.TyperGroup):
+    """The command group, with usage errors (an unknown option, ``--trials abc``) printed as
+    one line like every other error, not as click's box."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except click_errors.NoArgsIsHelpError as error:
+            print(error.ctx.get_help() if error.ctx else error.format_message())
+            sys.exit(0)
+        except click_errors.ClickException as error:
+            command = error.ctx.command_path if getattr(error, "ctx", None) else "hwdse"
+            print(f"error: {command}: {error.format_message()}", file=sys.stderr)
+            sys.exit(EXIT_BAD_INPUT if isinstance(error, click_errors.UsageError)
+                     else error.exit_code)
+        except typer.Abort:
+            print("error: aborted", file=sys.stderr)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, cls=OneLineErrors,
+                  help="Hardware design-space exploration and RTL generation.")
+console = Console()
+errors = Console(stderr=True)
 
 ParamOption = Annotated[list[str] | None, typer.Option(
     "-p", "--param", help="Generator parameter as key=value (repeatable).")]
@@ -38,6 +68,28 @@ ClockOption = Annotated[float | None, typer.Option(
 def _fail(code: int, message: str) -> NoReturn:
     errors.print(f"error: {message}", markup=False, highlight=False, soft_wrap=True)
     raise typer.Exit(code)
+
+
+def _positive_seconds(option: str, value: float) -> float:
+    """A time limit: a finite positive number of seconds, or exit 2 naming the option."""
+    if not (math.isfinite(value) and value > 0):
+        _fail(EXIT_BAD_INPUT, f"`{option}` must be a positive number of seconds, not {value}")
+    return value
+
+
+def _output_folder(option: str, path: Path) -> Path:
+    """Create ``path`` (an output folder) now, before any work, or exit 2 saying why it
+    cannot be written."""
+    if path.exists() and not path.is_dir():
+        _fail(EXIT_BAD_INPUT, f"`{option}` {path} exists and is not a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        _fail(EXIT_BAD_INPUT, f"`{option}` {path}: cannot create the folder "
+                              f"({error.strerror})")
+    if not os.access(path, os.W_OK | os.X_OK):
+        _fail(EXIT_BAD_INPUT, f"`{option}` {path}: the folder is not writable")
+    return path
 
 
 def _params(family: str, assignments: list[str] | None) -> Any:
@@ -90,11 +142,14 @@ def generate(
     clock: ClockOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the Verilog of one design and its manifest.json; with --target, a ready FPGA
-    project (Verilog, constraints, Yosys script, build.sh)."""
+    """Write the Verilog of one design, or with --target an FPGA project.
+
+    The Verilog comes with its manifest.json; --target writes a ready project folder
+    (shimmed Verilog, constraint file, Yosys script, build.sh)."""
     from flows.verilog import emit
 
     params = _params(family, param)
+    _output_folder("--out", out)
     if target is not None:
         _export(params, target, clock, out, as_json)
         return
@@ -140,15 +195,18 @@ def synth(
         "--synth-only", help="Only synthesize the bare design (no IO shim, no P&R).")] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Synthesize one design (Yosys) and place and route it (nextpnr) where the target has
-    it: used / available LUTs, FFs, DSPs, BRAMs and Fmax per clock."""
+    """Synthesize one design (Yosys), and place and route it (nextpnr).
+
+    Reports used / available LUTs, FFs, DSPs and BRAMs, and Fmax per clock where the target
+    has place-and-route."""
     from flows.synth import synthesize
     from flows.targets import UnknownTargetError
     from flows.tools import ToolError, ToolNotFoundError
 
     params = _params(family, param)
-    if timeout <= 0:
-        _fail(EXIT_BAD_INPUT, f"`timeout` must be a positive number of seconds, not {timeout}")
+    _positive_seconds("--timeout", timeout)
+    if clock is not None and not (math.isfinite(clock) and clock > 0):
+        _fail(EXIT_BAD_INPUT, f"`--clock` must be a positive number of MHz, not {clock}")
     try:
         result = synthesize(params, target, clock_mhz=clock, timeout=timeout, seed=seed,
                             use_cache=not no_cache, place=not synth_only)
@@ -224,13 +282,15 @@ def _parse_gemm(text: str, params: Any = None, bits: str | None = None,
         _fail(EXIT_BAD_INPUT, str(error))
 
 
-def _verify(params: Any, gemm: Any, seed: int, values: str, timeout: float) -> Any:
+def _verify(params: Any, gemm: Any, seed: int, values: str, timeout: float,
+            build_timeout: float) -> Any:
     from dse.verify import verify_gemm
     from hw.params import ParamError
     from sim.runner import SimulationError, ToolNotFoundError
 
     try:
-        return verify_gemm(params, gemm, seed=seed, values=values, timeout=timeout)
+        return verify_gemm(params, gemm, seed=seed, values=values, timeout=timeout,
+                           build_timeout=build_timeout)
     except ParamError as error:
         _fail(EXIT_BAD_INPUT, str(error))
     except ToolNotFoundError as error:
@@ -254,19 +314,22 @@ def simulate(
         "--group-size", help="K elements per scale group (bitserial; default: all of K).")
     ] = None,
     timeout: Annotated[float, typer.Option(
-        "--timeout", help="Wall-clock limit of the simulation in seconds.")] = 600.0,
+        "--timeout", help="Wall-clock limit of the simulation run in seconds.")] = 600.0,
+    build_timeout: Annotated[float, typer.Option(
+        "--build-timeout", help="Wall-clock limit of the Verilator build in seconds "
+                                "(a cached build takes none).")] = 900.0,
     as_json: JsonOption = False,
 ) -> None:
-    """Simulate a GEMM in Verilator, check it bit-exact and compare with the cycle model."""
+    """Simulate a GEMM in Verilator, bit-exact, and compare with the models."""
     from sim.golden import VALUE_MODES
 
     params = _params(family, param)
     shape = _parse_gemm(gemm, params, bits, group_size)
     if values not in VALUE_MODES:
         _fail(EXIT_BAD_INPUT, f"`values` must be one of {', '.join(VALUE_MODES)}, not {values!r}")
-    if timeout <= 0:
-        _fail(EXIT_BAD_INPUT, f"`timeout` must be a positive number of seconds, not {timeout}")
-    verification = _verify(params, shape, seed, values, timeout)
+    _positive_seconds("--timeout", timeout)
+    _positive_seconds("--build-timeout", build_timeout)
+    verification = _verify(params, shape, seed, values, timeout, build_timeout)
     payload = verification.to_json()
     if as_json:
         _print_json(payload)
@@ -302,17 +365,20 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
 
 @app.command()
 def run(
-    trials: Annotated[int, typer.Option("--trials", help="Finished trials to reach.")] = 300,
+    trials: Annotated[int, typer.Option("--trials", min=1,
+                                        help="Finished trials to reach.")] = 300,
     sampler: Annotated[str, typer.Option("--sampler", help="tpe, nsga2, gp or random.")] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
     verify: Annotated[int, typer.Option(
-        "--verify", help="Pareto designs to re-check in RTL simulation.")] = 3,
+        "--verify", min=0, help="Pareto designs to re-check in RTL simulation.")] = 3,
     run_dir: Annotated[Path, typer.Option("--run-dir", help="Run folder.")] = Path("runs/main"),
     as_json: JsonOption = False,
 ) -> None:
-    """The main job on embedded defaults: a design-space sweep of the systolic array over the
-    layers of a small CNN (the packaged spec dse/specs/systolic_dnn.toml, also
-    examples/systolic_dnn.toml), the best designs re-checked in Verilator, and a report."""
+    """The main job: a systolic-array sweep over a small CNN, checked in RTL.
+
+    A design-space sweep on the embedded defaults (the packaged spec
+    dse/specs/systolic_dnn.toml, also examples/systolic_dnn.toml), the best designs
+    re-checked in Verilator, and a report."""
     from importlib import resources
 
     with resources.as_file(resources.files("dse").joinpath("specs/systolic_dnn.toml")) as spec:
@@ -355,9 +421,10 @@ def qmlp(
     out: Annotated[Path, typer.Option("--out", help="Output folder.")] = Path("runs/qmlp"),
     as_json: JsonOption = False,
 ) -> None:
-    """Train a quantized MLP with Brevitas, build its streaming accelerator (qmlp-v1),
-    check every test input in Verilator, synthesize it and report accuracy, latency, LUTs
-    and energy per inference."""
+    """Train a quantized MLP and build, check and synthesize its accelerator.
+
+    Brevitas training, the streaming accelerator (qmlp-v1), every test input checked in
+    Verilator, synthesis; reports accuracy, latency, LUTs and energy per inference."""
     from dse.qnn.flow import PAPER_CAN, run_case
     from dse.qnn.train import TrainConfig
     from flows.tools import ToolError
@@ -449,35 +516,49 @@ RunDirOption = Annotated[Path | None, typer.Option(
 @app.command()
 def explore(
     spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
-    trials: Annotated[int, typer.Option("--trials", help="Finished trials to reach.")] = 200,
+    trials: Annotated[int, typer.Option("--trials", min=1,
+                                        help="Finished trials to reach.")] = 200,
     sampler: Annotated[str, typer.Option(
         "--sampler", help="tpe, nsga2, gp, random (Optuna) or ppo, marl (RL agents).")
     ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed (worker i: seed + i).")] = 0,
-    workers: Annotated[int, typer.Option("--workers", help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     storage: StorageOption = None,
     run_dir: RunDirOption = None,
     verify: Annotated[int, typer.Option(
-        "--verify", help="Pareto designs to re-check in RTL simulation (0: none).")] = 3,
+        "--verify", min=0, help="Pareto designs to re-check in RTL simulation (0: none).")
+    ] = 3,
     synth: Annotated[bool, typer.Option(
         "--synth", help="Also synthesize the re-checked designs.")] = False,
     as_json: JsonOption = False,
     report_dir: Annotated[Path | None, typer.Option(
         "--report", help="Also write a report folder here (see `hwdse report`).")] = None,
 ) -> None:
-    """Search the spec's space with Optuna on the analytic models, then re-check the best
-    designs in RTL simulation (and synthesis). Resumes a stored study."""
+    """Search a spec's space, then re-check the best designs in RTL.
+
+    Optuna (or an RL agent) searches on the analytic models; the Pareto designs are
+    re-checked in RTL simulation (and synthesis). Resumes a stored study."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from dse.fidelity import pareto_trials, verify_front
-    from dse.study import StudyError, open_storage
+    from dse.study import RL_METHODS, StudyError, make_sampler, open_storage
     from dse.study import explore as run_explore
 
     spec = _load_spec(spec_path)
     folder = _run_dir(spec, run_dir)
+    if storage is None:
+        _output_folder("--run-dir", folder)
+    if report_dir is not None:
+        _output_folder("--report", report_dir)  # checked now, not after the whole search
     state = {"failures": 0}
     try:
         open_storage(folder, storage)  # an unreachable storage fails here, before any output
+        if sampler in RL_METHODS:  # checked again by the study; here before any output
+            if workers != 1:
+                raise StudyError(f"`workers` must be 1 for the RL searcher {sampler!r}, "
+                                 f"not {workers}")
+        else:
+            make_sampler(sampler, seed)
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
 
@@ -526,29 +607,93 @@ def explore(
                           "trials.csv, summary.md)")
     if any(check["disagrees"] for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
+    if not pareto_trials(study):
+        _fail(EXIT_NO_FEASIBLE, _no_feasible_message(spec, study))
+
+
+def _no_feasible_message(spec: Any, study: Any) -> str:
+    """Why the front is empty: every trial failed, or none met the constraints (with the
+    design that came closest, by the sum of its relative violations)."""
+    from dse.study import ATTR_METRICS
+
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    if not complete:
+        return (f"no design was evaluated: all {len(study.trials)} trials failed (see "
+                f"`hwdse report` for the reasons)")
+    constraints = getattr(spec, "constraints", ())
+
+    def excess(trial: Any) -> list[tuple[float, str]]:
+        metrics = trial.user_attrs.get(ATTR_METRICS, {})
+        out = []
+        for constraint in constraints:
+            value = metrics.get(constraint.metric)
+            if value is None:
+                continue
+            violation = constraint.violation(value)
+            if violation > 0:
+                bound = constraint.high if constraint.high is not None and \
+                    value > constraint.high else constraint.low
+                out.append((violation / max(abs(bound or 0.0), 1e-12),
+                            f"{constraint.metric} = {value:.4g}, budget {constraint}"))
+        return out
+
+    closest = min(complete, key=lambda t: sum(v for v, _ in excess(t)))
+    design = " ".join(f"{k}={v}" for k, v in closest.params.items())
+    misses = "; ".join(text for _, text in excess(closest)) or "none"
+    return (f"no feasible design in {len(complete)} evaluated designs; the closest is trial "
+            f"{closest.number} ({design}), which misses: {misses}")
+
+
+def _header(name: str) -> str:
+    """A column header broken at its underscores, so long names take lines, not width."""
+    return name.replace("_", "\n")
+
+
+def _compact(value: float) -> str:
+    """Four significant digits with an SI suffix from 10,000 up (260.8k, 1.099G)."""
+    for scale, suffix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= 1e4 and abs(value) >= scale:
+            return f"{value / scale:.4g}{suffix}"
+    return f"{value:.4g}"
 
 
 def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]],
                  rows: int = 12) -> None:
+    """The Pareto designs as a table that fits a terminal: one column per parameter that
+    differs between the shown designs (the ones they share go under the table)."""
     from dse.fidelity import pareto_trials
 
     by_trial = {check["trial"]: check for check in checks}
     front = sorted(pareto_trials(study), key=lambda t: t.values)
+    if not front:
+        return  # the caller says why
     shown = [t for t in front if t.number in by_trial]
     shown += [t for t in front if t.number not in by_trial][:max(0, rows - len(shown))]
-    table = Table("trial", *spec.objective_names, "design", "RTL check",
+    shown.sort(key=lambda t: t.values)
+    names = list(dict.fromkeys(name for t in shown for name in t.params))
+    varying = [n for n in names if len({str(t.params.get(n, "")) for t in shown}) > 1]
+    shared = [f"{n}={shown[0].params[n]}" for n in names
+              if n not in varying and all(n in t.params for t in shown)]
+    table = Table("trial", *map(_header, spec.objective_names), *map(_header, varying),
+                  box=None, pad_edge=False, padding=(0, 1), caption_justify="left",
                   caption=f"{len(shown)} of {len(front)} Pareto designs "
-                          f"({len(study.trials)} trials)")
-    for trial in sorted(shown, key=lambda t: t.values):
+                          f"({len(study.trials)} trials)"
+                          + (f"; all with {', '.join(shared)}" if shared else ""))
+    if checks:
+        table.add_column("RTL check")
+    for trial in shown:
+        cells = [str(trial.number), *map(_compact, trial.values),
+                 *(str(trial.params.get(n, "-")) for n in varying)]
         check = by_trial.get(trial.number)
-        verdict = ""
-        if check is not None:
-            simulated = sum(1 for c in check["layers"] if c["agrees"] is not None)
-            verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
-                       f"[green]agrees[/] ({simulated}/{len(check['layers'])} layers)"
-                       if simulated else "not simulated (every layer over the cycle limit)")
-        table.add_row(str(trial.number), *(f"{v:.4g}" for v in trial.values),
-                      " ".join(f"{k}={v}" for k, v in trial.params.items()), verdict)
+        if checks:
+            verdict = ""
+            if check is not None:
+                simulated = sum(1 for c in check["layers"] if c["agrees"] is not None)
+                verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
+                           f"[green]agrees[/] {simulated}/{len(check['layers'])}"
+                           if simulated else "skipped (cycle limit)")
+            cells.append(verdict)
+        table.add_row(*cells)
     console.print(table)
 
 
@@ -559,10 +704,13 @@ def report(
     run_dir: RunDirOption = None,
     out: Annotated[Path | None, typer.Option(
         "--out", help="Report folder (default: <run folder>/report).")] = None,
-    top: Annotated[int, typer.Option("--top", help="Pareto designs to emit Verilog for.")] = 5,
+    top: Annotated[int, typer.Option("--top", min=0,
+                                     help="Pareto designs to emit Verilog for.")] = 5,
 ) -> None:
-    """Write a report folder: trials as CSV / JSON, Pareto front as PNG and HTML, the top
-    designs' Verilog, a summary."""
+    """Write a report folder for a stored study.
+
+    Trials as CSV / JSON, the Pareto front as PNG and HTML, the top designs' Verilog and a
+    summary."""
     from dse.report import write_report
     from dse.study import StudyError, open_storage, open_study
 
@@ -570,16 +718,21 @@ def report(
     folder = _run_dir(spec, run_dir)
     if storage is None and not (folder / "study.journal").exists():
         _fail(EXIT_BAD_INPUT, f"no study in {folder} (run `hwdse explore` first)")
+    _output_folder("--out", out or folder / "report")
     try:
         study = open_study(spec, open_storage(folder, storage), create=False)
-    except (StudyError, KeyError) as error:
+    except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
+    except KeyError:
+        where = folder / "study.journal" if storage is None else storage
+        _fail(EXIT_BAD_INPUT, f"no study named {spec.name!r} in {where} (run `hwdse explore "
+                              f"{spec_path}` first)")
     files = write_report(spec, study, out or folder / "report", top=top)
     console.print(f"wrote {len(files)} files to [bold]{out or folder / 'report'}[/]")
 
 
 def main() -> None:
-    app()
+    app(prog_name="hwdse")
 
 
 if __name__ == "__main__":

@@ -119,13 +119,17 @@ class Params:
         """Build parameters from ``key=value`` strings, as given to ``-p`` on the command line.
 
         Raises:
-            ParamError: for a malformed assignment, an unknown name or a bad value.
+            ParamError: for a malformed assignment, a name given twice, an unknown name or
+                a bad value.
         """
         values: dict[str, str] = {}
         for item in assignments:
             key, sep, value = item.partition("=")
             if not sep or not key.strip():
                 raise ParamError(f"parameter assignment must look like key=value, not {item!r}")
+            if key.strip() in values:
+                raise ParamError(f"`{key.strip()}` is given twice ({key.strip()}="
+                                 f"{values[key.strip()]} and {item.strip()}); give it once")
             values[key.strip()] = value.strip()
         return cls.from_mapping(values)
 
