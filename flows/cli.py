@@ -18,9 +18,9 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 import typer.core
-from typer._click import exceptions as click_errors  # typer 0.29 vendors click
 from rich.console import Console
 from rich.table import Table
+from typer._click import exceptions as click_errors  # typer 0.29 vendors click
 
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
