@@ -433,6 +433,7 @@ def qmlp(
 
     if folding is not None and target_ii is not None:
         _fail(EXIT_BAD_INPUT, "give --folding or --target-ii, not both")
+    _output_folder("--out", out)
     try:
         config = TrainConfig(hidden=_int_list("hidden", hidden), weight_bits=weight_bits,
                              act_bits=act_bits, epochs=epochs, seed=seed)

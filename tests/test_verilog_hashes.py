@@ -1,0 +1,61 @@
+"""The emitted Verilog of every family is pinned by its SHA-256: a refactor of the
+generators, registries or emission must leave every design byte-identical. A deliberate
+change to a generator updates these hashes in the same commit, saying why."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.verilog import emit
+from hw.registry import get, names
+from sim.activity import NoActivityTapsError, emit_instrumented
+
+#: (generator, params, plain Verilog SHA-256, instrumented Verilog SHA-256 or None)
+PINNED = [
+    ('systolic-v1', {},
+     '6ac85087850165abdcf40b8ea3c045db6e3e778efce3b3422946b4ad9d701294',
+     '245693d242a7efd247618064d8744ff72d8e84516190722ef8520d1b6a7f16e6'),
+    ('systolic-v1', {'rows': 3, 'cols': 5, 'input_width': 5, 'acc_width': 17, 'signed': False},
+     '6bf6a3c3207bfd5723cb0e7e6b121cd659b3a1eb9edf51c0eb437e5e099f5378',
+     'b69c524e72cca6e456bc4a0bdade48ab6311111a9c4badd68c14b045c14dcb43'),
+    ('systolic-v1', {'rows': 4, 'cols': 2, 'dataflow': 'ws', 'acc_depth': 16},
+     '45e152a3bdbdd22373ed9e0c39b0201db0fb16016339e6e02e19b348a0e8dd98',
+     'a8a2f151e963fa41cef05f29ab88aae243752eec3cf2a46ae1987dd4e875ff45'),
+    ('bitserial-v1', {},
+     '0daf39b93a7d877dc6d6a5fee47cddbb41f7a61c26cab0a33a1f14a52eb2894a',
+     'a086a79648ce453071f8dfa2826d4a943ce72b8bb7fa06a90f549e0d1e6152e7'),
+    ('bitserial-v1', {'rows': 2, 'cols': 3, 'lanes': 5, 'max_bits': 3,
+      'parallel_width': 7, 'serial': 'activations', 'signed': False, 'acc_width': 20,
+      'scale_width': 4},
+     '87161c68d68a7ea132d685393ccfe44914699e0aabc60dbd5cb44cebb29a43f7',
+     'eab94061ea4afee2af74b850c01940b0c64e71f43a2829608b30b5a24174cfb2'),
+    ('pim-v1', {},
+     '23916cf227f981853bbd25c5a8d2ef21bd0b55a5688e890d7eb92ebbba1681f7',
+     None),
+    ('pim-v1', {'channels': 1, 'banks': 2, 'pim_mode': 'per-bank', 'page_policy': 'open'},
+     '340a38e26111f034fe141fa6b6f63bac4890cea0d917798ab1eabc1ecf0cf2a5',
+     None),
+    ('qmlp-v1', {},
+     '3a1f29a222b081f9dae59e537a4cb140e976097f62c9ba32d8b3a0c5c432d7ec',
+     'd00b62c464d74acccf87811cf295bf2d390cd7a9498a3057769172cef639f14d'),
+    ('qmlp-v1', {'layers': '12,6,3', 'weight_bits': 3,
+      'act_bits': 2, 'input_bits': 2, 'folding': '3x4,3x2'},
+     '79bbe42add7ba66feea0e23972728ac6e286a8518a561f3e1365be1ab8acdcf6',
+     '852b5a847babd9dd83e5680a597b772d524d09dbdfdb4bebeb8cd1956e01794b'),
+]
+
+
+@pytest.mark.parametrize(("generator", "values", "plain", "instrumented"), PINNED,
+                         ids=[f"{g}-{i}" for i, (g, *_) in enumerate(PINNED)])
+def test_verilog_is_byte_identical(generator, values, plain, instrumented):
+    params = get(generator).params_class.from_mapping(values)
+    assert emit(params).verilog_sha256 == plain
+    if instrumented is None:
+        with pytest.raises(NoActivityTapsError):
+            emit_instrumented(params)
+    else:
+        assert emit_instrumented(params).verilog_sha256 == instrumented
+
+
+def test_every_family_is_pinned():
+    assert {generator for generator, *_ in PINNED} == set(names())
