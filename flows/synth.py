@@ -29,6 +29,7 @@ from flows.tools import (
     YOSYS,
     ToolError,
     cache_root,
+    entry_lock,
     is_complete,
     log_tail,
     run_tool,
@@ -291,7 +292,9 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
 
     ``timeout`` bounds each tool call (wall clock). Results are cached under
     ``<cache>/synth/<key>``; the key covers the Verilog, target, clock, seed, constraint
-    file and tool versions.
+    file and tool versions. Runs of one key are serialized by a lock
+    (``<cache>/synth/<key>.lock``): a second run waits for the first, up to three times
+    ``timeout`` (its tool calls), and reuses its result unless ``use_cache`` is false.
 
     Raises:
         UnknownTargetError: for a target name that is not registered.
@@ -305,13 +308,22 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     key = synth_key(design, target, clock, seed, place)
     final = cache_root() / "synth" / key
     if use_cache and is_complete(final):
-        payload = json.loads((final / "result.json").read_text())
-        return SynthResult.from_json(payload, cached=True)
-    with staged_directory(final, key, replace=True) as staging:
-        result = _run_flow(params, target, clock, design, constraint_text, staging, key,
-                           timeout, seed, place)
-        atomic_write(staging / "result.json", json.dumps(result.to_json(), indent=1) + "\n")
+        return _cached_result(final)
+    with entry_lock(final.parent / f"{key}.lock", timeout=3 * timeout,
+                    what=f"synthesis of {design.top} for {target.name}"):
+        if use_cache and is_complete(final):  # made by the process that held the lock
+            return _cached_result(final)
+        with staged_directory(final, key, replace=True) as staging:
+            result = _run_flow(params, target, clock, design, constraint_text, staging, key,
+                               timeout, seed, place)
+            atomic_write(staging / "result.json",
+                         json.dumps(result.to_json(), indent=1) + "\n")
     return result
+
+
+def _cached_result(entry: Path) -> SynthResult:
+    payload = json.loads((entry / "result.json").read_text())
+    return SynthResult.from_json(payload, cached=True)
 
 
 def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,

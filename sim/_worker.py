@@ -1,16 +1,29 @@
 """Child process of :mod:`sim.runner`: one cocotb_tools build or test, then exit.
 
 Kept separate so the parent can put a wall-clock timeout on it and kill its process group.
+It leads that group (``run_logged`` starts it in a new session) and gets SIGTERM when its
+parent dies; it answers by killing the whole group, so ``make``, the C++ compiler or the
+simulator that cocotb started die with it instead of running on as orphans.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import signal
 import sys
 from pathlib import Path
+from types import FrameType
+
+
+def _kill_group(signal_number: int, frame: FrameType | None) -> None:
+    if os.getpgrp() == os.getpid():  # leading its own group, as run_logged starts it
+        os.killpg(0, signal.SIGKILL)  # the worker and everything it started
+    os._exit(128 + signal_number)
 
 
 def main(request_path: str) -> int:
+    signal.signal(signal.SIGTERM, _kill_group)
     from cocotb_tools.runner import get_runner
 
     request = json.loads(Path(request_path).read_text())

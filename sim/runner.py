@@ -3,7 +3,8 @@
 Builds and simulations run through ``cocotb_tools.runner`` in a child process that leads
 its own process group, so a timeout kills the compiler or simulator and all its children.
 Builds go to ``<cache>/sim/<hash>`` (written under a temporary name and renamed when
-complete), so a second run of the same design never rebuilds.
+complete), so a second run of the same design never rebuilds; a lock per hash makes
+simultaneous runs of the same design build it once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
@@ -23,9 +23,11 @@ from flows.tools import (
     ToolError,
     ToolNotFoundError,
     cache_root,
+    entry_lock,
     is_complete,
     log_tail,
     run_logged,
+    scratch_directory,
     staged_directory,
 )
 from flows.verilog import VerilogArtifact
@@ -167,26 +169,42 @@ def build(artifact: VerilogArtifact,
           timeout: float = DEFAULT_BUILD_TIMEOUT) -> tuple[Path, bool, float]:
     """Compile ``artifact`` with Verilator unless an identical build is cached.
 
+    Builds of one design are serialized by a lock (``<cache>/sim/<hash>.lock``): a process
+    that finds another building the same design waits for it, up to ``timeout`` seconds,
+    and reuses its build (reported as cached, with the seconds it waited). Its own build,
+    if the other failed, gets ``timeout`` seconds again.
+
     Returns:
         (build directory, whether it was cached, seconds spent).
 
     Raises:
         ToolNotFoundError: if Verilator is missing.
-        SimulationError: if the build fails or times out.
+        SimulationError: if the build fails or times out, or the wait for another process's
+            build of the same design does.
     """
     verilator_root()
     builds = cache_root() / "sim"
     builds.mkdir(parents=True, exist_ok=True)
-    final = builds / build_key(artifact)
+    key = build_key(artifact)
+    final = builds / key
     if is_complete(final):
         return final, True, 0.0
+    what = f"Verilator build of {artifact.top}"
     start = time.monotonic()
-    with staged_directory(final, artifact.content_hash) as staging:
-        source = staging / artifact.filename
-        source.write_text(artifact.text)
-        _run_worker({"phase": "build", "source": str(source), "top": artifact.top,
-                     "build_dir": str(staging / "obj"), "build_args": list(BUILD_ARGS)},
-                    staging / "build.log", timeout, f"Verilator build of {artifact.top}")
+    try:
+        with entry_lock(builds / f"{key}.lock", timeout=timeout, what=what):
+            if is_complete(final):  # built by the process that held the lock
+                return final, True, time.monotonic() - start
+            start = time.monotonic()
+            with staged_directory(final, artifact.content_hash) as staging:
+                source = staging / artifact.filename
+                source.write_text(artifact.text)
+                _run_worker({"phase": "build", "source": str(source), "top": artifact.top,
+                             "build_dir": str(staging / "obj"),
+                             "build_args": list(BUILD_ARGS)},
+                            staging / "build.log", timeout, what)
+    except ToolError as error:  # the wait for the lock (_run_worker raises its own errors)
+        raise SimulationError(str(error)) from None
     return final, False, time.monotonic() - start
 
 
@@ -197,6 +215,11 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
     (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`). The
     artifact's ``counters`` (ports of an instrumented design) are read after every job.
 
+    ``build_timeout`` bounds the build, and the wait for another process building the same
+    design (see :func:`build`); ``timeout`` bounds the simulation (wall clock, seconds).
+    The simulation's scratch folder (``hwdse-sim-<host>.<pid>.<random>`` in the temporary
+    folder) is removed afterwards, or by a later run if this process is killed.
+
     Raises:
         ToolNotFoundError: if Verilator is missing.
         SimulationError: if the build or the simulator crashes or times out, or the
@@ -204,8 +227,7 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
     """
     build_dir, cached, build_seconds = build(artifact, build_timeout)
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="hwdse-sim-") as scratch:
-        work = Path(scratch)
+    with scratch_directory("hwdse-sim-") as work:
         result_path = work / "results.json"
         config_path = work / "config.json"
         config_path.write_text(json.dumps({"jobs": jobs, "result_path": str(result_path),
