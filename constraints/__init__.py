@@ -7,6 +7,7 @@ clock ``clk``, the reset ``rst`` and eight serial stream pins. ``${clock_mhz}`` 
 
 from __future__ import annotations
 
+import math
 import string
 from importlib import resources
 
@@ -28,9 +29,9 @@ def render(file_name: str, clock_mhz: float) -> str:
     """A constraint file with the clock target filled in.
 
     Raises:
-        ValueError: if ``clock_mhz`` is not positive.
+        ValueError: if ``clock_mhz`` is not a finite positive number.
     """
-    if not clock_mhz > 0:
+    if not (math.isfinite(clock_mhz) and clock_mhz > 0):
         raise ValueError(f"`clock` must be a positive frequency in MHz, not {clock_mhz:g}")
     return string.Template(template(file_name)).substitute(
         clock_mhz=f"{clock_mhz:g}", clock_period_ns=f"{1000.0 / clock_mhz:.3f}")

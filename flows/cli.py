@@ -205,8 +205,6 @@ def synth(
 
     params = _params(family, param)
     _positive_seconds("--timeout", timeout)
-    if clock is not None and not (math.isfinite(clock) and clock > 0):
-        _fail(EXIT_BAD_INPUT, f"`--clock` must be a positive number of MHz, not {clock}")
     try:
         result = synthesize(params, target, clock_mhz=clock, timeout=timeout, seed=seed,
                             use_cache=not no_cache, place=not synth_only)
