@@ -54,7 +54,12 @@ _TOP_KEYS = {"name", "generator", "target", "clock_mhz", "space", "workload", "o
 _DIRECTIONS = ("minimize", "maximize")
 #: Keys of a ``[[workload]]`` entry; ``bits`` (an int or one per group) and ``group_size``
 #: set the serial precision of families with run-time precision (``dse.workload.Gemm``).
-_LAYER_KEYS = ("name", "gemm", "conv2d", "repeat", "bits", "group_size")
+#: ``model`` (``hf:NAME`` or ``module.path:factory``, with ``input_shape``), ``onnx`` (a file
+#: inside the spec's folder) and ``transformer`` (with ``phase`` and ``tokens``) import a
+#: network (``dse.workload.sources``); ``layers`` (a name regex) and ``max_layers`` select
+#: part of it.
+_LAYER_KEYS = ("name", "gemm", "conv2d", "repeat", "bits", "group_size", "model", "onnx",
+               "transformer", "input_shape", "phase", "tokens", "layers", "max_layers")
 
 
 class SpecError(ParamError):
@@ -196,7 +201,7 @@ def parse_spec(text: str, base: Path = Path(".")) -> Spec:
     return Spec(
         name=_string(data, "name") if "name" in data else generator,
         generator=generator, target=target, clock_mhz=float(clock), space=space,
-        workload=_workload(data["workload"]), objectives=objectives,
+        workload=_workload(data["workload"], base), objectives=objectives,
         constraints=constraints,
         energy_table=energy_table, source=text)
 
@@ -255,7 +260,7 @@ def _string(data: Mapping[str, Any], key: str) -> str:
     return value
 
 
-def _workload(entries: Any) -> tuple[Layer, ...]:
+def _workload(entries: Any, base: Path = Path(".")) -> tuple[Layer, ...]:
     if not isinstance(entries, list) or not entries:
         raise SpecError("`workload` must be a non-empty array of tables ([[workload]])")
     layers = []
@@ -267,12 +272,25 @@ def _workload(entries: Any) -> tuple[Layer, ...]:
         if unknown:
             raise SpecError(f"unknown key `{where}.{unknown[0]}`; allowed: "
                             f"{', '.join(_LAYER_KEYS)}")
-        kinds = [k for k in ("gemm", "conv2d") if k in entry]
+        kinds = [k for k in ("gemm", "conv2d", "model", "onnx", "transformer") if k in entry]
         if len(kinds) != 1:
-            raise SpecError(f"`{where}` needs exactly one of `gemm` or `conv2d`")
+            raise SpecError(f"`{where}` needs exactly one of `gemm`, `conv2d`, `model`, "
+                            "`onnx` or `transformer`")
         repeat = entry.get("repeat", 1)
         if isinstance(repeat, bool) or not isinstance(repeat, int) or repeat < 1:
             raise SpecError(f"`{where}.repeat` must be a positive integer, not {repeat!r}")
+        if kinds[0] not in ("gemm", "conv2d"):
+            from dse.workload.sources import spec_layers
+
+            try:
+                layers.extend(spec_layers(entry, base))
+            except (ParamError, TypeError) as error:
+                raise SpecError(f"`{where}`: {error}") from None
+            continue
+        extra = sorted(set(entry) & {"input_shape", "phase", "tokens", "layers", "max_layers"})
+        if extra:
+            raise SpecError(f"`{where}.{extra[0]}` is for `model`, `onnx` or `transformer` "
+                            "entries")
         try:
             if kinds[0] == "gemm":
                 if not isinstance(entry["gemm"], str):
