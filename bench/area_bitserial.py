@@ -8,7 +8,7 @@ at most 64 lanes in all, max_bits 1..16, parallel width 2..16, either serial ope
 both signednesses, accumulator width from its minimum to 16 bits more, scales off or 1..8
 bits) plus two corners, synthesizes each with ``flows.synth.synthesize(params, target,
 place=False)`` (Yosys only, bare design; cached under ``$HWDSE_CACHE``), holds out
-``--held-out`` of the random ones (seeded), fits ``dse.models.area.bitserial_features`` on
+``--held-out`` of the random ones (seeded), fits ``dse.models.bitserial.bitserial_features`` on
 the rest, checks ``--fresh`` configurations from another seed, and writes
 ``dse/models/data/area_bitserial-v1_<target>.json`` and ``<out>/area_bitserial.{json,md}``.
 """
@@ -25,7 +25,7 @@ from hw.params import Params
 GENERATOR = "bitserial-v1"
 TARGET_ERROR = 0.10
 
-#: Features per resource (names from ``dse.models.area.bitserial_features``).
+#: Features per resource (names from ``dse.models.bitserial.bitserial_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "pes", "select_bits", "tree_bits", "negate_bits", "acc_bits",
             "drain_bits", "dequant_bits", "scale_bits"),

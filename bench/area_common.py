@@ -21,9 +21,9 @@ from dse.models.area import (
     AreaSample,
     build_model,
     data_file_name,
-    feature_function,
     relative_errors,
 )
+from dse.models.registry import area_features
 from flows.synth import FLOW_VERSION, synthesize
 from flows.tools import ToolError
 from hw.params import Params
@@ -175,12 +175,13 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
     }
-    model = build_model(bench.generator, args.target, samples, bench.features, provenance)
+    model = build_model(bench.generator, args.target, samples, bench.features, provenance,
+                        area_features(bench.generator))
     (args.data_dir / data_file_name(bench.generator, args.target)).write_text(
         json.dumps(model.to_json(samples), indent=1) + "\n")
     errors = {r: {"train": m.train_error.to_json(), "held_out": m.held_out_error.to_json()}
               for r, m in model.resources.items()}
-    feature_fn = feature_function(bench.generator)
+    feature_fn = area_features(bench.generator)
     fresh_errors = {r: relative_errors(m.fit, feature_fn, r, fresh, args.target).to_json()
                     for r, m in model.resources.items()}
     misses = [r for r in ("lut", "ff")

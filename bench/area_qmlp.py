@@ -9,7 +9,7 @@ to the synthesizer) of 1..3 layers, 8..96 inputs, 4..64 hidden neurons, 2..10 ou
 weight bits 1..4, activation bits 1..4, input bits 1..4, each layer folded by random
 divisors (at most 128 multipliers per layer), plus two corners; synthesizes each with
 ``flows.synth.synthesize(params, target, place=False)``, holds out ``--held-out`` of the
-random ones, fits ``dse.models.area.qmlp_features`` on the rest, checks ``--fresh`` designs
+random ones, fits ``dse.models.qmlp.qmlp_features`` on the rest, checks ``--fresh`` designs
 of another seed, and writes ``dse/models/data/area_qmlp-v1_<target>.json`` and
 ``<out>/area_qmlp.{json,md}``.
 """
@@ -25,7 +25,7 @@ from hw.qmlp.params import QmlpParams, divisors, format_folding
 
 GENERATOR = "qmlp-v1"
 
-#: Features per resource (names from ``dse.models.area.qmlp_features``).
+#: Features per resource (names from ``dse.models.qmlp.qmlp_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "layers", "product_bits", "tree_bits", "acc_bits", "rom_bits",
             "rom_word_bits", "compare_bits", "threshold_rom_bits", "slice_mux_bits"),

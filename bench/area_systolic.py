@@ -35,10 +35,10 @@ from dse.models.area import (
     AreaSample,
     build_model,
     data_file_name,
-    feature_function,
     map_memory,
     relative_errors,
 )
+from dse.models.registry import area_features
 from flows.synth import FLOW_VERSION
 from hw.params import Params
 from hw.systolic import SystolicParams
@@ -48,7 +48,7 @@ DEPTHS = (16, 32, 64, 128)
 TARGET_ERROR = 0.10
 REPOSITORY = Path(__file__).resolve().parent.parent
 
-#: Features per resource (names from ``dse.models.area.systolic_features``).
+#: Features per resource (names from ``dse.models.systolic.systolic_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("os.one", "os.pes", "os.pe_acc_bits", "os.column_acc_bits", "os.pick_bits",
             "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.pe_input_bits", "ws.column_acc_bits",
@@ -256,7 +256,8 @@ def main() -> None:
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
     }
-    model = build_model(GENERATOR, args.target, samples, RESOURCE_FEATURES, provenance)
+    model = build_model(GENERATOR, args.target, samples, RESOURCE_FEATURES, provenance,
+                        area_features(GENERATOR))
     data_path = args.data_dir / data_file_name(GENERATOR, args.target)
     data_path.write_text(json.dumps(model.to_json(samples), indent=1) + "\n")
 
@@ -271,7 +272,7 @@ def main() -> None:
         verdict = (f"Target met on the mean: held-out LUT and FF mean errors are within "
                    f"{TARGET_ERROR:.0%}; the largest single held-out LUT / FF error is "
                    f"{worst:.1%}" + (" (above 10%)." if worst > TARGET_ERROR else "."))
-    feature_fn = feature_function(GENERATOR)
+    feature_fn = area_features(GENERATOR)
     fresh_errors = {r: relative_errors(m.fit, feature_fn, r, fresh, args.target).to_json()
                     for r, m in model.resources.items()}
     everything = samples + fresh

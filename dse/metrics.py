@@ -35,17 +35,15 @@ _AREA_METRICS = ("lut", "ff", "dsp", "bram")
 
 def unavailable_metrics(generator: str, target: str) -> dict[str, str]:
     """Metrics that cannot be computed for ``generator`` on ``target``, with the reason."""
-    from dse.models.area import AreaModelError, load_area_model
-    from dse.models.registry import CYCLE_MODELS, ENERGY_MODELS
+    from dse.models.area import AreaModelError
+    from dse.models.registry import area_model, names
 
     missing: dict[str, str] = {}
-    if generator not in CYCLE_MODELS:
-        missing.update(dict.fromkeys(_CYCLE_METRICS, f"no cycle model for {generator}"))
-        missing["energy_pj"] = f"no cycle model for {generator}"
-    if generator not in ENERGY_MODELS:
-        missing["energy_pj"] = f"no energy model for {generator}"
+    if generator not in names():
+        missing.update(dict.fromkeys((*_CYCLE_METRICS, "energy_pj"),
+                                     f"no analytic models for {generator}"))
     try:
-        load_area_model(generator, target)
+        area_model(generator, target)
     except AreaModelError:
         missing.update(dict.fromkeys(
             _AREA_METRICS, f"no area model for {generator} on {target} (fit one with "
@@ -68,11 +66,11 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         UnknownGeneratorError: if the generator lacks a model.
         AreaModelError, EnergyTableError: for missing model data or a bad table.
     """
-    from dse.models.area import AreaModelError, area
-    from dse.models.registry import cycle_model, energy_model
+    from dse.models.area import AreaModelError
+    from dse.models.registry import area, family_models
 
-    cycles_of = cycle_model(params.generator)
-    predict_energy = energy_model(params.generator).predict
+    models = family_models(params.generator)
+    cycles_of, predict_energy = models.cycles, models.energy
     table = _energy_table(energy_table)
     cycles = 0
     energy = 0.0

@@ -7,11 +7,9 @@ import dataclasses
 from typing import Any
 
 from dse.models.energy import EnergyReport
-from dse.models.registry import cycle_model, energy_model
+from dse.models.registry import FamilyModels, family_models
 from dse.workload import Gemm
-from flows.verilog import emit
 from hw.params import ParamError, Params
-from sim.activity import emit_instrumented
 from sim.families import sim_family
 from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, simulate
 
@@ -28,6 +26,7 @@ class Verification:
     model: Any  # the family's cycle report (cycles, compute_bound, pes, ...)
     energy: EnergyReport       # predicted from the model's activity counts
     rtl_energy: EnergyReport   # from the activity the RTL counted
+    models: FamilyModels       # the family's models (their tolerance)
 
     @property
     def result(self) -> Any:
@@ -37,7 +36,7 @@ class Verification:
     def model_matches(self) -> bool:
         """RTL cycles equal the model's, or are within the model's stated ``tolerance``
         (a relative error; exact models have none)."""
-        tolerance = getattr(self.model, "tolerance", 0.0)
+        tolerance = self.models.tolerance
         error = abs(self.result.cycles - self.model.cycles)
         return bool(error <= tolerance * self.result.cycles)
 
@@ -62,7 +61,7 @@ class Verification:
             "model_cycles": self.model.cycles,
             "model_matches": self.model_matches,
             "compute_bound": self.model.compute_bound,
-            "model_tolerance": getattr(self.model, "tolerance", 0.0),
+            "model_tolerance": self.models.tolerance,
             # the model's utilization, rescaled to the measured cycles
             "utilization": self.model.utilization * self.model.cycles / result.cycles,
             "counters": {**result.counters, "macs": self.gemm.macs},
@@ -107,11 +106,10 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
         ToolNotFoundError, SimulationError: from the simulator.
     """
     check_sim_size(gemm)
-    report = cycle_model(params.generator)(params, gemm)
-    energies = energy_model(params.generator)
+    models = family_models(params.generator)
+    report = models.cycles(params, gemm)
     family = sim_family(params.generator)
-    # with activity taps, the RTL counts its events; otherwise the testbench does (pim-v1)
-    artifact = emit_instrumented(params) if family.activity_taps else emit(params)
+    artifact = family.emit_checked(params)  # with the RTL's activity counters, if it has them
     job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values,
                                     **(gemm.precision_options()
                                        if family.run_time_precision else {}))
@@ -119,5 +117,5 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
                    build_timeout=build_timeout, timeout=timeout)
     counters = {**run.results[0].counters, "cycles": run.results[0].cycles}
     return Verification(params, gemm, seed, values, run, report,
-                        energies.predict(params, gemm),
-                        energies.from_counters(params, counters, gemm.macs))
+                        models.energy(params, gemm),
+                        models.energy_from_counters(params, counters, gemm.macs), models)

@@ -1,41 +1,31 @@
-"""How each registered generator is simulated (keyed like ``hw.registry``): its cocotb
-testbench module and the host-side function that turns a workload into a job for it."""
+"""The simulation records of the registered generators (keyed like ``hw.registry``): each
+family's ``sim/<family>/`` package exports its :class:`sim.family.SimFamily` as
+``SIMULATION`` and is registered below with one line."""
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-from collections.abc import Callable
-from typing import Any
+from hw.family import add_record, lookup
+from sim import bitserial, pim, qmlp, systolic
+from sim.family import OperandsJob, SimFamily
 
-from hw.registry import lookup
+__all__ = ["FAMILIES", "OperandsJob", "SimFamily", "register", "sim_family"]
 
-
-@dataclasses.dataclass(frozen=True)
-class SimFamily:
-    testbench: str  # cocotb test module run inside the simulator
-    gemm_job: str   # "module:function" (params, m, k, n, *, seed, values, gap_probability)
-    #: The job builder also takes ``bits`` and ``group_size`` (the precision of the serial
-    #: operand, chosen per run); bit-parallel families ignore a workload's precision.
-    run_time_precision: bool = False
-    #: The design exposes activity taps (``sim.activity``); without them the testbench
-    #: reports the events itself.
-    activity_taps: bool = True
-
-    def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
-        module_name, _, attr = self.gemm_job.partition(":")
-        builder: Callable[..., dict[str, Any]] = getattr(importlib.import_module(module_name),
-                                                         attr)
-        return builder
+FAMILIES: dict[str, SimFamily] = {}
 
 
-FAMILIES: dict[str, SimFamily] = {
-    "systolic-v1": SimFamily("sim.stream_testbench", "sim.systolic.jobs:gemm_job"),
-    "bitserial-v1": SimFamily("sim.stream_testbench", "sim.bitserial.jobs:gemm_job",
-                              run_time_precision=True),
-    "pim-v1": SimFamily("sim.pim.testbench", "sim.pim.jobs:gemv_job", activity_taps=False),
-    "qmlp-v1": SimFamily("sim.stream_testbench", "sim.qmlp.jobs:gemm_job"),
-}
+def register(family: SimFamily) -> SimFamily:
+    """Register a family's simulation record.
+
+    Raises:
+        ValueError: if another record holds the generator's name.
+    """
+    return add_record(FAMILIES, family.generator, family, "simulation")
+
+
+register(systolic.SIMULATION)
+register(bitserial.SIMULATION)
+register(pim.SIMULATION)
+register(qmlp.SIMULATION)
 
 
 def sim_family(generator: str) -> SimFamily:

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from dse.models.area import FEATURES, load_area_model
-from dse.models.registry import CYCLE_MODELS, ENERGY_MODELS
+from dse.models import registry as models
 from flows.verilog import emit
 from hw import registry
 from sim.families import FAMILIES
@@ -18,12 +17,20 @@ AREA_EXEMPT = {"pim-v1": "area measured by synthesis of the controller only "
 @pytest.mark.parametrize("name", registry.names())
 def test_every_layer_knows_the_generator(name):
     assert name in FAMILIES, f"sim has no testbench for {name}"
-    assert callable(FAMILIES[name].gemm_job_builder())
-    assert name in CYCLE_MODELS, f"dse.models has no cycle model for {name}"
-    assert name in ENERGY_MODELS, f"dse.models has no energy model for {name}"
-    if name not in AREA_EXEMPT:
-        assert name in FEATURES, f"dse.models.area has no features for {name}"
-        assert load_area_model(name, "ecp5-85k").generator == name
+    simulation = FAMILIES[name]
+    assert simulation.generator == name
+    assert callable(simulation.gemm_job_builder())
+    assert name in models.names(), f"dse.models has no models for {name}"
+    record = models.family_models(name)
+    assert record.generator == name
+    assert all(callable(f) for f in (record.cycles, record.energy,
+                                     record.energy_from_counters))
+    assert 0 <= record.tolerance < 0.1
+    if name in AREA_EXEMPT:
+        assert record.area_features is None
+    else:
+        assert callable(record.area_features)
+        assert models.area_model(name, "ecp5-85k").generator == name
 
 
 @pytest.mark.parametrize("name", registry.names())
@@ -35,6 +42,4 @@ def test_default_params_elaborate_and_convert(name):
 
 def test_layers_register_nothing_unknown():
     assert set(FAMILIES) <= set(registry.names())
-    assert set(CYCLE_MODELS) <= set(registry.names())
-    assert set(ENERGY_MODELS) <= set(registry.names())
-    assert set(FEATURES) <= set(registry.names())
+    assert set(models.names()) <= set(registry.names())

@@ -242,35 +242,19 @@ def _gemm_job(params: Params, a: np.ndarray, b: np.ndarray, bits: Any) -> dict[s
     wrap-around), or the mapping is wrong.
 
     Raises:
-        ValueError: if either does not hold.
+        ValueError: if either does not hold, or the family cannot run given operands.
     """
-    if params.generator == "systolic-v1":
-        from sim.systolic import golden
-        from sim.systolic.jobs import operands_job
+    from sim.families import sim_family
 
-        ranges = [golden.operand_range(params)] * 2  # type: ignore[arg-type]
-        job = operands_job(params, a, b)  # type: ignore[arg-type]
-        computed = golden.gemm(params, a, b)  # type: ignore[arg-type]
-    else:
-        from sim.bitserial import golden as bs_golden
-        from sim.bitserial.jobs import operands_job as bs_job
-
-        parallel = params.operand_range(params.parallel_width)  # type: ignore[attr-defined]
-        serial = params.operand_range(int(bits))  # type: ignore[attr-defined]
-        weights_serial = params.serial == "weights"  # type: ignore[attr-defined]
-        ranges = [parallel, serial] if weights_serial else [serial, parallel]
-        operands = bs_golden.Operands(a, b, np.ones((1, b.shape[1]), dtype=np.int64),
-                                      (int(bits),), ((0, a.shape[1]),))
-        job = bs_job(params, operands)  # type: ignore[arg-type]
-        computed = bs_golden.gemm(params, operands)  # type: ignore[arg-type]
-    for name, matrix, (low, high) in zip(("activations", "weights"), (a, b), ranges,
+    run = sim_family(params.generator).operands_job_builder()(params, a, b, bits)
+    for name, matrix, (low, high) in zip(("activations", "weights"), (a, b), run.ranges,
                                           strict=True):
         if matrix.min() < low or matrix.max() > high:
             raise ValueError(f"the layer's {name} ({matrix.min()}..{matrix.max()}) do not fit "
                              f"the {params.generator} operands ({low}..{high})")
-    if not np.array_equal(np.asarray(computed, dtype=np.int64), a @ b):
+    if not np.array_equal(np.asarray(run.computed, dtype=np.int64), a @ b):
         raise ValueError("the family's golden model differs from the network's accumulators")
-    return job
+    return run.job
 
 
 def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
@@ -283,7 +267,7 @@ def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
 
 
 def _synthesize(built: list[TaskHardware], spec: CodesignSpec) -> dict[str, Any]:
-    from dse.models.area import area
+    from dse.models.registry import area
     from flows.synth import synthesize
 
     resources = ("lut", "ff", "dsp", "bram")

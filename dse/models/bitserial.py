@@ -41,8 +41,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+from dse.models.area import lane_tree_bits
 from dse.models.common import ActivityCounts, ArrayCycleReport
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.bitserial.params import BitSerialParams
 
@@ -169,3 +171,46 @@ def energy_from_counters(params: BitSerialParams, counters: Mapping[str, int],
     """
     return energy_of_activity(params, BitSerialActivity.from_counters(counters), useful_macs,
                               table)
+
+
+# --- area features ----------------------------------------------------------------
+
+
+def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]:
+    """Features of ``bitserial-v1`` from the structure in ``hw.bitserial.array`` (``P`` PEs,
+    ``A`` accumulator width, ``W`` parallel width, ``L`` lanes, ``S`` scale width):
+
+    - ``one``, ``pes``: fixed and per-PE control;
+    - ``select_bits = P * L * W``: the bit-select of each lane's word;
+    - ``tree_bits``: output bits of every PE's lane adder tree (:func:`lane_tree_bits`);
+    - ``negate_bits = P * (W + ceil(log2 L))``: the negation of each PE's lane sum;
+    - ``acc_bits = P * A``: per PE the group accumulator (start / shift / negate and add),
+      the total and the result register with its capture multiplexer;
+    - ``drain_bits = (rows - 1) * cols * A``: the result rows shifting towards the port;
+    - ``dequant_bits = P * A`` when ``S`` > 0, else 0: the shifted sum and its scale-bit
+      select;
+    - ``beat_bits``: the registered operand beat (operands, scales, flags);
+    - ``scale_bits = cols * S``: the per-column scale shift registers.
+
+    No multiplier: DSPs stay zero.
+    """
+    pes, lanes = params.pes, params.lanes
+    a_width, b_width = params.serial_widths
+    scaled = params.scale_width > 0
+    return {
+        "one": 1.0, "pes": float(pes),
+        "select_bits": float(pes * lanes * params.parallel_width),
+        "tree_bits": float(pes * lane_tree_bits(lanes, params.parallel_width)),
+        "negate_bits": float(pes * (params.parallel_width + (lanes - 1).bit_length())),
+        "acc_bits": float(pes * params.acc_width),
+        "drain_bits": float((params.rows - 1) * params.cols * params.acc_width),
+        "dequant_bits": float(pes * params.acc_width) if scaled else 0.0,
+        "beat_bits": float((params.rows * a_width + params.cols * b_width) * lanes
+                           + params.cols * params.scale_width + 5),
+        "scale_bits": float(params.cols * params.scale_width),
+    }
+
+
+MODELS = FamilyModels("bitserial-v1", cycles=cycles, energy=energy,
+                      energy_from_counters=energy_from_counters,
+                      area_features=bitserial_features)

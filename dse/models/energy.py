@@ -36,10 +36,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from dse.models.systolic import SystolicActivity, activity
-from dse.workload import Gemm
-from hw.systolic.params import SystolicParams
-
 #: The table used when none is given (package data of ``dse.models``).
 DEFAULT_TABLE = "data/energy_45nm_horowitz.toml"
 
@@ -289,46 +285,3 @@ def make_report(table: EnergyTable, counts: Any, useful_macs: int,
         table=table.name, node=table.node, activity=counts, useful_macs=useful_macs,
         on_chip=dict(on_chip), offchip_pj=accesses * dram.energy_pj,
         offchip_low_pj=accesses * dram.low_pj, offchip_high_pj=accesses * dram.high_pj)
-
-
-def energy_of_activity(params: SystolicParams, counts: SystolicActivity, useful_macs: int,
-                       table: EnergyTable | None = None) -> EnergyReport:
-    """Energy of the events ``counts`` on ``params`` (``useful_macs`` sets pJ per MAC).
-
-    Raises:
-        ValueError: if ``useful_macs`` is not positive.
-    """
-    table = table or default_energy_table()
-    width, acc_width, cols = params.input_width, params.acc_width, params.cols
-    register_bit = table.register_write_bit.energy_pj
-    mac = table.int_multiply.at(width) + table.int_add.at(acc_width)
-    pe_bits = (2 * width if params.dataflow == "os" else width) + acc_width
-    accumulator = 0.0
-    if params.acc_depth is not None:
-        row_bits = cols * acc_width
-        capacity_kib = params.acc_depth * row_bits / 8 / 1024
-        accumulator = ((counts.acc_reads + counts.acc_writes)
-                       * table.sram_access_64b.at(capacity_kib) * row_bits / 64)
-    return make_report(table, counts, useful_macs, {
-        "mac": counts.pe_macs * mac,
-        "pe_registers": counts.pe_macs * pe_bits * register_bit,
-        "weight_registers": (counts.weight_writes + counts.weight_swaps) * width * register_bit,
-        "accumulator": accumulator,
-    }, counts.operand_words * width + counts.result_words * acc_width)
-
-
-def energy(params: SystolicParams, gemm: Gemm, table: EnergyTable | None = None) -> EnergyReport:
-    """Predicted energy of ``gemm`` on ``params`` (the default table unless ``table``)."""
-    return energy_of_activity(params, activity(params, gemm), gemm.macs, table)
-
-
-def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], useful_macs: int,
-                         table: EnergyTable | None = None) -> EnergyReport:
-    """Energy of the activity an instrumented RTL simulation counted (``SimResult.counters``).
-
-    Raises:
-        KeyError: naming a missing activity count.
-        ValueError: if ``useful_macs`` is not positive.
-    """
-    return energy_of_activity(params, SystolicActivity.from_counters(counters), useful_macs,
-                              table)

@@ -45,6 +45,7 @@ from importlib import resources
 from typing import Any
 
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.params import ParamError
 from hw.pim.params import MAX_POSTPONED, PimParams
@@ -70,6 +71,11 @@ def gemv_shape(gemm: Gemm) -> tuple[int, int]:
     return gemm.m, gemm.k
 
 
+#: The cycle model is analytic, not cycle-exact (see the module docstring): its stated
+#: bound on the relative error against the RTL.
+PIM_TOLERANCE = 0.02
+
+
 @dataclasses.dataclass(frozen=True)
 class PimCycleReport:
     """Predicted cycles of one GEMV, and the command counts behind them."""
@@ -83,7 +89,7 @@ class PimCycleReport:
     weight_bytes: int
     seconds: float
     #: The model is analytic, not cycle-exact: its stated bound on the relative error.
-    tolerance: float = 0.02
+    tolerance: float = PIM_TOLERANCE
 
     @property
     def utilization(self) -> float:
@@ -366,3 +372,7 @@ def energy_from_counters(params: PimParams, counters: Mapping[str, Any], useful_
     ops["REF"] = int(counters.get("cmd_ref", 0))
     counts = PimActivity.from_counts(ops, int(counters["cycles"]), params.channels)
     return energy_of_activity(params, counts, useful_macs, table)
+
+
+MODELS = FamilyModels("pim-v1", cycles=cycles, energy=energy,
+                      energy_from_counters=energy_from_counters, tolerance=PIM_TOLERANCE)

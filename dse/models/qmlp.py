@@ -37,7 +37,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dse.models.area import lane_tree_bits, load_area_model
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.params import ParamError
 from hw.qmlp.params import LayerFold, QmlpParams, divisors
@@ -334,9 +336,8 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
     for fold in folds:
         candidates *= len(divisors(fold.outputs)) * len(divisors(fold.inputs))
     if cost == "lut":
-        from dse.models.area import area
-
-        total = float(area(chosen_params, target).resources()["lut"])
+        model = load_area_model(params.generator, target, qmlp_features)
+        total = float(model.estimate(chosen_params).resources()["lut"])
     return FoldingChoice(chosen_params, max(t.initiation_interval for t in timings),
                          latency(chosen_params.folds()), total, cost, candidates)
 
@@ -348,9 +349,7 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
     every folding and left out)."""
     if cost == "pes":
         return lambda index, pe, simd: float(pe * simd)
-    from dse.models.area import load_area_model, qmlp_layer_features
-
-    fit = load_area_model(params.generator, target).resources["lut"].fit
+    fit = load_area_model(params.generator, target, qmlp_features).resources["lut"].fit
     coefficients = dict(zip(fit.features, fit.coefficients, strict=True))
     base = params.folds()
 
@@ -361,3 +360,62 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
         return sum(coefficients.get(name, 0.0) * value for name, value in features.items())
 
     return lut
+
+
+# --- area features ----------------------------------------------------------------
+
+
+def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
+    """Features of layer ``index`` of a ``qmlp-v1`` design (summed over layers by
+    :func:`qmlp_features`, so a per-layer cost is the fitted coefficients times these)."""
+    network = params.quant_network()
+    fold = params.folds()[index]
+    layer = network.layers[index]
+    in_bits = network.input_bits_of(index)
+    acc = network.accumulator_width(index)
+    lanes = fold.pe * fold.simd
+    levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
+    out_bits = acc if layer.thresholds is None else layer.act_bits
+    product_bits = in_bits * layer.weight_bits if layer.weight_bits > 1 else in_bits + 1
+    return {
+        "layers": 1.0,
+        "product_bits": float(lanes * product_bits),
+        "tree_bits": float(fold.pe * lane_tree_bits(fold.simd, in_bits + layer.weight_bits)),
+        "acc_bits": float(fold.pe * acc),
+        "rom_bits": float(fold.inputs * fold.outputs * layer.weight_bits),
+        "rom_word_bits": float(lanes * layer.weight_bits
+                               * max(1, (fold.cycles_per_vector - 1).bit_length())),
+        "compare_bits": float(fold.pe * levels * acc),
+        "threshold_rom_bits": float(fold.outputs * levels * acc),
+        "vector_bits": float(fold.inputs * in_bits),
+        "slice_mux_bits": float(fold.inputs * in_bits if fold.synapse_fold > 1 else 0),
+        "out_bits": float(fold.pe * out_bits),
+    }
+
+
+def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
+    """Features of ``qmlp-v1`` (``hw.qmlp.accelerator``), summed over layers; per layer
+    with ``P`` PE, ``S`` SIMD, ``MW`` x ``MH`` weights of ``w`` bits, ``i``-bit inputs and an
+    ``A``-bit accumulator:
+
+    - ``one``, ``layers``: fixed control, and per-layer control (counters, hand-shakes);
+    - ``product_bits = P * S * i * w``: the shift-and-add products (LUT logic, no DSP);
+    - ``tree_bits``: output bits of each PE's adder tree over ``S`` products;
+    - ``acc_bits = P * A``: accumulators and their adders;
+    - ``rom_bits = MW * MH * w``: the weight ROM in LUTs; ``rom_word_bits``: its read
+      word times its address bits (the read multiplexing);
+    - ``compare_bits = P * (2**a - 1) * A``: threshold comparators;
+      ``threshold_rom_bits``: the threshold ROM;
+    - ``vector_bits = MW * i``: capture and compute registers; ``slice_mux_bits``: the
+      SIMD-slice multiplexer over them (when folded);
+    - ``out_bits``: the output register.
+    """
+    total: dict[str, float] = {"one": 1.0}
+    for index in range(len(params.folds())):
+        for name, value in qmlp_layer_features(params, index).items():
+            total[name] = total.get(name, 0.0) + value
+    return total
+
+
+MODELS = FamilyModels("qmlp-v1", cycles=cycles, energy=energy,
+                      energy_from_counters=energy_from_counters, area_features=qmlp_features)

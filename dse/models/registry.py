@@ -1,21 +1,58 @@
-"""Analytic cycle and energy models keyed by versioned generator name (like
-``hw.registry``)."""
+"""The analytic models of the registered generators (keyed like ``hw.registry``): each
+family's ``dse/models/<family>.py`` exports its :class:`FamilyModels` as ``MODELS`` and is
+registered below with one line."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
-from dse.models import bitserial, energy, pim, qmlp, systolic
-from hw.registry import lookup
+from dse.models import bitserial, pim, qmlp, systolic
+from dse.models.area import (
+    DEFAULT_TARGET,
+    AreaModel,
+    AreaModelError,
+    AreaReport,
+    AreaSample,
+    load_area_data,
+)
+from dse.models.family import FamilyModels, FeatureFunction
+from hw.family import add_record, lookup
+from hw.params import Params
 
-CYCLE_MODELS: dict[str, Callable[[Any, Any], Any]] = {
-    "systolic-v1": systolic.cycles,
-    "bitserial-v1": bitserial.cycles,
-    "pim-v1": pim.cycles,
-    "qmlp-v1": qmlp.cycles,
-}
+__all__ = ["FamilyModels", "area", "area_data", "area_features", "area_model", "cycle_model",
+           "family_models", "register"]
+
+_MODELS: dict[str, FamilyModels] = {}
+
+
+def register(models: FamilyModels) -> FamilyModels:
+    """Register a family's models.
+
+    Raises:
+        ValueError: if another record holds the generator's name.
+    """
+    return add_record(_MODELS, models.generator, models, "model record")
+
+
+register(systolic.MODELS)
+register(bitserial.MODELS)
+register(pim.MODELS)
+register(qmlp.MODELS)
+
+
+def family_models(generator: str) -> FamilyModels:
+    """The models of a versioned generator name.
+
+    Raises:
+        UnknownGeneratorError: if none are registered.
+    """
+    return lookup(_MODELS, generator, "analytic models")
+
+
+def names() -> tuple[str, ...]:
+    """Every generator with registered models."""
+    return tuple(_MODELS)
 
 
 def cycle_model(generator: str) -> Callable[[Any, Any], Any]:
@@ -24,30 +61,47 @@ def cycle_model(generator: str) -> Callable[[Any, Any], Any]:
     Raises:
         UnknownGeneratorError: if none is registered.
     """
-    return lookup(CYCLE_MODELS, generator, "cycle model")
+    return family_models(generator).cycles
 
 
-@dataclasses.dataclass(frozen=True)
-class EnergyModel:
-    """A family's energy model: predicted from (params, workload, table), and measured from
-    (params, RTL counters, useful MACs, table)."""
-
-    predict: Callable[..., energy.EnergyReport]
-    from_counters: Callable[..., energy.EnergyReport]
-
-
-ENERGY_MODELS: dict[str, EnergyModel] = {
-    "systolic-v1": EnergyModel(energy.energy, energy.energy_from_counters),
-    "bitserial-v1": EnergyModel(bitserial.energy, bitserial.energy_from_counters),
-    "pim-v1": EnergyModel(pim.energy, pim.energy_from_counters),
-    "qmlp-v1": EnergyModel(qmlp.energy, qmlp.energy_from_counters),
-}
-
-
-def energy_model(generator: str) -> EnergyModel:
-    """The energy model of a versioned generator name.
+def area_features(generator: str) -> FeatureFunction:
+    """The area features of a versioned generator name.
 
     Raises:
-        UnknownGeneratorError: if none is registered.
+        AreaModelError: if the family has no area model (or is not registered), listing
+            the families that have one.
     """
-    return lookup(ENERGY_MODELS, generator, "energy model")
+    models = _MODELS.get(generator)
+    if models is None or models.area_features is None:
+        known = ", ".join(sorted(n for n, m in _MODELS.items() if m.area_features))
+        raise AreaModelError(f"no area features for {generator!r}; known: {known}")
+    return models.area_features
+
+
+def area_data(generator: str, target: str = DEFAULT_TARGET
+              ) -> tuple[AreaModel, tuple[AreaSample, ...]]:
+    """The shipped area model of ``generator`` on ``target`` and its samples.
+
+    Raises:
+        AreaModelError: if there is none, or its data file is malformed.
+    """
+    return load_area_data(generator, target, area_features(generator))
+
+
+def area_model(generator: str, target: str = DEFAULT_TARGET) -> AreaModel:
+    """The shipped area model of ``generator`` on ``target``.
+
+    Raises:
+        AreaModelError: if there is none, or its data file is malformed.
+    """
+    return area_data(generator, target)[0]
+
+
+def area(params: Params, target: str = DEFAULT_TARGET) -> AreaReport:
+    """Estimated LUTs, FFs, DSPs and BRAMs of ``params`` on ``target``, with the model's
+    recorded held-out error.
+
+    Raises:
+        AreaModelError: if there is no model for the generator on ``target``.
+    """
+    return area_model(params.generator, target).estimate(params)

@@ -1,4 +1,5 @@
-"""Analytic cycle model of ``systolic-v1``: exactly the cycles the RTL takes.
+"""Analytic models of ``systolic-v1``: exactly the cycles the RTL takes, its activity and
+energy, and the features of its area model.
 
 Cycles count from the first operand handshake to the last result handshake, inclusive,
 with a source that always offers a beat and a sink that always takes one (the stream order
@@ -31,8 +32,13 @@ once per K tile but the first (read) and the last (write).
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 
+from dse.models.area import map_memory
 from dse.models.common import ActivityCounts, ArrayCycleReport
+from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.systolic.params import SystolicParams
 
@@ -117,3 +123,143 @@ def activity(params: SystolicParams, gemm: Gemm) -> SystolicActivity:
         operand_words=activations * rows + weight_rows * cols,
         result_words=n_tiles * m * cols, acc_reads=accumulations, acc_writes=accumulations,
         weight_writes=weight_rows * cols, weight_swaps=n_tiles * m_blocks * k_tiles * rows * cols)
+
+
+# --- energy -----------------------------------------------------------------------
+
+
+def energy_of_activity(params: SystolicParams, counts: SystolicActivity, useful_macs: int,
+                       table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the events ``counts`` on ``params`` (``useful_macs`` sets pJ per MAC).
+
+    Raises:
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    table = table or default_energy_table()
+    width, acc_width, cols = params.input_width, params.acc_width, params.cols
+    register_bit = table.register_write_bit.energy_pj
+    mac = table.int_multiply.at(width) + table.int_add.at(acc_width)
+    pe_bits = (2 * width if params.dataflow == "os" else width) + acc_width
+    accumulator = 0.0
+    if params.acc_depth is not None:
+        row_bits = cols * acc_width
+        capacity_kib = params.acc_depth * row_bits / 8 / 1024
+        accumulator = ((counts.acc_reads + counts.acc_writes)
+                       * table.sram_access_64b.at(capacity_kib) * row_bits / 64)
+    return make_report(table, counts, useful_macs, {
+        "mac": counts.pe_macs * mac,
+        "pe_registers": counts.pe_macs * pe_bits * register_bit,
+        "weight_registers": (counts.weight_writes + counts.weight_swaps) * width * register_bit,
+        "accumulator": accumulator,
+    }, counts.operand_words * width + counts.result_words * acc_width)
+
+
+def energy(params: SystolicParams, gemm: Gemm, table: EnergyTable | None = None) -> EnergyReport:
+    """Predicted energy of ``gemm`` on ``params`` (the default table unless ``table``)."""
+    return energy_of_activity(params, activity(params, gemm), gemm.macs, table)
+
+
+def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], useful_macs: int,
+                         table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the activity an instrumented RTL simulation counted (``SimResult.counters``).
+
+    Raises:
+        KeyError: naming a missing activity count.
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    return energy_of_activity(params, SystolicActivity.from_counters(counters), useful_macs,
+                              table)
+
+
+# --- area features ----------------------------------------------------------------
+
+
+#: Rows whose signed partial sums Yosys narrows (``synth_ecp5`` merges the sign-extension
+#: flip-flops of the first three rows only; unsigned zero extension is dropped in every row).
+SIGNED_NARROWED_ROWS = 3
+
+_SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "column_acc_bits",
+                "deskew_acc_bits", "pick_bits")
+_SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
+                "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
+                "bram_blocks", "address_bits")
+
+
+def psum_widths(params: SystolicParams) -> list[int]:
+    """Bits Yosys keeps of each row's partial sums (``ws``): row ``i`` adds ``i + 1``
+    products of ``2 * input_width`` bits, so ``min(acc_width, 2 * input_width + i)``; signed
+    sums only in the first :data:`SIGNED_NARROWED_ROWS` rows, the others keep
+    ``acc_width`` (read from Yosys' netlists)."""
+    acc, product = params.acc_width, 2 * params.input_width
+    return [min(acc, product + i) if not params.signed or i < SIGNED_NARROWED_ROWS else acc
+            for i in range(params.rows)]
+
+
+def systolic_features(params: SystolicParams, target: str) -> dict[str, float]:
+    """Area features of ``systolic-v1``; every name is present, zero where it does not
+    apply. Per dataflow (``os.*`` or ``ws.*``, zero
+for the other dataflow) from the structure in ``hw.systolic.array``; ``R`` rows, ``C``
+columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
+
+- ``one``, ``pes``: fixed control, and per-PE control;
+- ``pe_input_bits = P * B``: forwarded operands (``ws``: also weight and shadow registers
+  and the weight select);
+- ``skew_bits = (R (R + 1) / 2 + C (C + 1) / 2) * B``: input skew registers;
+- ``column_acc_bits = C * A``: per-column result registers (``ws``: the accumulator adders,
+  the memory's read register and the result registers);
+- ``os`` only: ``pe_acc_bits = P * A`` (accumulator and result registers, adders),
+  ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and ``pick_bits`` (LUT4s of the
+  per-column OR of done-gated results over the rows);
+- ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
+  adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`), ``deskew_psum_bits``
+  (deskew and staging registers of the bottom row's width), and the accumulator memory of
+  ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
+  target (:func:`map_memory`): ``lutram_cells`` (distributed RAM primitives),
+  ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks`` and
+  ``address_bits``;
+- ``multipliers = P``: one multiplier per PE (``input_width <= 16`` fits one 18x18 DSP;
+  Yosys maps even 2-bit products to MULT18X18D).
+
+    Raises:
+        AreaModelError: for a ``ws`` design on a target without memory primitives.
+    """
+    rows, cols, width, acc = params.rows, params.cols, params.input_width, params.acc_width
+    pes = rows * cols
+    common = {"one": 1.0, "pes": float(pes), "pe_input_bits": float(pes * width),
+              "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
+              "column_acc_bits": float(cols * acc)}
+    output_stationary = dict.fromkeys(_SYSTOLIC_OS, 0.0)
+    weight_stationary = dict.fromkeys(_SYSTOLIC_WS, 0.0)
+    if params.dataflow == "os":
+        # per column and bit, an OR over rows of (done pulse AND result): LUT4s taking two
+        # pairs, then a tree of LUT4s taking three
+        pairs = _ceil_div(rows, 2)
+        output_stationary.update(common, pe_acc_bits=float(pes * acc),
+                                 deskew_acc_bits=cols * (cols - 1) / 2 * acc,
+                                 pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
+    else:
+        assert params.acc_depth is not None
+        widths = psum_widths(params)
+        mapping = map_memory(cols * acc, params.acc_depth, target)
+        weight_stationary.update(
+            common, psum_bits=float(cols * sum(widths)),
+            # row i > 0 adds a product to row i - 1's sum: one bit wider than the wider
+            # of the two (the adder is narrowed even where the register is not)
+            psum_adder_bits=float(cols * sum(min(acc, max(below, 2 * width) + 1)
+                                             for below in widths[:-1])),
+            # deskew registers and the staging register, of the bottom row's width
+            deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
+            address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
+        if mapping.kind == "lutram":
+            weight_stationary.update(lutram_cells=float(mapping.cells),
+                                     lutram_mux_bits=float(mapping.mux_bits))
+        elif mapping.kind == "bram":
+            weight_stationary["bram_blocks"] = float(mapping.cells)
+    return {"multipliers": float(pes),
+            **{f"os.{name}": value for name, value in output_stationary.items()},
+            **{f"ws.{name}": value for name, value in weight_stationary.items()}}
+
+
+MODELS = FamilyModels("systolic-v1", cycles=cycles, energy=energy,
+                      energy_from_counters=energy_from_counters,
+                      area_features=systolic_features)

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from hw.bitserial.params import BitSerialParams
 from sim.bitserial import driver, golden
+from sim.family import OperandsJob
 
 
 def gemm_job(params: BitSerialParams, m: int, k: int, n: int, *, seed: int = 0,
@@ -43,3 +46,18 @@ def operands_job(params: BitSerialParams, operands: golden.Operands, *, seed: in
     return {"meta": meta, "beats": [format(w, "x") for w in beats],
             "expected": [format(w, "x") for w in expected],
             "gap_probability": gap_probability, "seed": seed}
+
+
+def network_operands_job(params: BitSerialParams, a: np.ndarray, b: np.ndarray,
+                         bits: int | None = None) -> OperandsJob:
+    """A job on given operands (a network layer's activations and weights) with the serial
+    operand at ``bits`` (default ``max_bits``), one group and unit scales, with what the
+    array computes for them and the ranges of A and B."""
+    serial_bits = params.max_bits if bits is None else int(bits)
+    operands = golden.Operands(a, b, np.ones((1, b.shape[1]), dtype=np.int64),
+                               (serial_bits,), ((0, a.shape[1]),))
+    parallel = params.operand_range(params.parallel_width)
+    serial = params.operand_range(serial_bits)
+    ranges = (parallel, serial) if params.serial == "weights" else (serial, parallel)
+    return OperandsJob(operands_job(params, operands), np.asarray(golden.gemm(params, operands)),
+                       ranges)

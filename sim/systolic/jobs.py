@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from hw.systolic.params import SystolicParams
+from sim.family import OperandsJob
 from sim.systolic import driver, golden
 
 
@@ -34,3 +35,14 @@ def operands_job(params: SystolicParams, a: np.ndarray, b: np.ndarray, *, seed: 
     return {"meta": meta, "beats": [format(w, "x") for w in beats],
             "expected": [format(w, "x") for w in expected],
             "gap_probability": gap_probability, "seed": seed}
+
+
+def network_operands_job(params: SystolicParams, a: np.ndarray, b: np.ndarray,
+                         bits: int | None = None) -> OperandsJob:
+    """A job on given operands (a network layer's activations and weights), with what the
+    array computes for them and its operand range (``bits`` is for run-time precision
+    families; a bit-parallel array takes none)."""
+    del bits
+    low_high = golden.operand_range(params)
+    return OperandsJob(operands_job(params, a, b), np.asarray(golden.gemm(params, a, b)),
+                       (low_high, low_high))

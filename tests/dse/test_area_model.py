@@ -11,20 +11,16 @@ import numpy as np
 import pytest
 
 from dse.models.area import (
-    FEATURES,
     RESOURCES,
     AreaModelError,
     AreaReport,
-    feature_function,
     fit,
-    load_area_data,
-    load_area_model,
     map_memory,
     parse_area_data,
-    psum_widths,
     relative_errors,
-    systolic_features,
 )
+from dse.models.registry import area_data, area_features, area_model
+from dse.models.systolic import psum_widths, systolic_features
 from hw.systolic import SystolicParams
 
 GENERATOR, TARGET = "systolic-v1", "ecp5-85k"
@@ -36,7 +32,7 @@ MAX_LIMIT = 0.15
 
 @pytest.fixture(scope="module")
 def data():
-    return load_area_data(GENERATOR, TARGET)
+    return area_data(GENERATOR, TARGET)
 
 
 def split(samples, name):
@@ -50,7 +46,7 @@ def relative(predicted: float, measured: float) -> float:
 def test_refit_from_stored_training_samples_reproduces_the_coefficients(data):
     model, samples = data
     features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(split(samples, "train"), FEATURES[GENERATOR], features, TARGET)
+    refit = fit(split(samples, "train"), systolic_features, features, TARGET)
     for resource in RESOURCES:
         assert refit[resource].features == model.resources[resource].fit.features
         assert refit[resource].coefficients == pytest.approx(
@@ -138,7 +134,7 @@ def test_psum_widths_follow_yosys_narrowing():
 
 def test_area_is_a_pure_function_returning_a_frozen_report():
     params = SystolicParams(rows=4, cols=4, input_width=8, acc_width=32)
-    first, second = load_area_model(GENERATOR).estimate(params), load_area_model(
+    first, second = area_model(GENERATOR).estimate(params), area_model(
         GENERATOR, TARGET).estimate(params)
     assert first == second
     assert isinstance(first, AreaReport)
@@ -164,7 +160,7 @@ def test_estimates_grow_with_rows_and_cols(dataflow, depth):
     accumulator memory, and where Yosys then moves it from distributed RAM to DP16KD
     blocks (its own cost rule), LUTs may drop while BRAMs rise, as in the synthesized
     designs."""
-    model = load_area_model(GENERATOR, TARGET)
+    model = area_model(GENERATOR, TARGET)
     for make in _grid(dataflow, depth):
         for rows, cols in itertools.product(range(1, 9), range(1, 9)):
             here = model.estimate(make(rows, cols)).resources()
@@ -186,33 +182,33 @@ def test_unknown_target_and_generator_are_named():
                                              r".*shipped: area_bitserial-v1_ecp5-85k\.json, "
                                              r"area_qmlp-v1_ecp5-85k\.json, "
                                              r"area_systolic-v1_ecp5-85k\.json"):
-        load_area_model(GENERATOR, "ice40-up5k")
-    with pytest.raises(AreaModelError, match=r"^no area model for 'nope-v1' on 'ecp5-85k'"):
-        load_area_model("nope-v1", TARGET)
+        area_model(GENERATOR, "ice40-up5k")
+    with pytest.raises(AreaModelError, match=r"^no area features for 'nope-v1'"):
+        area_model("nope-v1", TARGET)
     with pytest.raises(AreaModelError, match=r"^no area features for 'nope-v1'; known: "
                                              r"bitserial-v1, qmlp-v1, systolic-v1$"):
-        feature_function("nope-v1")
+        area_features("nope-v1")
 
 
 def test_malformed_data_is_rejected_naming_the_key(data):
     model, samples = data
     payload = model.to_json(samples)
     with pytest.raises(AreaModelError, match=r"`schema` must be 'hwdse.area-model/1'"):
-        parse_area_data({**payload, "schema": "other/1"})
+        parse_area_data({**payload, "schema": "other/1"}, systolic_features)
     bad = {**payload, "resources": {**payload["resources"],
                                     "lut": {**payload["resources"]["lut"],
                                             "coefficients": {"os.nope": 1.0}}}}
     with pytest.raises(AreaModelError, match=r"unknown feature `resources\.lut\.coefficients"
                                              r"\.os\.nope`"):
-        parse_area_data(bad)
-    reread, resampled = parse_area_data(payload)
+        parse_area_data(bad, systolic_features)
+    reread, resampled = parse_area_data(payload, systolic_features)
     assert reread == model and resampled == samples
 
 
 def test_relative_errors_of_a_perfect_fit_are_zero(data):
     model, samples = data
     dsp = model.resources["dsp"].fit
-    stats = relative_errors(dsp, FEATURES[GENERATOR], "dsp", samples, TARGET)
+    stats = relative_errors(dsp, systolic_features, "dsp", samples, TARGET)
     assert stats.max == pytest.approx(0.0, abs=1e-12) and stats.count == len(samples)
 
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from dse.models.area import FEATURES, RESOURCES, fit, lane_tree_bits, load_area_data
-from dse.models.bitserial import activity, cycles, energy, group_beats
+from dse.models.area import RESOURCES, fit, lane_tree_bits
+from dse.models.bitserial import activity, bitserial_features, cycles, energy, group_beats
+from dse.models.registry import area_data
 from dse.workload import Gemm
 from hw.bitserial import BitSerialParams
 from hw.params import ParamError
@@ -81,14 +82,14 @@ def test_lane_tree_bits():
 
 @pytest.fixture(scope="module")
 def data():
-    return load_area_data("bitserial-v1", "ecp5-85k")
+    return area_data("bitserial-v1", "ecp5-85k")
 
 
 def test_area_refit_reproduces_the_stored_coefficients(data):
     model, samples = data
     train = [s for s in samples if s.split == "train"]
     features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(train, FEATURES["bitserial-v1"], features, "ecp5-85k")
+    refit = fit(train, bitserial_features, features, "ecp5-85k")
     for resource in RESOURCES:
         assert refit[resource].coefficients == pytest.approx(
             model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource

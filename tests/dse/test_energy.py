@@ -14,12 +14,16 @@ from dse.models.energy import (
     EnergyTableError,
     ScaledEnergy,
     default_energy_table,
-    energy,
-    energy_from_counters,
     load_energy_table,
 )
-from dse.models.registry import ENERGY_MODELS, energy_model
-from dse.models.systolic import ACTIVITY_EVENTS, SystolicActivity, activity
+from dse.models.registry import family_models, names
+from dse.models.systolic import (
+    ACTIVITY_EVENTS,
+    SystolicActivity,
+    activity,
+    energy,
+    energy_from_counters,
+)
 from dse.workload import Gemm
 from hw.registry import UnknownGeneratorError
 from hw.systolic import SystolicParams
@@ -131,10 +135,10 @@ def test_energy_from_counters_equals_the_prediction_on_the_same_counts():
 
 
 def test_registry_knows_the_energy_model():
-    assert set(ENERGY_MODELS) == {"systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1"}
-    assert energy_model("systolic-v1").predict is energy
-    with pytest.raises(UnknownGeneratorError, match=r"^no energy model for 'nope'; known: "):
-        energy_model("nope")
+    assert set(names()) == {"systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1"}
+    assert family_models("systolic-v1").energy is energy
+    with pytest.raises(UnknownGeneratorError, match=r"^no analytic models for 'nope'; known: "):
+        family_models("nope")
 
 
 def test_user_table_overrides_the_default(tmp_path):

@@ -7,8 +7,7 @@ import re
 
 import pytest
 
-from dse.models.energy import energy, energy_from_counters
-from dse.models.systolic import ACTIVITY_EVENTS, activity, cycles
+from dse.models.systolic import ACTIVITY_EVENTS, activity, cycles, energy, energy_from_counters
 from dse.verify import verify_gemm
 from dse.workload import Gemm
 from flows.verilog import emit

@@ -1,0 +1,37 @@
+"""The record a generator family registers with the analytic-model layer.
+
+A family's ``dse/models/<family>.py`` exports one :class:`FamilyModels` as ``MODELS``;
+``dse/models/registry.py`` registers it with one line. Shared code (metrics, the RTL
+check, co-design) asks the record and never compares a family's name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+#: A family's area features: (params, target name) -> feature name -> value.
+FeatureFunction = Callable[[Any, str], Mapping[str, float]]
+
+
+@dataclasses.dataclass(frozen=True)
+class FamilyModels:
+    """A family's analytic models.
+
+    - ``cycles(params, gemm)``: a report with at least ``cycles``, ``compute_bound``,
+      ``utilization`` and ``pes``;
+    - ``energy(params, gemm, table=None)``: the predicted :class:`EnergyReport`;
+    - ``energy_from_counters(params, counters, useful_macs, table=None)``: the energy of
+      the activity an RTL simulation counted;
+    - ``area_features``: the features of the fitted area model (None: no area model);
+    - ``tolerance``: the relative error the cycle model may have against the RTL (0 for
+      an exact model).
+    """
+
+    generator: str
+    cycles: Callable[..., Any]
+    energy: Callable[..., Any]
+    energy_from_counters: Callable[..., Any]
+    area_features: FeatureFunction | None = None
+    tolerance: float = 0.0
