@@ -730,6 +730,48 @@ def report(
     console.print(f"wrote {len(files)} files to [bold]{out or folder / 'report'}[/]")
 
 
+@app.command()
+def workload(
+    source: Annotated[str, typer.Argument(
+        help="hf:NAME, path/model.onnx, module.path:factory or transformer:NAME.")],
+    input_shape: Annotated[str | None, typer.Option(
+        "--input-shape", help="Input shape, e.g. 1,3,224,224.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", help="prefill or decode (transformer: sources).")] = None,
+    tokens: Annotated[int | None, typer.Option(
+        "--tokens", help="Prompt tokens (prefill) or KV-cache tokens (decode).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import a model as a workload and print its layers, total MACs and skipped operators.
+
+    Identical layer shapes are shown once with their count."""
+    from dse.workload import WorkloadError
+    from dse.workload.sources import load_source
+
+    shape = _int_list("--input-shape", input_shape) if input_shape is not None else None
+    if phase is not None and source.startswith("transformer:") and tokens is None:
+        _fail(EXIT_BAD_INPUT, "--phase needs --tokens")
+    try:
+        imported = load_source(source, input_shape=shape, phase=phase, tokens=tokens).merged()
+    except WorkloadError as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    if as_json:
+        _print_json(imported.to_json())
+        return
+    total = imported.total_macs
+    table = Table(title=imported.source, caption=f"{len(imported.layers)} layer shapes, "
+                  f"{sum(layer.count for layer in imported.layers)} layers, "
+                  f"total {total:,} MACs")
+    for column in ("layer", "op", "GEMM MxKxN", "batch", "count", "MACs", "share"):
+        table.add_column(column, justify="left" if column in ("layer", "op") else "right")
+    for layer in imported.layers:
+        table.add_row(layer.name, layer.op, str(layer.gemm), str(layer.batch), str(layer.count),
+                      f"{layer.macs:,}", f"{layer.macs / total:.1%}" if total else "-")
+    console.print(table)
+    console.print("MAC-free operators: " + (", ".join(
+        f"{kind} {count}" for kind, count in imported.skipped_ops) or "none"))
+
+
 def main() -> None:
     app(prog_name="hwdse")
 
