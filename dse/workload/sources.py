@@ -37,20 +37,24 @@ IMAGE_SHAPE = (1, 3, 224, 224)
 def _resnet(depths: list[int], hidden: list[int], layer_type: str) -> Any:
     from transformers import ResNetConfig, ResNetForImageClassification
 
-    return ResNetForImageClassification(ResNetConfig(
-        depths=depths, hidden_sizes=hidden, layer_type=layer_type, num_labels=1000))
+    config = ResNetConfig(depths=depths, hidden_sizes=hidden, layer_type=layer_type)
+    config.num_labels = 1000
+    return ResNetForImageClassification(config)
 
 
 def _mobilenet_v2() -> Any:
     from transformers import MobileNetV2Config, MobileNetV2ForImageClassification
 
-    return MobileNetV2ForImageClassification(MobileNetV2Config(num_labels=1000))
+    config = MobileNetV2Config()
+    config.num_labels = 1000
+    return MobileNetV2ForImageClassification(config)
 
 
 def _vit_b_16() -> Any:
     from transformers import ViTConfig, ViTForImageClassification
 
-    config = ViTConfig(num_labels=1000)
+    config = ViTConfig()
+    config.num_labels = 1000
     config._attn_implementation = "eager"
     return ViTForImageClassification(config)
 
@@ -318,10 +322,10 @@ def spec_layers(entry: Mapping[str, Any], base: Path) -> list[Layer]:
         tokens=entry.get("tokens") if kind == "transformer" else None)
     workload = workload.select(entry.get("layers"), entry.get("max_layers")).merged()
     bits = entry.get("bits")
-    precision = {"bits": tuple(bits) if isinstance(bits, list) else bits,
-                 "group_size": entry.get("group_size")}
+    bits = tuple(bits) if isinstance(bits, list) else bits
     prefix = f"{entry['name']}/" if "name" in entry else ""
     repeat = entry.get("repeat", 1)
     return [dataclasses.replace(layer, name=prefix + layer.name, count=layer.count * repeat,
-                                gemm=dataclasses.replace(layer.gemm, **precision))
+                                gemm=dataclasses.replace(layer.gemm, bits=bits,
+                                                         group_size=entry.get("group_size")))
             for layer in workload.layers]

@@ -166,7 +166,7 @@ class _Lowering:
                             f"({self.name_of(node, op)}): operator {op} {why}")
 
     def conv(self, node: Node, op: str) -> None:
-        args = list(node.args)
+        args: list[Any] = list(node.args)
         if op in ("convolution", "_convolution"):
             if args[6]:
                 self.refuse(node, "conv_transpose", "does MACs and cannot be lowered to GEMMs")
