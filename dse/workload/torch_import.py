@@ -172,7 +172,7 @@ class _Lowering:
                 self.refuse(node, "conv_transpose", "does MACs and cannot be lowered to GEMMs")
             groups = int(args[8])
         else:
-            groups = int(args[6]) if len(args) > 6 else int(node.kwargs.get("groups", 1))
+            groups = int(args[6]) if len(args) > 6 else int(dict(node.kwargs).get("groups", 1))  # type: ignore[arg-type]
         kind, m, k, n, batch = conv_gemm(_shape(args[1]), _shape(node), groups)
         self.add(node, op, kind, m, k, n, batch)
 
