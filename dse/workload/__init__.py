@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from hw.params import ParamError, check_int
@@ -274,6 +274,24 @@ class Workload:
             "total_macs": self.total_macs,
             "skipped_ops": dict(self.skipped_ops),
         }
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> Workload:
+        """The workload of a ``hwdse.workload/1`` record (:meth:`to_json`).
+
+        Raises:
+            WorkloadError: for another schema or a malformed record.
+        """
+        if payload.get("schema") != "hwdse.workload/1":
+            raise WorkloadError(f"not a hwdse.workload/1 record: {payload.get('schema')!r}")
+        try:
+            layers = tuple(Layer(str(x["name"]), Gemm(int(x["m"]), int(x["k"]), int(x["n"])),
+                                 int(x["count"]), str(x["op"]), int(x["batch"]))
+                           for x in payload["layers"])
+            skipped = tuple((str(k), int(v)) for k, v in payload["skipped_ops"].items())
+            return cls(str(payload["source"]), layers, skipped)
+        except (KeyError, TypeError, ValueError) as error:
+            raise WorkloadError(f"malformed hwdse.workload/1 record: {error}") from None
 
 
 def count_kinds(kinds: Iterable[str]) -> tuple[tuple[str, int], ...]:

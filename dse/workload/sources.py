@@ -282,6 +282,81 @@ def load_source(source: str, *, input_shape: Sequence[int] | None = None,
                    + [f"transformer:{n}" for n in TRANSFORMERS])
 
 
+def _source_digest(source: str) -> str | None:
+    """A digest of what a source's workload depends on besides its options: the file, the
+    factory's module source, or nothing for a preset (its config is code, hashed with the
+    importers). None when it cannot be told without importing (no caching then)."""
+    import hashlib
+    import importlib.util
+
+    if source.startswith(("hf:", "transformer:")):
+        return ""
+    path: Path | None = Path(source) if Path(source).is_file() else None
+    if path is None and ":" in source:
+        module = source.split(":", 1)[0]
+        try:
+            found = importlib.util.find_spec(module)
+        except (ImportError, ValueError):
+            return None
+        if found is None or not found.origin or not Path(found.origin).is_file():
+            return None
+        path = Path(found.origin)
+    if path is None:
+        return None
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cached_source(source: str, *, input_shape: Sequence[int] | None = None,
+                  phase: str | None = None, tokens: int | None = None) -> Workload:
+    """:func:`load_source`, remembered on disk (``$HWDSE_CACHE/workloads``) by the source,
+    its options, the digest of its file or module, the importers' own code and the torch,
+    transformers and onnx versions, so that a spec naming a model loads without tracing it
+    (or importing torch) again.
+
+    Raises:
+        WorkloadError: as :func:`load_source`.
+    """
+    import hashlib
+    import json
+    import os
+    import tempfile
+    from importlib import metadata
+
+    from flows.tools import cache_root
+
+    digest = _source_digest(source)
+    if digest is None:
+        return load_source(source, input_shape=input_shape, phase=phase, tokens=tokens)
+    versions = {}
+    for name in ("torch", "transformers", "onnx"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    importers = hashlib.sha256(b"".join(
+        p.read_bytes() for p in sorted(Path(__file__).parent.glob("*.py")))).hexdigest()
+    key = hashlib.sha256(json.dumps({
+        "source": source, "input_shape": list(input_shape) if input_shape else None,
+        "phase": phase, "tokens": tokens, "digest": digest, "importers": importers,
+        "versions": versions}, sort_keys=True).encode()).hexdigest()[:32]
+    folder = cache_root() / "workloads"
+    entry = folder / f"{key}.json"
+    try:
+        return Workload.from_json(json.loads(entry.read_text()))
+    except (OSError, ValueError):
+        pass  # not cached yet, or unreadable: import again
+    workload = load_source(source, input_shape=input_shape, phase=phase, tokens=tokens)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, staging = tempfile.mkstemp(dir=folder, prefix=f".{key}.", suffix=".tmp")
+        with os.fdopen(handle, "w") as out:
+            json.dump(workload.to_json(), out)
+        os.replace(staging, entry)
+    except OSError:
+        pass  # a read-only cache only costs the next load its time
+    return workload
+
+
 def spec_layers(entry: Mapping[str, Any], base: Path) -> list[Layer]:
     """The layers of a spec's ``[[workload]]`` entry with ``model``, ``onnx`` or
     ``transformer``: the network selected by ``layers`` (a name regex) and ``max_layers``,
@@ -316,7 +391,7 @@ def spec_layers(entry: Mapping[str, Any], base: Path) -> list[Layer]:
     shape = entry.get("input_shape")
     if shape is not None and not isinstance(shape, list):
         raise WorkloadError(f"`input_shape` must be a list of integers, not {shape!r}")
-    workload = load_source(
+    workload = cached_source(
         source, input_shape=shape,
         phase=entry.get("phase", "prefill") if kind == "transformer" else None,
         tokens=entry.get("tokens") if kind == "transformer" else None)

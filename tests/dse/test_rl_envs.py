@@ -25,7 +25,7 @@ def test_pettingzoo_parallel_api_test_passes():
 
 
 def test_pim_space_works_too():
-    spec = load_spec(Path("examples/pim_gpt2_decode.toml"))
+    spec = load_spec(Path("examples/gpt2_decode_pim.toml"))
     env = DesignParallelEnv(spec, horizon=3)
     observations, _ = env.reset(seed=1)
     assert set(observations) == set(spec.space.names)

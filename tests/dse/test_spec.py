@@ -69,7 +69,8 @@ def test_conv_is_lowered_to_its_im2col_gemm():
                         'width = 2, kernel = 5 }'),
      r"^`workload\[0\]`: `kernel` 5 is larger than the padded height 2$"),
     (('gemm = "8x8x8"', 'name = "x"'),
-     r"^`workload\[0\]` needs exactly one of `gemm` or `conv2d`$"),
+     r"^`workload\[0\]` needs exactly one of `gemm`, `conv2d`, `model`, `onnx` or "
+     r"`transformer`$"),
     (('generator = "systolic"', 'generator = "systolix"'),
      r"^`generator`: unknown generator 'systolix'"),
 ])
