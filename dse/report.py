@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dse.fidelity import ATTR_PREFIX
+from dse.records import ATTR_PREFIX
 from dse.spec import Spec
 from dse.study import ATTR_FAILURE, ATTR_METRICS, ATTR_WORKER
 

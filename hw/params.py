@@ -91,6 +91,27 @@ class Params:
 
     #: Versioned generator name, e.g. ``"systolic-v1"``; set by each subclass.
     generator: ClassVar[str] = ""
+    #: How a trained network runs on this family (co-design): ``"layers"``, each layer as
+    #: a GEMM on the array (the class gives :meth:`precision_fields`); ``"network"``, the
+    #: network built into the hardware (the class gives ``for_network``); None: neither.
+    network_mapping: ClassVar[str | None] = None
+
+    @classmethod
+    def precision_fields(cls, weights: int, activations: int, accumulator: int,
+                         values: Mapping[str, Any]) -> dict[str, int]:
+        """The smallest value of each width field that runs GEMMs of signed ``weights``-bit
+        by ``activations``-bit operands whose sums need ``accumulator`` bits, given the
+        other parameter ``values`` (families with ``network_mapping = "layers"``).
+
+        Raises:
+            NotImplementedError: for a family that does not run a network's layers.
+        """
+        raise NotImplementedError(f"{cls.generator} does not run a network's layers")
+
+    def serial_bits(self, weights: int, activations: int) -> int | None:
+        """The run-time precision of a GEMM of signed ``weights``-bit by ``activations``-bit
+        operands (None: a bit-parallel family, whose precision is fixed in hardware)."""
+        return None
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:

@@ -28,9 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from dse.codesign.spec import CodesignSpec, JointDesign, TaskDesign, operand_widths
+from dse.codesign.design import JointDesign, TaskDesign, TaskSpec, network_mapping, operand_widths
 from dse.workload import Gemm, Layer
-from hw.bitserial.params import BitSerialParams
 from hw.params import Params
 from hw.qmlp.params import QmlpParams
 
@@ -88,7 +87,7 @@ def task_hardware(task: TaskDesign, target: str) -> TaskHardware:
         raise ValueError(f"task {task.task!r} has no hardware")
     trained = task_network(task)
     network = trained.network
-    if task.family == "qmlp":
+    if network_mapping(task.family) == "network":  # qmlp-v1, the one such family
         assert isinstance(task.hardware, int)
         choice = optimize_folding(QmlpParams.for_network(trained.path), task.hardware,
                                   cost="lut", target=target)
@@ -104,17 +103,12 @@ def layer_workload(task: TaskDesign, params: Params, network: Any) -> tuple[Laye
     weights, _ = operand_widths(_task_spec(task), task.train)
     layers = []
     for index, layer in enumerate(network.layers):
-        bits = None
-        if isinstance(params, BitSerialParams):
-            bits = weights if params.serial == "weights" else \
-                network.input_bits_of(index) + 1
+        bits = params.serial_bits(weights, network.input_bits_of(index) + 1)
         layers.append(Layer(f"fc{index}", Gemm(1, layer.inputs, layer.outputs, bits=bits)))
     return tuple(layers)
 
 
-def _task_spec(task: TaskDesign) -> Any:
-    from dse.codesign.spec import TaskSpec
-
+def _task_spec(task: TaskDesign) -> TaskSpec:
     return TaskSpec(task.task, task.dataset, task.dataset_options, ())
 
 
@@ -162,7 +156,7 @@ def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str,
     return metrics
 
 
-def check_design(spec: CodesignSpec, trial: Any, *, max_sim_cycles: int = 400_000,
+def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = 400_000,
                  synth: bool = False, timeout: float = 1800.0, inputs: int = 200) -> Any:
     """RTL simulation of every sub-accelerator of ``trial``'s design on the task's first
     ``inputs`` test inputs, bit-exact against the integer network:
@@ -176,7 +170,7 @@ def check_design(spec: CodesignSpec, trial: Any, *, max_sim_cycles: int = 400_00
     With ``synth``, every sub-accelerator is synthesized and the summed resources are
     compared with the area model's. Tool failures are recorded, not raised.
     """
-    from dse.fidelity import DesignCheck, LayerCheck
+    from dse.records import DesignCheck, LayerCheck
     from flows.tools import ToolError, ToolNotFoundError
     from sim.runner import SimulationError
 
@@ -266,7 +260,7 @@ def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
     return simulate(emit(params), family.testbench, [job], timeout=timeout).results[0]
 
 
-def _synthesize(built: list[TaskHardware], spec: CodesignSpec) -> dict[str, Any]:
+def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
     from dse.models.registry import area
     from flows.synth import synthesize
 

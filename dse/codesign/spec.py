@@ -59,24 +59,32 @@ run side by side).
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, ClassVar
 
+from dse.codesign.design import (
+    JointDesign,
+    TaskDesign,
+    TaskSpec,
+    check_precision,
+    families,
+    network_mapping,
+    precision_needs,
+)
 from dse.space import Choice, Dimension, Space, Value, parse_space
-from dse.spec import (
+from dse.spec.common import (
     Constraint,
     ObjectivesMixin,
     SpecError,
-    _constraints_of,
-    _objectives_of,
-    _target_and_clock,
+    constraints_of,
+    objectives_of,
+    target_and_clock,
 )
 from hw.params import ParamError, Params, check_int
 
-#: Family name in a spec -> versioned generator.
-FAMILIES = {"qmlp": "qmlp-v1", "systolic": "systolic-v1", "bitserial": "bitserial-v1"}
 #: Network choices of a task.
 NETWORK_KEYS = ("depth", "width", "weight_bits", "act_bits")
 MAX_DEPTH = 4
@@ -98,58 +106,8 @@ TOTAL_METRICS: dict[str, str] = {
 }
 _TOP_KEYS = {"kind", "name", "target", "clock_mhz", "training", "task", "objectives",
              "constraints"}
-_TASK_KEYS = {"name", "dataset", "dataset_options", *NETWORK_KEYS, "family", *FAMILIES}
+_TASK_KEYS = {"name", "dataset", "dataset_options", *NETWORK_KEYS, "family"}
 _TRAINING_KEYS = ("epochs", "batch_size", "learning_rate", "patience", "seed")
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskSpec:
-    """One task: a dataset, and the searched network and hardware of its sub-accelerator
-    (``families`` empty: the network alone, as in the first phase of a sequential
-    search)."""
-
-    name: str
-    dataset: str
-    dataset_options: Mapping[str, Any]
-    families: tuple[str, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class TaskDesign:
-    """One task's network (a training config) and hardware (``family`` None: none).
-
-    ``hardware`` is the generator's params (``systolic``, ``bitserial``) or the target
-    initiation interval of the ``qmlp`` folding optimizer."""
-
-    task: str
-    dataset: str
-    dataset_options: Mapping[str, Any]
-    train: Any  # dse.qnn.train.TrainConfig
-    family: str | None
-    hardware: Params | int | None
-
-    def to_dict(self) -> dict[str, Any]:
-        hardware: Any = self.hardware
-        if isinstance(hardware, Params):
-            hardware = hardware.to_dict()
-        elif hardware is not None:
-            hardware = {"target_ii": hardware}
-        return {"task": self.task, "dataset": self.dataset,
-                "network": {"hidden": list(self.train.hidden),
-                            "weight_bits": self.train.weight_bits,
-                            "act_bits": self.train.act_bits},
-                "family": self.family, "hardware": hardware}
-
-
-@dataclasses.dataclass(frozen=True)
-class JointDesign:
-    """A point of a co-design space: one :class:`TaskDesign` per task."""
-
-    generator: ClassVar[str] = "codesign"
-    tasks: tuple[TaskDesign, ...]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"tasks": [task.to_dict() for task in self.tasks]}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -183,77 +141,19 @@ class JointSpace(Space):
                                  act_bits=get("act_bits"), **self.training)
             family = get("family") if task.families else None
             hardware: Params | int | None = None
-            if family == "qmlp":
-                hardware = get("qmlp.target_ii")
+            if family is not None and network_mapping(family) == "network":
+                hardware = get(f"{family}.target_ii")
             elif family is not None:
                 prefix = f"{task.name}.{family}."
                 fields = {name.removeprefix(prefix): value for name, value in values.items()
                           if name.startswith(prefix)}
                 from hw.registry import get as generator
 
-                hardware = generator(FAMILIES[family]).params_class.from_mapping(fields)
+                hardware = generator(family).params_class.from_mapping(fields)
                 check_precision(task, config, hardware)
             designs.append(TaskDesign(task.name, task.dataset, task.dataset_options, config,
                                       family, hardware))
         return JointDesign(tuple(designs))
-
-
-def operand_widths(task: TaskSpec, config: Any) -> tuple[int, int]:
-    """Signed widths a bit-parallel datapath needs for the network's (weights,
-    activations): ``weight_bits`` (2 for bipolar 1-bit weights) and one more than the
-    widest unsigned activation or input."""
-    from dse.qnn.datasets import input_bits_of
-
-    weights = max(config.weight_bits, 2)
-    activations = max(config.act_bits, input_bits_of(task.dataset, task.dataset_options)) + 1
-    return weights, activations
-
-
-def precision_needs(task: TaskSpec, config: Any, generator: str, serial: str = "weights"
-                    ) -> dict[str, int]:
-    """Smallest width of each field of a ``generator`` array that runs the network of
-    ``config`` bit-exact: operand widths for the signed weights and unsigned activations,
-    and an accumulator that holds the largest dot product of any layer."""
-    from dse.qnn.datasets import DATASET_FEATURES, input_bits_of
-
-    weights, activations = operand_widths(task, config)
-    largest = 0
-    inputs = (DATASET_FEATURES[task.dataset], *config.hidden)
-    for index, fan_in in enumerate(inputs):
-        bits = input_bits_of(task.dataset, task.dataset_options) if index == 0 \
-            else config.act_bits
-        weight = 1 if config.weight_bits == 1 else 1 << (config.weight_bits - 1)
-        largest = max(largest, fan_in * weight * ((1 << bits) - 1))
-    accumulator = largest.bit_length() + 1
-    if generator == "systolic-v1":
-        return {"input_width": max(weights, activations), "acc_width": accumulator}
-    if serial == "weights":
-        return {"max_bits": weights, "parallel_width": activations, "acc_width": accumulator}
-    return {"max_bits": activations, "parallel_width": weights, "acc_width": accumulator}
-
-
-def check_precision(task: TaskSpec, config: Any, params: Params) -> None:
-    """Whether ``params`` can run the network of ``config`` bit-exact.
-
-    Raises:
-        ParamError: naming the too narrow dimension and the width it needs.
-    """
-    from dse.qnn.datasets import input_bits_of
-
-    need = precision_needs(task, config, params.generator, getattr(params, "serial", "weights"))
-    inputs = input_bits_of(task.dataset, task.dataset_options)
-    family = params.generator.removesuffix("-v1")
-    for field, width in need.items():
-        if getattr(params, field) < width:
-            what = ("the largest dot product of the network" if field == "acc_width" else
-                    "the network's operands")
-            raise ParamError(
-                f"`{task.name}.{family}.{field}` = {getattr(params, field)} cannot hold {what} "
-                f"({config.weight_bits}-bit weights, {config.act_bits}-bit activations, "
-                f"{inputs}-bit inputs; signed, they need {field} >= {width})")
-    if not getattr(params, "signed", True):
-        raise ParamError(f"`{task.name}.{family}.signed` must be true (the weights are "
-                         "signed)")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,7 +219,7 @@ def parse_codesign(data: Mapping[str, Any], text: str, base: Path) -> CodesignSp
     for key in ("task", "objectives"):
         if key not in data:
             raise SpecError(f"a codesign spec needs `{key}`")
-    target, clock = _target_and_clock(data)
+    target, clock = target_and_clock(data)
     training = _training(data.get("training", {}))
     entries = data["task"]
     if not isinstance(entries, list) or not entries:
@@ -341,8 +241,8 @@ def parse_codesign(data: Mapping[str, Any], text: str, base: Path) -> CodesignSp
                         "(or none of them, to search networks alone)")
     space = JointSpace("codesign", tuple(dimensions), fixed, tuple(tasks), training)
     known = metric_names(space.tasks)
-    objectives = _objectives_of(data["objectives"], known)
-    constraints = _constraints_of(data.get("constraints", {}), known)
+    objectives = objectives_of(data["objectives"], known)
+    constraints = constraints_of(data.get("constraints", {}), known)
     name = data.get("name", "codesign")
     if not isinstance(name, str) or not name:
         raise SpecError(f"`name` must be a non-empty string, not {name!r}")
@@ -372,9 +272,11 @@ def _task(index: int, entry: Any, taken: set[str]
     where = f"task[{index}]"
     if not isinstance(entry, dict):
         raise SpecError(f"`{where}` must be a table")
-    bad = sorted(set(entry) - _TASK_KEYS)
+    known = families()
+    allowed = _TASK_KEYS | set(known)
+    bad = sorted(set(entry) - allowed)
     if bad:
-        raise SpecError(f"unknown key `{where}.{bad[0]}`; allowed: {', '.join(sorted(_TASK_KEYS))}")
+        raise SpecError(f"unknown key `{where}.{bad[0]}`; allowed: {', '.join(sorted(allowed))}")
     name = entry.get("name")
     if not isinstance(name, str) or not name.isidentifier():
         raise SpecError(f"`{where}.name` must be an identifier (letters, digits, _), "
@@ -429,36 +331,37 @@ def _task(index: int, entry: Any, taken: set[str]
         add(f"width{layer}", entry["width"], 1, 1024, when)
     add("weight_bits", entry["weight_bits"], 1, 8)
     add("act_bits", entry["act_bits"], 1, 8)
-    families = entry.get("family")
-    if families is None:
+    chosen = entry.get("family")
+    if chosen is None:
         return TaskSpec(name, dataset, dict(options), ()), dims, fixed
-    family_list = families if isinstance(families, list) else [families]
-    if not family_list or any(f not in FAMILIES for f in family_list) \
+    family_list = chosen if isinstance(chosen, list) else [chosen]
+    if not family_list or any(f not in known for f in family_list) \
             or len(set(family_list)) != len(family_list):
-        raise SpecError(f"`{name}.family` must be one of {', '.join(FAMILIES)} or a list of "
-                        f"them, not {families!r}")
+        raise SpecError(f"`{name}.family` must be one of {', '.join(known)} or a list of "
+                        f"them, not {chosen!r}")
     if len(family_list) > 1:
         dims.append(Choice(f"{name}.family", tuple(family_list)))
     else:
         fixed[f"{name}.family"] = family_list[0]
     for family in family_list:
         table = entry.get(family)
+        in_hardware = network_mapping(family) == "network"
         if table is None:
-            if family == "qmlp":
-                raise SpecError(f"`{name}.qmlp` needs `target_ii` (a value or a list)")
+            if in_hardware:
+                raise SpecError(f"`{name}.{family}` needs `target_ii` (a value or a list)")
             table = {}
         if not isinstance(table, dict):
             raise SpecError(f"`{name}.{family}` must be a table of the family's choices")
         when = {f"{name}.family": family} if len(family_list) > 1 else {}
-        if family == "qmlp":
+        if in_hardware:  # the network is the design: only its folding target is searched
             bad = sorted(set(table) - {"target_ii"})
             if bad or "target_ii" not in table:
-                raise SpecError(f"`{name}.qmlp` takes `target_ii` only (the folding follows "
-                                f"from it), not {', '.join(bad) or 'nothing'}")
-            add("qmlp.target_ii", table["target_ii"], 1, 1 << 20, when)
+                raise SpecError(f"`{name}.{family}` takes `target_ii` only (the folding "
+                                f"follows from it), not {', '.join(bad) or 'nothing'}")
+            add(f"{family}.target_ii", table["target_ii"], 1, 1 << 20, when)
             continue
         try:
-            space = parse_space(FAMILIES[family], table, f"{name}.{family}",
+            space = parse_space(known[family], table, f"{name}.{family}",
                                 allow_fixed=True)
         except ParamError as error:
             raise SpecError(str(error)) from None
@@ -497,15 +400,14 @@ def with_networks(spec: CodesignSpec, point: Mapping[str, Any]) -> CodesignSpec:
         task_name, _, rest = dimension.name.partition(".")
         family, _, field = rest.partition(".")
         task = next(t for t in spec.tasks if t.name == task_name)
-        serial = values.get(f"{task_name}.bitserial.serial", "weights")
-        if family in ("systolic", "bitserial") and isinstance(dimension, Choice) \
-                and f"{task_name}.bitserial.serial" not in spec.space.names:
+        if family in families() and network_mapping(family) == "layers" \
+                and isinstance(dimension, Choice):
             depth = values[f"{task_name}.depth"]
             config = TrainConfig(
                 hidden=tuple(values[f"{task_name}.width{i}"] for i in range(1, depth + 1)),
                 weight_bits=values[f"{task_name}.weight_bits"],
                 act_bits=values[f"{task_name}.act_bits"], **spec.space.training)
-            need = precision_needs(task, config, FAMILIES[family], str(serial))
+            need = _least_need(spec, task, config, family, dimension.name, values)
             if field in need:
                 usable = tuple(v for v in dimension.values if int(v) >= need[field])
                 if usable:
@@ -513,6 +415,25 @@ def with_networks(spec: CodesignSpec, point: Mapping[str, Any]) -> CodesignSpec:
         dims.append(dimension)
     space = dataclasses.replace(spec.space, dimensions=tuple(dims), fixed=values)
     return dataclasses.replace(spec, name=f"{spec.name}-hardware", space=space, source="")
+
+
+def _least_need(spec: CodesignSpec, task: TaskSpec, config: Any, family: str, skip: str,
+                values: Mapping[str, Any]) -> dict[str, int]:
+    """Per width field, the least a ``family`` array needs for the network of ``config``
+    over every value of the family's other searched choices (such as which operand a
+    bit-serial array serializes): a value below it suits no design."""
+    prefix = f"{task.name}.{family}."
+    fixed = {k.removeprefix(prefix): v for k, v in values.items() if k.startswith(prefix)}
+    searched = [d for d in spec.space.dimensions
+                if d.name.startswith(prefix) and d.name != skip and isinstance(d, Choice)]
+    least: dict[str, int] = {}
+    for combination in itertools.product(*(d.values for d in searched)):
+        chosen = {d.name.removeprefix(prefix): v
+                  for d, v in zip(searched, combination, strict=True)}
+        need = precision_needs(task, config, families()[family], {**fixed, **chosen})
+        for name, width in need.items():
+            least[name] = min(least.get(name, width), width)
+    return least
 
 
 def _network_choice(name: str) -> bool:

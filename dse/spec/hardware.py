@@ -1,9 +1,6 @@
-"""Exploration specs: a TOML file names the generator, the space, the workload, the
-objectives and the constraints. Validation names the offending key; unknown keys are
-rejected.
-
-A spec with ``kind = "codesign"`` searches networks and hardware together
-(:mod:`dse.codesign.spec`); the default kind is ``"hardware"``.
+"""Hardware exploration specs (``kind = "hardware"``, the default): a TOML file names the
+generator, the space, the workload, the objectives and the constraints. Validation names
+the offending key; unknown keys are rejected.
 
 Example (``examples/systolic_dnn.toml``)::
 
@@ -37,21 +34,27 @@ Example (``examples/systolic_dnn.toml``)::
 from __future__ import annotations
 
 import dataclasses
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from dse.metrics import METRICS, unavailable_metrics
 from dse.space import Space, parse_space
+from dse.spec.common import (
+    Constraint,
+    ObjectivesMixin,
+    SpecError,
+    constraints_of,
+    objectives_of,
+    string_value,
+    target_and_clock,
+)
 from dse.workload import Conv2d, Gemm, Layer
-from flows.targets import TARGETS
 from hw.params import ParamError
 from hw.registry import UnknownGeneratorError, get
 
 _TOP_KEYS = {"name", "generator", "target", "clock_mhz", "space", "workload", "objectives",
              "constraints", "energy_table"}
-_DIRECTIONS = ("minimize", "maximize")
 #: Keys of a ``[[workload]]`` entry; ``bits`` (an int or one per group) and ``group_size``
 #: set the serial precision of families with run-time precision (``dse.workload.Gemm``).
 #: ``model`` (``hf:NAME`` or ``module.path:factory``, with ``input_shape``), ``onnx`` (a file
@@ -60,47 +63,6 @@ _DIRECTIONS = ("minimize", "maximize")
 #: part of it.
 _LAYER_KEYS = ("name", "gemm", "conv2d", "repeat", "bits", "group_size", "model", "onnx",
                "transformer", "input_shape", "phase", "tokens", "layers", "max_layers")
-
-
-class SpecError(ParamError):
-    """An exploration spec is malformed; the message names the key."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Constraint:
-    """A budget on a metric: feasible when ``low <= value <= high``."""
-
-    metric: str
-    low: float | None
-    high: float | None
-
-    def violation(self, value: float) -> float:
-        """Optuna's convention: <= 0 when feasible, else by how much it is violated."""
-        over = value - self.high if self.high is not None else float("-inf")
-        under = self.low - value if self.low is not None else float("-inf")
-        return float(max(over, under))
-
-    def __str__(self) -> str:
-        parts = []
-        if self.low is not None:
-            parts.append(f"{self.metric} >= {self.low:g}")
-        if self.high is not None:
-            parts.append(f"{self.metric} <= {self.high:g}")
-        return " and ".join(parts)
-
-
-class ObjectivesMixin:
-    """What every spec (hardware or co-design) derives from its ``objectives``."""
-
-    objectives: tuple[tuple[str, str], ...]
-
-    @property
-    def directions(self) -> list[str]:
-        return [direction for _, direction in self.objectives]
-
-    @property
-    def objective_names(self) -> list[str]:
-        return [metric for metric, _ in self.objectives]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -127,8 +89,8 @@ class Spec(ObjectivesMixin):
 
     def check_design(self, trial: Any, **options: Any) -> Any:
         """RTL simulation (and synthesis) of ``trial``'s design
-        (:func:`dse.fidelity.check_design`)."""
-        from dse.fidelity import check_design
+        (:func:`dse.check.check_design`)."""
+        from dse.check import check_design
 
         return check_design(self, trial, **options)
 
@@ -139,71 +101,6 @@ class Spec(ObjectivesMixin):
     def describe(self) -> str:
         return (f"Generator `{self.generator}`, target `{self.target}`, "
                 f"{len(self.workload)} workload layers")
-
-
-def load_spec(path: Path) -> Spec:
-    """Read and validate a spec file.
-
-    Raises:
-        SpecError: for an unreadable file, bad TOML, or any invalid key or value.
-    """
-    try:
-        text = Path(path).read_text()
-    except OSError as error:
-        raise SpecError(f"cannot read spec {path}: {error.strerror}") from None
-    return parse_spec(text, base=Path(path).parent)
-
-
-def parse_spec(text: str, base: Path = Path(".")) -> Spec:
-    """Validate a spec given as TOML text (see the module docstring).
-
-    Raises:
-        SpecError: naming the key that is wrong.
-    """
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as error:
-        raise SpecError(f"spec is not valid TOML: {error}") from None
-    kind = data.get("kind", "hardware")
-    if kind == "codesign":
-        from dse.codesign.spec import parse_codesign
-
-        return parse_codesign(data, text, base)  # type: ignore[return-value]
-    if kind != "hardware":
-        raise SpecError(f"`kind` must be \"hardware\" or \"codesign\", not {kind!r}")
-    unknown = sorted(set(data) - _TOP_KEYS - {"kind"})
-    if unknown:
-        raise SpecError(f"unknown key `{unknown[0]}` in spec; allowed: "
-                        f"{', '.join(sorted(_TOP_KEYS))}")
-    for key in ("generator", "space", "workload", "objectives"):
-        if key not in data:
-            raise SpecError(f"spec needs `{key}`")
-    try:
-        generator = get(_string(data, "generator")).name
-    except UnknownGeneratorError as error:
-        raise SpecError(f"`generator`: {error}") from None
-    target, clock = _target_and_clock(data)
-    if not isinstance(data["space"], dict):
-        raise SpecError("`space` must be a table")
-    try:
-        space = parse_space(generator, data["space"])
-        space.check_values()
-    except ParamError as error:
-        raise SpecError(str(error)) from None
-    objectives = _objectives(data["objectives"])
-    constraints = _constraints(data.get("constraints", {}))
-    missing = unavailable_metrics(generator, target)
-    for key, metric in ([("objectives", m) for m, _ in objectives]
-                        + [("constraints", c.metric) for c in constraints]):
-        if metric in missing:
-            raise SpecError(f"`{key}.{metric}` cannot be computed: {missing[metric]}")
-    energy_table = _energy_table(data.get("energy_table"), base)
-    return Spec(
-        name=_string(data, "name") if "name" in data else generator,
-        generator=generator, target=target, clock_mhz=float(clock), space=space,
-        workload=_workload(data["workload"], base), objectives=objectives,
-        constraints=constraints,
-        energy_table=energy_table, source=text)
 
 
 def _energy_table(value: Any, base: Path) -> Path | None:
@@ -236,28 +133,6 @@ def _energy_table(value: Any, base: Path) -> Path | None:
     except OSError as error:
         raise SpecError(f"`energy_table` {value!r}: {error.strerror}") from None
     return path
-
-
-def _target_and_clock(data: Mapping[str, Any]) -> tuple[str, float]:
-    """A spec's ``target`` (default ``ecp5-85k``) and ``clock_mhz`` (default 100).
-
-    Raises:
-        SpecError: naming the key and the allowed values.
-    """
-    target = str(data.get("target", "ecp5-85k"))
-    if target not in TARGETS:
-        raise SpecError(f"`target` must be one of {', '.join(sorted(TARGETS))}, not {target!r}")
-    clock = data.get("clock_mhz", 100.0)
-    if isinstance(clock, bool) or not isinstance(clock, int | float) or clock <= 0:
-        raise SpecError(f"`clock_mhz` must be a positive number, not {clock!r}")
-    return target, float(clock)
-
-
-def _string(data: Mapping[str, Any], key: str) -> str:
-    value = data[key]
-    if not isinstance(value, str) or not value:
-        raise SpecError(f"`{key}` must be a non-empty string, not {value!r}")
-    return value
 
 
 def _workload(entries: Any, base: Path = Path(".")) -> tuple[Layer, ...]:
@@ -319,50 +194,50 @@ def _workload(entries: Any, base: Path = Path(".")) -> tuple[Layer, ...]:
 
 
 def _objectives(table: Any) -> tuple[tuple[str, str], ...]:
-    return _objectives_of(table, list(METRICS))
-
-
-def _objectives_of(table: Any, known: list[str]) -> tuple[tuple[str, str], ...]:
-    """``[objectives]``: metric = direction, each metric among ``known``."""
-    if not isinstance(table, dict) or not table:
-        raise SpecError("`objectives` must be a table of metric = \"minimize\" | \"maximize\"")
-    out = []
-    for metric, direction in table.items():
-        if metric not in known:
-            raise SpecError(f"`objectives.{metric}` is not a metric; known: "
-                            f"{', '.join(known)}")
-        if direction not in _DIRECTIONS:
-            raise SpecError(f"`objectives.{metric}` must be \"minimize\" or \"maximize\", "
-                            f"not {direction!r}")
-        out.append((metric, direction))
-    return tuple(out)
+    return objectives_of(table, list(METRICS))
 
 
 def _constraints(table: Any) -> tuple[Constraint, ...]:
-    return _constraints_of(table, list(METRICS))
+    return constraints_of(table, list(METRICS))
 
 
-def _constraints_of(table: Any, known: list[str]) -> tuple[Constraint, ...]:
-    """``[constraints]``: metric = { min, max }, each metric among ``known``."""
-    if not isinstance(table, dict):
-        raise SpecError("`constraints` must be a table of metric = { max = ..., min = ... }")
-    out = []
-    for metric, bounds in table.items():
-        where = f"constraints.{metric}"
-        if metric not in known:
-            raise SpecError(f"`{where}` is not a metric; known: {', '.join(known)}")
-        if not isinstance(bounds, dict) or not bounds or set(bounds) - {"min", "max"}:
-            raise SpecError(f"`{where}` must be a table with `max` and/or `min`, "
-                            f"not {bounds!r}")
-        values = {}
-        for side in ("min", "max"):
-            value = bounds.get(side)
-            if value is not None and (isinstance(value, bool)
-                                      or not isinstance(value, int | float)):
-                raise SpecError(f"`{where}.{side}` must be a number, not {value!r}")
-            values[side] = None if value is None else float(value)
-        if values["min"] is not None and values["max"] is not None \
-                and values["min"] > values["max"]:
-            raise SpecError(f"`{where}` has min > max")
-        out.append(Constraint(metric, values["min"], values["max"]))
-    return tuple(out)
+def parse_hardware(data: Mapping[str, Any], text: str, base: Path) -> Spec:
+    """A hardware spec from its parsed TOML ``data`` (``text`` is stored with the study;
+    files are named relative to ``base``).
+
+    Raises:
+        SpecError: naming the key that is wrong.
+    """
+    unknown = sorted(set(data) - _TOP_KEYS - {"kind"})
+    if unknown:
+        raise SpecError(f"unknown key `{unknown[0]}` in spec; allowed: "
+                        f"{', '.join(sorted(_TOP_KEYS))}")
+    for key in ("generator", "space", "workload", "objectives"):
+        if key not in data:
+            raise SpecError(f"spec needs `{key}`")
+    try:
+        generator = get(string_value(data, "generator")).name
+    except UnknownGeneratorError as error:
+        raise SpecError(f"`generator`: {error}") from None
+    target, clock = target_and_clock(data)
+    if not isinstance(data["space"], dict):
+        raise SpecError("`space` must be a table")
+    try:
+        space = parse_space(generator, data["space"])
+        space.check_values()
+    except ParamError as error:
+        raise SpecError(str(error)) from None
+    objectives = _objectives(data["objectives"])
+    constraints = _constraints(data.get("constraints", {}))
+    missing = unavailable_metrics(generator, target)
+    for key, metric in ([("objectives", m) for m, _ in objectives]
+                        + [("constraints", c.metric) for c in constraints]):
+        if metric in missing:
+            raise SpecError(f"`{key}.{metric}` cannot be computed: {missing[metric]}")
+    energy_table = _energy_table(data.get("energy_table"), base)
+    return Spec(
+        name=string_value(data, "name") if "name" in data else generator,
+        generator=generator, target=target, clock_mhz=float(clock), space=space,
+        workload=_workload(data["workload"], base), objectives=objectives,
+        constraints=constraints,
+        energy_table=energy_table, source=text)

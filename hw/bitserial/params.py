@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from hw.params import ParamError, Params, check_bool, check_choice, check_int
 
@@ -43,6 +44,7 @@ class BitSerialParams(Params):
     """
 
     generator: ClassVar[str] = "bitserial-v1"
+    network_mapping: ClassVar[str | None] = "layers"
 
     rows: int = 4
     cols: int = 4
@@ -74,6 +76,20 @@ class BitSerialParams(Params):
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+    @classmethod
+    def precision_fields(cls, weights: int, activations: int, accumulator: int,
+                         values: Mapping[str, Any]) -> dict[str, int]:
+        """The serial operand (``values["serial"]``, default weights) needs ``max_bits``,
+        the other ``parallel_width``; sums need ``acc_width``."""
+        serial = values.get("serial", "weights")
+        serial_width, parallel = ((weights, activations) if serial == "weights"
+                                  else (activations, weights))
+        return {"max_bits": serial_width, "parallel_width": parallel, "acc_width": accumulator}
+
+    def serial_bits(self, weights: int, activations: int) -> int | None:
+        """The serial operand's width: a GEMM runs at that precision."""
+        return weights if self.serial == "weights" else activations
 
     @property
     def serial_widths(self) -> tuple[int, int]:

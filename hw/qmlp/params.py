@@ -103,6 +103,7 @@ class QmlpParams(Params):
     """
 
     generator: ClassVar[str] = "qmlp-v1"
+    network_mapping: ClassVar[str | None] = "network"
 
     network: str = ""
     layers: str = "16,8,4"

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from hw.params import ParamError, Params, check_bool, check_choice, check_int
 
@@ -37,6 +38,7 @@ class SystolicParams(Params):
     """
 
     generator: ClassVar[str] = "systolic-v1"
+    network_mapping: ClassVar[str | None] = "layers"
 
     rows: int = 8
     cols: int = 8
@@ -67,3 +69,9 @@ class SystolicParams(Params):
     @property
     def pes(self) -> int:
         return self.rows * self.cols
+
+    @classmethod
+    def precision_fields(cls, weights: int, activations: int, accumulator: int,
+                         values: Mapping[str, Any]) -> dict[str, int]:
+        """Both operands share ``input_width`` (signed); sums need ``acc_width``."""
+        return {"input_width": max(weights, activations), "acc_width": accumulator}

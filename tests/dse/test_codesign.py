@@ -131,7 +131,7 @@ def test_joint_space_names_network_and_hardware_choices(tiny):
 @pytest.mark.parametrize("change, message", [
     ('dataset = "digits"', None),
     ('dataset = "mnist"', "`digits.dataset` must be one of can, digits, not 'mnist'"),
-    ('family = ["qmlp", "gpu"]', "`digits.family` must be one of qmlp, systolic, bitserial"),
+    ('family = ["qmlp", "gpu"]', "`digits.family` must be one of systolic, bitserial, qmlp"),
     ('qmlp = { folding = "1x1" }', "`digits.qmlp` takes `target_ii` only"),
     ('systolic = { rows = [1, 2], colz = 4 }', "`digits.systolic.colz` is not a parameter "
                                                "of systolic-v1; known: rows, cols"),

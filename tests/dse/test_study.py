@@ -42,7 +42,7 @@ target = "ecp5-85k"
 rows = [1, 2, 4, 8]
 cols = [1, 2, 4, 8]
 input_width = [8, 16]
-acc_width = 24
+acc_width = [24, 32]
 dataflow = ["os", "ws"]
 [[workload]]
 gemm = "32x32x32"
@@ -76,7 +76,7 @@ def test_trials_record_metrics_constraints_and_failure_reasons(tmp_path):
         assert trial.values == [metrics["latency_cycles"], metrics["lut"]]
         assert trial.system_attrs["constraints:lut"] == pytest.approx(metrics["lut"] - 3000)
         assert trial.user_attrs[ATTR_WORKER].endswith(f":{os.getpid()}")
-    # input_width 16 needs acc_width >= 32: invalid designs fail with the generator's reason
+    # input_width 16 needs acc_width >= 32: the designs with 24 fail with the generator's reason
     assert failed and all(t.params["input_width"] == 16 for t in failed)
     assert all(t.user_attrs[ATTR_FAILURE].startswith(
         "invalid design: `acc_width` must be an integer in 32..64, not 24") for t in failed)

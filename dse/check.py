@@ -1,0 +1,67 @@
+"""The higher-fidelity check of a hardware spec's design: RTL simulation of every workload
+layer (bit-exact against the golden model, cycles against the model) and, on request,
+synthesis (area and Fmax against the area model)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dse.records import DesignCheck, LayerCheck
+
+#: Layers whose model predicts more cycles than this are not simulated (reported as skipped).
+DEFAULT_MAX_SIM_CYCLES = 400_000
+
+
+def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = DEFAULT_MAX_SIM_CYCLES,
+                 synth: bool = False, timeout: float = 1800.0) -> DesignCheck:
+    """Simulate every layer of the hardware spec's workload on ``trial``'s design (and
+    synthesize it).
+
+    Tool failures are recorded in ``error`` (and count as a disagreement), not raised.
+    """
+    from dse.models.registry import cycle_model
+    from dse.verify import verify_gemm
+    from flows.tools import ToolError, ToolNotFoundError
+    from sim.runner import SimulationError
+
+    params = spec.space.params(trial.params)
+    checks = []
+    error = ""
+    for layer in spec.workload:
+        model = cycle_model(params.generator)(params, layer.gemm).cycles
+        if model > max_sim_cycles:
+            checks.append(LayerCheck(layer.name, str(layer.gemm), model,
+                                     skipped=f"{model} model cycles > {max_sim_cycles}"))
+            continue
+        try:
+            verification = verify_gemm(params, layer.gemm, timeout=timeout)
+        except (SimulationError, ToolNotFoundError) as failure:
+            error = f"{layer.name}: {str(failure).splitlines()[0]}"
+            checks.append(LayerCheck(layer.name, str(layer.gemm), model, skipped="error"))
+            continue
+        result = verification.result
+        checks.append(LayerCheck(layer.name, str(layer.gemm), model, result.cycles,
+                                 result.passed))
+    synth_json = None
+    if synth:
+        from dse.metrics import model_metrics
+        from flows.synth import synthesize
+
+        try:
+            result = synthesize(params, spec.target, clock_mhz=spec.clock_mhz,
+                                timeout=timeout)
+            metrics = model_metrics(params, spec.workload, target=spec.target,
+                                    clock_mhz=spec.clock_mhz, energy_table=spec.energy_table)
+            measured = {r: result.synthesized[r] for r in ("lut", "ff", "dsp", "bram")}
+            synth_json = {
+                "status": result.status, "fmax_mhz": result.fmax_mhz,
+                "synthesized": measured, "placed": {n: r.to_json() for n, r in
+                                                    result.resources.items()},
+                "area_error": {r: (metrics[r] - measured[r]) / max(measured[r], 1.0)
+                               for r in measured},
+                "latency_s_at_fmax": (None if not result.fmax_mhz else
+                                      metrics["latency_cycles"] / (result.fmax_mhz * 1e6)),
+            }
+        except (ToolError, ToolNotFoundError) as failure:
+            error = error or f"synthesis: {str(failure).splitlines()[0]}"
+    return DesignCheck(trial.number, params.to_dict(), tuple(checks), synth_json, error)

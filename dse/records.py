@@ -1,0 +1,65 @@
+"""Typed results that cross stages: the higher-fidelity check of a design and of each of
+its layers. They are stored in the study as JSON (:meth:`DesignCheck.to_json`, read back
+by :meth:`DesignCheck.from_json`), the one place they are serialized."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any
+
+#: Study user attribute holding the check of trial N: ``rtl:N``.
+ATTR_PREFIX = "rtl:"
+
+
+@dataclasses.dataclass(frozen=True)
+class LayerCheck:
+    layer: str
+    gemm: str
+    model_cycles: int
+    rtl_cycles: int | None = None
+    passed: bool | None = None
+    skipped: str = ""
+
+    @property
+    def agrees(self) -> bool | None:
+        if self.rtl_cycles is None:
+            return None
+        return bool(self.passed) and self.rtl_cycles == self.model_cycles
+
+
+@dataclasses.dataclass(frozen=True)
+class DesignCheck:
+    """The higher-fidelity evaluation of one trial's design."""
+
+    trial: int
+    params: dict[str, Any]
+    layers: tuple[LayerCheck, ...]
+    synth: dict[str, Any] | None = None
+    error: str = ""
+
+    @property
+    def disagrees(self) -> bool:
+        """True when RTL failed its golden check or its cycles differ from the model's, or
+        synthesis differs from the area model by more than 10% in LUTs or FFs."""
+        if self.error:
+            return True
+        if any(check.agrees is False for check in self.layers):
+            return True
+        if self.synth is not None:
+            return any(abs(self.synth["area_error"][r]) > 0.10 for r in ("lut", "ff"))
+        return False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"trial": self.trial, "params": self.params, "disagrees": self.disagrees,
+                "error": self.error, "synth": self.synth,
+                "layers": [dataclasses.asdict(check) | {"agrees": check.agrees}
+                           for check in self.layers]}
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> DesignCheck:
+        """The check stored by :meth:`to_json`."""
+        layers = tuple(LayerCheck(**{k: v for k, v in layer.items() if k != "agrees"})
+                       for layer in payload["layers"])
+        return cls(int(payload["trial"]), dict(payload["params"]), layers,
+                   payload.get("synth"), str(payload.get("error", "")))
