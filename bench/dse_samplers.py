@@ -30,7 +30,7 @@ import numpy as np
 from common import machine
 
 from dse.spec import Spec, load_spec
-from dse.study import Objective, evaluate, make_sampler
+from dse.study import Objective, evaluate, make_searcher
 from hw.params import ParamError
 
 CHECKPOINTS = (10, 20, 50, 100, 150, 200, 300, 500)
@@ -92,7 +92,7 @@ def run_sampler(spec: Spec, sampler: str, seed: int, budget: int, low: np.ndarra
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     signs = np.array([1.0 if d == "minimize" else -1.0 for d in spec.directions])
     study = optuna.create_study(directions=spec.directions,
-                                sampler=make_sampler(sampler, seed))
+                                sampler=make_searcher(sampler, seed).sampler())
     start = time.perf_counter()
     study.optimize(Objective(spec), n_trials=budget, catch=(Exception,))
     seconds = time.perf_counter() - start

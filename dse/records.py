@@ -1,6 +1,7 @@
-"""Typed results that cross stages: the higher-fidelity check of a design and of each of
-its layers. They are stored in the study as JSON (:meth:`DesignCheck.to_json`, read back
-by :meth:`DesignCheck.from_json`), the one place they are serialized."""
+"""What crosses stages and is stored in a study: the names of the trial attributes hwdse
+writes, the failure of an evaluation, and the higher-fidelity check of a design and of
+each of its layers (stored as JSON by :meth:`DesignCheck.to_json`, read back by
+:meth:`DesignCheck.from_json`, the one place they are serialized)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,14 @@ from typing import Any
 
 #: Study user attribute holding the check of trial N: ``rtl:N``.
 ATTR_PREFIX = "rtl:"
+#: Trial user attributes hwdse writes: the metrics of an evaluation, why a trial failed,
+#: the worker that ran it, and the trial an interrupted one was queued again from.
+ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
+    "metrics", "failure", "worker", "requeued_from")
+
+
+class DesignFailed(Exception):  # noqa: N818 (an outcome, raised to fail the trial)
+    """An evaluation failed (invalid design, tool failure); the trial is FAIL with reason."""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -36,6 +36,15 @@ from optuna.storages import RDBStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.storages.journal._file import BaseJournalFileLock  # not re-exported in Optuna 5
 
+from dse import searchers
+from dse.records import (
+    ATTR_FAILURE,
+    ATTR_METRICS,
+    ATTR_REQUEUED,
+    ATTR_WORKER,
+    DesignFailed,
+)
+from dse.searchers import Searcher
 from dse.space import Choice, applies
 from dse.spec import Spec
 from flows.tools import die_with_parent
@@ -47,7 +56,6 @@ if TYPE_CHECKING:
     #: A hardware spec or a co-design spec: both evaluate their own points.
     SearchSpec = Spec | CodesignSpec
 
-SAMPLERS = ("tpe", "nsga2", "gp", "random")
 JOURNAL_NAME = "study.journal"
 #: The journal's lock file (``flock``); never deleted, so every process locks the same inode.
 FLOCK_SUFFIX = ".flock"
@@ -57,45 +65,26 @@ LEGACY_LOCK_SUFFIX = ".lock"
 LEGACY_LOCK_GRACE_SECONDS = 30.0
 #: RDB heartbeats: a RUNNING trial without a heartbeat for the grace period is stale.
 HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_GRACE_SECONDS, HEARTBEAT_MAX_RETRIES = 10, 30, 3
-#: Trial user attributes hwdse writes.
-ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
-    "metrics", "failure", "worker", "requeued_from")
 
 
 class StudyError(ValueError):
     """A study cannot be opened or run as asked; the message says why."""
 
 
-class DesignFailed(Exception):  # noqa: N818 (an outcome, raised to fail the trial)
-    """An evaluation failed (invalid design, tool failure); the trial is FAIL with reason."""
 
 
-#: Searchers that are RL agents (``dse.rl.agents``) rather than Optuna samplers.
-RL_METHODS = ("ppo", "marl")
-
-
-def make_sampler(name: str, seed: int | None) -> Any:
-    """An Optuna sampler with its settings pinned here, not left to Optuna's defaults
-    (Optuna 5 changed them).
+def make_searcher(name: str, seed: int | None, workers: int = 1) -> Searcher:
+    """The registered searcher ``name`` (:mod:`dse.searchers`), checked for ``workers``.
 
     Raises:
-        StudyError: for an unknown sampler name.
+        StudyError: for an unknown name or too many workers for the searcher.
     """
-    import optuna
-
-    if name == "tpe":
-        return optuna.samplers.TPESampler(seed=seed, n_startup_trials=10, multivariate=True,
-                                          constant_liar=True, n_ei_candidates=24)
-    if name == "nsga2":
-        return optuna.samplers.NSGAIISampler(seed=seed, population_size=20,
-                                             crossover_prob=0.9, swapping_prob=0.5)
-    if name == "gp":
-        return optuna.samplers.GPSampler(seed=seed, n_startup_trials=10,
-                                         deterministic_objective=True)
-    if name == "random":
-        return optuna.samplers.RandomSampler(seed=seed)
-    raise StudyError(f"`sampler` must be one of {', '.join(SAMPLERS + RL_METHODS)}, "
-                     f"not {name!r}")
+    try:
+        searcher = searchers.make_searcher(name, seed)
+        searchers.check_workers(searcher, workers)
+    except searchers.SearcherError as error:
+        raise StudyError(str(error)) from None
+    return searcher
 
 
 def storage_url_check(url: str) -> None:
@@ -502,52 +491,69 @@ def evaluate(spec: SearchSpec, params: Any) -> dict[str, float]:
     return spec.evaluate(params)
 
 
+@dataclasses.dataclass
+class _Context:
+    """The :class:`dse.searchers.SearchContext` of one worker: its study, the objective
+    and the recording of designs, and the stop at ``trials`` finished trials."""
+
+    spec: SearchSpec
+    study: Any
+    trials: int
+    on_trial: Callable[[Any, Any, int], None] | None = None
+
+    @property
+    def max_proposals(self) -> int:
+        from dse.rl.agents import MAX_STEPS_PER_TRIAL
+
+        return MAX_STEPS_PER_TRIAL * self.trials
+
+    def objective(self, trial: Any) -> tuple[float, ...]:
+        return Objective(self.spec)(trial)
+
+    def done(self) -> bool:
+        return finished_count(self.study) >= self.trials
+
+    def after_trial(self, study: Any, trial: Any) -> None:
+        finished = finished_count(study)
+        if self.on_trial is not None:
+            self.on_trial(study, trial, finished)
+        if finished >= self.trials:
+            study.stop()
+
+    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
+        """Store one design the searcher evaluated itself as a trial, exactly as the
+        Optuna samplers' trials are stored (same objective, attributes and constraints)."""
+        self.study.enqueue_trial(point, skip_if_exists=False)
+        self.study.optimize(Objective(self.spec, known=lambda _: metrics), n_trials=1,
+                            catch=(DesignFailed,), callbacks=[self.after_trial],
+                            gc_after_trial=False)
+
+
 def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed: int | None,
                storage_url: str | None = None,
                on_trial: Callable[[Any, Any, int], None] | None = None,
                ready: Callable[[], None] | None = None) -> None:
-    """Run trials of the spec's study until it holds ``trials`` finished trials;
-    ``on_trial(study, trial, finished)`` after each, ``ready()`` once the study is open."""
+    """Run trials of the spec's study with the searcher ``sampler`` until it holds
+    ``trials`` finished trials; ``on_trial(study, trial, finished)`` after each,
+    ``ready()`` once the study is open.
+
+    Raises:
+        StudyError: for an unknown searcher.
+    """
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
+    searcher = make_searcher(sampler, seed)
     storage = open_storage(run_dir, storage_url)
-    rl = sampler in RL_METHODS
     study = optuna.load_study(study_name=spec.name, storage=storage,
-                              sampler=make_sampler("random" if rl else sampler, seed))
+                              sampler=searcher.sampler())
     study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
-    if finished_count(study) >= trials:
+    context = _Context(spec, study, trials, on_trial)
+    if context.done():
         return
-
-    def stop_when_done(study: Any, trial: Any) -> None:
-        finished = finished_count(study)
-        if on_trial is not None:
-            on_trial(study, trial, finished)
-        if finished >= trials:
-            study.stop()
-
-    if rl:
-        from dse.rl.agents import MAX_STEPS_PER_TRIAL, run_agent
-
-        run_agent(spec, study, method=sampler, seed=seed,
-                  record=lambda point, metrics: _record(spec, study, point, metrics,
-                                                        stop_when_done),
-                  done=lambda: finished_count(study) >= trials,
-                  max_steps=MAX_STEPS_PER_TRIAL * trials)
-        return
-    study.optimize(Objective(spec), n_trials=None, catch=(DesignFailed,),
-                   callbacks=[stop_when_done], gc_after_trial=False)
-
-
-def _record(spec: SearchSpec, study: Any, point: dict[str, Any],
-            metrics: Mapping[str, float] | None, callback: Callable[[Any, Any], None]) -> None:
-    """Store one design an RL agent proposed as a trial, exactly as the Optuna samplers'
-    trials are stored (same objective, attributes and constraints)."""
-    study.enqueue_trial(point, skip_if_exists=False)
-    study.optimize(Objective(spec, known=lambda _: metrics), n_trials=1,
-                   catch=(DesignFailed,), callbacks=[callback], gc_after_trial=False)
+    searcher.search(context)
 
 
 def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
@@ -577,12 +583,7 @@ def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe
         raise StudyError(f"`trials` must be a positive integer, not {trials!r}")
     if workers < 1:
         raise StudyError(f"`workers` must be a positive integer, not {workers!r}")
-    if sampler in RL_METHODS:
-        if workers != 1:
-            raise StudyError(f"`workers` must be 1 for the RL searcher {sampler!r} (one agent "
-                             f"learns from every evaluation), not {workers}")
-    else:
-        make_sampler(sampler, seed)  # validates the name
+    make_searcher(sampler, seed, workers)  # validates the name and the workers
     storage = open_storage(run_dir, storage_url)
     study = open_study(spec, storage)
     recover_interrupted(study)

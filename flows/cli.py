@@ -22,6 +22,8 @@ from rich.console import Console
 from rich.table import Table
 from typer._click import exceptions as click_errors  # typer 0.29 vendors click
 
+from dse.searchers import describe as describe_searchers
+
 EXIT_CHECK_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_TOOL_FAILED = 3
@@ -365,7 +367,8 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
 def run(
     trials: Annotated[int, typer.Option("--trials", min=1,
                                         help="Finished trials to reach.")] = 300,
-    sampler: Annotated[str, typer.Option("--sampler", help="tpe, nsga2, gp or random.")] = "tpe",
+    sampler: Annotated[str, typer.Option("--sampler", help=f"Searcher: {describe_searchers()}.")
+                       ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
     verify: Annotated[int, typer.Option(
         "--verify", min=0, help="Pareto designs to re-check in RTL simulation.")] = 3,
@@ -517,9 +520,8 @@ def explore(
     spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
     trials: Annotated[int, typer.Option("--trials", min=1,
                                         help="Finished trials to reach.")] = 200,
-    sampler: Annotated[str, typer.Option(
-        "--sampler", help="tpe, nsga2, gp, random (Optuna) or ppo, marl (RL agents).")
-    ] = "tpe",
+    sampler: Annotated[str, typer.Option("--sampler", help=f"Searcher: {describe_searchers()}.")
+                       ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed (worker i: seed + i).")] = 0,
     workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes.")] = 1,
     storage: StorageOption = None,
@@ -540,7 +542,7 @@ def explore(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from dse.fidelity import pareto_trials, verify_front
-    from dse.study import RL_METHODS, StudyError, make_sampler, open_storage
+    from dse.study import StudyError, make_searcher, open_storage
     from dse.study import explore as run_explore
 
     spec = _load_spec(spec_path)
@@ -552,12 +554,7 @@ def explore(
     state = {"failures": 0}
     try:
         open_storage(folder, storage)  # an unreachable storage fails here, before any output
-        if sampler in RL_METHODS:  # checked again by the study; here before any output
-            if workers != 1:
-                raise StudyError(f"`workers` must be 1 for the RL searcher {sampler!r}, "
-                                 f"not {workers}")
-        else:
-            make_sampler(sampler, seed)
+        make_searcher(sampler, seed, workers)  # here, before any output
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
 

@@ -21,12 +21,9 @@ known designs cannot loop forever).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from dse.rl.envs import DesignEnv, DesignParallelEnv, Evaluation, EvaluationCache
-
-if TYPE_CHECKING:
-    from dse.study import SearchSpec
 
 #: PPO hyper-parameters shared by both methods (stable-baselines3 names).
 PPO_SETTINGS: dict[str, Any] = {"n_steps": 64, "batch_size": 64, "n_epochs": 4,
@@ -56,7 +53,7 @@ class _RecordingCache(EvaluationCache):
     through the caller's ``record`` (which may hold what cannot be pickled: the study,
     a progress display)."""
 
-    def __init__(self, spec: SearchSpec,
+    def __init__(self, spec: Any,
                  record: Callable[[dict[str, Any], Mapping[str, float] | None], None]) -> None:
         super().__init__(spec)
         self.record = record
@@ -75,7 +72,7 @@ class _RecordingCache(EvaluationCache):
 
 def _seed_from_study(cache: EvaluationCache, study: Any) -> None:
     """Designs the study already holds count as evaluated (resume)."""
-    from dse.study import ATTR_METRICS
+    from dse.records import ATTR_METRICS
 
     for trial in study.trials:
         if trial.state.name not in ("COMPLETE", "FAIL") or not trial.params:
@@ -85,7 +82,7 @@ def _seed_from_study(cache: EvaluationCache, study: Any) -> None:
                              None if trial.state.name == "COMPLETE" else "stored failure")
 
 
-def run_agent(spec: SearchSpec, study: Any, *, method: str, seed: int | None,
+def run_agent(spec: Any, study: Any, *, method: str, seed: int | None,
               record: Callable[[dict[str, Any], Mapping[str, float] | None], None],
               done: Callable[[], bool], max_steps: int) -> EvaluationCache:
     """Train a ``method`` agent (``ppo`` or ``marl``) on ``spec`` until ``done()`` or

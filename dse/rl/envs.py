@@ -26,7 +26,7 @@ import dataclasses
 import functools
 import math
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import gymnasium
 import numpy as np
@@ -34,9 +34,6 @@ from gymnasium import spaces
 from pettingzoo import ParallelEnv
 
 from dse.space import Value, applies
-
-if TYPE_CHECKING:
-    from dse.study import SearchSpec
 from hw.params import ParamError
 
 #: Observations are clipped to this magnitude.
@@ -56,15 +53,13 @@ class Evaluation:
 class EvaluationCache:
     """Evaluates designs of ``spec`` at the model fidelity, each distinct design once."""
 
-    def __init__(self, spec: SearchSpec) -> None:
+    def __init__(self, spec: Any) -> None:
         self.spec = spec
         self._store: dict[tuple[tuple[str, Any], ...], tuple[Any, str | None]] = {}
         self.hits = 0
         self.misses = 0
 
     def __call__(self, point: Mapping[str, Value]) -> Evaluation:
-        from dse.study import evaluate
-
         key = tuple(sorted(point.items()))
         if key in self._store:
             self.hits += 1
@@ -72,7 +67,7 @@ class EvaluationCache:
             return Evaluation(dict(point), metrics, failure, cached=True)
         self.misses += 1
         try:
-            metrics, failure = evaluate(self.spec, self.spec.space.params(point)), None
+            metrics, failure = self.spec.evaluate(self.spec.space.params(point)), None
         except ParamError as error:
             metrics, failure = None, f"invalid design: {error}"
         self._store[key] = (metrics, failure)
@@ -82,7 +77,7 @@ class EvaluationCache:
         return len(self._store)
 
 
-def decode(spec: SearchSpec, choices: Sequence[int]) -> dict[str, Value]:
+def decode(spec: Any, choices: Sequence[int]) -> dict[str, Value]:
     """The design point of one index per searched dimension (conditional dimensions whose
     condition does not hold are left out)."""
     point: dict[str, Value] = {}
@@ -92,7 +87,7 @@ def decode(spec: SearchSpec, choices: Sequence[int]) -> dict[str, Value]:
     return point
 
 
-def reference_metrics(spec: SearchSpec, cache: EvaluationCache, limit: int = 10_000
+def reference_metrics(spec: Any, cache: EvaluationCache, limit: int = 10_000
                       ) -> dict[str, float]:
     """Metrics of the first valid design in the space's point order (within ``limit``).
 
@@ -112,7 +107,7 @@ def reference_metrics(spec: SearchSpec, cache: EvaluationCache, limit: int = 10_
 class Scoring:
     """Observation and reward of a design (see the module docstring)."""
 
-    spec: SearchSpec
+    spec: Any
     reference: Mapping[str, float]
     penalty: float = 1.0
     invalid_reward: float = 2.0
@@ -154,7 +149,7 @@ class DesignEnv(gymnasium.Env):  # type: ignore[misc]
 
     metadata = {"render_modes": []}
 
-    def __init__(self, spec: SearchSpec, *, horizon: int = 16, cache: EvaluationCache | None = None,
+    def __init__(self, spec: Any, *, horizon: int = 16, cache: EvaluationCache | None = None,
                  penalty: float = 1.0) -> None:
         if horizon < 1:
             raise ValueError(f"`horizon` must be a positive integer, not {horizon}")
@@ -185,7 +180,7 @@ class DesignEnv(gymnasium.Env):  # type: ignore[misc]
                 self._steps >= self.horizon, info)
 
 
-def default_groups(spec: SearchSpec) -> dict[str, tuple[str, ...]]:
+def default_groups(spec: Any) -> dict[str, tuple[str, ...]]:
     """One agent per searched dimension, named after it."""
     return {name: (name,) for name in spec.space.names}
 
@@ -204,7 +199,7 @@ class DesignParallelEnv(ParallelEnv):  # type: ignore[misc]
     metadata = {"render_modes": [], "name": "hwdse_design_v0"}
     render_mode = None
 
-    def __init__(self, spec: SearchSpec, *, groups: Mapping[str, Sequence[str]] | None = None,
+    def __init__(self, spec: Any, *, groups: Mapping[str, Sequence[str]] | None = None,
                  horizon: int = 16, cache: EvaluationCache | None = None,
                  penalty: float = 1.0) -> None:
         groups = dict(groups or default_groups(spec))

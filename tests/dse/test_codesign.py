@@ -15,8 +15,9 @@ from dse.codesign.evaluate import check_design, task_dataset, task_hardware, tas
 from dse.codesign.search import outcome, run_search
 from dse.codesign.spec import check_precision, network_only, with_networks
 from dse.models import qmlp
+from dse.searchers import names as searcher_names
 from dse.spec import SpecError, parse_spec
-from dse.study import ATTR_METRICS, RL_METHODS, SAMPLERS, explore, finished_count
+from dse.study import ATTR_METRICS, explore, finished_count
 from flows.cli import app
 from hw.params import ParamError
 
@@ -192,7 +193,7 @@ def test_evaluation_trains_the_network_and_uses_the_hardware_models(tiny, tmp_pa
     assert metrics["digits.weights"] == 64 * 8 + 8 * 4 + 4 * 10
 
 
-@pytest.mark.parametrize("sampler", SAMPLERS + RL_METHODS)
+@pytest.mark.parametrize("sampler", searcher_names())
 def test_every_searcher_runs_on_the_joint_space(tiny, tmp_path, sampler):
     study = explore(tiny, tmp_path, trials=5, sampler=sampler, seed=1)
     assert finished_count(study) == 5

@@ -40,5 +40,5 @@ def test_same_seed_same_designs(tmp_path):
 
 
 def test_rl_refuses_several_workers(tmp_path):
-    with pytest.raises(StudyError, match=r"`workers` must be 1 for the RL searcher 'marl'"):
+    with pytest.raises(StudyError, match=r"`workers` must be at most 1 for the searcher 'marl'"):
         explore(SPEC, tmp_path, trials=5, sampler="marl", workers=2)

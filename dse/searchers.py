@@ -1,0 +1,209 @@
+"""Searchers: what proposes the designs of a study.
+
+Every searcher implements one protocol, :class:`Searcher` (in the way Optuna's
+``BaseSampler`` is one protocol for its samplers): it names the Optuna sampler the study is
+loaded with, and it searches a :class:`SearchContext` (the spec, the study, the objective
+that evaluates and stores a trial, the store of designs evaluated elsewhere, and when to
+stop). The registry (:data:`SEARCHERS`) lists them, in order, for the command line, its
+help text and its errors; a new searcher is one class here and one registry line.
+
+- ``tpe``, ``nsga2``, ``gp``, ``random``: Optuna samplers, with their settings pinned here,
+  not left to Optuna's defaults (Optuna 5 changed them);
+- ``ppo``, ``marl``: reinforcement-learning agents (:mod:`dse.rl.agents`) that propose
+  designs, evaluate them through their cache and store each new one as a trial.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any, ClassVar, Protocol
+
+
+class SearcherError(ValueError):
+    """A searcher cannot be made or run as asked (an unknown name, too many workers)."""
+
+
+class SearchContext(Protocol):
+    """What a searcher searches: provided by :mod:`dse.study` for one worker."""
+
+    spec: Any    # the spec (hardware or co-design): its space, objectives, constraints
+    study: Any   # the Optuna study, loaded with the searcher's sampler
+    #: Most designs the searcher may propose (an agent that only repeats known designs
+    #: must stop).
+    max_proposals: int
+
+    def objective(self, trial: Any) -> tuple[float, ...]:
+        """Evaluate an Optuna trial's design and store its metrics and constraints."""
+
+    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
+        """Store a design evaluated by the searcher itself (None: invalid) as a trial."""
+
+    def after_trial(self, study: Any, trial: Any) -> None:
+        """Optuna callback after each trial: progress, and stopping at the budget."""
+
+    def done(self) -> bool:
+        """Whether the study holds the trials asked for."""
+
+
+class Searcher(abc.ABC):
+    """Proposes designs for a study and learns from their results.
+
+    Subclasses set ``name`` and ``summary`` and implement :meth:`sampler` and
+    :meth:`search`; ``max_workers`` bounds the worker processes that may share a study
+    (an agent that learns from every evaluation runs alone).
+    """
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    max_workers: ClassVar[int | None] = None
+
+    def __init__(self, seed: int | None = None) -> None:
+        self.seed = seed
+
+    @abc.abstractmethod
+    def sampler(self) -> Any:
+        """The Optuna sampler the study is loaded with."""
+
+    @abc.abstractmethod
+    def search(self, context: SearchContext) -> None:
+        """Propose, evaluate and store designs until ``context.done()``."""
+
+
+class OptunaSearcher(Searcher):
+    """A searcher that is an Optuna sampler: Optuna proposes, the objective evaluates."""
+
+    def search(self, context: SearchContext) -> None:
+        from dse.records import DesignFailed
+
+        context.study.optimize(context.objective, n_trials=None, catch=(DesignFailed,),
+                               callbacks=[context.after_trial], gc_after_trial=False)
+
+
+class Tpe(OptunaSearcher):
+    name = "tpe"
+    summary = "Optuna TPE (multivariate, constant liar)"
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.TPESampler(seed=self.seed, n_startup_trials=10,
+                                          multivariate=True, constant_liar=True,
+                                          n_ei_candidates=24)
+
+
+class Nsga2(OptunaSearcher):
+    name = "nsga2"
+    summary = "Optuna NSGA-II (population 20)"
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.NSGAIISampler(seed=self.seed, population_size=20,
+                                             crossover_prob=0.9, swapping_prob=0.5)
+
+
+class Gp(OptunaSearcher):
+    name = "gp"
+    summary = "Optuna Gaussian process"
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.GPSampler(seed=self.seed, n_startup_trials=10,
+                                         deterministic_objective=True)
+
+
+class RandomSearch(OptunaSearcher):
+    name = "random"
+    summary = "uniform random designs"
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.RandomSampler(seed=self.seed)
+
+
+class Agent(Searcher):
+    """A reinforcement-learning agent (:func:`dse.rl.agents.run_agent`): it evaluates
+    designs through its own cache and stores each new one through ``context.record``."""
+
+    max_workers = 1
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.RandomSampler(seed=self.seed)  # only replays stored designs
+
+    def search(self, context: SearchContext) -> None:
+        from dse.rl.agents import run_agent
+
+        run_agent(context.spec, context.study, method=self.name, seed=self.seed,
+                  record=context.record, done=context.done,
+                  max_steps=context.max_proposals)
+
+
+class Ppo(Agent):
+    name = "ppo"
+    summary = "one PPO agent setting every parameter (stable-baselines3)"
+
+
+class Marl(Agent):
+    name = "marl"
+    summary = "one agent per parameter, shared reward (PettingZoo, SuperSuit, PPO)"
+
+
+#: Every searcher, by name, in the order the command line lists them.
+SEARCHERS: dict[str, type[Searcher]] = {}
+
+
+def register(searcher: type[Searcher]) -> type[Searcher]:
+    """Add a searcher class to the registry.
+
+    Raises:
+        ValueError: if another searcher holds its name.
+    """
+    if SEARCHERS.get(searcher.name, searcher) is not searcher:
+        raise ValueError(f"searcher {searcher.name!r} is already registered")
+    SEARCHERS[searcher.name] = searcher
+    return searcher
+
+
+for _searcher in (Tpe, Nsga2, Gp, RandomSearch, Ppo, Marl):
+    register(_searcher)
+
+
+def names() -> tuple[str, ...]:
+    return tuple(SEARCHERS)
+
+
+def describe() -> str:
+    """One line for the command line's help: every searcher and what it is."""
+    return "; ".join(f"{name}: {cls.summary}" for name, cls in SEARCHERS.items())
+
+
+def make_searcher(name: str, seed: int | None = None) -> Searcher:
+    """The searcher called ``name``, seeded.
+
+    Raises:
+        SearcherError: listing the known names.
+    """
+    try:
+        return SEARCHERS[name](seed)
+    except KeyError:
+        raise SearcherError(f"`sampler` must be one of {', '.join(SEARCHERS)}, "
+                                   f"not {name!r}") from None
+
+
+def check_workers(searcher: Searcher, workers: int) -> None:
+    """Whether ``workers`` processes may run ``searcher`` on one study.
+
+    Raises:
+        SearcherError: naming the limit.
+    """
+    if searcher.max_workers is not None and workers > searcher.max_workers:
+        raise SearcherError(
+            f"`workers` must be at most {searcher.max_workers} for the searcher "
+            f"{searcher.name!r} (one agent learns from every evaluation), not {workers}")
+
+
