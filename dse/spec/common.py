@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flows.targets import TARGETS
@@ -116,3 +117,24 @@ def constraints_of(table: Any, known: list[str]) -> tuple[Constraint, ...]:
             raise SpecError(f"`{where}` has min > max")
         out.append(Constraint(metric, values["min"], values["max"]))
     return tuple(out)
+
+
+def file_in_folder(key: str, value: Any, base: Path, error: type[ValueError] = SpecError
+                   ) -> Path:
+    """The file a spec names under ``key``: relative to the spec's folder ``base`` and
+    inside it. A spec is stored with its study and read by every worker, so it may not
+    reach files elsewhere on the machine.
+
+    Raises:
+        error: for a value that is not a relative path inside ``base`` or names no file.
+    """
+    if not isinstance(value, str) or not value:
+        raise error(f"`{key}` must be a file name relative to the spec's folder, "
+                    f"not {value!r}")
+    path = base / value
+    if Path(value).is_absolute() or not path.resolve().is_relative_to(base.resolve()):
+        raise error(f"`{key}` must name a file inside the spec's folder {str(base)!r} "
+                    f"(relative, no way out through `..` or links), not {value!r}")
+    if not path.is_file():
+        raise error(f"`{key}` {value!r}: no such file in {str(base)!r}")
+    return path

@@ -45,6 +45,7 @@ from dse.spec.common import (
     ObjectivesMixin,
     SpecError,
     constraints_of,
+    file_in_folder,
     objectives_of,
     string_value,
     target_and_clock,
@@ -116,16 +117,7 @@ def _energy_table(value: Any, base: Path) -> Path | None:
         return None
     from dse.models.energy import EnergyTableError, load_energy_table
 
-    if not isinstance(value, str) or not value:
-        raise SpecError(f"`energy_table` must be a file name relative to the spec's folder, "
-                        f"not {value!r}")
-    path = base / value
-    if Path(value).is_absolute() or not path.resolve().is_relative_to(base.resolve()):
-        raise SpecError(f"`energy_table` must name a file inside the spec's folder "
-                        f"{str(base)!r} (relative, no way out through `..` or links), "
-                        f"not {value!r}")
-    if not path.is_file():
-        raise SpecError(f"`energy_table` {value!r}: no such file in {str(base)!r}")
+    path = file_in_folder("energy_table", value, base)
     try:
         load_energy_table(path)
     except EnergyTableError as error:

@@ -378,14 +378,9 @@ def spec_layers(entry: Mapping[str, Any], base: Path) -> list[Layer]:
     if kind == "transformer":
         source = f"transformer:{source}"
     elif kind == "onnx":
-        path = base / source
-        if Path(source).is_absolute() or not path.resolve().is_relative_to(base.resolve()):
-            raise WorkloadError(f"`onnx` must name a file inside the spec's folder "
-                                f"{str(base)!r} (relative, no way out through `..` or "
-                                f"links), not {source!r}")
-        if not path.is_file():
-            raise WorkloadError(f"`onnx` {source!r}: no such file in {str(base)!r}")
-        source = str(path)
+        from dse.spec.common import file_in_folder
+
+        source = str(file_in_folder("onnx", source, base, WorkloadError))
     elif source.endswith(".onnx"):
         raise WorkloadError(f"`model` names an ONNX file; use `onnx = {source!r}`")
     shape = entry.get("input_shape")
