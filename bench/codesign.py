@@ -32,6 +32,7 @@ from common import machine
 
 from dse.codesign.search import METHODS, outcome, run_search
 from dse.fidelity import pareto_trials, pick_spread
+from dse.records import CheckOptions
 from dse.spec import load_spec
 from dse.study import ATTR_METRICS
 from hw.params import ParamError
@@ -212,7 +213,7 @@ def _search_seconds(studies: tuple[Any, ...]) -> float:
 
 
 def _check(spec: Any, trial: Any, inputs: int) -> dict[str, Any]:
-    return spec.check_design(trial, inputs=inputs).to_json()
+    return spec.check_design(trial, CheckOptions(inputs=inputs)).to_json()
 
 
 def main() -> int:

@@ -6,14 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from dse.records import DesignCheck, LayerCheck
-
-#: Layers whose model predicts more cycles than this are not simulated (reported as skipped).
-DEFAULT_MAX_SIM_CYCLES = 400_000
+from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck, LayerCheck
 
 
-def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = DEFAULT_MAX_SIM_CYCLES,
-                 synth: bool = False, timeout: float = 1800.0) -> DesignCheck:
+def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
+                 ) -> DesignCheck:
     """Simulate every layer of the hardware spec's workload on ``trial``'s design (and
     synthesize it).
 
@@ -29,12 +26,12 @@ def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = DEFAULT_MAX_SIM
     error = ""
     for layer in spec.workload:
         model = cycle_model(params.generator)(params, layer.gemm).cycles
-        if model > max_sim_cycles:
+        if model > options.max_sim_cycles:
             checks.append(LayerCheck(layer.name, str(layer.gemm), model,
-                                     skipped=f"{model} model cycles > {max_sim_cycles}"))
+                                     skipped=f"{model} model cycles > {options.max_sim_cycles}"))
             continue
         try:
-            verification = verify_gemm(params, layer.gemm, timeout=timeout)
+            verification = verify_gemm(params, layer.gemm, timeout=options.timeout)
         except (SimulationError, ToolNotFoundError) as failure:
             error = f"{layer.name}: {str(failure).splitlines()[0]}"
             checks.append(LayerCheck(layer.name, str(layer.gemm), model, skipped="error"))
@@ -43,13 +40,13 @@ def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = DEFAULT_MAX_SIM
         checks.append(LayerCheck(layer.name, str(layer.gemm), model, result.cycles,
                                  result.passed))
     synth_json = None
-    if synth:
+    if options.synth:
         from dse.metrics import model_metrics
         from flows.synth import synthesize
 
         try:
             result = synthesize(params, spec.target, clock_mhz=spec.clock_mhz,
-                                timeout=timeout)
+                                timeout=options.timeout)
             metrics = model_metrics(params, spec.workload, target=spec.target,
                                     clock_mhz=spec.clock_mhz, energy_table=spec.energy_table)
             measured = {r: result.synthesized[r] for r in ("lut", "ff", "dsp", "bram")}

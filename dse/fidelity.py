@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from dse.check import DEFAULT_MAX_SIM_CYCLES
-from dse.records import ATTR_PREFIX
+from dse.records import ATTR_PREFIX, DEFAULT_CHECK, CheckOptions, DesignCheck
 
 
 def pareto_trials(study: Any) -> list[Any]:
@@ -44,22 +43,24 @@ def pick_spread(trials: Sequence[Any], count: int, maximize: Sequence[bool]) -> 
     return chosen[:count]
 
 
-def verify_front(spec: Any, study: Any, *, count: int = 5, synth: bool = False,
-                 max_sim_cycles: int = DEFAULT_MAX_SIM_CYCLES,
-                 timeout: float = 1800.0) -> list[dict[str, Any]]:
-    """Check up to ``count`` Pareto designs at the higher fidelities and store the results
-    in the study. Designs already checked (with the same ``synth`` setting) are reused."""
+def verify_front(spec: Any, study: Any, *, count: int = 5,
+                 options: CheckOptions = DEFAULT_CHECK) -> list[DesignCheck]:
+    """Check up to ``count`` Pareto designs at the higher fidelities (``spec.check_design``)
+    and store the results in the study. Designs already checked (with synthesis, if it is
+    asked for now) are reused.
+
+    Returns:
+        The checks, in the order the designs were picked.
+    """
     checks = []
     maximize = [direction == "maximize" for direction in spec.directions]
     for trial in pick_spread(pareto_trials(study), count, maximize):
         key = f"{ATTR_PREFIX}{trial.number}"
         stored = study.user_attrs.get(key)
-        if stored is not None and (stored["synth"] is not None or not synth):
-            checks.append(stored)
+        if stored is not None and (stored["synth"] is not None or not options.synth):
+            checks.append(DesignCheck.from_json(stored))
             continue
-        check = spec.check_design(trial, max_sim_cycles=max_sim_cycles, synth=synth,
-                                  timeout=timeout)
-        payload = check.to_json()
-        study.set_user_attr(key, payload)
-        checks.append(payload)
+        check = spec.check_design(trial, options)
+        study.set_user_attr(key, check.to_json())
+        checks.append(check)
     return checks

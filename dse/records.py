@@ -17,6 +17,26 @@ ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
     "metrics", "failure", "worker", "requeued_from")
 
 
+#: Layers whose model predicts more cycles than this are not simulated (reported as skipped).
+DEFAULT_MAX_SIM_CYCLES = 400_000
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckOptions:
+    """How far the higher-fidelity check of a design goes: layers over ``max_sim_cycles``
+    model cycles are skipped, ``synth`` adds synthesis, ``timeout`` bounds each tool run
+    (seconds), and a co-design check runs ``inputs`` test inputs per task."""
+
+    max_sim_cycles: int = DEFAULT_MAX_SIM_CYCLES
+    synth: bool = False
+    timeout: float = 1800.0
+    inputs: int = 200
+
+
+#: The default check: simulation up to :data:`DEFAULT_MAX_SIM_CYCLES`, no synthesis.
+DEFAULT_CHECK = CheckOptions()
+
+
 class DesignFailed(Exception):  # noqa: N818 (an outcome, raised to fail the trial)
     """An evaluation failed (invalid design, tool failure); the trial is FAIL with reason."""
 

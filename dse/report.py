@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dse.records import ATTR_PREFIX
+from dse.records import ATTR_PREFIX, DesignCheck
 from dse.spec import Spec
 from dse.study import ATTR_FAILURE, ATTR_METRICS, ATTR_WORKER
 
@@ -182,7 +182,7 @@ def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) 
         check = study.user_attrs.get(f"{ATTR_PREFIX}{r['number']}")
         verdict = "not run"
         if check is not None:
-            verdict = "**disagrees**" if check["disagrees"] else "agrees"
+            verdict = "**disagrees**" if DesignCheck.from_json(check).disagrees else "agrees"
         lines.append(f"| {r['number']} | " + " | ".join(f"{v:.4g}" for v in r["values"])
                      + " | " + ", ".join(f"{k}={v}" for k, v in r["params"].items())
                      + f" | {verdict} |")

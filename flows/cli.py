@@ -542,6 +542,7 @@ def explore(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
     from dse.fidelity import pareto_trials, verify_front
+    from dse.records import CheckOptions
     from dse.study import StudyError, make_searcher, open_storage
     from dse.study import explore as run_explore
 
@@ -583,12 +584,13 @@ def explore(
         from dse.study import finished_count
 
         progress.update(task, completed=min(finished_count(study), trials))
-    checks = verify_front(spec, study, count=verify, synth=synth) if verify > 0 else []
+    checks = (verify_front(spec, study, count=verify, options=CheckOptions(synth=synth))
+              if verify > 0 else [])
     payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
                "storage": "journal" if storage is None else "rdb",
                "trials": len(study.trials), "pareto": [
                    {"trial": t.number, "params": t.params, "values": t.values}
-                   for t in pareto_trials(study)], "checks": checks}
+                   for t in pareto_trials(study)], "checks": [c.to_json() for c in checks]}
     if report_dir is not None:
         from dse.report import write_report
 
@@ -601,7 +603,7 @@ def explore(
         if report_dir is not None:
             console.print(f"report: [bold]{report_dir}[/] (pareto.png, pareto.html, "
                           "trials.csv, summary.md)")
-    if any(check["disagrees"] for check in checks):
+    if any(check.disagrees for check in checks):
         raise typer.Exit(EXIT_CHECK_FAILED)
     if not pareto_trials(study):
         _fail(EXIT_NO_FEASIBLE, _no_feasible_message(spec, study))
@@ -653,13 +655,13 @@ def _compact(value: float) -> str:
     return f"{value:.4g}"
 
 
-def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]],
+def _print_front(spec: Any, study: Any, checks: list[Any],
                  rows: int = 12) -> None:
     """The Pareto designs as a table that fits a terminal: one column per parameter that
     differs between the shown designs (the ones they share go under the table)."""
     from dse.fidelity import pareto_trials
 
-    by_trial = {check["trial"]: check for check in checks}
+    by_trial = {check.trial: check for check in checks}
     front = sorted(pareto_trials(study), key=lambda t: t.values)
     if not front:
         return  # the caller says why
@@ -684,9 +686,9 @@ def _print_front(spec: Any, study: Any, checks: list[dict[str, Any]],
         if checks:
             verdict = ""
             if check is not None:
-                simulated = sum(1 for c in check["layers"] if c["agrees"] is not None)
-                verdict = ("[red]DISAGREES[/]" if check["disagrees"] else
-                           f"[green]agrees[/] {simulated}/{len(check['layers'])}"
+                simulated = sum(1 for c in check.layers if c.agrees is not None)
+                verdict = ("[red]DISAGREES[/]" if check.disagrees else
+                           f"[green]agrees[/] {simulated}/{len(check.layers)}"
                            if simulated else "skipped (cycle limit)")
             cells.append(verdict)
         table.add_row(*cells)

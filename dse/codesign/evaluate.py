@@ -29,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from dse.codesign.design import JointDesign, TaskDesign, TaskSpec, network_mapping, operand_widths
+from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck, LayerCheck
 from dse.workload import Gemm, Layer
 from hw.params import Params
 from hw.qmlp.params import QmlpParams
@@ -156,10 +157,10 @@ def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str,
     return metrics
 
 
-def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = 400_000,
-                 synth: bool = False, timeout: float = 1800.0, inputs: int = 200) -> Any:
+def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
+                 ) -> DesignCheck:
     """RTL simulation of every sub-accelerator of ``trial``'s design on the task's first
-    ``inputs`` test inputs, bit-exact against the integer network:
+    ``options.inputs`` test inputs, bit-exact against the integer network:
 
     - ``qmlp``: the inputs through the accelerator; scores against the integer model,
       cycles against :func:`dse.models.qmlp.cycles`;
@@ -167,10 +168,9 @@ def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = 400_000,
       and the layer's weights; results against the family's golden model, which is checked
       against the network's own accumulators first; cycles against the family model.
 
-    With ``synth``, every sub-accelerator is synthesized and the summed resources are
+    With ``options.synth``, every sub-accelerator is synthesized and the summed resources are
     compared with the area model's. Tool failures are recorded, not raised.
     """
-    from dse.records import DesignCheck, LayerCheck
     from flows.tools import ToolError, ToolNotFoundError
     from sim.runner import SimulationError
 
@@ -183,22 +183,22 @@ def check_design(spec: Any, trial: Any, *, max_sim_cycles: int = 400_000,
             continue
         hardware = task_hardware(task, spec.target)
         built.append(hardware)
-        x = task_dataset(task).x_test[:inputs]
+        x = task_dataset(task).x_test[:options.inputs]
         for name, gemm, model, job in _jobs(hardware, x):
             label = f"{task.task}.{name}"
-            if model > max_sim_cycles:
-                checks.append(LayerCheck(label, gemm, model,
-                                         skipped=f"{model} model cycles > {max_sim_cycles}"))
+            if model > options.max_sim_cycles:
+                skipped = f"{model} model cycles > {options.max_sim_cycles}"
+                checks.append(LayerCheck(label, gemm, model, skipped=skipped))
                 continue
             try:
-                result = _simulate(hardware.params, job, timeout)
+                result = _simulate(hardware.params, job, options.timeout)
             except (SimulationError, ToolNotFoundError) as failure:
                 error = error or f"{label}: {str(failure).splitlines()[0]}"
                 checks.append(LayerCheck(label, gemm, model, skipped="error"))
                 continue
             checks.append(LayerCheck(label, gemm, model, result.cycles, result.passed))
     synth_json = None
-    if synth:
+    if options.synth:
         try:
             synth_json = _synthesize(built, spec)
         except (ToolError, ToolNotFoundError) as failure:

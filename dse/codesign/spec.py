@@ -74,6 +74,7 @@ from dse.codesign.design import (
     network_mapping,
     precision_needs,
 )
+from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck
 from dse.space import Choice, Dimension, Space, Value, parse_space
 from dse.spec.common import (
     Constraint,
@@ -180,10 +181,10 @@ class CodesignSpec(ObjectivesMixin):
 
         return evaluate(design, target=self.target, clock_mhz=self.clock_mhz)
 
-    def check_design(self, trial: Any, **options: Any) -> Any:
+    def check_design(self, trial: Any, options: CheckOptions = DEFAULT_CHECK) -> DesignCheck:
         from dse.codesign.evaluate import check_design
 
-        return check_design(self, trial, **options)
+        return check_design(self, trial, options)
 
     def designs(self, design: JointDesign) -> dict[str, Params]:
         """The sub-accelerators' params by task (trains the networks if not cached)."""

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from dse.metrics import METRICS, unavailable_metrics
+from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck
 from dse.space import Space, parse_space
 from dse.spec.common import (
     Constraint,
@@ -88,12 +89,12 @@ class Spec(ObjectivesMixin):
         return model_metrics(params, self.workload, target=self.target,
                              clock_mhz=self.clock_mhz, energy_table=self.energy_table)
 
-    def check_design(self, trial: Any, **options: Any) -> Any:
+    def check_design(self, trial: Any, options: CheckOptions = DEFAULT_CHECK) -> DesignCheck:
         """RTL simulation (and synthesis) of ``trial``'s design
         (:func:`dse.check.check_design`)."""
         from dse.check import check_design
 
-        return check_design(self, trial, **options)
+        return check_design(self, trial, options)
 
     def designs(self, params: Any) -> dict[str, Any]:
         """The RTL designs of a point, by name ('' for the one design)."""

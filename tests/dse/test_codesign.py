@@ -15,6 +15,7 @@ from dse.codesign.evaluate import check_design, task_dataset, task_hardware, tas
 from dse.codesign.search import outcome, run_search
 from dse.codesign.spec import check_precision, network_only, with_networks
 from dse.models import qmlp
+from dse.records import CheckOptions
 from dse.searchers import names as searcher_names
 from dse.spec import SpecError, parse_spec
 from dse.study import ATTR_METRICS, explore, finished_count
@@ -323,7 +324,8 @@ def test_cli_explores_a_codesign_spec_with_the_multi_agent_searcher(tmp_path):
 ])
 def test_joint_designs_are_bit_exact_on_real_network_data(tiny, family, hardware):
     point = _point(depth=2, width1=8, width2=4, weight_bits=2, family=family, **hardware)
-    check = check_design(tiny, types.SimpleNamespace(params=point, number=7), inputs=24)
+    check = check_design(tiny, types.SimpleNamespace(params=point, number=7),
+                         CheckOptions(inputs=24))
     assert check.error == ""
     assert not check.disagrees
     expected = 1 if family == "qmlp" else 3
