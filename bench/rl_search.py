@@ -70,7 +70,8 @@ def run(spec_path: Path, method: str, seed: int, budget: int, low: np.ndarray,
 
 def throughput(spec_path: Path, method: str, steps: int) -> dict[str, Any]:
     """Wall time of ``steps`` proposals by one agent (no trial budget reached)."""
-    from dse.rl.agents import run_agent
+    from dse.rl import agents
+    from dse.searchers import SEARCHERS
 
     spec = load_spec(spec_path)
 
@@ -87,8 +88,9 @@ def throughput(spec_path: Path, method: str, steps: int) -> dict[str, Any]:
                 handle.write("design\n")
 
         start = time.perf_counter()
-        run_agent(spec, Null(), method=method, seed=0, record=record, done=lambda: False,
-                  max_steps=steps)
+        environment = getattr(agents, SEARCHERS[method].environment)
+        agents.run_agent(spec, Null(), make_env=environment, seed=0, record=record,
+                         done=lambda: False, max_steps=steps)
         seconds = round(time.perf_counter() - start, 1)
         designs = len(Path(path).read_text().splitlines())
     return {"method": method, "steps": steps, "seconds": seconds, "distinct_designs": designs}

@@ -129,6 +129,8 @@ class Agent(Searcher):
     designs through its own cache and stores each new one through ``context.record``."""
 
     max_workers = 1
+    #: The name of the environment factory in :mod:`dse.rl.agents`.
+    environment: ClassVar[str]
 
     def sampler(self) -> Any:
         import optuna
@@ -136,21 +138,24 @@ class Agent(Searcher):
         return optuna.samplers.RandomSampler(seed=self.seed)  # only replays stored designs
 
     def search(self, context: SearchContext) -> None:
-        from dse.rl.agents import run_agent
+        from dse.rl import agents
 
-        run_agent(context.spec, context.study, method=self.name, seed=self.seed,
-                  record=context.record, done=context.done,
-                  max_steps=context.max_proposals)
+        agents.run_agent(context.spec, context.study,
+                         make_env=getattr(agents, self.environment), seed=self.seed,
+                         record=context.record, done=context.done,
+                         max_steps=context.max_proposals)
 
 
 class Ppo(Agent):
     name = "ppo"
     summary = "one PPO agent setting every parameter (stable-baselines3)"
+    environment = "single_agent_env"
 
 
 class Marl(Agent):
     name = "marl"
     summary = "one agent per parameter, shared reward (PettingZoo, SuperSuit, PPO)"
+    environment = "multi_agent_env"
 
 
 #: Every searcher, by name, in the order the command line lists them.

@@ -82,38 +82,47 @@ def _seed_from_study(cache: EvaluationCache, study: Any) -> None:
                              None if trial.state.name == "COMPLETE" else "stored failure")
 
 
-def run_agent(spec: Any, study: Any, *, method: str, seed: int | None,
+def single_agent_env(spec: Any, cache: EvaluationCache, seed: int | None) -> Any:
+    """``ppo``: one agent sets every parameter (:class:`DesignEnv`)."""
+    env = DesignEnv(spec, horizon=HORIZON, cache=cache)
+    env.reset(seed=seed)
+    return env
+
+
+def multi_agent_env(spec: Any, cache: EvaluationCache, seed: int | None) -> Any:
+    """``marl``: one agent per parameter (:class:`DesignParallelEnv`), trained by parameter
+    sharing as the copies of one vectorized environment (see the module docstring)."""
+    import supersuit
+
+    parallel = DesignParallelEnv(spec, horizon=HORIZON, cache=cache)
+    padded = supersuit.agent_indicator_v0(supersuit.pad_observations_v0(
+        supersuit.pad_action_space_v0(parallel)))
+    env = supersuit.concat_vec_envs_v1(supersuit.pettingzoo_env_to_vec_env_v1(padded),
+                                       1, num_cpus=0, base_class="stable_baselines3")
+    env.reset()
+    return env
+
+
+#: An agent's environment over a spec: (spec, evaluation cache, seed) -> environment.
+EnvFactory = Callable[[Any, EvaluationCache, "int | None"], Any]
+
+
+def run_agent(spec: Any, study: Any, *, make_env: EnvFactory, seed: int | None,
               record: Callable[[dict[str, Any], Mapping[str, float] | None], None],
               done: Callable[[], bool], max_steps: int) -> EvaluationCache:
-    """Train a ``method`` agent (``ppo`` or ``marl``) on ``spec`` until ``done()`` or
-    ``max_steps`` proposals; every new design goes to ``record(point, metrics)``. Returns
-    the evaluation cache.
-
-    Raises:
-        ValueError: for an unknown method.
-    """
+    """Train a PPO policy on the environment ``make_env`` builds over ``spec``
+    (:func:`single_agent_env`, :func:`multi_agent_env`) until ``done()`` or ``max_steps``
+    proposals; every new design goes to ``record(point, metrics)``. Returns the evaluation
+    cache."""
     import numpy as np
     from stable_baselines3 import PPO
     from stable_baselines3.common.callbacks import BaseCallback
     from stable_baselines3.common.utils import set_random_seed
 
-    if method not in ("ppo", "marl"):
-        raise ValueError(f"`method` must be one of 'ppo', 'marl', not {method!r}")
     cache = _RecordingCache(spec, record)
     _seed_from_study(cache, study)
     set_random_seed(0 if seed is None else seed)
-    if method == "ppo":
-        env: Any = DesignEnv(spec, horizon=HORIZON, cache=cache)
-        env.reset(seed=seed)
-    else:
-        import supersuit
-
-        parallel = DesignParallelEnv(spec, horizon=HORIZON, cache=cache)
-        padded = supersuit.agent_indicator_v0(supersuit.pad_observations_v0(
-            supersuit.pad_action_space_v0(parallel)))
-        env = supersuit.concat_vec_envs_v1(supersuit.pettingzoo_env_to_vec_env_v1(padded),
-                                           1, num_cpus=0, base_class="stable_baselines3")
-        env.reset()
+    env = make_env(spec, cache, seed)
     cache.recording = True  # the reference design found while building is not a proposal
     budget = {"steps": 0}
 
