@@ -6,6 +6,7 @@ the checks of the Pareto designs are stored in the study (user attributes
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,3 +65,37 @@ def verify_front(spec: Any, study: Any, *, count: int = 5,
         study.set_user_attr(key, check.to_json())
         checks.append(check)
     return checks
+
+
+@dataclasses.dataclass(frozen=True)
+class ClosestDesign:
+    """The evaluated design nearest to meeting the spec's constraints, and what it misses:
+    ``(metric, value, constraint)`` per budget it does not meet."""
+
+    trial: Any
+    misses: tuple[tuple[str, float, Any], ...]
+
+
+def closest_design(spec: Any, study: Any) -> ClosestDesign | None:
+    """The complete trial with the smallest sum of relative constraint violations (each
+    violation over its bound), or None if no trial completed."""
+    from dse.records import ATTR_METRICS
+
+    def misses(trial: Any) -> list[tuple[float, tuple[str, float, Any]]]:
+        metrics = trial.user_attrs.get(ATTR_METRICS, {})
+        out = []
+        for constraint in getattr(spec, "constraints", ()):
+            value = metrics.get(constraint.metric)
+            if value is None or constraint.violation(value) <= 0:
+                continue
+            bound = constraint.high if constraint.high is not None \
+                and value > constraint.high else constraint.low
+            out.append((constraint.violation(value) / max(abs(bound or 0.0), 1e-12),
+                        (constraint.metric, float(value), constraint)))
+        return out
+
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    if not complete:
+        return None
+    best = min(complete, key=lambda t: sum(share for share, _ in misses(t)))
+    return ClosestDesign(best, tuple(item for _, item in misses(best)))

@@ -610,36 +610,18 @@ def explore(
 
 
 def _no_feasible_message(spec: Any, study: Any) -> str:
-    """Why the front is empty: every trial failed, or none met the constraints (with the
-    design that came closest, by the sum of its relative violations)."""
-    from dse.study import ATTR_METRICS
+    from dse.fidelity import closest_design
 
-    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
-    if not complete:
+    closest = closest_design(spec, study)
+    if closest is None:
         return (f"no design was evaluated: all {len(study.trials)} trials failed (see "
                 f"`hwdse report` for the reasons)")
-    constraints = getattr(spec, "constraints", ())
-
-    def excess(trial: Any) -> list[tuple[float, str]]:
-        metrics = trial.user_attrs.get(ATTR_METRICS, {})
-        out = []
-        for constraint in constraints:
-            value = metrics.get(constraint.metric)
-            if value is None:
-                continue
-            violation = constraint.violation(value)
-            if violation > 0:
-                bound = constraint.high if constraint.high is not None and \
-                    value > constraint.high else constraint.low
-                out.append((violation / max(abs(bound or 0.0), 1e-12),
-                            f"{constraint.metric} = {value:.4g}, budget {constraint}"))
-        return out
-
-    closest = min(complete, key=lambda t: sum(v for v, _ in excess(t)))
-    design = " ".join(f"{k}={v}" for k, v in closest.params.items())
-    misses = "; ".join(text for _, text in excess(closest)) or "none"
-    return (f"no feasible design in {len(complete)} evaluated designs; the closest is trial "
-            f"{closest.number} ({design}), which misses: {misses}")
+    complete = sum(1 for t in study.trials if t.state.name == "COMPLETE")
+    design = " ".join(f"{k}={v}" for k, v in closest.trial.params.items())
+    misses = "; ".join(f"{metric} = {value:.4g}, budget {budget}"
+                       for metric, value, budget in closest.misses) or "none"
+    return (f"no feasible design in {complete} evaluated designs; the closest is trial "
+            f"{closest.trial.number} ({design}), which misses: {misses}")
 
 
 def _header(name: str) -> str:
