@@ -39,7 +39,7 @@ from hw.qmlp.params import QmlpParams
 def _dataset(name: str, seed: int, options: str) -> Any:
     from dse.qnn.datasets import load_dataset
 
-    return load_dataset(name, seed, **json.loads(options))
+    return load_dataset(name, seed, json.loads(options))
 
 
 def task_dataset(task: TaskDesign) -> Any:

@@ -10,18 +10,13 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from hw.params import ParamError, check_choice, check_int
-
-DATASETS = ("can", "digits")
-#: Options each dataset takes (keyword arguments of :func:`load_dataset`).
-DATASET_OPTIONS = {"can": ("frames_per_class", "seconds", "files"), "digits": ("input_bits",)}
-#: Features per example of each dataset.
-DATASET_FEATURES = {"can": 84, "digits": 64}
 
 
 @dataclasses.dataclass(frozen=True, eq=False)
@@ -123,28 +118,59 @@ def can_from_files(paths: Sequence[str | Path], seed: int = 0,
                    f"HCRL car-hacking files {', '.join(Path(p).name for p in paths)}")
 
 
+@dataclasses.dataclass(frozen=True)
+class DatasetSource:
+    """How to load one named dataset: ``load(seed, options)``, the option names it takes,
+    its features per example, and the feature width its options give."""
+
+    load: Callable[[int, Mapping[str, Any]], Dataset]
+    options: tuple[str, ...]
+    features: int
+    input_bits: Callable[[Mapping[str, Any]], int]
+
+
+def _load_can(seed: int, options: Mapping[str, Any]) -> Dataset:
+    rest = {k: v for k, v in options.items() if k != "files"}
+    if options.get("files"):
+        return can_from_files(options["files"], seed, **rest)
+    return can(seed, **rest)
+
+
+#: The datasets, by name.
+SOURCES: dict[str, DatasetSource] = {
+    "can": DatasetSource(_load_can, ("frames_per_class", "seconds", "files"), 84,
+                         lambda options: 1),
+    "digits": DatasetSource(lambda seed, options: digits(seed, **options), ("input_bits",),
+                            64, lambda options: int(options.get("input_bits", 4))),
+}
+
+
+DATASETS = tuple(SOURCES)
+#: Options each dataset takes (``options`` of :func:`load_dataset`).
+DATASET_OPTIONS = {name: source.options for name, source in SOURCES.items()}
+#: Features per example of each dataset.
+DATASET_FEATURES = {name: source.features for name, source in SOURCES.items()}
+
+
 def input_bits_of(name: str, options: Mapping[str, object] | None = None) -> int:
     """Feature width of dataset ``name`` with ``options``, without loading it."""
     check_choice("dataset", name, DATASETS)
-    if name == "digits":
-        return int((options or {}).get("input_bits", 4))  # type: ignore[call-overload]
-    return 1
+    return SOURCES[name].input_bits(options or {})
 
 
-def load_dataset(name: str, seed: int = 0, **options: object) -> Dataset:
-    """A dataset by name (one of :data:`DATASETS`).
+def load_dataset(name: str, seed: int = 0, options: Mapping[str, Any] | None = None
+                 ) -> Dataset:
+    """A dataset by name (one of :data:`DATASETS`) with its ``options``
+    (:data:`DATASET_OPTIONS`).
 
     Raises:
-        ParamError: for an unknown name, listing the known ones.
+        ParamError: for an unknown name (listing the known ones) or option.
     """
     check_choice("dataset", name, DATASETS)
-    if name == "digits":
-        return digits(seed, **options)  # type: ignore[arg-type]
-    if options.get("files"):
-        files = options.pop("files")
-        return can_from_files(files, seed, **options)  # type: ignore[arg-type]
-    options.pop("files", None)
-    return can(seed, **options)  # type: ignore[arg-type]
+    source = SOURCES[name]
+    for key in options or {}:
+        check_choice(f"dataset_options.{key}", key, source.options)
+    return source.load(seed, dict(options or {}))
 
 
 __all__ = ["DATASETS", "Dataset", "ParamError", "can", "can_from_files", "digits",

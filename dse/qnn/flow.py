@@ -102,7 +102,7 @@ def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp
     from sim.runner import simulate
 
     options = dict(dataset_options or {})
-    data = load_dataset(dataset, config.seed, **options)
+    data = load_dataset(dataset, config.seed, options)
     trained = trained_network(data, config, {"name": dataset, "seed": config.seed,
                                              **{k: str(v) for k, v in options.items()}})
     out.mkdir(parents=True, exist_ok=True)
