@@ -32,9 +32,8 @@ from common import machine
 
 from dse.codesign.search import METHODS, outcome, run_search
 from dse.fidelity import pareto_trials, pick_spread
-from dse.records import CheckOptions
+from dse.records import ATTR_METRICS, CheckOptions
 from dse.spec import load_spec
-from dse.study import ATTR_METRICS
 from hw.params import ParamError
 
 

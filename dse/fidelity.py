@@ -79,10 +79,10 @@ class ClosestDesign:
 def closest_design(spec: Any, study: Any) -> ClosestDesign | None:
     """The complete trial with the smallest sum of relative constraint violations (each
     violation over its bound), or None if no trial completed."""
-    from dse.records import ATTR_METRICS
+    from dse.records import Evaluation
 
     def misses(trial: Any) -> list[tuple[float, tuple[str, float, Any]]]:
-        metrics = trial.user_attrs.get(ATTR_METRICS, {})
+        metrics = Evaluation.of(trial).metrics or {}
         out = []
         for constraint in getattr(spec, "constraints", ()):
             value = metrics.get(constraint.metric)

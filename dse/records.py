@@ -17,6 +17,30 @@ ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
     "metrics", "failure", "worker", "requeued_from")
 
 
+@dataclasses.dataclass(frozen=True)
+class Evaluation:
+    """The model-fidelity outcome of one trial's design: its metrics, or why it could not
+    be evaluated (``failure``: an invalid design, an interrupted worker). Stored in the
+    trial's user attributes by :meth:`store`, read back by :meth:`of`."""
+
+    metrics: Mapping[str, float] | None = None
+    failure: str = ""
+
+    def store(self, trial: Any) -> None:
+        """Write into an Optuna trial (a running ``Trial``)."""
+        if self.metrics is not None:
+            trial.set_user_attr(ATTR_METRICS, dict(self.metrics))
+        if self.failure:
+            trial.set_user_attr(ATTR_FAILURE, self.failure)
+
+    @classmethod
+    def of(cls, trial: Any) -> Evaluation:
+        """What a stored trial (``FrozenTrial``) holds; empty for a trial never evaluated."""
+        metrics = trial.user_attrs.get(ATTR_METRICS)
+        return cls(None if metrics is None else dict(metrics),
+                   str(trial.user_attrs.get(ATTR_FAILURE, "")))
+
+
 #: Layers whose model predicts more cycles than this are not simulated (reported as skipped).
 DEFAULT_MAX_SIM_CYCLES = 400_000
 

@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dse.records import ATTR_PREFIX, DesignCheck
+from dse.records import ATTR_PREFIX, ATTR_WORKER, DesignCheck, Evaluation
 from dse.spec import Spec
-from dse.study import ATTR_FAILURE, ATTR_METRICS, ATTR_WORKER
 
 
 def trial_records(study: Any) -> list[dict[str, Any]]:
@@ -30,11 +29,11 @@ def trial_records(study: Any) -> list[dict[str, Any]]:
         records.append({
             "number": trial.number, "state": trial.state.name,
             "params": dict(trial.params), "values": trial.values,
-            "metrics": trial.user_attrs.get(ATTR_METRICS, {}),
+            "metrics": Evaluation.of(trial).metrics or {},
             "constraints": constraints,
             "feasible": all(v <= 0 for v in constraints.values()) if constraints else None,
             "pareto": trial.number in front,
-            "failure": trial.user_attrs.get(ATTR_FAILURE, ""),
+            "failure": Evaluation.of(trial).failure,
             "worker": trial.user_attrs.get(ATTR_WORKER, ""),
             "duration_s": (trial.duration.total_seconds() if trial.duration else None),
         })

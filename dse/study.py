@@ -39,10 +39,10 @@ from optuna.storages.journal._file import BaseJournalFileLock  # not re-exported
 from dse import searchers
 from dse.records import (
     ATTR_FAILURE,
-    ATTR_METRICS,
     ATTR_REQUEUED,
     ATTR_WORKER,
     DesignFailed,
+    Evaluation,
 )
 from dse.searchers import Searcher
 from dse.space import Choice, applies
@@ -443,8 +443,7 @@ def finished_count(study: Any) -> int:
                                   states=(TrialState.COMPLETE, TrialState.FAIL)):
         if trial.state == TrialState.COMPLETE:
             count += 1
-        elif not str(trial.user_attrs.get(ATTR_FAILURE, "interrupted")).startswith(
-                "interrupted"):
+        elif not (Evaluation.of(trial).failure or "interrupted").startswith("interrupted"):
             count += 1
     return count
 
@@ -476,9 +475,9 @@ class Objective:
             if metrics is None:
                 metrics = evaluate(self.spec, params)  # e.g. a layer's bits above max_bits
         except ParamError as error:
-            trial.set_user_attr(ATTR_FAILURE, f"invalid design: {error}")
+            Evaluation(failure=f"invalid design: {error}").store(trial)
             raise DesignFailed(str(error)) from None
-        trial.set_user_attr(ATTR_METRICS, metrics)
+        Evaluation(metrics).store(trial)
         for constraint in self.spec.constraints:
             trial.set_constraint(constraint.metric, constraint.violation(
                 metrics[constraint.metric]))

@@ -25,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from dse.codesign.spec import CodesignSpec, network_only, with_networks
-from dse.study import ATTR_METRICS, explore
+from dse.records import Evaluation
+from dse.study import explore
 
 METHODS = ("joint", "sequential")
 
@@ -91,9 +92,10 @@ def outcome(run: SearchRun) -> dict[str, Any]:
     ``feasible_trials / hardware_trials``."""
     metric, direction = run.spec.objectives[0]
     trials = run.trials()
-    met = [t for t in trials if feasible(run.spec, t.user_attrs[ATTR_METRICS])]
+    metrics = {t.number: Evaluation.of(t).metrics or {} for t in trials}
+    met = [t for t in trials if feasible(run.spec, metrics[t.number])]
     sign = 1 if direction == "maximize" else -1
-    best = max(met, key=lambda t: (sign * t.user_attrs[ATTR_METRICS][metric], -t.number),
+    best = max(met, key=lambda t: (sign * metrics[t.number][metric], -t.number),
                default=None)
     invalid = [t for t in run.studies[-1].trials if t.state.name == "FAIL"]
     return {"method": run.method, "hardware_trials": len(trials),
@@ -102,5 +104,5 @@ def outcome(run: SearchRun) -> dict[str, Any]:
             "met_budgets": best is not None,
             "best": None if best is None else {
                 "trial": best.number, "params": dict(best.params),
-                "metrics": dict(best.user_attrs[ATTR_METRICS])},
+                "metrics": dict(metrics[best.number])},
             "network_point": run.network_point}

@@ -72,13 +72,13 @@ class _RecordingCache(EvaluationCache):
 
 def _seed_from_study(cache: EvaluationCache, study: Any) -> None:
     """Designs the study already holds count as evaluated (resume)."""
-    from dse.records import ATTR_METRICS
+    from dse.records import Evaluation
 
     for trial in study.trials:
         if trial.state.name not in ("COMPLETE", "FAIL") or not trial.params:
             continue
         key = tuple(sorted(trial.params.items()))
-        cache._store[key] = (trial.user_attrs.get(ATTR_METRICS),
+        cache._store[key] = (Evaluation.of(trial).metrics,
                              None if trial.state.name == "COMPLETE" else "stored failure")
 
 

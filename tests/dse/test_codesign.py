@@ -15,10 +15,10 @@ from dse.codesign.evaluate import check_design, task_dataset, task_hardware, tas
 from dse.codesign.search import outcome, run_search
 from dse.codesign.spec import check_precision, network_only, with_networks
 from dse.models import qmlp
-from dse.records import CheckOptions
+from dse.records import ATTR_METRICS, CheckOptions
 from dse.searchers import names as searcher_names
 from dse.spec import SpecError, parse_spec
-from dse.study import ATTR_METRICS, explore, finished_count
+from dse.study import explore, finished_count
 from flows.cli import app
 from hw.params import ParamError
 

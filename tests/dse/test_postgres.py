@@ -16,7 +16,8 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from dse.study import ATTR_WORKER, finished_count
+from dse.records import ATTR_WORKER
+from dse.study import finished_count
 
 pytestmark = pytest.mark.postgres
 PASSWORD = "hwdse-test-only"

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from dse.records import ATTR_METRICS
 from dse.spec import load_spec
-from dse.study import ATTR_METRICS, StudyError, explore, finished_count
+from dse.study import StudyError, explore, finished_count
 
 SPEC = load_spec(Path("examples/systolic_dnn.toml"))
 

@@ -17,13 +17,10 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
+from dse.records import ATTR_FAILURE, ATTR_METRICS, ATTR_REQUEUED, ATTR_WORKER
 from dse.searchers import SEARCHERS, OptunaSearcher
 from dse.spec import parse_spec
 from dse.study import (
-    ATTR_FAILURE,
-    ATTR_METRICS,
-    ATTR_REQUEUED,
-    ATTR_WORKER,
     Objective,
     RequeueStaleTrial,
     StudyError,
