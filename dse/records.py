@@ -15,6 +15,12 @@ ATTR_PREFIX = "rtl:"
 #: the worker that ran it, and the trial an interrupted one was queued again from.
 ATTR_METRICS, ATTR_FAILURE, ATTR_WORKER, ATTR_REQUEUED = (
     "metrics", "failure", "worker", "requeued_from")
+#: Trial user attribute of a proposal the study already held: the number of the trial that
+#: evaluated the design (the proposal is not evaluated again and is stored as PRUNED).
+ATTR_REPEAT_OF = "repeat_of"
+#: Study user attribute: why the last search stopped before its budget (a finite space
+#: run out of new designs, or a searcher that proposed only known designs), or "".
+ATTR_STOPPED = "stopped"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ stop). The registry (:data:`SEARCHERS`) lists them, in order, for the command li
 help text and its errors; a new searcher is one class here and one registry line.
 
 - ``tpe``, ``nsga2``, ``gp``, ``random``: Optuna samplers, with their settings pinned here,
-  not left to Optuna's defaults (Optuna 5 changed them);
+  not left to Optuna's defaults (Optuna 5 changed them), asked and told in batches;
 - ``ppo``, ``marl``: reinforcement-learning agents (:mod:`dse.rl.agents`) that propose
   designs, evaluate them through their cache and store each new one as a trial.
 """
@@ -29,12 +29,20 @@ class SearchContext(Protocol):
 
     spec: Any    # the spec (hardware or co-design): its space, objectives, constraints
     study: Any   # the Optuna study, loaded with the searcher's sampler
-    #: Most designs the searcher may propose (an agent that only repeats known designs
-    #: must stop).
-    max_proposals: int
+    @property
+    def max_proposals(self) -> int:
+        """Most designs the searcher may propose (an agent that only repeats known designs
+        must stop)."""
 
     def objective(self, trial: Any) -> tuple[float, ...]:
         """Evaluate an Optuna trial's design and store its metrics and constraints."""
+
+    def remaining(self) -> int:
+        """Distinct designs still to evaluate."""
+
+    def evaluate_batch(self, size: int) -> None:
+        """Ask the study's sampler for ``size`` trials and tell their results: new designs
+        evaluated, designs the study holds answered from it (a repeat, not counted)."""
 
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store a design evaluated by the searcher itself (None: invalid) as a trial."""
@@ -71,13 +79,16 @@ class Searcher(abc.ABC):
 
 
 class OptunaSearcher(Searcher):
-    """A searcher that is an Optuna sampler: Optuna proposes, the objective evaluates."""
+    """A searcher that is an Optuna sampler: Optuna proposes (ask), the context evaluates
+    and tells the results, ``batch_size`` trials between two reads of the study (progress,
+    other workers' designs, the stop)."""
+
+    #: Trials asked and told between two reads of the study.
+    batch_size: ClassVar[int] = 32
 
     def search(self, context: SearchContext) -> None:
-        from dse.records import DesignFailed
-
-        context.study.optimize(context.objective, n_trials=None, catch=(DesignFailed,),
-                               callbacks=[context.after_trial], gc_after_trial=False)
+        while not context.done():
+            context.evaluate_batch(max(1, min(self.batch_size, context.remaining())))
 
 
 class Tpe(OptunaSearcher):

@@ -5,7 +5,13 @@ Storage: an Optuna journal file in the run folder by default (``<run>/study.jour
 ``postgresql://`` URL (Optuna RDB storage with heartbeats) lets workers on any host join.
 Credentials come from the environment (``PGPASSWORD`` or ``~/.pgpass``), never the URL.
 
-Resume: the same command continues the study until it holds ``trials`` finished trials.
+Budget: ``trials`` counts distinct designs. A design the study already holds is never
+evaluated again: a proposal of it is stored as a PRUNED trial with the user attribute
+``repeat_of`` (the trial that evaluated it). A search ends early, saying why in the study
+attribute ``stopped``, when a finite space has no new design left or when the searcher
+proposes only known designs (:data:`MAX_REPEATS_IN_A_ROW` in a row).
+
+Resume: the same command continues the study until it holds ``trials`` distinct designs.
 Trials left RUNNING by a worker that died (SIGKILL, power loss) are failed with the reason
 ``interrupted`` and their parameters are queued again, so no design is lost; on PostgreSQL,
 heartbeats do the same for workers on other hosts.
@@ -17,6 +23,7 @@ before anything is appended after it; helper worker processes die with their par
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import json
@@ -28,18 +35,22 @@ import threading
 import time
 import urllib.parse
 import warnings
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterator, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from optuna.storages import RDBStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.storages.journal._file import BaseJournalFileLock  # not re-exported in Optuna 5
+from optuna.storages.journal._storage import JournalOperation
+from optuna.trial import TrialState
 
 from dse import searchers
 from dse.records import (
     ATTR_FAILURE,
+    ATTR_REPEAT_OF,
     ATTR_REQUEUED,
+    ATTR_STOPPED,
     ATTR_WORKER,
     DesignFailed,
     Evaluation,
@@ -155,6 +166,7 @@ class JournalFile(JournalFileBackend):
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lock = JournalFlock(str(path) + FLOCK_SUFFIX)
+        self._pending: list[dict[str, Any]] | None = None  # see deferred()
         super().__init__(str(path), lock_obj=self.lock)
 
     def repair(self) -> None:
@@ -167,6 +179,29 @@ class JournalFile(JournalFileBackend):
             self.lock.release()
 
     def append_logs(self, logs: list[dict[str, Any]]) -> None:
+        if self._pending is not None:
+            if all(_deferrable(log) for log in logs):
+                self._pending.extend(logs)
+                return
+            logs, self._pending = self._pending + logs, []
+        self._append(logs)
+
+    @contextlib.contextmanager
+    def deferred(self) -> Iterator[None]:
+        """Within this block, a trial's own writes (parameters, attributes, its final state)
+        are held and appended together with the next write that must be read back (a new
+        trial) or at the end of the block: one locked, fsynced append per trial instead of
+        one per write. A SIGKILL loses at most the trial in flight, which stays RUNNING and
+        is recovered as interrupted."""
+        self._pending = []
+        try:
+            yield
+        finally:
+            pending, self._pending = self._pending, None
+            if pending:
+                self._append(pending)
+
+    def _append(self, logs: list[dict[str, Any]]) -> None:
         text = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
         self.lock.acquire()
         try:
@@ -223,7 +258,8 @@ class JournalFile(JournalFileBackend):
         """
         with open(self.path, "rb") as journal:
             size = os.fstat(journal.fileno()).st_size  # lines appended later: next read
-            log_number = max(n for n in self._log_number_offset if n <= log_number_from)
+            log_number = (log_number_from if log_number_from in self._log_number_offset
+                          else max(n for n in self._log_number_offset if n <= log_number_from))
             offset = self._log_number_offset[log_number]
             journal.seek(offset)
             for line in journal:
@@ -244,6 +280,32 @@ class JournalFile(JournalFileBackend):
                             f"the trials recorded up to there)")
                     yield record
                 log_number += 1
+
+
+#: Journal writes a trial makes about itself, which nothing reads back before the trial ends.
+_TRIAL_OWN_WRITES = frozenset({JournalOperation.SET_TRIAL_PARAM,
+                               JournalOperation.SET_TRIAL_INTERMEDIATE_VALUE,
+                               JournalOperation.SET_TRIAL_USER_ATTR,
+                               JournalOperation.SET_TRIAL_SYSTEM_ATTR})
+
+
+def _deferrable(log: Mapping[str, Any]) -> bool:
+    """Whether a journal record may wait (see :meth:`JournalFile.deferred`): a trial's own
+    writes, and its final state (not the RUNNING claim of a queued trial, which is read
+    back to know who owns it)."""
+    operation = log.get("op_code")
+    if operation in _TRIAL_OWN_WRITES:
+        return True
+    return (operation == JournalOperation.SET_TRIAL_STATE_VALUES
+            and TrialState(log["state"]).is_finished())
+
+
+def deferred_writes(storage: Any) -> contextlib.AbstractContextManager[None]:
+    """:meth:`JournalFile.deferred` for a journal storage; nothing for an RDB."""
+    backend = getattr(storage, "_backend", None)
+    if isinstance(backend, JournalFile):
+        return backend.deferred()
+    return contextlib.nullcontext()
 
 
 def _remove_stale_legacy_lock(journal: Path) -> None:
@@ -433,25 +495,137 @@ def recover_interrupted(study: Any) -> list[int]:
     return recovered
 
 
-def finished_count(study: Any) -> int:
-    """Trials that count toward the budget: complete ones, and failed ones with a reason
-    of their own (not those failed by an interruption and queued again)."""
-    from optuna.trial import TrialState
+#: A search stops when this many proposals in a row were designs the study already held
+#: (a searcher that has converged, or a space nearly run out).
+MAX_REPEATS_IN_A_ROW = 1000
 
-    count = 0
-    for trial in study.get_trials(deepcopy=False,
-                                  states=(TrialState.COMPLETE, TrialState.FAIL)):
-        if trial.state == TrialState.COMPLETE:
-            count += 1
-        elif not (Evaluation.of(trial).failure or "interrupted").startswith("interrupted"):
-            count += 1
-    return count
+
+def design_key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """What identifies a design: its parameters, in name order."""
+    return tuple(sorted(params.items()))
+
+
+def holds_design(trial: Any) -> bool:
+    """Whether a stored trial evaluated its design: complete, or failed with a reason of
+    its own (an invalid design); not a repeat (PRUNED, ``repeat_of``), not a trial failed by
+    an interruption and queued again, not a trial still running."""
+    if trial.state == TrialState.COMPLETE:
+        return True
+    if trial.state == TrialState.FAIL:
+        return not (Evaluation.of(trial).failure or "interrupted").startswith("interrupted")
+    return False
+
+
+class StudyDesigns:
+    """The distinct designs a study holds and the trial that evaluated each, read from the
+    storage incrementally (trials before the first unfinished one are read once)."""
+
+    def __init__(self, study: Any) -> None:
+        self.study = study
+        self.first: dict[tuple[tuple[str, Any], ...], int] = {}
+        self.values: dict[int, list[float] | None] = {}  # of each trial in ``first``
+        self.repeats = 0
+        self._settled = 0
+        self._seen: set[int] = set()
+
+    def __len__(self) -> int:
+        return len(self.first)
+
+    def refresh(self, on_trial: Callable[[Any, int], None] | None = None) -> int:
+        """Read the trials finished since the last refresh; ``on_trial(trial, designs)`` for
+        each, in order. Returns the number of distinct designs."""
+        trials = self.study.get_trials(deepcopy=False)
+        settled = None
+        for index in range(self._settled, len(trials)):
+            trial = trials[index]
+            if not trial.state.is_finished():
+                settled = index if settled is None else settled
+                continue
+            if trial.number in self._seen:
+                continue
+            self._seen.add(trial.number)
+            if holds_design(trial):
+                self.first.setdefault(design_key(trial.params), trial.number)
+                self.values[trial.number] = trial.values
+            elif ATTR_REPEAT_OF in trial.user_attrs:
+                self.repeats += 1
+            if on_trial is not None:
+                on_trial(trial, len(self.first))
+        self._settled = len(trials) if settled is None else settled
+        self._seen = {number for number in self._seen if number >= self._settled}
+        return len(self.first)
+
+
+def finished_count(study: Any) -> int:
+    """Distinct designs the study holds, which is what the budget counts: complete trials
+    and trials failed with a reason of their own (an invalid design), each design once; not
+    repeats, nor trials failed by an interruption and queued again."""
+    return StudyDesigns(study).refresh()
+
+
+def front_size(study: Any) -> int:
+    """Distinct designs on the feasible Pareto front (as :func:`dse.fidelity.pareto_trials`
+    counts them), computed without copying the study's trials (``study.best_trials`` copies
+    all of them: a progress display that asks it often costs more than the search)."""
+    from optuna.study._multi_objective import _get_pareto_front_trials_by_trials
+
+    trials = study.get_trials(deepcopy=False, states=(TrialState.COMPLETE,))
+    constrained = any(key.startswith("constraints:") for t in trials
+                      for key in t.system_attrs)
+    front = _get_pareto_front_trials_by_trials(trials, study.directions,
+                                               consider_constraint=constrained)
+    return len({design_key(t.params) for t in front})
+
+
+def stop_reason(study: Any) -> str:
+    """Why the last search of the study stopped before its budget, or "" (see
+    :data:`dse.records.ATTR_STOPPED`)."""
+    return str(study.user_attrs.get(ATTR_STOPPED) or "")
+
+
+def suggest_point(space: Any, trial: Any) -> dict[str, Any]:
+    """The design an Optuna trial proposes: each dimension of the space that applies,
+    suggested in the space's order (the sampler decides, or a queued trial's values)."""
+    point: dict[str, Any] = {}
+    for dimension in space.dimensions:
+        if not applies(dimension, point):
+            continue
+        if isinstance(dimension, Choice):
+            point[dimension.name] = trial.suggest_categorical(
+                dimension.name, list(dimension.values))
+        else:
+            point[dimension.name] = trial.suggest_int(
+                dimension.name, dimension.low, dimension.high, step=dimension.step)
+    return point
+
+
+def store_evaluation(spec: SearchSpec, trial: Any, point: Mapping[str, Any],
+                     metrics: Mapping[str, float] | None = None) -> tuple[float, ...]:
+    """Evaluate ``point`` (or take ``metrics`` evaluated before) and store the result in a
+    running trial: its metrics and constraints. Returns the objective values.
+
+    Raises:
+        DesignFailed: for a design the generator rejects (the reason is stored).
+    """
+    try:
+        params = spec.space.params(point)
+        if metrics is None:
+            metrics = evaluate(spec, params)  # e.g. a layer's bits above max_bits
+    except ParamError as error:
+        Evaluation(failure=f"invalid design: {error}").store(trial)
+        raise DesignFailed(str(error)) from None
+    Evaluation(metrics).store(trial)
+    for constraint in spec.constraints:
+        trial.set_constraint(constraint.metric, constraint.violation(
+            metrics[constraint.metric]))
+    return tuple(metrics[name] for name in spec.objective_names)
 
 
 @dataclasses.dataclass
 class Objective:
-    """Evaluates one trial at the model fidelity and records metrics and constraints.
-    ``known(point)`` may return metrics evaluated before (the RL agents' cache), which are
+    """Evaluates one trial at the model fidelity and records metrics and constraints
+    (``study.optimize(Objective(spec))``; it does not skip designs already held, the
+    searchers' batches do). ``known(point)`` may return metrics evaluated before, which are
     recorded instead of evaluating again."""
 
     spec: SearchSpec
@@ -459,29 +633,9 @@ class Objective:
 
     def __call__(self, trial: Any) -> tuple[float, ...]:
         trial.set_user_attr(ATTR_WORKER, worker_id())
-        point: dict[str, Any] = {}
-        for dimension in self.spec.space.dimensions:
-            if not applies(dimension, point):
-                continue
-            if isinstance(dimension, Choice):
-                point[dimension.name] = trial.suggest_categorical(
-                    dimension.name, list(dimension.values))
-            else:
-                point[dimension.name] = trial.suggest_int(
-                    dimension.name, dimension.low, dimension.high, step=dimension.step)
-        try:
-            params = self.spec.space.params(point)
-            metrics = self.known(point) if self.known is not None else None
-            if metrics is None:
-                metrics = evaluate(self.spec, params)  # e.g. a layer's bits above max_bits
-        except ParamError as error:
-            Evaluation(failure=f"invalid design: {error}").store(trial)
-            raise DesignFailed(str(error)) from None
-        Evaluation(metrics).store(trial)
-        for constraint in self.spec.constraints:
-            trial.set_constraint(constraint.metric, constraint.violation(
-                metrics[constraint.metric]))
-        return tuple(metrics[name] for name in self.spec.objective_names)
+        point = suggest_point(self.spec.space, trial)
+        metrics = self.known(point) if self.known is not None else None
+        return store_evaluation(self.spec, trial, point, metrics)
 
 
 def evaluate(spec: SearchSpec, params: Any) -> dict[str, float]:
@@ -492,13 +646,25 @@ def evaluate(spec: SearchSpec, params: Any) -> dict[str, float]:
 
 @dataclasses.dataclass
 class _Context:
-    """The :class:`dse.searchers.SearchContext` of one worker: its study, the objective
-    and the recording of designs, and the stop at ``trials`` finished trials."""
+    """The :class:`dse.searchers.SearchContext` of one worker: its study, the evaluation
+    of batches of trials (a design the study holds is answered from the study, not
+    evaluated), the recording of designs, and the stop at ``trials`` distinct designs, at
+    the end of a finite space, or after :data:`MAX_REPEATS_IN_A_ROW` known proposals."""
 
     spec: SearchSpec
     study: Any
     trials: int
     on_trial: Callable[[Any, Any, int], None] | None = None
+    searcher: str = ""
+
+    def __post_init__(self) -> None:
+        self.designs = StudyDesigns(self.study)
+        self.designs.refresh()
+        self.space_size = self.spec.space.size()
+        self.repeats_in_a_row = 0
+        self.stopped = ""
+        self._batch: dict[tuple[tuple[str, Any], ...], int] = {}  # evaluated, not yet read
+        self._batch_values: dict[int, tuple[float, ...]] = {}
 
     @property
     def max_proposals(self) -> int:
@@ -509,23 +675,113 @@ class _Context:
     def objective(self, trial: Any) -> tuple[float, ...]:
         return Objective(self.spec)(trial)
 
+    def remaining(self) -> int:
+        """Distinct designs still to evaluate."""
+        return max(0, self.trials - len(self.designs) - len(self._batch))
+
     def done(self) -> bool:
-        return finished_count(self.study) >= self.trials
+        if self.stopped:
+            return True
+        held = len(self.designs) + len(self._batch)
+        if held >= self.trials:
+            return True
+        if held >= self.space_size:
+            self.stop(f"the space holds {self.space_size} designs and the study has "
+                      f"evaluated them all: stopped at {held} of {self.trials} designs")
+        elif self.repeats_in_a_row >= MAX_REPEATS_IN_A_ROW:
+            self.stop(f"the searcher {self.searcher or 'in use'} proposed "
+                      f"{self.repeats_in_a_row} designs in a row that the study already "
+                      f"holds: stopped at {held} of {self.trials} designs (try another "
+                      f"--sampler or --seed)")
+        return bool(self.stopped)
+
+    def stop(self, reason: str) -> None:
+        """End the search early, and store why in the study (:func:`stop_reason`)."""
+        self.stopped = reason
+        self.study.set_user_attr(ATTR_STOPPED, reason)
 
     def after_trial(self, study: Any, trial: Any) -> None:
-        finished = finished_count(study)
-        if self.on_trial is not None:
-            self.on_trial(study, trial, finished)
-        if finished >= self.trials:
+        """Optuna callback for a searcher that drives ``study.optimize`` itself."""
+        self.refresh()
+        if self.done():
             study.stop()
+
+    def refresh(self) -> None:
+        """Read what the study holds now (other workers' trials too), report each newly
+        finished trial to ``on_trial``."""
+        self._batch.clear()
+        self._batch_values.clear()
+
+        def report(trial: Any, designs: int) -> None:
+            if self.on_trial is not None:
+                self.on_trial(self.study, trial, designs)
+
+        self.designs.refresh(report)
+
+    def known(self, params: Mapping[str, Any]) -> int | None:
+        """The number of the trial that evaluated this design, or None."""
+        key = design_key(params)
+        number = self.designs.first.get(key)
+        return number if number is not None else self._batch.get(key)
+
+    def evaluate_batch(self, size: int) -> None:
+        """Ask the study's sampler for ``size`` trials, one after the other; evaluate each
+        new design and tell its result, and tell a design the study already holds as a
+        repeat (PRUNED, ``repeat_of``: the sampler counts it among the finished proposals,
+        and the stored trial answers for the design). The trials' writes go to the journal
+        in one append per trial (:meth:`JournalFile.deferred`)."""
+        import optuna
+        from optuna.storages._heartbeat import get_heartbeat_thread, is_heartbeat_enabled
+
+        storage = self.study._storage
+        with warnings.catch_warnings(), deferred_writes(storage):
+            if is_heartbeat_enabled(storage):  # as Study.optimize does, batch by batch
+                warnings.filterwarnings("ignore", "Heartbeat of storage is supposed")
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                optuna.storages.fail_stale_trials(self.study)
+            for _ in range(size):
+                trial = self.study.ask()
+                with get_heartbeat_thread(trial._trial_id, storage):
+                    self._tell(trial, suggest_point(self.spec.space, trial))
+        self.refresh()
+
+    def _tell(self, trial: Any, point: dict[str, Any],
+              metrics: Mapping[str, float] | None = None) -> None:
+        trial.set_user_attr(ATTR_WORKER, worker_id())
+        first = self.known(trial.params)
+        if first is not None:
+            trial.set_user_attr(ATTR_REPEAT_OF, first)
+            if len(self.spec.objective_names) == 1:
+                # the stored value answers: Optuna ranks pruned trials by their last
+                # intermediate value, and a pruned trial's value is that one
+                stored = self.designs.values.get(first, self._batch_values.get(first))
+                if stored is not None:
+                    trial.report(stored[0], step=0)
+            self.study.tell(trial, state=TrialState.PRUNED)
+            self.repeats_in_a_row += 1
+            return
+        self.repeats_in_a_row = 0
+        self._batch[design_key(trial.params)] = trial.number
+        try:
+            values = store_evaluation(self.spec, trial, point, metrics)
+        except DesignFailed:
+            self.study.tell(trial, state=TrialState.FAIL)
+            return
+        self._batch_values[trial.number] = values
+        self.study.tell(trial, values)
 
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store one design the searcher evaluated itself as a trial, exactly as the
-        Optuna samplers' trials are stored (same objective, attributes and constraints)."""
+        Optuna samplers' trials are stored (same attributes and constraints); a design the
+        study holds is not stored again."""
+        if self.known(point) is not None:
+            self.repeats_in_a_row += 1
+            return
         self.study.enqueue_trial(point, skip_if_exists=False)
-        self.study.optimize(Objective(self.spec, known=lambda _: metrics), n_trials=1,
-                            catch=(DesignFailed,), callbacks=[self.after_trial],
-                            gc_after_trial=False)
+        with deferred_writes(self.study._storage):
+            trial = self.study.ask()
+            self._tell(trial, suggest_point(self.spec.space, trial), metrics)
+        self.refresh()
 
 
 def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed: int | None,
@@ -533,8 +789,9 @@ def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed:
                on_trial: Callable[[Any, Any, int], None] | None = None,
                ready: Callable[[], None] | None = None) -> None:
     """Run trials of the spec's study with the searcher ``sampler`` until it holds
-    ``trials`` finished trials; ``on_trial(study, trial, finished)`` after each,
-    ``ready()`` once the study is open.
+    ``trials`` distinct designs (or the space, or the searcher, runs out of new ones: see
+    :func:`stop_reason`); ``on_trial(study, trial, designs)`` after each trial, ``ready()``
+    once the study is open.
 
     Raises:
         StudyError: for an unknown searcher.
@@ -549,10 +806,14 @@ def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed:
     study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
-    context = _Context(spec, study, trials, on_trial)
+    context = _Context(spec, study, trials, on_trial, sampler)
     if context.done():
         return
     searcher.search(context)
+    context.refresh()
+    if not context.done():
+        context.stop(f"the searcher {sampler} stopped after {context.max_proposals} "
+                     f"proposals: stopped at {len(context.designs)} of {trials} designs")
 
 
 def _worker_process(spec_text: str, spec_base: str, run_dir: str, trials: int, sampler: str,
@@ -569,8 +830,9 @@ def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe
             seed: int | None = 0, workers: int = 1, storage_url: str | None = None,
             spec_base: Path = Path("."),
             on_trial: Callable[[Any, Any, int], None] | None = None) -> Any:
-    """Run (or resume) the study of ``spec`` until it holds ``trials`` finished trials,
-    with ``workers`` processes on this machine. Worker ``i`` seeds its sampler with
+    """Run (or resume) the study of ``spec`` until it holds ``trials`` distinct designs
+    (or runs out of new ones: see :func:`stop_reason`), with ``workers`` processes on this
+    machine. Worker ``i`` seeds its sampler with
     ``seed + i``. Returns the study.
 
     Raises:
@@ -586,6 +848,8 @@ def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe
     storage = open_storage(run_dir, storage_url)
     study = open_study(spec, storage)
     recover_interrupted(study)
+    if stop_reason(study):
+        study.set_user_attr(ATTR_STOPPED, "")  # a new search, with its own budget
     context = multiprocessing.get_context("spawn")
     started = [context.Event() for _ in range(1, workers)]
     helpers = [context.Process(target=_worker_process, args=(

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -519,7 +520,8 @@ RunDirOption = Annotated[Path | None, typer.Option(
 def explore(
     spec_path: Annotated[Path, typer.Argument(help="Exploration spec (TOML).")],
     trials: Annotated[int, typer.Option("--trials", min=1,
-                                        help="Finished trials to reach.")] = 200,
+                                        help="Distinct designs to evaluate (a design the "
+                                             "study holds is not evaluated again).")] = 200,
     sampler: Annotated[str, typer.Option("--sampler", help=f"Searcher: {describe_searchers()}.")
                        ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed (worker i: seed + i).")] = 0,
@@ -543,7 +545,7 @@ def explore(
 
     from dse.fidelity import pareto_trials, verify_front
     from dse.records import CheckOptions
-    from dse.study import StudyError, make_searcher, open_storage
+    from dse.study import StudyError, front_size, make_searcher, open_storage
     from dse.study import explore as run_explore
 
     spec = _load_spec(spec_path)
@@ -552,7 +554,7 @@ def explore(
         _output_folder("--run-dir", folder)
     if report_dir is not None:
         _output_folder("--report", report_dir)  # checked now, not after the whole search
-    state = {"failures": 0}
+    state = {"failures": 0, "shown": 0.0}
     try:
         open_storage(folder, storage)  # an unreachable storage fails here, before any output
         make_searcher(sampler, seed, workers)  # here, before any output
@@ -568,11 +570,12 @@ def explore(
             if trial.state.name == "FAIL":
                 state["failures"] += 1
             progress.update(task, completed=min(finished, trials))
-            # the front costs O(trials) to compute: refresh it about 100 times per sweep
-            if finished % max(1, trials // 100) == 0 or finished >= trials:
-                front = len(pareto_trials(study)) if len(spec.objectives) > 1 else None
+            # the front costs O(trials) to compute: refresh it at most twice a second
+            if time.monotonic() - state["shown"] >= 0.5 or finished >= trials:
+                state["shown"] = time.monotonic()
+                front = front_size(study) if len(spec.objectives) > 1 else None
                 status = (f"front {front} designs" if front is not None
-                          else f"best {study.best_value:.4g}" if study.best_trials else "")
+                          else f"best {study.best_value:.4g}" if front_size(study) else "")
                 progress.update(task, status=f"{status}, failed {state['failures']}")
 
         try:
@@ -581,14 +584,19 @@ def explore(
                                 spec_base=spec_path.parent, on_trial=on_trial)
         except StudyError as error:
             _fail(EXIT_BAD_INPUT, str(error))
-        from dse.study import finished_count
+        from dse.study import finished_count, stop_reason
 
-        progress.update(task, completed=min(finished_count(study), trials))
+        designs = finished_count(study)
+        progress.update(task, completed=min(designs, trials))
+    stopped = stop_reason(study) if designs < trials else ""
+    if stopped:
+        errors.print(f"note: {stopped}", markup=False, highlight=False, soft_wrap=True)
     checks = (verify_front(spec, study, count=verify, options=CheckOptions(synth=synth))
               if verify > 0 else [])
     payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
                "storage": "journal" if storage is None else "rdb",
-               "trials": len(study.trials), "pareto": [
+               "trials": len(study.trials), "designs": designs, "stopped": stopped,
+               "pareto": [
                    {"trial": t.number, "params": t.params, "values": t.values}
                    for t in pareto_trials(study)], "checks": [c.to_json() for c in checks]}
     if report_dir is not None:

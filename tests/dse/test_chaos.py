@@ -28,8 +28,8 @@ target = "ecp5-85k"
 [space]
 rows = [1, 2, 4]
 cols = [1, 2, 4]
-input_width = [8]
-acc_width = 24
+input_width = [4, 8]
+acc_width = { low = 24, high = 64 }  # 1,476 designs: no run evaluates them all
 dataflow = ["os", "ws"]
 [[workload]]
 gemm = "8x8x8"

@@ -17,7 +17,7 @@ import optuna
 import pytest
 from optuna.trial import TrialState
 
-from dse.records import ATTR_FAILURE, ATTR_METRICS, ATTR_REQUEUED, ATTR_WORKER
+from dse.records import ATTR_FAILURE, ATTR_METRICS, ATTR_REPEAT_OF, ATTR_REQUEUED, ATTR_WORKER
 from dse.searchers import SEARCHERS, OptunaSearcher
 from dse.spec import parse_spec
 from dse.study import (
@@ -28,6 +28,7 @@ from dse.study import (
     finished_count,
     open_storage,
     open_study,
+    stop_reason,
     storage_url_check,
 )
 
@@ -122,7 +123,7 @@ def test_running_trial_of_a_dead_worker_is_failed_and_requeued(tmp_path):
 
 def test_sigkill_mid_sweep_then_same_command_loses_nothing(tmp_path):
     spec_path = tmp_path / "tiny.toml"
-    spec_path.write_text(SPEC)
+    spec_path.write_text(LARGE_SPEC)
     run = tmp_path / "run"
     command = [sys.executable, "-m", "flows.cli", "explore", str(spec_path), "--run-dir",
                str(run), "--sampler", "random", "--verify", "0", "--json"]
@@ -132,14 +133,12 @@ def test_sigkill_mid_sweep_then_same_command_loses_nothing(tmp_path):
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             time.sleep(0.5)
-            if (run / "study.journal").exists() and len(optuna.load_study(
-                    study_name="tiny", storage=open_storage(run)).get_trials(
-                    states=(TrialState.COMPLETE,))) >= 40:
+            if (run / "study.journal").exists() and len(_completed(run)) >= 40:
                 break
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    study = open_study(_spec(), open_storage(run), create=False)
+    study = open_study(parse_spec(LARGE_SPEC), open_storage(run), create=False)
     before = {t.number: (t.params, t.values) for t in
               study.get_trials(states=(TrialState.COMPLETE,))}
     assert len(before) >= 30
@@ -148,7 +147,7 @@ def test_sigkill_mid_sweep_then_same_command_loses_nothing(tmp_path):
                             text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     assert json.loads(result.stdout)["schema"] == "hwdse.explore/1"
-    study = open_study(_spec(), open_storage(run), create=False)
+    study = open_study(parse_spec(LARGE_SPEC), open_storage(run), create=False)
     after = {t.number: (t.params, t.values) for t in study.trials}
     assert all(after[n] == before[n] for n in before)
     assert finished_count(study) >= target
@@ -210,6 +209,10 @@ def test_unreachable_storage_is_one_line_and_touches_nothing(tmp_path):
 REPO = Path(__file__).resolve().parents[2]
 #: SPEC without designs the generator refuses (those are for the failure-reason test).
 VALID_SPEC = SPEC.replace("input_width = [8, 16]", "input_width = [8]")
+#: VALID_SPEC with 20,992 designs: a sweep that is killed, not one that runs out of designs.
+LARGE_SPEC = VALID_SPEC.replace("rows = [1, 2, 4, 8]", "rows = { low = 1, high = 16 }").replace(
+    "cols = [1, 2, 4, 8]", "cols = { low = 1, high = 16 }").replace(
+    "acc_width = [24, 32]", "acc_width = { low = 24, high = 64 }")
 
 
 def _valid_spec():
@@ -217,8 +220,12 @@ def _valid_spec():
 
 
 def _completed(run):
-    """{number: (params, values)} of the COMPLETE trials stored in ``run``."""
-    study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+    """{number: (params, values)} of the COMPLETE trials stored in ``run`` (none while the
+    study is not created yet)."""
+    try:
+        study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+    except KeyError:
+        return {}
     return {t.number: (t.params, t.values) for t in study.get_trials(
         states=(TrialState.COMPLETE,))}
 
@@ -315,8 +322,10 @@ def test_torn_line_of_a_dead_writer_is_dropped_before_a_live_process_appends(tmp
         file.write(TORN)
     with pytest.warns(UserWarning, match=r"dropped a torn last line"):
         study.optimize(Objective(spec), n_trials=3)
-    assert len(_completed(tmp_path)) == len(study.get_trials(states=(TrialState.COMPLETE,)))
-    assert finished_count(study) == 7
+    complete = study.get_trials(states=(TrialState.COMPLETE,))
+    assert len(_completed(tmp_path)) == len(complete) == 7
+    # a bare `optimize` does not skip known designs: the budget counts each design once
+    assert finished_count(study) == len({tuple(sorted(t.params.items())) for t in complete})
 
 
 def test_whole_last_record_without_newline_is_kept(tmp_path):
@@ -359,7 +368,7 @@ def test_damaged_line_in_the_middle_is_a_one_line_study_error(tmp_path):
 
 def test_worker_processes_die_with_a_killed_parent(tmp_path):
     spec_path = tmp_path / "tiny.toml"
-    spec_path.write_text(VALID_SPEC)
+    spec_path.write_text(LARGE_SPEC)
     run = tmp_path / "run"
     process = subprocess.Popen(
         [sys.executable, "-m", "flows.cli", "explore", str(spec_path), "--workers", "2",
@@ -370,7 +379,10 @@ def test_worker_processes_die_with_a_killed_parent(tmp_path):
         while time.monotonic() < deadline:
             time.sleep(0.5)
             if (run / "study.journal").exists():
-                study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+                try:
+                    study = optuna.load_study(study_name="tiny", storage=open_storage(run))
+                except KeyError:
+                    continue  # the journal is open, the study not created yet
                 if len({t.user_attrs.get(ATTR_WORKER) for t in study.get_trials(
                         states=(TrialState.COMPLETE,))}) == 2:
                     break
@@ -444,3 +456,97 @@ def test_heartbeat_retries_of_one_design_are_bounded(tmp_path):
         assert not any(t.system_attrs.get("constraints:lut") for t in waiting)
     # the design, its retry, its retry's retry: the third failure is not queued again
     assert len(study.get_trials(states=(TrialState.WAITING,))) == 2
+
+
+# --- no repeats, budgets of distinct designs, early stops (issue 20) ---
+
+
+def test_a_design_the_study_holds_is_answered_from_it_not_evaluated(tmp_path, monkeypatch):
+    import dse.study as study_module
+
+    spec = _valid_spec()  # 64 designs: TPE proposes some of them again
+    evaluated = []
+    real = study_module.evaluate
+    monkeypatch.setattr(study_module, "evaluate",
+                        lambda spec, params: evaluated.append(params) or real(spec, params))
+    study = explore(spec, tmp_path, trials=40, sampler="tpe", seed=0)
+    assert finished_count(study) == 40 == len(evaluated) == len(set(evaluated))
+    held = [t for t in study.trials if t.state in (TrialState.COMPLETE, TrialState.FAIL)]
+    assert len({tuple(sorted(t.params.items())) for t in held}) == len(held) == 40
+    repeats = [t for t in study.trials if ATTR_REPEAT_OF in t.user_attrs]
+    assert repeats, "TPE on 64 designs proposes known ones"
+    for repeat in repeats:
+        assert repeat.state == TrialState.PRUNED and repeat.values is None
+        assert study.trials[repeat.user_attrs[ATTR_REPEAT_OF]].params == repeat.params
+    # the journal keeps a readable record of why
+    assert '"repeat_of"' in (tmp_path / "study.journal").read_text()
+    # a resumed search answers from the stored designs too
+    more = explore(spec, tmp_path, trials=50, sampler="random", seed=1)
+    assert finished_count(more) == 50 == len(evaluated) == len(set(evaluated))
+
+
+def test_a_finite_space_run_out_ends_the_study_with_a_clear_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from flows.cli import app
+
+    spec = _valid_spec()
+    assert spec.space.size() == 64
+    study = explore(spec, tmp_path / "api", trials=100, sampler="random", seed=0)
+    assert finished_count(study) == 64
+    assert stop_reason(study) == ("the space holds 64 designs and the study has evaluated "
+                                  "them all: stopped at 64 of 100 designs")
+    spec_path = tmp_path / "tiny.toml"
+    spec_path.write_text(VALID_SPEC)
+    result = CliRunner().invoke(app, ["explore", str(spec_path), "--trials", "70",
+                                      "--sampler", "tpe", "--verify", "0", "--json",
+                                      "--run-dir", str(tmp_path / "cli")])
+    assert result.exit_code == 0, result.output
+    (line,) = result.stderr.strip().splitlines()
+    assert line == ("note: the space holds 64 designs and the study has evaluated them "
+                    "all: stopped at 64 of 70 designs")
+    payload = json.loads(result.stdout)
+    assert payload["designs"] == 64 and payload["stopped"] == line.removeprefix("note: ")
+    # a resume within the space clears the note
+    assert stop_reason(explore(spec, tmp_path / "cli", trials=64, sampler="tpe")) == ""
+
+
+def test_a_searcher_that_proposes_only_known_designs_is_stopped(tmp_path, monkeypatch):
+    import dse.study as study_module
+
+    class Stuck(OptunaSearcher):
+        name = "stuck"
+        summary = "proposes one design for ever"
+
+        def sampler(self):
+            return optuna.samplers.RandomSampler(seed=0)
+
+        def search(self, context):
+            while not context.done():
+                context.study.enqueue_trial({"rows": 2, "cols": 2, "input_width": 8,
+                                             "acc_width": 24, "dataflow": "os"})
+                context.evaluate_batch(1)
+
+    monkeypatch.setitem(SEARCHERS, "stuck", Stuck)
+    monkeypatch.setattr(study_module, "MAX_REPEATS_IN_A_ROW", 7)
+    study = explore(_valid_spec(), tmp_path, trials=5, sampler="stuck")
+    assert finished_count(study) == 1
+    assert len(study.trials) == 8
+    assert stop_reason(study) == ("the searcher stuck proposed 7 designs in a row that the "
+                                  "study already holds: stopped at 1 of 5 designs (try "
+                                  "another --sampler or --seed)")
+
+
+def test_a_batch_writes_one_journal_append_per_trial(tmp_path, monkeypatch):
+    from dse.study import JournalFile
+
+    appends = []
+    real = JournalFile._append
+    monkeypatch.setattr(JournalFile, "_append",
+                        lambda self, logs: appends.append(len(logs)) or real(self, logs))
+    study = explore(_valid_spec(), tmp_path, trials=20, sampler="random", seed=0)
+    trials = len(study.trials)
+    # creating the study and its attributes, then one append per trial (its creation
+    # carries the previous trial's writes) and one at the end of each batch
+    assert len(appends) <= trials + 15
+    assert sum(appends) > 6 * trials  # params, attributes, constraint, state: all written
