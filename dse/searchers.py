@@ -9,6 +9,7 @@ help text and its errors; a new searcher is one class here and one registry line
 
 - ``tpe``, ``nsga2``, ``gp``, ``random``: Optuna samplers, with their settings pinned here,
   not left to Optuna's defaults (Optuna 5 changed them), asked and told in batches;
+- ``exhaustive``: every point of a finite space, the exact front (:mod:`dse.exhaustive`);
 - ``ppo``, ``marl``: reinforcement-learning agents (:mod:`dse.rl.agents`) that propose
   designs, evaluate them through their cache and store each new one as a trial.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
 
@@ -47,6 +49,13 @@ class SearchContext(Protocol):
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store a design evaluated by the searcher itself (None: invalid) as a trial."""
 
+    @property
+    def run_dir(self) -> Path:
+        """The run folder (files a searcher writes beside the study)."""
+
+    def stop(self, reason: str) -> None:
+        """End the search, and store why in the study."""
+
     def after_trial(self, study: Any, trial: Any) -> None:
         """Optuna callback after each trial: progress, and stopping at the budget."""
 
@@ -65,6 +74,10 @@ class Searcher(abc.ABC):
     name: ClassVar[str]
     summary: ClassVar[str]
     max_workers: ClassVar[int | None] = None
+    #: Why ``max_workers`` bounds the workers (for the error).
+    workers_reason: ClassVar[str] = ""
+    #: Whether the search stops at the budget of distinct designs (``--trials``).
+    uses_budget: ClassVar[bool] = True
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
@@ -135,11 +148,46 @@ class RandomSearch(OptunaSearcher):
         return optuna.samplers.RandomSampler(seed=self.seed)
 
 
+class Exhaustive(Searcher):
+    """Every point of a finite space (:mod:`dse.exhaustive`): the exact feasible Pareto front
+    stored as trials, every point in a compact table in the run folder. It ignores the
+    budget (``--trials``): it evaluates the whole space, once."""
+
+    name = "exhaustive"
+    summary = "every point of a small space, the exact Pareto front stored"
+    max_workers = 1
+    workers_reason = "one process evaluates the whole space"
+    uses_budget = False
+
+    def sampler(self) -> Any:
+        import optuna
+
+        return optuna.samplers.RandomSampler(seed=self.seed)  # proposes nothing here
+
+    def search(self, context: SearchContext) -> None:
+        from dse import exhaustive
+
+        table = exhaustive.evaluate_space(context.spec)
+        path = exhaustive.write_table(context.spec, table,
+                                      context.run_dir / exhaustive.TABLE_NAME)
+        for index in table.front:
+            row = table.rows[index]
+            context.record(dict(row.point), row.metrics)
+        context.study.set_user_attr(exhaustive.ATTR_EXHAUSTIVE, {
+            "points": len(table.rows), "feasible": len(table.feasible),
+            "front": len(table.front), "table": path.name})
+        context.stop(f"exhaustive: evaluated all {len(table.rows)} designs of the space "
+                     f"({len(table.feasible)} feasible); the exact Pareto front "
+                     f"({len(table.front)} designs) is stored as trials, every design in "
+                     f"{path}")
+
+
 class Agent(Searcher):
     """A reinforcement-learning agent (:func:`dse.rl.agents.run_agent`): it evaluates
     designs through its own cache and stores each new one through ``context.record``."""
 
     max_workers = 1
+    workers_reason = "one agent learns from every evaluation"
     #: The name of the environment factory in :mod:`dse.rl.agents`.
     environment: ClassVar[str]
 
@@ -185,7 +233,7 @@ def register(searcher: type[Searcher]) -> type[Searcher]:
     return searcher
 
 
-for _searcher in (Tpe, Nsga2, Gp, RandomSearch, Ppo, Marl):
+for _searcher in (Tpe, Nsga2, Gp, RandomSearch, Exhaustive, Ppo, Marl):
     register(_searcher)
 
 
@@ -220,6 +268,6 @@ def check_workers(searcher: Searcher, workers: int) -> None:
     if searcher.max_workers is not None and workers > searcher.max_workers:
         raise SearcherError(
             f"`workers` must be at most {searcher.max_workers} for the searcher "
-            f"{searcher.name!r} (one agent learns from every evaluation), not {workers}")
+            f"{searcher.name!r} ({searcher.workers_reason}), not {workers}")
 
 

@@ -656,6 +656,7 @@ class _Context:
     trials: int
     on_trial: Callable[[Any, Any, int], None] | None = None
     searcher: str = ""
+    run_dir: Path = Path(".")
 
     def __post_init__(self) -> None:
         self.designs = StudyDesigns(self.study)
@@ -806,12 +807,12 @@ def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed:
     study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
-    context = _Context(spec, study, trials, on_trial, sampler)
-    if context.done():
+    context = _Context(spec, study, trials, on_trial, sampler, run_dir)
+    if searcher.uses_budget and context.done():
         return
     searcher.search(context)
     context.refresh()
-    if not context.done():
+    if searcher.uses_budget and not context.done():
         context.stop(f"the searcher {sampler} stopped after {context.max_proposals} "
                      f"proposals: stopped at {len(context.designs)} of {trials} designs")
 

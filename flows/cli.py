@@ -543,6 +543,7 @@ def explore(
     re-checked in RTL simulation (and synthesis). Resumes a stored study."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+    from dse.exhaustive import EXHAUSTIVE_LIMIT
     from dse.fidelity import pareto_trials, verify_front
     from dse.records import CheckOptions
     from dse.study import StudyError, front_size, make_searcher, open_storage
@@ -557,9 +558,14 @@ def explore(
     state = {"failures": 0, "shown": 0.0}
     try:
         open_storage(folder, storage)  # an unreachable storage fails here, before any output
-        make_searcher(sampler, seed, workers)  # here, before any output
+        searcher = make_searcher(sampler, seed, workers)  # here, before any output
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
+    if searcher.uses_budget and not as_json and spec.space.size() <= EXHAUSTIVE_LIMIT:
+        errors.print(f"note: the space holds {spec.space.size():,} designs (at most "
+                     f"{EXHAUSTIVE_LIMIT:,}): `--sampler exhaustive` evaluates them all and "
+                     "stores the exact Pareto front", markup=False, highlight=False,
+                     soft_wrap=True)
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[status]}"), console=errors,
@@ -588,7 +594,7 @@ def explore(
 
         designs = finished_count(study)
         progress.update(task, completed=min(designs, trials))
-    stopped = stop_reason(study) if designs < trials else ""
+    stopped = stop_reason(study)  # cleared when a search starts: this search's
     if stopped:
         errors.print(f"note: {stopped}", markup=False, highlight=False, soft_wrap=True)
     checks = (verify_front(spec, study, count=verify, options=CheckOptions(synth=synth))

@@ -10,7 +10,7 @@ from dse.study import StudyError, make_searcher
 
 
 def test_the_registry_lists_every_searcher_in_order():
-    assert searchers.names() == ("tpe", "nsga2", "gp", "random", "ppo", "marl")
+    assert searchers.names() == ("tpe", "nsga2", "gp", "random", "exhaustive", "ppo", "marl")
     for name, cls in searchers.SEARCHERS.items():
         searcher = cls(seed=3)
         assert searcher.name == name and searcher.summary
@@ -27,7 +27,7 @@ def test_help_and_errors_come_from_the_registry():
     for name in searchers.names():
         assert f"{name}:" in help_text
     with pytest.raises(StudyError, match=r"^`sampler` must be one of tpe, nsga2, gp, random, "
-                                         r"ppo, marl, not 'cmaes'$"):
+                                         r"exhaustive, ppo, marl, not 'cmaes'$"):
         make_searcher("cmaes", 0)
     with pytest.raises(StudyError, match=r"^`workers` must be at most 1 for the searcher "
                                          r"'ppo' \(one agent learns from every evaluation\), "
