@@ -11,14 +11,15 @@ import json
 from pathlib import Path
 from typing import Any
 
-from dse.records import ATTR_PREFIX, ATTR_WORKER, DesignCheck, Evaluation
+from dse.exhaustive import ATTR_EXHAUSTIVE
+from dse.records import ATTR_PREFIX, ATTR_REPEAT_OF, ATTR_WORKER, DesignCheck, Evaluation
 from dse.spec import Spec
 
 
 def trial_records(study: Any) -> list[dict[str, Any]]:
     """One flat record per trial: state, params, objectives, metrics, constraint violations,
-    feasibility, Pareto membership (the first trial of each front design) and failure
-    reason."""
+    feasibility, Pareto membership (the first trial of each front design), failure reason
+    and, for a proposal of a design the study held (PRUNED), the trial that evaluated it."""
     from dse.fidelity import pareto_trials
 
     front = {t.number for t in pareto_trials(study)}
@@ -34,6 +35,7 @@ def trial_records(study: Any) -> list[dict[str, Any]]:
             "feasible": all(v <= 0 for v in constraints.values()) if constraints else None,
             "pareto": trial.number in front,
             "failure": Evaluation.of(trial).failure,
+            "repeat_of": trial.user_attrs.get(ATTR_REPEAT_OF, ""),
             "worker": trial.user_attrs.get(ATTR_WORKER, ""),
             "duration_s": (trial.duration.total_seconds() if trial.duration else None),
         })
@@ -49,7 +51,7 @@ def write_report(spec: Spec, study: Any, out: Path, *, top: int = 5) -> list[Pat
     complete = [r for r in records if r["state"] == "COMPLETE"]
     if complete:
         written.append(_plot_png(spec, complete, out / "pareto.png"))
-        written.append(_plot_html(spec, complete, out / "pareto.html"))
+        written.append(_plot_html(spec, complete, out / "pareto.html", study))
     written += _top_verilog(spec, study, out / "designs", top)
     written.append(_summary(spec, study, records, out / "summary.md"))
     return written
@@ -65,7 +67,8 @@ def _write_csv(path: Path, records: list[dict[str, Any]]) -> Path:
     metrics = sorted({k for r in records for k in r["metrics"]})
     constraints = sorted({k for r in records for k in r["constraints"]})
     header = (["number", "state", "feasible", "pareto"] + params + metrics
-              + [f"violation_{c}" for c in constraints] + ["failure", "worker", "duration_s"])
+              + [f"violation_{c}" for c in constraints]
+              + ["failure", "repeat_of", "worker", "duration_s"])
     with open(path, "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(header)
@@ -74,7 +77,7 @@ def _write_csv(path: Path, records: list[dict[str, Any]]) -> Path:
                             + [r["params"].get(k, "") for k in params]
                             + [r["metrics"].get(k, "") for k in metrics]
                             + [r["constraints"].get(k, "") for k in constraints]
-                            + [r["failure"], r["worker"], r["duration_s"]])
+                            + [r["failure"], r["repeat_of"], r["worker"], r["duration_s"]])
     return path
 
 
@@ -120,31 +123,75 @@ def _plot_png(spec: Spec, records: list[dict[str, Any]], path: Path) -> Path:
 
 def _positive(records: list[dict[str, Any]], index: int) -> bool:
     values = [r["values"][index] for r in records]
-    return min(values) > 0 and max(values) / min(values) > 50
+    return min(values) > 0 and max(values) / min(values) > 10  # spans more than a decade
 
 
-def _plot_html(spec: Spec, records: list[dict[str, Any]], path: Path) -> Path:
+def _hover(record: dict[str, Any], names: tuple[str, ...], check: str) -> str:
+    """A design's hover text: trial, objectives, parameters, RTL-check status."""
+    lines = [f"trial {record['number']}"]
+    lines += [f"{name} = {value:.4g}" for name, value in zip(names, record["values"],
+                                                           strict=True)]
+    lines += [f"{k} = {v}" for k, v in record["params"].items()]
+    lines.append(f"RTL check: {check}")
+    return "<br>".join(lines)
+
+
+def _x(record: dict[str, Any], i: int, j: int) -> float:
+    """The x value of a record in the plot of objectives ``i``, ``j`` (its trial number when
+    ``i == j``: one objective, plotted over the trials)."""
+    return float(record["values"][i] if i != j else record["number"])
+
+
+def _check_status(study: Any, number: int) -> str:
+    stored = study.user_attrs.get(f"{ATTR_PREFIX}{number}")
+    if stored is None:
+        return "not run"
+    return "DISAGREES" if DesignCheck.from_json(stored).disagrees else "agrees"
+
+
+def _plot_html(spec: Spec, records: list[dict[str, Any]], path: Path,
+               study: Any = None) -> Path:
+    """One scatter plot per pair of objectives (trial order for one objective): feasible
+    designs grey, infeasible red, and the Pareto front blue, drawn last (on top) and joined
+    in the order of the x axis; log axes where a metric spans more than a decade;
+    hover text with the design's objectives, parameters and RTL-check status."""
     import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
 
-    names = spec.objective_names
-    hover = ["#{} {}".format(r["number"], ", ".join(f"{k}={v}" for k, v in r["params"].items()))
-             for r in records]
-    color = ["Pareto" if r["pareto"] else ("infeasible" if r["feasible"] is False
-                                            else "feasible") for r in records]
-    palette = {"Pareto": "#1f77b4", "feasible": "#9e9e9e", "infeasible": "#d62728"}
-    if len(names) == 1:
-        figure = go.Figure(go.Scatter(x=[r["number"] for r in records],
-                                      y=[r["values"][0] for r in records], mode="markers",
-                                      text=hover, marker={"color": [palette[c] for c in color]}))
-        figure.update_layout(xaxis_title="trial", yaxis_title=names[0])
-    else:
-        figure = go.Figure(go.Splom(
-            dimensions=[{"label": name, "values": [r["values"][i] for r in records]}
-                        for i, name in enumerate(names)],
-            text=hover, marker={"color": [palette[c] for c in color], "size": 6},
-            diagonal_visible=False))
-    figure.update_layout(title=f"{spec.name}: Pareto front (blue), feasible (grey), "
-                               f"infeasible (red)", height=700)
+    names = tuple(spec.objective_names)
+    checks = {r["number"]: _check_status(study, r["number"]) if study is not None
+              else "not run" for r in records}
+    pairs = _pairs(spec)
+    figure = make_subplots(rows=1, cols=len(pairs), horizontal_spacing=0.08)
+    groups = [("feasible", "#9e9e9e", "circle",
+               [r for r in records if r["feasible"] is not False and not r["pareto"]]),
+              ("infeasible", "#d62728", "x", [r for r in records if r["feasible"] is False]),
+              ("Pareto front", "#1f77b4", "circle", [r for r in records if r["pareto"]])]
+    for column, (i, j) in enumerate(pairs, start=1):
+        for label, color, symbol, group in groups:
+            if not group:
+                continue
+            points = [(_x(r, i, j), r["values"][j], r) for r in group]
+            if label == "Pareto front":
+                points.sort(key=lambda point: point[:2])
+            group = [r for _, _, r in points]
+            figure.add_trace(go.Scatter(
+                x=[x for x, _, _ in points], y=[y for _, y, _ in points],
+                mode="lines+markers" if label == "Pareto front" else "markers", name=label,
+                legendgroup=label, showlegend=column == 1,
+                marker={"color": color, "symbol": symbol,
+                        "size": 8 if label == "Pareto front" else 6,
+                        "opacity": 1.0 if label == "Pareto front" else 0.6},
+                line={"color": color, "width": 1.5},
+                text=[_hover(r, names, checks[r["number"]]) for r in group],
+                hoverinfo="text"), row=1, col=column)
+        figure.update_xaxes(title_text=names[i] if i != j else "trial", row=1, col=column,
+                            type="log" if i != j and _positive(records, i) else "linear")
+        figure.update_yaxes(title_text=names[j], row=1, col=column,
+                            type="log" if _positive(records, j) else "linear")
+    figure.update_layout(title=f"{spec.name}: {len(records)} complete trials, Pareto front "
+                               f"(blue, joined), feasible (grey), infeasible (red)",
+                         height=600, width=max(700, 520 * len(pairs)), hovermode="closest")
     figure.write_html(path, include_plotlyjs=True, full_html=True)
     return path
 
@@ -163,6 +210,17 @@ def _top_verilog(spec: Spec, study: Any, folder: Path, top: int) -> list[Path]:
     return written
 
 
+def _exhaustive_line(study: Any) -> list[str]:
+    """What ``--sampler exhaustive`` stored, if it ran: the front above is then exact."""
+    summary = study.user_attrs.get(ATTR_EXHAUSTIVE)
+    if not summary:
+        return []
+    return [f"Exhaustive search: all {summary['points']} designs of the space evaluated "
+            f"({summary['feasible']} feasible); the front above is the exact front "
+            f"({summary['front']} designs); every design is in {summary['table']} in the run "
+            f"folder.", ""]
+
+
 def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) -> Path:
     states: dict[str, int] = {}
     for r in records:
@@ -175,6 +233,7 @@ def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) 
              + ".", "",
              "Trials: " + ", ".join(f"{n} {s.lower()}" for s, n in sorted(states.items()))
              + f"; {len(front)} on the feasible Pareto front.", "",
+             *_exhaustive_line(study),
              "| trial | " + " | ".join(spec.objective_names) + " | params | RTL check |",
              "|---" * (len(spec.objectives) + 3) + "|"]
     for r in sorted(front, key=lambda r: r["values"]):

@@ -74,6 +74,12 @@ def test_the_stored_front_is_the_brute_force_front(tmp_path):
     assert sum(r["feasible"] == "True" for r in rows) == summary["feasible"]
     assert all(r["failure"].startswith("invalid design: ") for r in rows if not r["lut"])
     assert stop_reason(study).startswith("exhaustive: evaluated all 360 designs of the space")
+    from dse.report import write_report
+
+    write_report(spec, study, tmp_path / "report", top=0)
+    assert (f"all 360 designs of the space evaluated ({summary['feasible']} feasible); the "
+            f"front above is the exact front ({len(expected)} designs)"
+            ) in (tmp_path / "report" / "summary.md").read_text()
     # a second run stores nothing again
     again = explore(spec, tmp_path, trials=5, sampler="exhaustive")
     assert len(again.trials) == len(study.trials)
