@@ -1,4 +1,5 @@
-"""Child process of :mod:`sim.runner`: one cocotb_tools build or test, then exit.
+"""Child process of :mod:`sim.runner`: one build (by ``cocotb_tools`` or, for the stream
+harness, by Verilator and make directly) or one ``cocotb_tools`` test, then exit.
 
 Kept separate so the parent can put a wall-clock timeout on it and kill its process group.
 It leads that group (``run_logged`` starts it in a new session) and gets SIGTERM when its
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from types import FrameType
@@ -24,9 +26,16 @@ def _kill_group(signal_number: int, frame: FrameType | None) -> None:
 
 def main(request_path: str) -> int:
     signal.signal(signal.SIGTERM, _kill_group)
+    request = json.loads(Path(request_path).read_text())
+    if request["phase"] == "build-harness":
+        for command in request["commands"]:
+            print("+", " ".join(command), flush=True)
+            code = subprocess.call(command)
+            if code != 0:
+                return code
+        return 0
     from cocotb_tools.runner import get_runner
 
-    request = json.loads(Path(request_path).read_text())
     runner = get_runner("verilator")
     if request["phase"] == "build":
         runner.build(verilog_sources=[request["source"]], hdl_toplevel=request["top"],

@@ -1,18 +1,23 @@
-"""Generic cocotb testbench for a component with one operand and one result stream.
+"""Generic cocotb testbench for a component with one operand and one result stream, run
+inside the stream harness (:mod:`sim.stream_harness`).
 
-Runs inside the simulator process and stays light (no numpy, no Amaranth): the host side
-(``sim.<family>.jobs``) prepares each job as operand beats and the golden model's result
-beats, packed to integers. For each job the testbench resets the design, streams the
-operands, collects the results and checks them in order, bit-exact, against the golden
-beats; it records the cycles from the first operand to the last result. If the config
-names counter ports (an instrumented design, ``sim.activity``), it reads each one once the
-last result has been taken and reports it under its name in ``counters``.
+Runs inside the simulator process and stays light (standard library and cocotb only): the
+host side (``sim.<family>.jobs``, then :mod:`sim.runner`) has written each job's operand
+beats and golden result beats as files (:mod:`sim.stream_files`). For each job the
+testbench writes its number to the harness's ``job`` and awaits ``jobs_done``; meanwhile
+the harness resets the design, streams the operands with the job's seeded valid / ready
+gaps, takes the results and counts cycles and stalls, all inside the simulator. The
+testbench then reads the results and counters in bulk and checks the results in order,
+bit-exact, against the golden beats. ``cycles`` runs from the first operand handshake to
+the last result handshake; the design's activity counters (an instrumented design,
+``sim.activity``) are read the cycle after the last result, under their names.
 
 Config (JSON file named by ``HWDSE_SIM_CONFIG``)::
 
-    {"result_path": "...", "counters": {"pe_macs": "activity__pe_macs", ...},
-     "jobs": [{"meta": {...}, "beats": ["1f", ...], "expected": ["0", ...],
-               "gap_probability": 0.0, "seed": 0}, ...]}
+    {"result_path": "...", "jobs_dir": "...", "result_beat_bytes": 4,
+     "counters": ["pe_macs", ...],
+     "jobs": [{"meta": {...}, "operand_beats": 12, "result_beats": 4,
+               "max_cycles": 10000000}, ...]}
 """
 
 from __future__ import annotations
@@ -22,36 +27,32 @@ import os
 from pathlib import Path
 
 import cocotb
-from cocotb.clock import Clock
-from cocotb.triggers import ReadOnly, RisingEdge
+from cocotb.triggers import ValueChange
 
-from sim.streams import exchange, reset
+from sim.stream_files import mismatched_beats, read_result
 
 
 @cocotb.test()
 async def stream_jobs(dut: object) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
-    cocotb.start_soon(Clock(dut.clk, 10, unit="ns").start())  # type: ignore[attr-defined,arg-type]
-    counter_ports: dict[str, str] = config.get("counters", {})
+    folder = Path(config["jobs_dir"])
+    beat_bytes = int(config["result_beat_bytes"])
+    counter_names: list[str] = config.get("counters", [])
     records = []
-    for job in config["jobs"]:
-        beats = [int(word, 16) for word in job["beats"]]
-        expected = [int(word, 16) for word in job["expected"]]
-        await reset(dut)
-        run = await exchange(dut, beats, len(expected),
-                             gap_probability=job.get("gap_probability", 0.0),
-                             seed=job.get("seed", 0))
-        counters = {"operand_beats": len(beats), "result_beats": len(run.results),
+    for number, job in enumerate(config["jobs"], 1):
+        dut.job.value = number  # type: ignore[attr-defined]
+        while int(dut.jobs_done.value) != number:  # type: ignore[attr-defined]
+            await ValueChange(dut.jobs_done)  # type: ignore[attr-defined]
+        run = read_result(folder / f"job-{number}.out")
+        if run.timed_out:
+            raise TimeoutError(f"{run.result_beats} of {job['result_beats']} results after "
+                               f"{job['max_cycles']} cycles")
+        wrong = mismatched_beats(run.results,
+                                 (folder / f"job-{number}.expected").read_bytes(), beat_bytes)
+        counters = {"operand_beats": job["operand_beats"], "result_beats": run.result_beats,
                     "input_stall_cycles": run.input_stall_cycles,
                     "output_stall_cycles": run.output_stall_cycles}
-        if counter_ports:
-            # The edge after the last result has registered that cycle's events.
-            await ReadOnly()
-            counters.update({name: int(getattr(dut, port).value)
-                             for name, port in counter_ports.items()})
-            await RisingEdge(dut.clk)  # type: ignore[attr-defined]  # leave read-only
-        wrong = [index for index, (got, want) in enumerate(zip(run.results, expected,
-                                                                strict=True)) if got != want]
+        counters.update(zip(counter_names, run.counters, strict=True))
         records.append({
             "meta": job["meta"], "passed": not wrong, "mismatches": len(wrong),
             "first_mismatch": wrong[0] if wrong else None, "cycles": run.cycles,

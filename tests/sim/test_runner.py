@@ -53,7 +53,9 @@ def test_wall_clock_timeout_kills_the_simulator(tmp_path, monkeypatch):
     monkeypatch.setenv("HWDSE_CACHE", str(tmp_path))
     artifact = emit(PARAMS)
     build(artifact)
-    huge = gemm_job(PARAMS, 600, 500, 3, seed=1)  # 150,000 cycles: seconds of simulation
+    # 6 M beats with gaps, some 60 M cycles: seconds even in the stream harness, where the
+    # 150,000 cycles this test used to run take a tenth of a second
+    huge = gemm_job(PARAMS, 600, 20_000, 3, seed=1, gap_probability=0.9)
     start = time.monotonic()
     with pytest.raises(SimulationError, match="timed out after 2 s"):
         simulate(artifact, TESTBENCH, [huge], timeout=1.5)

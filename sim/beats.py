@@ -1,0 +1,67 @@
+"""Stream beats packed in bulk with numpy, as the harness reads them (``sim.stream_files``):
+one row of little-endian 32-bit words per beat.
+
+A job's beats as a list of hex strings cost about a microsecond each to build and as much
+again to parse; a GEMM of millions of cycles has millions of beats. The families' job
+builders pack large jobs with :func:`pack_fields` instead, vectorized over the beats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+from sim.stream_files import words_per_beat
+
+#: Jobs up to this many operand beats also carry them as hex strings (``beats``,
+#: ``expected``), the form tests edit by hand; larger ones carry only the packed words.
+HEX_BEATS_LIMIT = 1 << 16
+
+
+def pack_fields(count: int, width: int,
+                fields: Iterable[tuple[int, int, np.ndarray]]) -> np.ndarray:
+    """``count`` beats of ``width`` bits, as a ``(count, words)`` ``uint32`` array, whose
+    field at bit ``offset`` of ``field_width`` bits (at most 64) holds ``values`` (integers,
+    two's complement if negative, broadcast to ``count``).
+
+    Raises:
+        ValueError: if a field is wider than 64 bits or reaches past ``width``.
+    """
+    words = words_per_beat(width)
+    out = np.zeros((count, words + 1), dtype=np.uint64)
+    for offset, field_width, values in fields:
+        if field_width > 64 or offset + field_width > width:
+            raise ValueError(f"a {field_width}-bit field at bit {offset} does not fit "
+                             f"{width}-bit beats of at most 64-bit fields")
+        bits = np.broadcast_to(np.asarray(values, dtype=np.int64), (count,)).astype(np.uint64)
+        if field_width < 64:
+            bits = bits & np.uint64((1 << field_width) - 1)
+        for piece in range(-(-field_width // 32)):
+            part = (bits >> np.uint64(32 * piece)) & np.uint64(0xFFFFFFFF)
+            index, shift = divmod(offset + 32 * piece, 32)
+            part = part << np.uint64(shift)
+            out[:, index] |= part & np.uint64(0xFFFFFFFF)
+            out[:, index + 1] |= part >> np.uint64(32)
+    return out[:, :words].astype(np.uint32)
+
+
+def array_fields(offset: int, element_width: int,
+                 elements: Sequence[np.ndarray]) -> list[tuple[int, int, np.ndarray]]:
+    """The fields of an array field at ``offset``: element ``i`` (values per beat) at
+    ``offset + i * element_width``."""
+    return [(offset + index * element_width, element_width, values)
+            for index, values in enumerate(elements)]
+
+
+def words_from_ints(beats: Sequence[int], width: int) -> np.ndarray:
+    """Beats given as Python integers, packed like :func:`pack_fields`."""
+    size = 4 * words_per_beat(width)
+    data = b"".join(int(beat).to_bytes(size, "little") for beat in beats)
+    return np.frombuffer(data, dtype="<u4").reshape(len(beats), size // 4).astype(np.uint32)
+
+
+def hex_beats(words: np.ndarray) -> list[str]:
+    """Packed beats as hex strings (the job form of ``sim.stream_testbench``)."""
+    rows = np.ascontiguousarray(words, dtype="<u4")
+    return [format(int.from_bytes(row.tobytes(), "little"), "x") for row in rows]
