@@ -47,8 +47,9 @@ class Evaluation:
                    str(trial.user_attrs.get(ATTR_FAILURE, "")))
 
 
-#: Layers whose model predicts more cycles than this are not simulated (reported as skipped).
-DEFAULT_MAX_SIM_CYCLES = 400_000
+#: Layers whose model predicts more cycles than this are not simulated (reported as skipped):
+#: 50 M cycles take about a minute in the stream harness (``sim.stream_harness``).
+DEFAULT_MAX_SIM_CYCLES = 50_000_000
 
 
 @dataclasses.dataclass(frozen=True)

@@ -23,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 from typer._click import exceptions as click_errors  # typer 0.29 vendors click
 
+from dse.records import DEFAULT_MAX_SIM_CYCLES
 from dse.searchers import describe as describe_searchers
 
 EXIT_CHECK_FAILED = 1
@@ -374,6 +375,7 @@ def run(
     verify: Annotated[int, typer.Option(
         "--verify", min=0, help="Pareto designs to re-check in RTL simulation.")] = 3,
     run_dir: Annotated[Path, typer.Option("--run-dir", help="Run folder.")] = Path("runs/main"),
+    max_sim_cycles: MaxSimCyclesOption = DEFAULT_MAX_SIM_CYCLES,
     as_json: JsonOption = False,
 ) -> None:
     """The main job: a systolic-array sweep over a small CNN, checked in RTL.
@@ -385,7 +387,8 @@ def run(
 
     with resources.as_file(resources.files("dse").joinpath("specs/systolic_dnn.toml")) as spec:
         explore(spec, trials=trials, sampler=sampler, seed=seed, workers=1, storage=None,
-                run_dir=run_dir, verify=verify, synth=False, as_json=as_json,
+                run_dir=run_dir, verify=verify, synth=False, max_sim_cycles=max_sim_cycles,
+                as_json=as_json,
                 report_dir=run_dir / "report")
 
 
@@ -515,6 +518,10 @@ StorageOption = Annotated[str | None, typer.Option(
 RunDirOption = Annotated[Path | None, typer.Option(
     "--run-dir", help="Run folder (default: runs/<spec name>).")]
 
+MaxSimCyclesOption = Annotated[int, typer.Option(
+    "--max-sim-cycles", min=1,
+    help="RTL re-check: layers over this many model cycles are not simulated.")]
+
 
 @app.command()
 def explore(
@@ -533,6 +540,7 @@ def explore(
     ] = 3,
     synth: Annotated[bool, typer.Option(
         "--synth", help="Also synthesize the re-checked designs.")] = False,
+    max_sim_cycles: MaxSimCyclesOption = DEFAULT_MAX_SIM_CYCLES,
     as_json: JsonOption = False,
     report_dir: Annotated[Path | None, typer.Option(
         "--report", help="Also write a report folder here (see `hwdse report`).")] = None,
@@ -597,7 +605,8 @@ def explore(
     stopped = stop_reason(study)  # cleared when a search starts: this search's
     if stopped:
         errors.print(f"note: {stopped}", markup=False, highlight=False, soft_wrap=True)
-    checks = (verify_front(spec, study, count=verify, options=CheckOptions(synth=synth))
+    checks = (verify_front(spec, study, count=verify,
+                           options=CheckOptions(max_sim_cycles=max_sim_cycles, synth=synth))
               if verify > 0 else [])
     payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
                "storage": "journal" if storage is None else "rdb",

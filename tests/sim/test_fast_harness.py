@@ -102,3 +102,15 @@ def test_a_hung_job_is_reported_not_waited_for():
     with pytest.raises(SimulationError, match="wrote no results|finished 0 of 1 jobs") as error:
         simulate(emit(params), TESTBENCH, [job])
     assert "results after 5 cycles" in error.value.log_tail
+
+
+def test_the_rtl_check_goes_to_50m_cycles_and_the_limit_is_an_option() -> None:
+    from typer.testing import CliRunner
+
+    from dse.records import DEFAULT_MAX_SIM_CYCLES, CheckOptions
+    from flows.cli import app
+
+    assert CheckOptions().max_sim_cycles == DEFAULT_MAX_SIM_CYCLES == 50_000_000
+    for command in ("explore", "run"):
+        result = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0 and "--max-sim-cycles" in result.output
