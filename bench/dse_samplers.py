@@ -8,8 +8,10 @@ Run: ``python bench/dse_samplers.py [--spec examples/systolic_dnn.toml] [--seeds
    second); the feasible Pareto front; its hypervolume in log10 objectives (they span
    orders of magnitude) normalized to [0, 1] by the feasible points' range, reference point
    1.1 in each.
-2. Per sampler and seed: an in-memory study of ``budget`` trials; the hypervolume of the
-   feasible front after n evaluations, as a fraction of the exact front's.
+2. Per sampler and seed: an in-memory study searched as ``hwdse explore`` does up to
+   ``budget`` distinct designs (repeats answered from the study); the hypervolume of the
+   feasible front after n distinct designs, as a fraction of the exact front's, and the
+   proposals it took. Then ``--sampler exhaustive`` on the same space.
 3. Speed: a 1,000-trial TPE study (wall time), and peak memory (max RSS) of a 10,000-trial
    random-sampler study on a journal file, each in a fresh process.
 """
@@ -30,7 +32,7 @@ import numpy as np
 from common import machine
 
 from dse.spec import Spec, load_spec
-from dse.study import Objective, evaluate, make_searcher
+from dse.study import evaluate, holds_design, make_searcher, search, stop_reason
 from hw.params import ParamError
 
 CHECKPOINTS = (10, 20, 50, 100, 150, 200, 300, 500)
@@ -87,27 +89,48 @@ def hypervolume(values: np.ndarray, low: np.ndarray, high: np.ndarray) -> float:
 
 def run_sampler(spec: Spec, sampler: str, seed: int, budget: int, low: np.ndarray,
                 high: np.ndarray, exact: float) -> dict[str, Any]:
+    """An in-memory study searched as ``hwdse explore`` searches (``dse.study.search``: a
+    design the study holds is not evaluated again) up to ``budget`` distinct designs; the
+    hypervolume after n distinct designs, and the proposals (trials, repeats included) it
+    took."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     signs = np.array([1.0 if d == "minimize" else -1.0 for d in spec.directions])
-    study = optuna.create_study(directions=spec.directions,
-                                sampler=make_searcher(sampler, seed).sampler())
+    searcher = make_searcher(sampler, seed)
+    study = optuna.create_study(directions=spec.directions, sampler=searcher.sampler())
     start = time.perf_counter()
-    study.optimize(Objective(spec), n_trials=budget, catch=(Exception,))
+    search(spec, study, searcher, budget)
     seconds = time.perf_counter() - start
     curve = {}
     feasible: list[list[float]] = []
     trials = study.get_trials(deepcopy=False)
-    for index, trial in enumerate(trials, start=1):
+    designs = [t for t in trials if holds_design(t)]
+    for index, trial in enumerate(designs, start=1):
         violations = [v for k, v in trial.system_attrs.items() if k.startswith("constraints:")]
         if trial.values is not None and all(v <= 0 for v in violations):
             feasible.append(list(np.array(trial.values) * signs))
         if index in CHECKPOINTS:
             curve[index] = hypervolume(np.array(feasible), low, high) / exact
     return {"sampler": sampler, "seed": seed, "seconds": round(seconds, 2),
-            "distinct_designs": len({tuple(sorted(t.params.items())) for t in trials}),
-            "hv_ratio": curve}
+            "distinct_designs": len(designs), "proposals": len(trials),
+            "stopped": stop_reason(study), "hv_ratio": curve}
+
+
+def run_exhaustive(spec: Spec) -> dict[str, Any]:
+    """``--sampler exhaustive`` on an in-memory study: seconds, points, front designs."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    searcher = make_searcher("exhaustive", 0)
+    study = optuna.create_study(directions=spec.directions, sampler=searcher.sampler())
+    with tempfile.TemporaryDirectory(prefix="hwdse-bench-") as run:
+        start = time.perf_counter()
+        search(spec, study, searcher, 1, run_dir=Path(run))
+        seconds = time.perf_counter() - start
+    summary = study.user_attrs["exhaustive"]
+    return {"seconds": round(seconds, 2), "points": summary["points"],
+            "front": summary["front"]}
 
 
 def timed_study(spec_path: Path, sampler: str, trials: int) -> dict[str, Any]:
@@ -173,10 +196,12 @@ def main() -> None:
                                            timed_study(args.spec, "random", 10_000)]
     for row in long_runs:
         print(json.dumps(row), flush=True)
+    exhaustive_run = run_exhaustive(spec)
     record = {"benchmark": "dse_samplers", "command": " ".join([sys.executable, *sys.argv]),
               "date": time.strftime("%Y-%m-%d"), "machine": before, "spec": str(args.spec),
               "points": points, "feasible": len(values), "front": len(front),
-              "evaluations_per_second": round(rate), "runs": runs, "long": long_runs}
+              "evaluations_per_second": round(rate), "runs": runs, "long": long_runs,
+              "exhaustive": exhaustive_run}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "dse_samplers.json").write_text(json.dumps(record, indent=1) + "\n")
     summary = _summary(record, args.samplers)
@@ -190,10 +215,14 @@ def _summary(record: dict[str, Any], samplers: list[str]) -> str:
     lines = [f"Space `{record['spec']}`: {record['points']} points, {record['feasible']} "
              f"feasible, exact front {record['front']} designs; analytic evaluation "
              f"{record['evaluations_per_second']} points/s (exhaustive loop).", "",
-             "Hypervolume of the feasible front found after n evaluations, as a fraction of "
-             "the exact front's (mean ± standard deviation over seeds):", "",
-             "| sampler | " + " | ".join(f"n={n}" for n in checkpoints) + " | s/study |",
-             "|---" * (len(checkpoints) + 2) + "|"]
+             "Hypervolume of the feasible front found after n distinct designs (a design "
+             "the study holds is not evaluated again: budgets count distinct designs), as a "
+             "fraction of the exact front's (mean ± standard deviation over seeds); "
+             "proposals: the trials the sampler asked for to reach the budget, repeats "
+             "included:", "",
+             "| sampler | " + " | ".join(f"n={n}" for n in checkpoints)
+             + " | proposals | s/study |",
+             "|---" * (len(checkpoints) + 3) + "|"]
     for sampler in samplers:
         rows = [r for r in record["runs"] if r["sampler"] == sampler]
         cells = []
@@ -202,7 +231,13 @@ def _summary(record: dict[str, Any], samplers: list[str]) -> str:
             cells.append(f"{statistics.mean(ratios):.3f} ± {statistics.pstdev(ratios):.3f}"
                          if ratios else "")
         seconds = statistics.mean(r["seconds"] for r in rows)
-        lines.append(f"| {sampler} | " + " | ".join(cells) + f" | {seconds:.1f} |")
+        proposals = statistics.mean(r.get("proposals", 0) for r in rows)
+        lines.append(f"| {sampler} | " + " | ".join(cells)
+                     + f" | {proposals:.0f} | {seconds:.1f} |")
+    if record.get("exhaustive"):
+        run = record["exhaustive"]
+        lines += ["", f"- `--sampler exhaustive`: all {run['points']} points, the exact front "
+                  f"({run['front']} designs) stored, in {run['seconds']} s."]
     for row in record["long"]:
         lines.append("")
         lines.append(f"- {row['trials']}-trial {row['sampler']} study (`hwdse explore`, journal "
@@ -234,7 +269,7 @@ def _plot(record: dict[str, Any], samplers: list[str], path: Path) -> None:
         means = [statistics.mean(_ratio(r, n) or 0.0 for r in rows) for n in checkpoints]
         spread = [statistics.pstdev([_ratio(r, n) or 0.0 for r in rows]) for n in checkpoints]
         axis.errorbar(checkpoints, means, yerr=spread, label=sampler, capsize=3)
-    axis.set_xlabel("evaluations")
+    axis.set_xlabel("distinct designs evaluated")
     axis.set_ylabel("hypervolume / exact front's")
     axis.set_xscale("log")
     axis.grid(True, alpha=0.3)

@@ -37,7 +37,8 @@ class SearchContext(Protocol):
         must stop)."""
 
     def objective(self, trial: Any) -> tuple[float, ...]:
-        """Evaluate an Optuna trial's design and store its metrics and constraints."""
+        """Evaluate an Optuna trial's design and store its metrics and constraints (a design
+        the study holds is not evaluated again: the trial is pruned)."""
 
     def remaining(self) -> int:
         """Distinct designs still to evaluate."""

@@ -674,7 +674,9 @@ class _Context:
         return MAX_STEPS_PER_TRIAL * self.trials
 
     def objective(self, trial: Any) -> tuple[float, ...]:
-        return Objective(self.spec)(trial)
+        """For ``study.optimize(context.objective, callbacks=[context.after_trial])``: a
+        design the study holds is not evaluated again (the trial is pruned)."""
+        return self._evaluate(trial, suggest_point(self.spec.space, trial))
 
     def remaining(self) -> int:
         """Distinct designs still to evaluate."""
@@ -746,8 +748,17 @@ class _Context:
                     self._tell(trial, suggest_point(self.spec.space, trial))
         self.refresh()
 
-    def _tell(self, trial: Any, point: dict[str, Any],
-              metrics: Mapping[str, float] | None = None) -> None:
+    def _evaluate(self, trial: Any, point: dict[str, Any],
+                  metrics: Mapping[str, float] | None = None) -> tuple[float, ...]:
+        """Evaluate a running trial's design and store the result in it; a design the
+        study holds is not evaluated: the trial names the one that was (``repeat_of``).
+
+        Raises:
+            optuna.TrialPruned: for a design the study holds (the trial ends PRUNED).
+            DesignFailed: for a design the generator rejects.
+        """
+        import optuna
+
         trial.set_user_attr(ATTR_WORKER, worker_id())
         first = self.known(trial.params)
         if first is not None:
@@ -758,18 +769,26 @@ class _Context:
                 stored = self.designs.values.get(first, self._batch_values.get(first))
                 if stored is not None:
                     trial.report(stored[0], step=0)
-            self.study.tell(trial, state=TrialState.PRUNED)
             self.repeats_in_a_row += 1
-            return
+            raise optuna.TrialPruned(f"the design of trial {first}")
         self.repeats_in_a_row = 0
         self._batch[design_key(trial.params)] = trial.number
+        values = store_evaluation(self.spec, trial, point, metrics)
+        self._batch_values[trial.number] = values
+        return values
+
+    def _tell(self, trial: Any, point: dict[str, Any],
+              metrics: Mapping[str, float] | None = None) -> None:
+        import optuna
+
         try:
-            values = store_evaluation(self.spec, trial, point, metrics)
+            values = self._evaluate(trial, point, metrics)
+        except optuna.TrialPruned:
+            self.study.tell(trial, state=TrialState.PRUNED)
         except DesignFailed:
             self.study.tell(trial, state=TrialState.FAIL)
-            return
-        self._batch_values[trial.number] = values
-        self.study.tell(trial, values)
+        else:
+            self.study.tell(trial, values)
 
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store one design the searcher evaluated itself as a trial, exactly as the
@@ -807,13 +826,23 @@ def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed:
     study.set_user_attr(f"{ATTR_WORKER}:{worker_id()}", True)  # see recover_interrupted
     if ready is not None:
         ready()
-    context = _Context(spec, study, trials, on_trial, sampler, run_dir)
+    search(spec, study, searcher, trials, on_trial=on_trial, run_dir=run_dir)
+
+
+def search(spec: SearchSpec, study: Any, searcher: Searcher, trials: int, *,
+           on_trial: Callable[[Any, Any, int], None] | None = None,
+           run_dir: Path = Path(".")) -> None:
+    """Search ``study`` (loaded with ``searcher.sampler()``, any storage) with ``searcher``
+    until it holds ``trials`` distinct designs or runs out of new ones (see
+    :func:`stop_reason`): the loop of one worker, also used by benchmarks on in-memory
+    studies."""
+    context = _Context(spec, study, trials, on_trial, searcher.name, run_dir)
     if searcher.uses_budget and context.done():
         return
     searcher.search(context)
     context.refresh()
     if searcher.uses_budget and not context.done():
-        context.stop(f"the searcher {sampler} stopped after {context.max_proposals} "
+        context.stop(f"the searcher {searcher.name} stopped after {context.max_proposals} "
                      f"proposals: stopped at {len(context.designs)} of {trials} designs")
 
 

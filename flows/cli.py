@@ -665,6 +665,7 @@ def _print_front(spec: Any, study: Any, checks: list[Any],
     """The Pareto designs as a table that fits a terminal: one column per parameter that
     differs between the shown designs (the ones they share go under the table)."""
     from dse.fidelity import pareto_trials
+    from dse.study import finished_count
 
     by_trial = {check.trial: check for check in checks}
     front = sorted(pareto_trials(study), key=lambda t: t.values)
@@ -680,7 +681,7 @@ def _print_front(spec: Any, study: Any, checks: list[Any],
     table = Table("trial", *map(_header, spec.objective_names), *map(_header, varying),
                   box=None, pad_edge=False, padding=(0, 1), caption_justify="left",
                   caption=f"{len(shown)} of {len(front)} Pareto designs "
-                          f"({len(study.trials)} trials)"
+                          f"({finished_count(study)} designs, {len(study.trials)} trials)"
                           + (f"; all with {', '.join(shared)}" if shared else ""))
     if checks:
         table.add_column("RTL check")

@@ -71,3 +71,46 @@ latency_cycles = "minimize"
     study = explore(spec, tmp_path, trials=4, sampler="in-order")
     assert finished_count(study) == 4
     assert [t.params for t in study.trials] == list(spec.space.points())[:4]
+
+
+def test_a_searcher_driving_optimize_itself_evaluates_no_design_twice(tmp_path, monkeypatch):
+    """The context's objective and callback serve `study.optimize` too: a design the study
+    holds is pruned, not evaluated, and the budget counts distinct designs."""
+    import optuna
+
+    from dse.records import ATTR_REPEAT_OF
+    from dse.spec import parse_spec
+    from dse.study import explore, finished_count
+
+    class Optimizing(searchers.Searcher):
+        name = "optimizing"
+        summary = "study.optimize with the context's objective"
+
+        def sampler(self):
+            return optuna.samplers.RandomSampler(seed=self.seed)
+
+        def search(self, context):
+            context.study.optimize(context.objective, callbacks=[context.after_trial])
+
+    monkeypatch.setitem(searchers.SEARCHERS, "optimizing", Optimizing)
+    spec = parse_spec("""
+name = "optimizing"
+generator = "systolic"
+[space]
+rows = [1, 2, 4]
+cols = [1, 2]
+[[workload]]
+gemm = "8x8x8"
+[objectives]
+latency_cycles = "minimize"
+""")
+    study = explore(spec, tmp_path, trials=5, sampler="optimizing", seed=0)
+    assert finished_count(study) == 5
+    complete = [t for t in study.trials if t.state.name == "COMPLETE"]
+    assert len({tuple(sorted(t.params.items())) for t in complete}) == len(complete) == 5
+    repeats = [t for t in study.trials if ATTR_REPEAT_OF in t.user_attrs]
+    assert repeats, "random proposals on 6 designs repeat"
+    for repeat in repeats:
+        assert repeat.state.name == "PRUNED"
+        # one objective: the repeat carries the stored value
+        assert repeat.values == study.trials[repeat.user_attrs[ATTR_REPEAT_OF]].values
