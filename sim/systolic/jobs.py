@@ -87,11 +87,12 @@ def encode_words(params: SystolicParams, a: np.ndarray, b: np.ndarray) -> np.nda
         a_offset, a_width, [a_tiles[:, i, :].ravel() for i in range(rows)]))
     b_words = pack_fields(n_tiles * k, codec.width, array_fields(
         b_offset, b_width, [b_tiles[:, :, j].T.ravel() for j in range(cols)]))
-    last_offset = codec.element("last")[0]
-    last = pack_fields(k, codec.width, [(last_offset, 1, np.arange(k) == k - 1)])
+    last = pack_fields(1, codec.width, [(codec.element("last")[0], 1, np.ones(1))])[0]
     words = a_words.shape[1]
-    beats = (a_words.reshape(m_tiles, 1, k, words) | b_words.reshape(1, n_tiles, k, words)
-             | last.reshape(1, 1, k, words))
+    beats = np.empty((m_tiles, n_tiles, k, words), dtype=np.uint32)
+    np.bitwise_or(a_words.reshape(m_tiles, 1, k, words), b_words.reshape(1, n_tiles, k, words),
+                  out=beats)
+    beats[:, :, k - 1] |= last
     return beats.reshape(-1, words)
 
 
