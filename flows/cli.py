@@ -570,10 +570,10 @@ def explore(
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
     if searcher.uses_budget and not as_json and spec.space.size() <= EXHAUSTIVE_LIMIT:
-        errors.print(f"note: the space holds {spec.space.size():,} designs (at most "
-                     f"{EXHAUSTIVE_LIMIT:,}): `--sampler exhaustive` evaluates them all and "
-                     "stores the exact Pareto front", markup=False, highlight=False,
-                     soft_wrap=True)
+        console.print(f"note: the space holds {spec.space.size():,} designs (at most "
+                      f"{EXHAUSTIVE_LIMIT:,}): `--sampler exhaustive` evaluates them all and "
+                      "stores the exact Pareto front", markup=False, highlight=False,
+                      soft_wrap=True)
 
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[status]}"), console=errors,

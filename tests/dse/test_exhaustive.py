@@ -102,7 +102,7 @@ def test_explore_suggests_exhaustive_for_a_small_space(tmp_path):
                                       "--run-dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     assert ("note: the space holds 360 designs (at most 50,000): `--sampler exhaustive` "
-            "evaluates them all and stores the exact Pareto front") in result.stderr
+            "evaluates them all and stores the exact Pareto front") in result.stdout
     result = CliRunner().invoke(app, ["explore", str(spec_path), "--sampler", "exhaustive",
                                       "--verify", "0", "--json",
                                       "--run-dir", str(tmp_path / "run")])
