@@ -368,7 +368,7 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
 @app.command()
 def run(
     trials: Annotated[int, typer.Option("--trials", min=1,
-                                        help="Finished trials to reach.")] = 300,
+                                        help="Distinct designs to evaluate.")] = 300,
     sampler: Annotated[str, typer.Option("--sampler", help=f"Searcher: {describe_searchers()}.")
                        ] = "tpe",
     seed: Annotated[int, typer.Option("--seed", help="Sampler seed.")] = 0,
