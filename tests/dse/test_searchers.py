@@ -8,6 +8,18 @@ import pytest
 from dse import searchers
 from dse.study import StudyError, make_searcher
 
+#: Six designs, one GEMM: a spec for searchers plugged in by the tests.
+SMALL_SPEC = """
+name = "{name}"
+generator = "systolic"
+[space]
+rows = [1, 2, 4]
+cols = [1, 2]
+[[workload]]
+gemm = "8x8x8"
+[objectives]
+latency_cycles = "minimize"
+"""
 
 def test_the_registry_lists_every_searcher_in_order():
     assert searchers.names() == ("tpe", "nsga2", "gp", "random", "exhaustive", "ppo", "marl")
@@ -57,17 +69,7 @@ def test_a_new_searcher_is_one_class_and_one_registry_line(tmp_path, monkeypatch
                 context.record(point, context.spec.evaluate(params))
 
     monkeypatch.setitem(searchers.SEARCHERS, "in-order", InOrder)
-    spec = parse_spec("""
-name = "in-order"
-generator = "systolic"
-[space]
-rows = [1, 2, 4]
-cols = [1, 2]
-[[workload]]
-gemm = "8x8x8"
-[objectives]
-latency_cycles = "minimize"
-""")
+    spec = parse_spec(SMALL_SPEC.format(name="in-order"))
     study = explore(spec, tmp_path, trials=4, sampler="in-order")
     assert finished_count(study) == 4
     assert [t.params for t in study.trials] == list(spec.space.points())[:4]
@@ -93,17 +95,7 @@ def test_a_searcher_driving_optimize_itself_evaluates_no_design_twice(tmp_path, 
             context.study.optimize(context.objective, callbacks=[context.after_trial])
 
     monkeypatch.setitem(searchers.SEARCHERS, "optimizing", Optimizing)
-    spec = parse_spec("""
-name = "optimizing"
-generator = "systolic"
-[space]
-rows = [1, 2, 4]
-cols = [1, 2]
-[[workload]]
-gemm = "8x8x8"
-[objectives]
-latency_cycles = "minimize"
-""")
+    spec = parse_spec(SMALL_SPEC.format(name="optimizing"))
     study = explore(spec, tmp_path, trials=5, sampler="optimizing", seed=0)
     assert finished_count(study) == 5
     complete = [t for t in study.trials if t.state.name == "COMPLETE"]
