@@ -32,7 +32,7 @@ import numpy as np
 from common import machine
 
 from dse.spec import Spec, load_spec
-from dse.study import evaluate, holds_design, make_searcher, search, stop_reason
+from dse.study import holds_design, make_searcher, search, stop_reason
 from hw.params import ParamError
 
 CHECKPOINTS = (10, 20, 50, 100, 150, 200, 300, 500)
@@ -50,7 +50,7 @@ def exhaustive(spec: Spec) -> tuple[np.ndarray, float, int]:
             params = spec.space.params(point)
         except ParamError:
             continue
-        metrics = evaluate(spec, params)
+        metrics = spec.evaluate(params)
         if all(c.violation(metrics[c.metric]) <= 0 for c in spec.constraints):
             rows.append([metrics[name] for name in spec.objective_names])
     rate = count / (time.perf_counter() - start)

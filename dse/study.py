@@ -610,7 +610,7 @@ def store_evaluation(spec: SearchSpec, trial: Any, point: Mapping[str, Any],
     try:
         params = spec.space.params(point)
         if metrics is None:
-            metrics = evaluate(spec, params)  # e.g. a layer's bits above max_bits
+            metrics = spec.evaluate(params)  # e.g. a layer's bits above max_bits
     except ParamError as error:
         Evaluation(failure=f"invalid design: {error}").store(trial)
         raise DesignFailed(str(error)) from None
@@ -636,12 +636,6 @@ class Objective:
         point = suggest_point(self.spec.space, trial)
         metrics = self.known(point) if self.known is not None else None
         return store_evaluation(self.spec, trial, point, metrics)
-
-
-def evaluate(spec: SearchSpec, params: Any) -> dict[str, float]:
-    """The model-fidelity metrics of ``params`` for ``spec`` (a hardware or a co-design
-    spec: each knows how to evaluate its points)."""
-    return spec.evaluate(params)
 
 
 @dataclasses.dataclass
