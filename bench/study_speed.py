@@ -104,7 +104,8 @@ def bare(spec: Any, sampler: str, trials: int, run: Path, constrained: bool = Fa
     value), which the samplers then handle on every proposal."""
     import optuna
 
-    from dse.study import make_searcher, open_storage, suggest_point
+    from dse.space import suggest_point
+    from dse.study import make_searcher, open_storage
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     distributions = spec.space.distributions()

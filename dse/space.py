@@ -284,3 +284,24 @@ def _int_range(key: str, name: str, table: Mapping[str, Any]) -> IntRange:
         raise ParamError(f"`{key}` must have low <= high and a step >= 1 that divides "
                          f"high - low, not low={low}, high={high}, step={step}")
     return IntRange(name, low, high, step)
+
+
+def design_key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    """What identifies a design: its parameters, in name order."""
+    return tuple(sorted(params.items()))
+
+
+def suggest_point(space: Space, trial: Any) -> dict[str, Any]:
+    """The design an Optuna trial proposes: each dimension of the space that applies,
+    suggested in the space's order (the sampler decides, or a queued trial's values)."""
+    point: dict[str, Any] = {}
+    for dimension in space.dimensions:
+        if not applies(dimension, point):
+            continue
+        if isinstance(dimension, Choice):
+            point[dimension.name] = trial.suggest_categorical(
+                dimension.name, list(dimension.values))
+        else:
+            point[dimension.name] = trial.suggest_int(
+                dimension.name, dimension.low, dimension.high, step=dimension.step)
+    return point

@@ -56,7 +56,7 @@ from dse.records import (
     Evaluation,
 )
 from dse.searchers import Searcher
-from dse.space import Choice, applies
+from dse.space import design_key, suggest_point
 from dse.spec import Spec
 from flows.tools import die_with_parent
 from hw.params import ParamError
@@ -500,11 +500,6 @@ def recover_interrupted(study: Any) -> list[int]:
 MAX_REPEATS_IN_A_ROW = 1000
 
 
-def design_key(params: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
-    """What identifies a design: its parameters, in name order."""
-    return tuple(sorted(params.items()))
-
-
 def holds_design(trial: Any) -> bool:
     """Whether a stored trial evaluated its design: complete, or failed with a reason of
     its own (an invalid design); not a repeat (PRUNED, ``repeat_of``), not a trial failed by
@@ -581,22 +576,6 @@ def stop_reason(study: Any) -> str:
     """Why the last search of the study stopped before its budget, or "" (see
     :data:`dse.records.ATTR_STOPPED`)."""
     return str(study.user_attrs.get(ATTR_STOPPED) or "")
-
-
-def suggest_point(space: Any, trial: Any) -> dict[str, Any]:
-    """The design an Optuna trial proposes: each dimension of the space that applies,
-    suggested in the space's order (the sampler decides, or a queued trial's values)."""
-    point: dict[str, Any] = {}
-    for dimension in space.dimensions:
-        if not applies(dimension, point):
-            continue
-        if isinstance(dimension, Choice):
-            point[dimension.name] = trial.suggest_categorical(
-                dimension.name, list(dimension.values))
-        else:
-            point[dimension.name] = trial.suggest_int(
-                dimension.name, dimension.low, dimension.high, step=dimension.step)
-    return point
 
 
 def store_evaluation(spec: SearchSpec, trial: Any, point: Mapping[str, Any],
