@@ -15,7 +15,7 @@ from amaranth.hdl import Module, Signal, Value
 from amaranth.lib import wiring
 from amaranth.lib.wiring import Out
 
-from flows.verilog import VerilogArtifact, emit_component, port_name
+from flows.verilog import VerilogArtifact, cached_emission, emit_component, port_name
 from hw.params import Params
 from hw.registry import get
 
@@ -76,14 +76,20 @@ def counter_ports(names: list[str]) -> dict[str, str]:
     return {name: port_name(ACTIVITY_PORT, name) for name in names}
 
 
-def emit_instrumented(params: Params) -> VerilogArtifact:
+def emit_instrumented(params: Params, *, cache: bool = True) -> VerilogArtifact:
     """Verilog of the design for ``params`` inside :class:`ActivityCounters`: the same top
     module name and stream ports as :func:`flows.verilog.emit`, plus the counter ports, and
-    a different content hash (variant ``"activity"``).
+    a different content hash (variant ``"activity"``). Served from the Verilog cache when
+    ``cache`` (keyed by the generator's sources and this module's).
 
     Raises:
         NoActivityTapsError: if the generator has no activity taps.
     """
+    return cached_emission(params, lambda: _instrumented(params), variant=VARIANT,
+                           wrapper_modules=(__name__,), cache=cache)
+
+
+def _instrumented(params: Params) -> VerilogArtifact:
     component = get(params.generator).build(params)
     taps = getattr(component, "activity", None)
     if not taps:
