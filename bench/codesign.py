@@ -199,18 +199,6 @@ def reachable(spec: Any) -> dict[str, Any]:
             "reachable": total is not None and (lut_budget is None or total <= lut_budget)}
 
 
-def _search_seconds(studies: tuple[Any, ...]) -> float:
-    """Wall time of the searches, from the trials' own time stamps (so a resumed benchmark
-    still reports the time the trials took)."""
-    total = 0.0
-    for study in studies:
-        done = [t for t in study.trials if t.datetime_complete is not None]
-        if done:
-            first = min(t.datetime_start for t in done)
-            total += (max(t.datetime_complete for t in done) - first).total_seconds()
-    return total
-
-
 def _check(spec: Any, trial: Any, inputs: int) -> dict[str, Any]:
     return spec.check_design(trial, CheckOptions(inputs=inputs)).to_json()
 
@@ -238,15 +226,16 @@ def main() -> int:
         for seed in args.seeds:
             for method in METHODS:
                 folder = args.run_dir / f"{sampler}-seed{seed}-{method}"
+                began = time.monotonic()  # (a resumed run reports only its own time)
                 run = run_search(spec, folder, method=method, trials=args.trials,
                                  sampler=sampler, seed=seed)
                 result = outcome(run)
                 entry = {"sampler": sampler, "seed": seed, "method": method,
-                         "seconds": round(_search_seconds(run.studies), 1), "outcome": result}
+                         "seconds": round(time.monotonic() - began, 1), "outcome": result}
                 if method == "sequential":
-                    entry["reachable"] = reachable(run.spec)
+                    entry["reachable"] = reachable(run.hardware_spec)
                 if result["best"]:
-                    best = next(t for t in run.studies[-1].trials
+                    best = next(t for t in run.study.trials
                                 if t.number == result["best"]["trial"])
                     entry["check"] = _check(run.spec, best, args.inputs)
                 runs.append(entry)
@@ -254,7 +243,7 @@ def main() -> int:
                       f"feasible {result['feasible_trials']}/{result['hardware_trials']} "
                       f"({entry['seconds']} s)", file=sys.stderr, flush=True)
                 if method == "joint" and args.verify:
-                    study = run.studies[-1]
+                    study = run.study
                     for trial in pick_spread(pareto_trials(study), args.verify,
                                              [d == "maximize" for d in spec.directions]):
                         pareto_checks.append({

@@ -11,7 +11,9 @@ help text and its errors; a new searcher is one class here and one registry line
   not left to Optuna's defaults (Optuna 5 changed them), asked and told in batches;
 - ``exhaustive``: every point of a finite space, the exact front (:mod:`dse.exhaustive`);
 - ``ppo``, ``marl``: reinforcement-learning agents (:mod:`dse.rl.agents`) that propose
-  designs, evaluate them through their cache and store each new one as a trial.
+  designs, evaluate them through their cache and store each new one as a trial;
+- ``sequential``, ``sequential-random``: the co-design baseline (networks first, then the
+  hardware for the best network), for ``kind = "codesign"`` specs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,10 @@ from __future__ import annotations
 import abc
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, runtime_checkable
+
+from dse.space import design_key, suggest_point
+from hw.params import ParamError
 
 
 class SearcherError(ValueError):
@@ -31,6 +36,7 @@ class SearchContext(Protocol):
 
     spec: Any    # the spec (hardware or co-design): its space, objectives, constraints
     study: Any   # the Optuna study, loaded with the searcher's sampler
+    trials: int  # the budget: distinct designs the study is to hold
     @property
     def max_proposals(self) -> int:
         """Most designs the searcher may propose (an agent that only repeats known designs
@@ -42,6 +48,9 @@ class SearchContext(Protocol):
 
     def remaining(self) -> int:
         """Distinct designs still to evaluate."""
+
+    def known(self, params: Mapping[str, Any]) -> int | None:
+        """The number of the trial that evaluated this design, or None."""
 
     def evaluate_batch(self, size: int) -> None:
         """Ask the study's sampler for ``size`` trials and tell their results: new designs
@@ -82,6 +91,15 @@ class Searcher(abc.ABC):
 
     def __init__(self, seed: int | None = None) -> None:
         self.seed = seed
+
+    def check_spec(self, spec: Any) -> None:
+        """Whether this searcher can search ``spec`` (every searcher can search any spec
+        unless it says otherwise).
+
+        Raises:
+            SearcherError: naming what the spec lacks.
+        """
+        return None
 
     @abc.abstractmethod
     def sampler(self) -> Any:
@@ -218,6 +236,176 @@ class Marl(Agent):
     environment = "multi_agent_env"
 
 
+@runtime_checkable
+class PhasedSpec(Protocol):
+    """A spec that splits into a network phase and a hardware phase (a co-design spec)."""
+
+    def network_only(self) -> Any:
+        """The spec searching the networks alone (one objective, maximized)."""
+
+    def with_networks(self, point: dict[str, Any]) -> Any:
+        """The spec searching the hardware with the networks fixed at ``point``."""
+
+    def network_choice(self, name: str) -> bool:
+        """Whether the dimension ``name`` is a network choice."""
+
+
+#: The study's user attribute holding the sequential searcher's network phase.
+ATTR_NETWORK_PHASE = "sequential:networks"
+
+
+def best_network(study: Any) -> dict[str, Any] | None:
+    """The most accurate network of a sequential search's network phase (ties: the earlier),
+    None before any network trained."""
+    trained = [(dict(p), a) for p, a in study.user_attrs.get(ATTR_NETWORK_PHASE, [])
+               if a is not None]
+    return max(trained, key=lambda entry: entry[1])[0] if trained else None
+
+
+class Sequential(Searcher):
+    """The co-design baseline NASAIC compares against (networks first, then hardware): the
+    first ``network_share`` of the budget searches the networks alone for the highest mean
+    validation accuracy; the rest searches the hardware for the best of those networks with
+    the spec's objectives and constraints (precision choices that network cannot use are
+    left out). Both phases ask ``inner`` for their designs. The network phase is stored in
+    the study (:data:`ATTR_NETWORK_PHASE`), the hardware designs as its trials, so a resumed
+    search goes on where it stopped; ``--trials`` counts the evaluations of both phases."""
+
+    name = "sequential"
+    summary = "co-design baseline: networks first (mean accuracy), then hardware (TPE)"
+    max_workers = 1
+    workers_reason = "the hardware phase starts from the network phase's best network"
+    inner: ClassVar[str] = "tpe"
+    network_share: ClassVar[float] = 0.5
+
+    def sampler(self) -> Any:
+        return SEARCHERS[self.inner](self.seed).sampler()
+
+    def check_spec(self, spec: Any) -> None:
+        if not isinstance(spec, PhasedSpec):
+            raise SearcherError(f"the searcher {self.name!r} searches co-design specs "
+                                '(kind = "codesign") only: this spec has no network choices')
+        names = [d.name for d in spec.space.dimensions]
+        if not any(spec.network_choice(n) for n in names):
+            raise SearcherError(f"the searcher {self.name!r} needs network choices in the "
+                                "space: this spec searches none (use another --sampler)")
+        if all(spec.network_choice(n) for n in names):
+            raise SearcherError(f"the searcher {self.name!r} needs hardware choices in the "
+                                "space to search after the networks: this spec has none")
+
+    def search(self, context: SearchContext) -> None:
+        import optuna
+
+        self.check_spec(context.spec)
+        first = round(context.trials * self.network_share)
+        if not 1 <= first < context.trials:
+            raise SearcherError(f"`trials` must be at least 2 for the searcher {self.name!r} "
+                                f"(one network and one hardware phase), not {context.trials}")
+        self._network_phase(context, first)
+        best = best_network(context.study)
+        if best is None:
+            context.stop("sequential: no network of the first phase trained; nothing for "
+                         "the hardware phase")
+            return
+        hardware = context.spec.with_networks(best)
+        study = optuna.create_study(directions=hardware.directions, sampler=self.sampler())
+        held = self._replay_hardware(context, hardware, best, study)
+        budget = context.trials - first
+        proposals = 0
+        while held < budget and proposals < context.max_proposals:
+            proposals += 1
+            trial = study.ask()
+            point = suggest_point(hardware.space, trial)
+            joint = {**best, **point}
+            number = context.known(joint)
+            if number is not None:
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED)
+                continue
+            try:
+                metrics = hardware.evaluate(hardware.space.params(point))
+            except ParamError:
+                metrics = None  # recorded as the invalid design it is
+            context.record(joint, metrics)
+            held += 1
+            if metrics is None:
+                study.tell(trial, state=optuna.trial.TrialState.FAIL)
+            else:
+                study.tell(trial, [metrics[name] for name in hardware.objective_names])
+        context.stop(f"sequential: {first} network evaluations, then {held} hardware designs "
+                     f"for the best network ({', '.join(f'{k}={v}' for k, v in best.items())})")
+
+    def _network_phase(self, context: SearchContext, first: int) -> None:
+        """Evaluate ``first`` distinct networks (those stored before are replayed), each
+        stored with its mean validation accuracy (None: it could not be trained)."""
+        import optuna
+
+        spec = context.spec.network_only()
+        stored = [(dict(p), a) for p, a in context.study.user_attrs.get(ATTR_NETWORK_PHASE, [])]
+        study = optuna.create_study(directions=spec.directions, sampler=self.sampler())
+        seen: dict[tuple[tuple[str, Any], ...], float | None] = {}
+        for point, accuracy in stored:
+            study.enqueue_trial(point)
+            trial = study.ask()
+            suggest_point(spec.space, trial)
+            self._tell(study, trial, accuracy)
+            seen[design_key(point)] = accuracy
+        proposals = 0
+        while len(seen) < first and proposals < context.max_proposals:
+            proposals += 1
+            trial = study.ask()
+            point = suggest_point(spec.space, trial)
+            key = design_key(point)
+            if key not in seen:
+                try:
+                    accuracy = spec.evaluate(spec.space.params(point))["accuracy"]
+                except ParamError:
+                    accuracy = None
+                seen[key] = accuracy
+                stored.append((point, accuracy))
+                context.study.set_user_attr(ATTR_NETWORK_PHASE, stored)
+            self._tell(study, trial, seen[key])
+
+    @staticmethod
+    def _tell(study: Any, trial: Any, value: float | None) -> None:
+        import optuna
+
+        if value is None:
+            study.tell(trial, state=optuna.trial.TrialState.FAIL)
+        else:
+            study.tell(trial, value)
+
+    @staticmethod
+    def _replay_hardware(context: SearchContext, hardware: Any, best: dict[str, Any],
+                         study: Any) -> int:
+        """Tell ``study`` the hardware designs the context's study holds for the network
+        ``best``; returns how many."""
+        import optuna
+
+        held = 0
+        for trial in context.study.get_trials(deepcopy=False):
+            if trial.state.name not in ("COMPLETE", "FAIL") or any(
+                    trial.params.get(k) != v for k, v in best.items()):
+                continue
+            if trial.state.name == "FAIL" and context.known(trial.params) != trial.number:
+                continue  # an interrupted trial, queued again
+            point = {k: v for k, v in trial.params.items() if k not in best}
+            study.enqueue_trial(point)
+            inner = study.ask()
+            suggest_point(hardware.space, inner)
+            if trial.state.name == "COMPLETE":
+                study.tell(inner, list(trial.values))
+            else:
+                study.tell(inner, state=optuna.trial.TrialState.FAIL)
+            held += 1
+        return held
+
+
+class SequentialRandom(Sequential):
+    name = "sequential-random"
+    summary = "the sequential co-design baseline with uniform random designs in both phases"
+    inner = "random"
+
+
 #: Every searcher, by name, in the order the command line lists them.
 SEARCHERS: dict[str, type[Searcher]] = {}
 
@@ -234,7 +422,8 @@ def register(searcher: type[Searcher]) -> type[Searcher]:
     return searcher
 
 
-for _searcher in (Tpe, Nsga2, Gp, RandomSearch, Exhaustive, Ppo, Marl):
+for _searcher in (Tpe, Nsga2, Gp, RandomSearch, Exhaustive, Ppo, Marl, Sequential,
+                  SequentialRandom):
     register(_searcher)
 
 

@@ -84,15 +84,20 @@ class StudyError(ValueError):
 
 
 
-def make_searcher(name: str, seed: int | None, workers: int = 1) -> Searcher:
-    """The registered searcher ``name`` (:mod:`dse.searchers`), checked for ``workers``.
+def make_searcher(name: str, seed: int | None, workers: int = 1,
+                  spec: SearchSpec | None = None) -> Searcher:
+    """The registered searcher ``name`` (:mod:`dse.searchers`), checked for ``workers`` and
+    for ``spec`` if given.
 
     Raises:
-        StudyError: for an unknown name or too many workers for the searcher.
+        StudyError: for an unknown name, too many workers for the searcher, or a spec the
+            searcher cannot search.
     """
     try:
         searcher = searchers.make_searcher(name, seed)
         searchers.check_workers(searcher, workers)
+        if spec is not None:
+            searcher.check_spec(spec)
     except searchers.SearcherError as error:
         raise StudyError(str(error)) from None
     return searcher
@@ -847,7 +852,7 @@ def explore(spec: SearchSpec, run_dir: Path, *, trials: int, sampler: str = "tpe
         raise StudyError(f"`trials` must be a positive integer, not {trials!r}")
     if workers < 1:
         raise StudyError(f"`workers` must be a positive integer, not {workers!r}")
-    make_searcher(sampler, seed, workers)  # validates the name and the workers
+    make_searcher(sampler, seed, workers, spec)  # validates the name, workers and spec
     storage = open_storage(run_dir, storage_url)
     study = open_study(spec, storage)
     recover_interrupted(study)

@@ -566,7 +566,7 @@ def explore(
     state = {"failures": 0, "shown": 0.0}
     try:
         open_storage(folder, storage)  # an unreachable storage fails here, before any output
-        searcher = make_searcher(sampler, seed, workers)  # here, before any output
+        searcher = make_searcher(sampler, seed, workers, spec)  # here, before any output
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
     if searcher.uses_budget and not as_json and spec.space.size() <= EXHAUSTIVE_LIMIT:

@@ -1,17 +1,16 @@
 """Joint and sequential co-design searches at one evaluation budget, and their outcome.
 
 - **joint**: every trial picks networks and hardware together, under the spec's
-  objectives and constraints (``hwdse explore`` on the co-design spec);
+  objectives and constraints (``hwdse explore`` on the co-design spec, any searcher);
 - **sequential** (network first, then hardware — the baseline NASAIC compares against):
-  the first ``network_share`` of the trials search the networks alone for the highest
-  mean validation accuracy (:func:`dse.codesign.spec.network_only`); the rest search the
-  hardware for the best of those networks, with the spec's objectives and constraints
-  (:func:`dse.codesign.spec.with_networks`; precision choices the chosen networks cannot
-  use are left out).
+  the searcher ``sequential`` (TPE) or ``sequential-random``
+  (:class:`dse.searchers.Sequential`), ``hwdse explore --sampler sequential``: half the
+  evaluations search the networks alone for the highest mean validation accuracy, the
+  rest the hardware for the best of those networks.
 
-One trial is one evaluation (one candidate; at most one training per task), so both use
-``trials`` evaluations. Each phase is an ordinary study in ``run_dir`` (journal storage),
-so an interrupted search resumes with every finished trial.
+One evaluation is one candidate (at most one training per task), so both use ``trials``
+evaluations. Each search is an ordinary study in ``run_dir`` (journal storage), so an
+interrupted search resumes with every finished trial.
 
 The outcome of a search (:func:`outcome`) is its best feasible design: the trial meeting
 every constraint with the best value of the spec's first objective (ties: the earlier
@@ -24,8 +23,9 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from dse.codesign.spec import CodesignSpec, network_only, with_networks
+from dse.codesign.spec import CodesignSpec
 from dse.records import Evaluation
+from dse.searchers import best_network
 from dse.study import explore
 
 METHODS = ("joint", "sequential")
@@ -33,16 +33,28 @@ METHODS = ("joint", "sequential")
 
 @dataclasses.dataclass(frozen=True)
 class SearchRun:
-    """The studies of one search and the spec whose constraints judge its trials."""
+    """The study of one search and the spec whose constraints judge its trials."""
 
     method: str
-    spec: CodesignSpec  # the hardware phase's spec for sequential
-    studies: tuple[Any, ...]
-    network_point: dict[str, Any] | None = None  # sequential: the chosen networks
+    spec: CodesignSpec
+    study: Any
 
     def trials(self) -> list[Any]:
-        """Complete trials that evaluated hardware (the last study's)."""
-        return [t for t in self.studies[-1].trials if t.state.name == "COMPLETE"]
+        """Complete trials (designs with hardware)."""
+        return [t for t in self.study.trials if t.state.name == "COMPLETE"]
+
+    @property
+    def network_point(self) -> dict[str, Any] | None:
+        """Sequential: the network the hardware phase searched for (the best of the first
+        phase), None for a joint search."""
+        return best_network(self.study)
+
+    @property
+    def hardware_spec(self) -> CodesignSpec:
+        """The spec of the hardware searched: sequential, the hardware for the chosen
+        network (:meth:`CodesignSpec.with_networks`); joint, the spec itself."""
+        point = self.network_point
+        return self.spec if point is None else self.spec.with_networks(point)
 
 
 def feasible(spec: CodesignSpec, metrics: dict[str, float]) -> bool:
@@ -50,38 +62,20 @@ def feasible(spec: CodesignSpec, metrics: dict[str, float]) -> bool:
 
 
 def run_search(spec: CodesignSpec, run_dir: Path, *, method: str, trials: int,
-               sampler: str = "tpe", seed: int = 0, network_share: float = 0.5) -> SearchRun:
-    """Run (or resume) a ``method`` search of ``spec`` with ``trials`` evaluations.
+               sampler: str = "tpe", seed: int = 0) -> SearchRun:
+    """Run (or resume) a ``method`` search of ``spec`` with ``trials`` evaluations;
+    ``sampler`` is ``tpe`` or ``random`` (sequential: ``sequential`` or
+    ``sequential-random``, the same sampler in both phases).
 
     Raises:
-        ValueError: for an unknown method, a budget too small to split, a spec without
-            network or hardware choices (sequential), or no trained network.
+        ValueError: for an unknown method or sampler (a :class:`dse.study.StudyError`).
     """
     if method not in METHODS:
         raise ValueError(f"`method` must be one of {', '.join(METHODS)}, not {method!r}")
-    if method == "joint":
-        study = explore(spec, run_dir / "joint", trials=trials, sampler=sampler, seed=seed)
-        return SearchRun(method, spec, (study,))
-    first = round(trials * network_share)
-    if not 1 <= first < trials:
-        raise ValueError(f"`network_share` {network_share} of {trials} trials leaves a phase "
-                         "without trials")
-    networks = network_only(spec)
-    if not networks.space.dimensions:
-        raise ValueError("the spec searches no network choice: a sequential search needs "
-                         "one (use method 'joint')")
-    if len(networks.space.dimensions) == len(spec.space.dimensions):
-        raise ValueError("the spec has no hardware choices to search after the networks")
-    study = explore(networks, run_dir / "network", trials=first, sampler=sampler, seed=seed)
-    best = max((t for t in study.trials if t.state.name == "COMPLETE"),
-               key=lambda t: (t.values[0], -t.number), default=None)
-    if best is None:
-        raise ValueError("no network of the first phase trained; see the failed trials in "
-                         f"{run_dir / 'network'}")
-    hardware = with_networks(spec, best.params)
-    second = explore(hardware, run_dir / "hardware", trials=trials - first, sampler=sampler,
-                     seed=seed)
-    return SearchRun(method, hardware, (study, second), dict(best.params))
+    if method == "sequential":
+        sampler = {"tpe": "sequential", "random": "sequential-random"}.get(sampler, sampler)
+    study = explore(spec, run_dir / method, trials=trials, sampler=sampler, seed=seed)
+    return SearchRun(method, spec, study)
 
 
 def outcome(run: SearchRun) -> dict[str, Any]:
@@ -97,7 +91,7 @@ def outcome(run: SearchRun) -> dict[str, Any]:
     sign = 1 if direction == "maximize" else -1
     best = max(met, key=lambda t: (sign * metrics[t.number][metric], -t.number),
                default=None)
-    invalid = [t for t in run.studies[-1].trials if t.state.name == "FAIL"]
+    invalid = [t for t in run.study.trials if t.state.name == "FAIL"]
     return {"method": run.method, "hardware_trials": len(trials),
             "invalid_trials": len(invalid), "feasible_trials": len(met),
             "feasible_rate": len(met) / len(trials) if trials else 0.0,

@@ -193,6 +193,19 @@ class CodesignSpec(ObjectivesMixin):
         return {task.task: task_hardware(task, self.target).params for task in design.tasks
                 if task.family is not None}
 
+    def network_only(self) -> CodesignSpec:
+        """The spec of a sequential search's first phase (:func:`network_only`)."""
+        return network_only(self)
+
+    def with_networks(self, point: Mapping[str, Any]) -> CodesignSpec:
+        """The spec of a sequential search's second phase (:func:`with_networks`)."""
+        return with_networks(self, point)
+
+    @staticmethod
+    def network_choice(name: str) -> bool:
+        """Whether the dimension ``name`` is a network choice (depth, widths, bits)."""
+        return _network_choice(name)
+
     def describe(self) -> str:
         return (f"Co-design of {len(self.tasks)} task(s) "
                 f"({', '.join(f'{t.name}: {t.dataset}' for t in self.tasks)}), target "

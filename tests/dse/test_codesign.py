@@ -15,8 +15,8 @@ from dse.codesign.evaluate import check_design, task_dataset, task_hardware, tas
 from dse.codesign.search import outcome, run_search
 from dse.codesign.spec import check_precision, network_only, with_networks
 from dse.models import qmlp
-from dse.records import ATTR_METRICS, CheckOptions
-from dse.searchers import SEARCHERS
+from dse.records import ATTR_METRICS, ATTR_STOPPED, CheckOptions
+from dse.searchers import ATTR_NETWORK_PHASE, SEARCHERS
 from dse.searchers import names as searcher_names
 from dse.spec import SpecError, parse_spec
 from dse.study import explore, finished_count
@@ -199,7 +199,8 @@ def test_evaluation_trains_the_network_and_uses_the_hardware_models(tiny, tmp_pa
                                      if SEARCHERS[name].uses_budget])  # not exhaustive
 def test_every_searcher_runs_on_the_joint_space(tiny, tmp_path, sampler):
     study = explore(tiny, tmp_path, trials=5, sampler=sampler, seed=1)
-    assert finished_count(study) == 5
+    # the sequential baselines spend round(5 / 2) = 2 of the 5 evaluations on networks alone
+    assert finished_count(study) == (3 if sampler.startswith("sequential") else 5)
     complete = [t for t in study.trials if t.state.name == "COMPLETE"]
     assert complete
     for trial in complete:
@@ -232,22 +233,31 @@ def test_two_tasks_share_the_area_budget_on_heterogeneous_sub_accelerators(two, 
 def test_sequential_search_fixes_the_most_accurate_network_then_searches_hardware(
         tiny, tmp_path):
     run = run_search(tiny, tmp_path, method="sequential", trials=8, sampler="tpe", seed=0)
-    networks, hardware = run.studies
-    assert finished_count(networks) == 4 and finished_count(hardware) == 4
-    best = max(networks.trials, key=lambda t: (t.values[0], -t.number))
-    assert run.network_point == best.params
-    sizes = [64] + [best.params[f"digits.width{i}"]
-                    for i in range(1, best.params["digits.depth"] + 1)] + [10]
+    hardware = run.study
+    networks = hardware.user_attrs[ATTR_NETWORK_PHASE]
+    assert len(networks) == 4 and finished_count(hardware) == 4  # half the budget each
+    assert len({tuple(sorted(p.items())) for p, _ in networks}) == 4  # distinct networks
+    best_point, best_accuracy = max(((p, a) for p, a in networks if a is not None),
+                                    key=lambda e: e[1])
+    assert run.network_point == best_point
+    assert "sequential: 4 network evaluations, then 4 hardware designs" in \
+        hardware.user_attrs[ATTR_STOPPED]
+    sizes = [64] + [best_point[f"digits.width{i}"]
+                    for i in range(1, best_point["digits.depth"] + 1)] + [10]
     weights = sum(a * b for a, b in zip(sizes, sizes[1:], strict=False))
     complete = [t for t in hardware.trials if t.state.name == "COMPLETE"]
     assert complete
     for trial in complete:  # every hardware trial runs the chosen network
         metrics = trial.user_attrs[ATTR_METRICS]
         assert metrics["digits.weights"] == weights
-        assert metrics["accuracy"] == best.values[0]
+        assert metrics["accuracy"] == best_accuracy
     result = outcome(run)
     assert result["hardware_trials"] == len(complete)
     assert result["invalid_trials"] == 4 - len(complete)
+    assert all(t.params[k] == v for t in hardware.trials for k, v in best_point.items())
+    again = run_search(tiny, tmp_path, method="sequential", trials=8, sampler="tpe", seed=0)
+    assert len(again.study.trials) == len(hardware.trials)  # resumed: nothing evaluated anew
+    assert again.study.user_attrs[ATTR_NETWORK_PHASE] == networks
     feasible = [t for t in complete
                 if t.user_attrs[ATTR_METRICS]["lut"] <= 4000
                 and t.user_attrs[ATTR_METRICS]["digits.latency_cycles"] <= 300]

@@ -22,7 +22,8 @@ latency_cycles = "minimize"
 """
 
 def test_the_registry_lists_every_searcher_in_order():
-    assert searchers.names() == ("tpe", "nsga2", "gp", "random", "exhaustive", "ppo", "marl")
+    assert searchers.names() == ("tpe", "nsga2", "gp", "random", "exhaustive", "ppo", "marl",
+                                "sequential", "sequential-random")
     for name, cls in searchers.SEARCHERS.items():
         searcher = cls(seed=3)
         assert searcher.name == name and searcher.summary
@@ -39,12 +40,22 @@ def test_help_and_errors_come_from_the_registry():
     for name in searchers.names():
         assert f"{name}:" in help_text
     with pytest.raises(StudyError, match=r"^`sampler` must be one of tpe, nsga2, gp, random, "
-                                         r"exhaustive, ppo, marl, not 'cmaes'$"):
+                                         r"exhaustive, ppo, marl, sequential, sequential-random, "
+                                         r"not 'cmaes'$"):
         make_searcher("cmaes", 0)
     with pytest.raises(StudyError, match=r"^`workers` must be at most 1 for the searcher "
                                          r"'ppo' \(one agent learns from every evaluation\), "
                                          r"not 2$"):
         make_searcher("ppo", 0, workers=2)
+
+
+def test_the_sequential_baseline_refuses_a_spec_without_network_choices():
+    from dse.spec import parse_spec
+
+    with pytest.raises(StudyError, match=r"^the searcher 'sequential' searches co-design specs "
+                                         r"\(kind = \"codesign\"\) only: this spec has no "
+                                         r"network choices$"):
+        make_searcher("sequential", 0, spec=parse_spec(SMALL_SPEC))
 
 
 def test_a_new_searcher_is_one_class_and_one_registry_line(tmp_path, monkeypatch):

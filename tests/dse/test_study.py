@@ -171,7 +171,8 @@ def test_every_sampler_runs_constrained_multi_objective(tmp_path, sampler):
 
 def test_bad_arguments_are_study_errors(tmp_path):
     with pytest.raises(StudyError, match=r"^`sampler` must be one of tpe, nsga2, gp, random, "
-                                         r"exhaustive, ppo, marl, not 'cmaes'$"):
+                                         r"exhaustive, ppo, marl, sequential, sequential-random, "
+                                         r"not 'cmaes'$"):
         explore(_spec(), tmp_path, trials=3, sampler="cmaes")
     with pytest.raises(StudyError, match=r"^`trials` must be a positive integer, not 0$"):
         explore(_spec(), tmp_path, trials=0)
