@@ -44,6 +44,8 @@ class SimFamily:
     - ``checked_design``: ``(params)`` -> the Verilog artifact a checked run simulates (with
       the activity counters of ``sim.activity``, or plain where the testbench counts the
       events itself);
+    - ``network_job``: ``(params, x, *, meta)`` -> job running the inputs ``x`` through a
+      network built into the hardware (families with ``network_mapping = "network"``);
     - ``run_time_precision``: the job builder also takes ``bits`` and ``group_size`` (the
       serial operand's precision, chosen per run).
     """
@@ -54,6 +56,7 @@ class SimFamily:
     operands_job: str | None = None
     checked_design: str = "sim.activity:emit_instrumented"
     run_time_precision: bool = False
+    network_job: str | None = None
 
     def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
         builder: Callable[..., dict[str, Any]] = resolve(self.gemm_job)
@@ -68,6 +71,17 @@ class SimFamily:
         if self.operands_job is None:
             raise ValueError(f"{self.generator} does not run given operands as a GEMM")
         builder: Callable[..., OperandsJob] = resolve(self.operands_job)
+        return builder
+
+    def network_job_builder(self) -> Callable[..., dict[str, Any]]:
+        """The builder of jobs running a network's inputs.
+
+        Raises:
+            ValueError: if the family does not build a network into the hardware.
+        """
+        if self.network_job is None:
+            raise ValueError(f"{self.generator} does not run a network's inputs")
+        builder: Callable[..., dict[str, Any]] = resolve(self.network_job)
         return builder
 
     def emit_checked(self, params: Any) -> Any:

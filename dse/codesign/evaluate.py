@@ -32,7 +32,7 @@ from dse.codesign.design import JointDesign, TaskDesign, TaskSpec, network_mappi
 from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck, LayerCheck
 from dse.workload import Gemm, Layer
 from hw.params import Params
-from hw.qmlp.params import QmlpParams
+from hw.registry import get
 
 
 @functools.cache
@@ -77,21 +77,30 @@ class TaskHardware:
     trained: Any  # dse.qnn.flow.TrainedNetwork
     params: Params
     workload: tuple[Layer, ...]
-    folding: Any = None  # dse.models.qmlp.FoldingChoice for qmlp
+    folding: Any = None  # the family's fold_network choice (network in hardware)
+
+    @property
+    def initiation_interval(self) -> int | None:
+        """Cycles between inferences where the hardware pipelines them (None: it does
+        not, an inference's latency)."""
+        return None if self.folding is None else int(self.folding.initiation_interval)
 
 
 def task_hardware(task: TaskDesign, target: str) -> TaskHardware:
     """Train (or load) the task's network and build its sub-accelerator's params."""
-    from dse.models.qmlp import optimize_folding
+    from dse.models.registry import family_models
 
     if task.family is None or task.hardware is None:
         raise ValueError(f"task {task.task!r} has no hardware")
     trained = task_network(task)
     network = trained.network
-    if network_mapping(task.family) == "network":  # qmlp-v1, the one such family
+    if network_mapping(task.family) == "network":  # the network built into the hardware
         assert isinstance(task.hardware, int)
-        choice = optimize_folding(QmlpParams.for_network(trained.path), task.hardware,
-                                  cost="lut", target=target)
+        generator = get(task.family)
+        fold = family_models(generator.name).fold_network
+        assert fold is not None, generator.name
+        choice = fold(generator.params_class.for_network(trained.path), task.hardware,
+                      target=target)
         workload = (Layer("inference", Gemm(1, network.sizes[0], network.sizes[-1])),)
         return TaskHardware(task, trained, choice.params, workload, choice)
     assert isinstance(task.hardware, Params)
@@ -121,7 +130,6 @@ def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str,
         ParamError: if a network cannot be folded or run (an invalid design).
     """
     from dse.metrics import model_metrics
-    from dse.models import qmlp
 
     metrics: dict[str, float] = {}
     for task in design.tasks:
@@ -136,9 +144,9 @@ def evaluate(design: JointDesign, *, target: str, clock_mhz: float) -> dict[str,
             for name in ("latency_cycles", "latency_s", "energy_pj", "lut", "ff", "dsp",
                          "bram", "pes"):
                 metrics[prefix + name] = float(measured[name])
+            interval = hardware.initiation_interval
             metrics[prefix + "initiation_interval"] = float(
-                qmlp.cycles_of(hardware.params, 1).initiation_interval
-                if isinstance(hardware.params, QmlpParams) else measured["latency_cycles"])
+                measured["latency_cycles"] if interval is None else interval)
         val, test = _accuracy(str(trained.path), task.dataset, task.train.seed,
                               json.dumps(dict(task.dataset_options), sort_keys=True))
         metrics[prefix + "accuracy"] = val
@@ -209,15 +217,16 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
 def _jobs(hardware: TaskHardware, x: np.ndarray) -> list[tuple[str, str, int, dict[str, Any]]]:
     """(check name, workload text, model cycles, simulation job) per check."""
     from dse.models.registry import cycle_model
+    from sim.families import sim_family
 
     params = hardware.params
     network = hardware.trained.network
-    if isinstance(params, QmlpParams):
-        from dse.models.qmlp import cycles_of
-        from sim.qmlp.jobs import inference_job
-
-        return [("inference", f"{len(x)} test inputs", cycles_of(params, len(x)).cycles,
-                 inference_job(params, x, meta={"inputs": "test split"}))]
+    if hardware.folding is not None:  # the network built into the hardware: its inputs
+        gemm = dataclasses.replace(hardware.workload[0].gemm, m=len(x))
+        job = sim_family(params.generator).network_job_builder()(
+            params, x, meta={"inputs": "test split"})
+        return [("inference", f"{len(x)} test inputs",
+                 cycle_model(params.generator)(params, gemm).cycles, job)]
     activations = [np.asarray(x, dtype=np.int64),
                    *network.forward(x, all_layers=True)[:-1]]
     out = []

@@ -26,7 +26,11 @@ class FamilyModels:
       the activity an RTL simulation counted;
     - ``area_features``: the features of the fitted area model (None: no area model);
     - ``tolerance``: the relative error the cycle model may have against the RTL (0 for
-      an exact model).
+      an exact model);
+    - ``fold_network(params, target_ii, *, target)``: for a family that builds the network
+      into the hardware (``network_mapping = "network"``), the cheapest design of the
+      network ``params`` meeting an initiation interval: a choice with ``params`` and
+      ``initiation_interval`` (None: the family runs layers as GEMMs).
     """
 
     generator: str
@@ -35,3 +39,4 @@ class FamilyModels:
     energy_from_counters: Callable[..., Any]
     area_features: FeatureFunction | None = None
     tolerance: float = 0.0
+    fold_network: Callable[..., Any] | None = None

@@ -418,4 +418,5 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
 
 
 MODELS = FamilyModels("qmlp-v1", cycles=cycles, energy=energy,
-                      energy_from_counters=energy_from_counters, area_features=qmlp_features)
+                      energy_from_counters=energy_from_counters, area_features=qmlp_features,
+                      fold_network=optimize_folding)

@@ -2,4 +2,5 @@
 
 from sim.family import SimFamily
 
-SIMULATION = SimFamily("qmlp-v1", "sim.stream_testbench", "sim.qmlp.jobs:gemm_job")
+SIMULATION = SimFamily("qmlp-v1", "sim.stream_testbench", "sim.qmlp.jobs:gemm_job",
+                       network_job="sim.qmlp.jobs:inference_job")
