@@ -430,26 +430,22 @@ def qmlp(
 
     Brevitas training, the streaming accelerator (qmlp-v1), every test input checked in
     Verilator, synthesis; reports accuracy, latency, LUTs and energy per inference."""
-    from dse.qnn.flow import PAPER_CAN, run_case
-    from dse.qnn.train import TrainConfig
+    from dse.qnn.flow import PAPER_CAN, run_command
     from flows.tools import ToolError
     from hw.params import ParamError
     from sim.runner import SimulationError
 
     if folding is not None and target_ii is not None:
         _fail(EXIT_BAD_INPUT, "give --folding or --target-ii, not both")
+    if can_files and dataset != "can":
+        _fail(EXIT_BAD_INPUT, "--can-file needs --dataset can")
     _output_folder("--out", out)
     try:
-        config = TrainConfig(hidden=_int_list("hidden", hidden), weight_bits=weight_bits,
-                             act_bits=act_bits, epochs=epochs, seed=seed)
-        options: dict[str, Any] = {}
-        if can_files:
-            if dataset != "can":
-                _fail(EXIT_BAD_INPUT, "--can-file needs --dataset can")
-            options["files"] = [str(p) for p in can_files]
-        report = run_case(dataset, config, out=out, target=target,
-                          target_ii=None if folding else (target_ii or 64), folding=folding,
-                          clock_mhz=clock, dataset_options=options, synthesize=not no_synth)
+        report = run_command(dataset, hidden=_int_list("hidden", hidden),
+                             weight_bits=weight_bits, act_bits=act_bits, epochs=epochs,
+                             seed=seed, out=out, target=target, target_ii=target_ii,
+                             folding=folding, clock_mhz=clock, can_files=list(can_files or []),
+                             synthesize=not no_synth)
     except (ParamError, ValueError) as error:
         _fail(EXIT_BAD_INPUT, str(error).splitlines()[0])
     except (ToolError, SimulationError) as error:

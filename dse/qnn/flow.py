@@ -81,6 +81,36 @@ def per_class_accuracy(classes: tuple[str, ...], y: np.ndarray, predicted: np.nd
     return out
 
 
+#: The initiation interval ``hwdse qmlp`` folds for when neither it nor a folding is given.
+DEFAULT_TARGET_II = 64
+
+
+def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_bits: int,
+                epochs: int, seed: int, out: Path, target: str, target_ii: int | None,
+                folding: str | None, clock_mhz: float | None, can_files: list[Path],
+                synthesize: bool) -> dict[str, Any]:
+    """``hwdse qmlp``: train the network the options describe and run :func:`run_case`
+    (the folding given, or the cheapest meeting ``target_ii``, by default
+    :data:`DEFAULT_TARGET_II`).
+
+    Raises:
+        ParamError: for bad options (training settings, files for a dataset without files).
+    """
+    from hw.params import ParamError
+
+    if folding is not None and target_ii is not None:
+        raise ParamError("give `folding` or `target_ii`, not both")
+    if can_files and dataset != "can":
+        raise ParamError(f"`can_files` are traffic of the `can` dataset, not {dataset!r}")
+    config = TrainConfig(hidden=hidden, weight_bits=weight_bits, act_bits=act_bits,
+                         epochs=epochs, seed=seed)
+    options: dict[str, Any] = {"files": [str(p) for p in can_files]} if can_files else {}
+    return run_case(dataset, config, out=out, target=target,
+                    target_ii=None if folding else (target_ii or DEFAULT_TARGET_II),
+                    folding=folding, clock_mhz=clock_mhz, dataset_options=options,
+                    synthesize=synthesize)
+
+
 def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp5-85k",
              target_ii: int | None = None, folding: str | None = None,
              clock_mhz: float | None = None, dataset_options: dict[str, Any] | None = None,
