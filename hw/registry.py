@@ -8,7 +8,7 @@ knows every registered generator.
 
 from __future__ import annotations
 
-from hw import bitserial, pim, qmlp, systolic
+from hw import accel, bitserial, pim, qmlp, systolic
 from hw.family import GeneratorSpec, UnknownGeneratorError, add_record, lookup
 
 __all__ = ["GeneratorSpec", "UnknownGeneratorError", "get", "lookup", "names", "register"]
@@ -30,6 +30,7 @@ register(systolic.GENERATOR)
 register(bitserial.GENERATOR)
 register(pim.GENERATOR)
 register(qmlp.GENERATOR)
+register(accel.GENERATOR)
 
 
 def names() -> tuple[str, ...]:

@@ -5,7 +5,7 @@ family's ``sim/<family>/`` package exports its :class:`sim.family.SimFamily` as
 from __future__ import annotations
 
 from hw.family import add_record, lookup
-from sim import bitserial, pim, qmlp, systolic
+from sim import accel, bitserial, pim, qmlp, systolic
 from sim.family import OperandsJob, SimFamily
 
 __all__ = ["FAMILIES", "OperandsJob", "SimFamily", "register", "sim_family"]
@@ -26,6 +26,7 @@ register(systolic.SIMULATION)
 register(bitserial.SIMULATION)
 register(pim.SIMULATION)
 register(qmlp.SIMULATION)
+register(accel.SIMULATION)
 
 
 def sim_family(generator: str) -> SimFamily:

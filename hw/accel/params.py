@@ -1,0 +1,171 @@
+"""Parameters of the accelerator generator ``accel-v1``: a compute core (an existing array
+family) with an operand scratchpad, an accumulator buffer and a DMA engine on AXI4."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, ClassVar
+
+from hw.params import ParamError, Params, check_bool, check_choice, check_int
+from hw.systolic.params import SystolicParams
+
+#: Compute cores the accelerator is built with so far (``bitserial`` is not built yet).
+CORES = ("systolic",)
+#: Dataflows of the systolic core the accelerator drives so far (``ws`` is not built yet).
+CORE_DATAFLOWS = ("os",)
+#: Element widths (bits) the DMA moves as whole bytes.
+INPUT_WIDTHS = (8, 16)
+ACC_WIDTHS = (16, 32, 64)
+BUS_BYTES = (4, 8, 16, 32, 64)
+#: AXI4 allows bursts of up to 256 beats; a burst never crosses 4 KiB.
+AXI_MAX_BURST = 256
+AXI_BOUNDARY = 4096
+
+
+def _power_of_two(name: str, value: object, low: int, high: int) -> int:
+    check_int(name, value, low, high)
+    assert isinstance(value, int)
+    if value & (value - 1):
+        raise ParamError(f"`{name}` must be a power of two in {low}..{high}, not {value!r}")
+    return value
+
+
+def _one_of(name: str, value: object, choices: tuple[int, ...]) -> int:
+    if isinstance(value, bool) or value not in choices:
+        listed = ", ".join(str(c) for c in choices)
+        raise ParamError(f"`{name}` must be one of {listed}, not {value!r}")
+    assert isinstance(value, int)
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class AccelParams(Params):
+    """An accelerator: a ``rows`` x ``cols`` output-stationary systolic core, an operand
+    scratchpad of ``spad_kib`` KiB (half for A, half for B, each half two slots: the next
+    tile loads while the current one computes), an accumulator buffer of ``acc_kib`` KiB
+    (two slots: one tile accumulates while the previous one is written back), and a DMA
+    engine with an AXI4 master of ``bus_bytes`` data bytes, bursts of up to ``max_burst``
+    beats and up to ``outstanding`` transactions in flight per direction.
+
+    Elements are ``input_width``-bit (whole bytes), results ``acc_width``-bit, written back
+    to DRAM at that width. ``rows``, ``cols``, the buffer sizes and the burst length are
+    powers of two, so every buffer word and bus beat divides the others.
+
+    Raises:
+        ParamError: for any value out of range, naming the field.
+    """
+
+    generator: ClassVar[str] = "accel-v1"
+
+    core: str = "systolic"
+    rows: int = 8
+    cols: int = 8
+    input_width: int = 8
+    acc_width: int = 32
+    signed: bool = True
+    dataflow: str = "os"
+    spad_kib: int = 32
+    acc_kib: int = 16
+    bus_bytes: int = 8
+    max_burst: int = 16
+    outstanding: int = 4
+
+    def __post_init__(self) -> None:
+        check_choice("core", self.core, CORES)
+        _power_of_two("rows", self.rows, 1, 64)
+        _power_of_two("cols", self.cols, 1, 64)
+        _one_of("input_width", self.input_width, INPUT_WIDTHS)
+        _one_of("acc_width", self.acc_width, ACC_WIDTHS)
+        if self.acc_width < 2 * self.input_width:
+            allowed = ", ".join(str(w) for w in ACC_WIDTHS if w >= 2 * self.input_width)
+            raise ParamError(f"`acc_width` must be one of {allowed} (at least 2 * input_width "
+                             f"= {2 * self.input_width}), not {self.acc_width!r}")
+        check_bool("signed", self.signed)
+        check_choice("dataflow", self.dataflow, CORE_DATAFLOWS)
+        _power_of_two("spad_kib", self.spad_kib, 1, 4096)
+        _power_of_two("acc_kib", self.acc_kib, 1, 4096)
+        _one_of("bus_bytes", self.bus_bytes, BUS_BYTES)
+        _power_of_two("max_burst", self.max_burst, 1, AXI_MAX_BURST)
+        if self.max_burst * self.bus_bytes > AXI_BOUNDARY:
+            raise ParamError(
+                f"`max_burst` must be a power of two in 1..{AXI_BOUNDARY // self.bus_bytes} "
+                f"(a burst of bus_bytes = {self.bus_bytes} beats stays inside 4 KiB), not "
+                f"{self.max_burst!r}")
+        check_int("outstanding", self.outstanding, 1, 16)
+        # The smallest tile (one granule of M and N, one K row) must fit every slot.
+        for name, need, have in (
+                ("spad_kib", self.m_granule * self.element_bytes, self.spad_slot_bytes),
+                ("spad_kib", self.n_granule * self.element_bytes, self.spad_slot_bytes),
+                ("acc_kib", self.m_granule * self.n_granule * self.acc_bytes,
+                 self.acc_slot_bytes)):
+            if need > have:
+                raise ParamError(f"`{name}` is too small: the smallest tile needs a slot of "
+                                 f"{need} bytes, a {getattr(self, name)} KiB buffer has "
+                                 f"{have}")
+
+    # --- derived sizes (bytes) -----------------------------------------------------
+
+    @property
+    def core_params(self) -> SystolicParams:
+        """The compute core's own parameters."""
+        return SystolicParams(rows=self.rows, cols=self.cols, input_width=self.input_width,
+                              acc_width=self.acc_width, signed=self.signed,
+                              dataflow=self.dataflow)
+
+    @property
+    def pes(self) -> int:
+        return self.rows * self.cols
+
+    @property
+    def element_bytes(self) -> int:
+        return self.input_width // 8
+
+    @property
+    def acc_bytes(self) -> int:
+        return self.acc_width // 8
+
+    @property
+    def m_granule(self) -> int:
+        """TM is a multiple of this (a row of the core and whole bus beats)."""
+        return max(self.rows, self.bus_bytes // self.element_bytes)
+
+    @property
+    def n_granule(self) -> int:
+        """TN is a multiple of this (a column of the core and whole bus beats)."""
+        return max(self.cols, self.bus_bytes // self.element_bytes)
+
+    @property
+    def spad_slot_bytes(self) -> int:
+        """One of the two slots of the A half (or the B half) of the scratchpad."""
+        return self.spad_kib * 1024 // 4
+
+    @property
+    def acc_slot_bytes(self) -> int:
+        """One of the two accumulator slots."""
+        return self.acc_kib * 1024 // 2
+
+    @property
+    def a_word_bytes(self) -> int:
+        return max(self.bus_bytes, self.rows * self.element_bytes)
+
+    @property
+    def b_word_bytes(self) -> int:
+        return max(self.bus_bytes, self.cols * self.element_bytes)
+
+    @property
+    def c_word_bytes(self) -> int:
+        return max(self.bus_bytes, self.cols * self.acc_bytes)
+
+    @property
+    def burst_bytes(self) -> int:
+        """Bursts never cross a multiple of this (it divides 4 KiB)."""
+        return self.max_burst * self.bus_bytes
+
+    @classmethod
+    def precision_fields(cls, weights: int, activations: int, accumulator: int,
+                         values: Mapping[str, Any]) -> dict[str, int]:
+        """Both operands share ``input_width`` (8 or 16); sums ``acc_width`` (16, 32, 64)."""
+        width = 8 if max(weights, activations) <= 8 else 16
+        acc = next(w for w in ACC_WIDTHS if w >= max(accumulator, 2 * width))
+        return {"input_width": width, "acc_width": acc}

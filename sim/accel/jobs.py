@@ -1,0 +1,139 @@
+"""Host side of an ``accel-v1`` simulation: a GEMM as a job for the system testbench
+(``sim.accel.testbench``): the DRAM image (A transposed and B in the layout of
+``hw.accel.tiling``, zero-padded), the command word, the DRAM settings, and the whole DRAM
+as it must be afterwards (C from the golden model in its rows, zeros in its padding columns,
+everything else untouched).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from hw.accel.accelerator import command_layout
+from hw.accel.params import AccelParams
+from hw.accel.tiling import (
+    DEFAULT_LATENCY,
+    DramLayout,
+    Mapping,
+    beat_interval,
+    check_latency,
+    default_mapping,
+    dram_bytes,
+    dram_layout,
+    padded_n,
+    refusal,
+)
+from hw.params import ParamError
+from sim.accel.system import DRAM_BYTES, POISON_BYTE
+from sim.systolic import golden
+from sim.systolic.jobs import exact_gemm
+
+
+def command_word(params: AccelParams, layout: DramLayout, m: int, k: int, n: int,
+                 mapping: Mapping) -> int:
+    """The ``cmd`` payload of a job, packed as the layout orders its fields."""
+    values = {"a_addr": layout.a_addr, "b_addr": layout.b_addr, "c_addr": layout.c_addr,
+              "lda": layout.lda, "ldb": layout.ldb, "ldc": layout.ldc, "m": m, "k": k, "n": n,
+              "tm": mapping.tm, "tk": mapping.tk, "tn": mapping.tn,
+              "order": 0 if mapping.order == "mnk" else 1}
+    word = 0
+    for name, field in command_layout():
+        width = field.shape.width if hasattr(field.shape, "width") else int(field.shape)
+        if values[name] >> width:
+            raise ParamError(f"`{name}` = {values[name]} does not fit the command's "
+                             f"{width}-bit field")
+        word |= values[name] << field.offset
+    return word
+
+
+def _element_bytes(values: np.ndarray, width_bytes: int) -> np.ndarray:
+    """Little-endian two's-complement bytes of integers (``values``: int64 or objects)."""
+    mask = (1 << (8 * width_bytes)) - 1
+    if values.dtype == object:
+        as_unsigned = np.array([int(v) & mask for v in values.ravel()], dtype=np.uint64)
+    else:
+        as_unsigned = values.astype(np.int64).view(np.uint64) & np.uint64(mask)
+    as_unsigned = as_unsigned.reshape(values.shape)
+    return as_unsigned.astype(f"<u{width_bytes}").view(np.uint8).reshape(
+        *values.shape[:-1], values.shape[-1] * width_bytes)
+
+
+def hex_words(image: np.ndarray, bus: int) -> str:
+    """``$readmemh`` text of a byte image: one bus word per line (byte 0 least significant)."""
+    text = image.reshape(-1, bus)[:, ::-1].tobytes().hex()
+    step = 2 * bus
+    return "\n".join(text[i:i + step] for i in range(0, len(text), step)) + "\n"
+
+
+def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
+             values: str = "random", gap_probability: float = 0.0,
+             mapping: Mapping | None = None, bandwidth: int | None = None,
+             latency: int | None = None) -> dict[str, Any]:
+    """A job computing a seeded M x K x N GEMM with ``mapping`` (default:
+    :func:`hw.accel.tiling.default_mapping`) against a DRAM of ``bandwidth`` bytes per cycle
+    (default: the bus width) and ``latency`` cycles (default
+    :data:`hw.accel.tiling.DEFAULT_LATENCY`). A mapping the hardware refuses makes a job
+    that expects the refusal (the error flag, DRAM untouched).
+
+    Raises:
+        ParamError: for a bad bandwidth or latency, ``gap_probability`` (the DRAM's pacing
+            is set by the bandwidth), or a job larger than the simulated DRAM.
+    """
+    if gap_probability:
+        raise ParamError("accel-v1 takes no `gap_probability`: the DRAM model's bandwidth "
+                         "and latency pace the AXI port")
+    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
+    latency = DEFAULT_LATENCY if latency is None else latency
+    interval = beat_interval(params, bandwidth)
+    check_latency(latency)
+    mapping = mapping or default_mapping(params, m, k, n)
+    layout = dram_layout(params, m, k, n)
+    if layout.size + params.burst_bytes > DRAM_BYTES:
+        raise ParamError(f"`gemm` {m}x{k}x{n} needs {layout.size:,} bytes of DRAM; the "
+                         f"simulated DRAM has {DRAM_BYTES:,}")
+    core = params.core_params
+    a, b = golden.random_operands(core, m, k, n, seed, values)
+    e, acc = params.element_bytes, params.acc_bytes
+    image = np.full(layout.size, POISON_BYTE, dtype=np.uint8)
+    a_rows = np.zeros((k, layout.lda), dtype=np.uint8)
+    a_rows[:, :m * e] = _element_bytes(np.ascontiguousarray(a.T), e)
+    image[layout.a_addr:layout.a_addr + k * layout.lda] = a_rows.ravel()
+    b_rows = np.zeros((k, layout.ldb), dtype=np.uint8)
+    b_rows[:, :n * e] = _element_bytes(b, e)
+    image[layout.b_addr:layout.b_addr + k * layout.ldb] = b_rows.ravel()
+    loaded = image[:layout.c_addr]
+    refused = refusal(params, m, k, n, mapping)
+    expected = image.copy()
+    if refused is None:
+        c = exact_gemm(core, a, b)
+        c_rows = np.full((m, layout.ldc), POISON_BYTE, dtype=np.uint8)
+        c_rows[:, :padded_n(params, n) * acc] = 0
+        c_rows[:, :n * acc] = _element_bytes(c, acc)
+        expected[layout.c_addr:] = c_rows.ravel()
+    bus = params.bus_bytes
+    dump_words = -(-(layout.size + params.burst_bytes) // bus)
+    expected = np.concatenate([expected, np.full(dump_words * bus - layout.size, POISON_BYTE,
+                                                 dtype=np.uint8)])
+    meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values, "gap_probability": 0.0,
+            "macs": m * k * n, "mapping": mapping.to_json(), "bandwidth": bandwidth,
+            "latency": latency, "refused": refused}
+    return {"meta": meta, "command": str(command_word(params, layout, m, k, n, mapping)),
+            "interval": interval, "latency": latency, "image": hex_words(loaded, bus),
+            "expected": hex_words(expected, bus), "dump_words": dump_words,
+            "expect_error": refused is not None,
+            "max_cycles": _cycle_limit(params, m, k, n, mapping, interval, latency)}
+
+
+def _cycle_limit(params: AccelParams, m: int, k: int, n: int, mapping: Mapping,
+                 interval: int, latency: int) -> int:
+    """Cycles after which a job counts as hung: far above any schedule (every beat its own
+    burst paying the latency, every core tile its full drain)."""
+    read, written = dram_bytes(params, m, k, n, mapping)
+    beats = (read + written) // params.bus_bytes
+    steps = -(-m // mapping.tm) * -(-n // mapping.tn) * -(-k // mapping.tk) + 2
+    core_tiles = -(-m // params.rows) * -(-n // params.cols) * -(-k // mapping.tk)
+    compute = core_tiles * (mapping.tk + 2 * (params.rows + params.cols) + 8)
+    return 100_000 + 2 * (beats * (interval + latency + 4) + compute
+                          + steps * (2 * latency + 64))
