@@ -115,6 +115,8 @@ def emit(params: Params, *, cache: bool = True) -> VerilogArtifact:
 
 #: Environment variable that turns the Verilog cache off when set to ``0``.
 CACHE_SWITCH = "HWDSE_VERILOG_CACHE"
+#: Version of the cache entries' format (2: params and counters kept in their order).
+CACHE_FORMAT = 2
 
 
 def cached_emission(params: Params, fresh: Callable[[], VerilogArtifact], *,
@@ -136,10 +138,12 @@ def cached_emission(params: Params, fresh: Callable[[], VerilogArtifact], *,
     if artifact is not None:
         return artifact
     artifact = fresh()
+    # in the artifact's own order: the order of its params and counters shapes the files
+    # built from it (the harness lists the counters in order)
     record = {"key": key, **dataclasses.asdict(artifact)}
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        atomic_write(path, json.dumps(record, sort_keys=True))
+        atomic_write(path, json.dumps(record))
     except OSError:
         pass  # a read-only cache only costs the next call an emission
     return artifact
@@ -171,8 +175,9 @@ def emission_key(params: Params, variant: str = "",
     for name in wrapper_modules:
         path = _module_file(name)
         wrappers[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
-    identity = {"generator": spec.name, "params": params.to_dict(),
-                "params_hash": params.content_hash(), "variant": variant,
+    identity = {"cache_format": CACHE_FORMAT, "generator": spec.name,
+                "params": params.to_dict(), "params_hash": params.content_hash(),
+                "variant": variant,
                 "tools": tool_versions(), "wrappers": wrappers,
                 "sources": source_digest(module, spec.params_class.__module__),
                 "python": list(sys.version_info[:2])}

@@ -58,6 +58,10 @@ def test_cached_verilog_equals_fresh_emission(tmp_path, monkeypatch):
     assert cached == plain and cached_instrumented == instrumented
     assert cached.text.encode() == plain.text.encode()
     assert cached_instrumented.counters == instrumented.counters != {}
+    for fresh, stored in ((plain, cached), (instrumented, cached_instrumented)):
+        assert list(stored.params) == list(fresh.params)  # same order, not only equal
+        assert list(stored.counters) == list(fresh.counters)
+        assert list(stored.tools) == list(fresh.tools)
 
 
 def test_a_damaged_cache_entry_is_emitted_again(tmp_path, monkeypatch):
