@@ -40,7 +40,7 @@ from hw.params import Params
 from hw.registry import get
 
 #: Bumped when the flow's scripts or result format change.
-FLOW_VERSION = 1
+FLOW_VERSION = 2
 DEFAULT_TIMEOUT = 1800.0
 #: NAND2 gate equivalents of one flip-flop (D flip-flop with enable and synchronous reset)
 #: in the ``generic`` target; combinational gates use Yosys' CMOS transistor estimate / 4.
@@ -187,10 +187,29 @@ def flow_design(params: Params, target: Target, *, place: bool = True) -> FlowDe
     return FlowDesign("top", text, shim_ffs, artifact.content_hash)
 
 
+#: Printed by Yosys as its last line when a script ran to the end.
+YOSYS_END = "End of script."
+
+
+def synthesis_commands(target: Target, top: str) -> list[str]:
+    """The synthesis commands of ``target``. Where the script runs ``abc9`` (its
+    ``abc9_label`` step), it stops before that step and makes the public wire names that
+    hold ``[`` private first: Yosys 0.70's ``abc_ops_reintegrate`` names the bits of a
+    multi-bit wire ``name[i]`` and fails an assertion (``GetSize(conn.first) ==
+    GetSize(conn.second)``) on designs that also have a public wire of that name, such as
+    Amaranth's ``operands__payload.b[3]``. Ports are never renamed (``rename -hide`` skips
+    them), and the mapped cells are the same as without the renaming wherever that ran."""
+    command = target.synth_command.format(top=top)
+    if not target.abc9_label:
+        return [command]
+    label = target.abc9_label
+    return [f"{command} -run :{label}", "rename -hide w:*[*", f"{command} -run {label}:"]
+
+
 def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True) -> str:
     """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr."""
     stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
-    lines = [f"read_verilog {verilog_file}", target.synth_command.format(top=top),
+    lines = [f"read_verilog {verilog_file}", *synthesis_commands(target, top),
              f"tee -q -o stat.json {stat}"]
     if target.place_and_route and place:
         lines.append("write_json netlist.json")
@@ -332,8 +351,7 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
     verilog_file = f"{design.top}.v"
     (work / verilog_file).write_text(design.text)
     (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top, place=place))
-    _, synth_seconds = run_tool(YOSYS, ["-s", "synth.ys"], cwd=work, log_name="yosys.log",
-                                timeout=timeout)
+    synth_seconds = run_yosys(work, "synth.ys", timeout)
     stat = json.loads((work / "stat.json").read_text())
     cells = _yosys_cells(stat)
     synthesized = synthesized_resources(target, cells)
@@ -359,7 +377,8 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
             target, constraint_file, pack_only=True, report="pack.json", seed=seed),
             cwd=work, log_name="pack.log", timeout=timeout)
         seconds["pack"] = round(pack_seconds, 3)
-        utilization = _used_cells(json.loads((work / "pack.json").read_text()), target)
+        utilization = _used_cells(
+            _read_report(work, "pack.json", target.pnr_tool.name, "pack.log"), target)
         resources = placed_resources(target, utilization, synthesized)
         over = _over_capacity(resources, utilization)
         if not over:
@@ -375,7 +394,7 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
                                     tail)
                 over = ("placement",)  # nextpnr ran out of sites that packing did not see
             else:
-                report = json.loads((work / "report.json").read_text())
+                report = _read_report(work, "report.json", target.pnr_tool.name, "pnr.log")
                 utilization = _used_cells(report, target)
                 resources = placed_resources(target, utilization, synthesized)
                 clocks = clock_report(report)
@@ -386,6 +405,47 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         resources=resources, synthesized=synthesized, cells=cells, utilization=utilization,
         clocks=clocks, placed=placed, over_capacity=over, gate_equivalents=gate_equivalents,
         content_hash=key, seconds=seconds, tools=tools)
+
+
+def run_yosys(work: Path, script: str, timeout: float) -> float:
+    """Run the Yosys ``script`` in ``work`` and return its seconds.
+
+    Yosys writes its log with ``-l yosys.log``, not through standard output: in the
+    WebAssembly build, Yosys points standard output at a file while the linked ABC runs and
+    never points it back, so everything printed after the first ABC call (errors included)
+    is lost there. A run is accepted only if it exited with 0, its log ends with Yosys'
+    ``End of script.`` line and it wrote ``stat.json``.
+
+    Raises:
+        ToolError: if Yosys fails, times out, or ends without its report (naming which).
+    """
+    log = work / "yosys.log"
+    code, seconds = run_tool(YOSYS, ["-q", "-l", log.name, "-s", script], cwd=work,
+                             log_name="yosys.stdout", timeout=timeout,
+                             allowed_codes=tuple(range(256)))
+    tail = log_tail(log) or log_tail(work / "yosys.stdout")
+    if code != 0:
+        raise ToolError(f"yosys failed with exit code {code}", tail)
+    ended = YOSYS_END in log_tail(log, 3)
+    if not ended or not is_file(work / "stat.json"):
+        missing = "its log's last line" if not ended else "stat.json"
+        raise ToolError(f"yosys exited with code 0 but ended without {missing}: a truncated "
+                        "run, not accepted", tail)
+    return seconds
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a non-empty file."""
+    return path.is_file() and path.stat().st_size > 0
+
+
+def _read_report(work: Path, name: str, tool: str, log_name: str) -> dict[str, Any]:
+    """nextpnr's JSON report ``name``; a run that exited 0 without it is a ToolError."""
+    path = work / name
+    if not is_file(path):
+        raise ToolError(f"{tool} exited with code 0 but wrote no {name}: a truncated run, "
+                        "not accepted", log_tail(work / log_name))
+    return dict(json.loads(path.read_text()))
 
 
 def _used_cells(report: dict[str, Any], target: Target) -> dict[str, dict[str, int]]:

@@ -44,6 +44,10 @@ class Target:
     pnr_cells: Mapping[str, str] = dataclasses.field(default_factory=dict)
     # synthesis-only targets: device capacity per resource
     capacity: Mapping[str, int] = dataclasses.field(default_factory=dict)
+    # label of the synthesis script's step that runs ``abc9`` ("": the script has none);
+    # the flow stops before it to make public wire names with ``[`` private (see
+    # ``flows.synth.yosys_script``)
+    abc9_label: str = ""
 
     @property
     def place_and_route(self) -> bool:
@@ -85,7 +89,7 @@ def _artix7(part: str, capacity: dict[str, int]) -> Target:
         description=f"AMD Artix-7 {part}, Yosys synth_xilinx only (area estimate, no timing)",
         synth_command="synth_xilinx -family xc7 -flatten -top {top}",
         constraint_file="xc7a35t.xdc", default_clock_mhz=100.0, synth_cells=_XC7_CELLS,
-        capacity=capacity)
+        capacity=capacity, abc9_label="map_luts")
 
 
 TARGETS: dict[str, Target] = {t.name: t for t in (
@@ -97,7 +101,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         pnr_args=("--up5k", "--package", "sg48"), constraint_flag="--pcf",
         bitstream_output=("--asc", "top.asc"),
         bitstream_command="yowasp-icepack top.asc top.bin",
-        pnr_cells={"ICESTORM_LC": "lut", "ICESTORM_DSP": "dsp", "ICESTORM_RAM": "bram"}),
+        pnr_cells={"ICESTORM_LC": "lut", "ICESTORM_DSP": "dsp", "ICESTORM_RAM": "bram"},
+        abc9_label="map_luts"),
     Target(
         name="ecp5-85k",
         description="Lattice ECP5 LFE5U-85F (CABGA381), nextpnr-ecp5; pins: ULX3S",
@@ -107,7 +112,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         bitstream_output=("--textcfg", "top.config"),
         bitstream_command="yowasp-ecppack top.config top.bit",
         pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
-                   "DP16KD": "bram"}),
+                   "DP16KD": "bram"}, abc9_label="map_luts"),
     _artix7("XC7A35T", {"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
     _artix7("XC7A100T", {"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
     Target(

