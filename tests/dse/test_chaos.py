@@ -5,9 +5,9 @@ the final resume finishes the study."""
 
 from __future__ import annotations
 
+import functools
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -18,6 +18,7 @@ import pytest
 from optuna.trial import TrialState
 
 from dse.study import finished_count, open_storage
+from tests.processes import kill_group, wait_until_empty
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -113,15 +114,9 @@ def test_repeated_sigkill_loses_no_trial_and_leaves_no_process(tmp_path):
             before = _completed(run)
             assert process.poll() is None, f"run {index} ended before its kill"
         finally:
-            try:
-                os.killpg(process.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            process.wait()
+            kill_group(process)
             log.close()
-        deadline = time.monotonic() + 10
-        while _leftovers(process.pid, run, cache) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until_empty(functools.partial(_leftovers, process.pid, run, cache))
         assert _leftovers(process.pid, run, cache) == [], f"run {index} left processes"
         after = _completed(run)
         lost = {n: before[n] for n in before if after.get(n) != before[n]}

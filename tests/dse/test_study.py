@@ -31,6 +31,7 @@ from dse.study import (
     stop_reason,
     storage_url_check,
 )
+from tests.processes import kill_group, wait_until_empty
 
 SPEC = """
 name = "tiny"
@@ -392,16 +393,10 @@ def test_worker_processes_die_with_a_killed_parent(tmp_path):
         assert len(session_processes(process.pid)) >= 2
         process.kill()  # the main process only, as the OOM killer would
         process.wait()
-        deadline = time.monotonic() + 10
-        while session_processes(process.pid) and time.monotonic() < deadline:
-            time.sleep(0.2)
+        wait_until_empty(lambda: session_processes(process.pid))
         assert session_processes(process.pid) == []
     finally:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        process.wait()
+        kill_group(process)
 
 
 def check_stale_trial_is_requeued_without_its_constraint(url, tmp_path, monkeypatch):

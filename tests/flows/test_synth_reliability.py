@@ -5,15 +5,12 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.synth
+from tests.processes import run_at_once
 
-ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.synth
 
 
 def test_simultaneous_runs_of_one_design_synthesize_once(tmp_path):
@@ -23,14 +20,7 @@ def test_simultaneous_runs_of_one_design_synthesize_once(tmp_path):
             "from hw.systolic import SystolicParams\n"
             "result = synthesize(SystolicParams(rows=2, cols=2), 'generic')\n"
             "print(json.dumps(result.to_json()))\n")
-    runs = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(2)]
-    payloads = []
-    for run in runs:
-        out, err = run.communicate(timeout=900)
-        assert run.returncode == 0, err[-2000:]
-        payloads.append(json.loads(out.splitlines()[-1]))
+    payloads = [json.loads(line) for line in run_at_once(code, env)]
     assert sorted(p["cached"] for p in payloads) == [False, True]
     assert payloads[0] | {"cached": False} == payloads[1] | {"cached": False}
     entries = [p.name for p in (tmp_path / "synth").iterdir() if not p.name.endswith(".lock")]

@@ -19,6 +19,7 @@ from flows.verilog import emit
 from hw.systolic import SystolicParams
 from sim.runner import SimulationError, build, build_key, simulate
 from sim.systolic.jobs import gemm_job
+from tests.processes import run_at_once
 
 pytestmark = pytest.mark.sim
 
@@ -96,14 +97,7 @@ def test_simultaneous_builds_of_one_design_compile_once(tmp_path):
             "from sim.runner import build\n"
             "_, cached, _ = build(emit(SystolicParams(rows=2, cols=2)))\n"
             "print('cached' if cached else 'built')\n")
-    builders = [subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                for _ in range(2)]
-    outcomes = []
-    for builder in builders:
-        out, err = builder.communicate(timeout=900)
-        assert builder.returncode == 0, err[-2000:]
-        outcomes.append(out.split()[-1])
+    outcomes = run_at_once(code, env)
     assert sorted(outcomes) == ["built", "cached"]
     assert [p.name for p in (tmp_path / "sim").iterdir() if not p.name.endswith(".lock")] \
         == [build_key(emit(PARAMS))]
