@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from dse.models import bitserial, pim, qmlp, systolic
+from dse.models import accel, bitserial, pim, qmlp, systolic
 from dse.models.area import (
     DEFAULT_TARGET,
     AreaModel,
@@ -39,6 +39,7 @@ register(systolic.MODELS)
 register(bitserial.MODELS)
 register(pim.MODELS)
 register(qmlp.MODELS)
+register(accel.MODELS)
 
 
 def family_models(generator: str) -> FamilyModels:

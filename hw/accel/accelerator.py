@@ -380,7 +380,7 @@ class Accelerator(wiring.Component):
         with m.If(wb_fetch):
             row_end = w_left == 1
             m.d.sync += [w_last.eq(row_end | (w_phase == p.max_burst - 1)),
-                         local.eq(local + bus), cnt.acc_reads.eq(cnt.acc_reads + 1)]
+                         local.eq(local + bus)]
             if word_c > bus:
                 m.d.sync += w_sel.eq((local >> bus_shift)[:_log2(word_c // bus)])
             with m.If(row_end):
@@ -485,8 +485,7 @@ class Accelerator(wiring.Component):
         rmw_read = taken & ~comp.first_k
         with m.If(taken):
             m.d.sync += [st_valid.eq(1), st_first.eq(comp.first_k), st_addr.eq(rmw_addr),
-                         st_value.eq(core.results.payload.as_value()),
-                         cnt.acc_reads.eq(cnt.acc_reads + rmw_read)]
+                         st_value.eq(core.results.payload.as_value())]
             if word_c > res:
                 m.d.sync += st_sel.eq((s_off >> _log2(res))[:_log2(word_c // res)])
             with m.If(s_i == p.rows - 1):
@@ -529,6 +528,8 @@ class Accelerator(wiring.Component):
                 m.d.comb += write.en.eq(writing)
         with m.If(st_valid):
             m.d.sync += cnt.acc_writes.eq(cnt.acc_writes + 1)
+        # write-back reads and read-modify-write reads may fall in one cycle
+        m.d.sync += cnt.acc_reads.eq(cnt.acc_reads + wb_fetch + rmw_read)
 
         # stall: the step waits for the DMA alone
         with m.If(dma_busy & ~comp_busy & ~launch):

@@ -155,10 +155,11 @@ def check_mapping(params: AccelParams, m: int, k: int, n: int, mapping: Mapping)
     return mapping
 
 
-def default_mapping(params: AccelParams, m: int, k: int, n: int) -> Mapping:
+def default_mapping(params: AccelParams, m: int, k: int, n: int,
+                    order: str | None = None) -> Mapping:
     """A legal mapping chosen by a simple rule (the mapper of a later issue searches):
-    among tiles of granule multiples that fit, the least DRAM traffic, then the largest
-    tiles; order ``mnk``."""
+    among tiles of power-of-two granule multiples (or the whole padded extent) that fit,
+    the least DRAM traffic, then the largest tiles, then ``mnk`` (or only ``order``)."""
     gm, gn = params.m_granule, params.n_granule
     m_pad, n_pad = padded_m(params, m), padded_n(params, n)
 
@@ -173,8 +174,8 @@ def default_mapping(params: AccelParams, m: int, k: int, n: int) -> Mapping:
     for tm in sizes(m_pad, gm):
         for tn in sizes(n_pad, gn):
             for tk in sizes(k, 1):
-                for order in ORDERS:
-                    mapping = Mapping(tm, tk, tn, order)
+                for choice in ORDERS if order is None else (order,):
+                    mapping = Mapping(tm, tk, tn, choice)
                     if refusal(params, m, k, n, mapping) is not None:
                         continue
                     read, written = dram_bytes(params, m, k, n, mapping)
@@ -183,6 +184,26 @@ def default_mapping(params: AccelParams, m: int, k: int, n: int) -> Mapping:
                         best = (key, mapping)
     assert best is not None, "the smallest tile always fits (checked by AccelParams)"
     return best[1]
+
+
+def resolve_mapping(params: AccelParams, m: int, k: int, n: int,
+                    mapping: Mapping | str | None = None, order: str | None = None) -> Mapping:
+    """The mapping of a job: ``mapping`` itself, parsed from ``"TMxTKxTN"`` (with
+    ``order``, default ``mnk``), or the default mapping (of ``order``, if given).
+
+    Raises:
+        ParamError: for malformed tiles, an unknown order, or an order that contradicts
+            a given mapping.
+    """
+    if order is not None and order not in ORDERS:
+        raise ParamError(f"`order` must be one of {', '.join(ORDERS)}, not {order!r}")
+    if isinstance(mapping, Mapping):
+        if order is not None and order != mapping.order:
+            raise ParamError(f"`order` {order!r} contradicts the mapping's {mapping.order!r}")
+        return mapping
+    if mapping is None:
+        return default_mapping(params, m, k, n, order)
+    return Mapping.parse(mapping, order or "mnk")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,11 +19,11 @@ from hw.accel.tiling import (
     Mapping,
     beat_interval,
     check_latency,
-    default_mapping,
     dram_bytes,
     dram_layout,
     padded_n,
     refusal,
+    resolve_mapping,
 )
 from hw.params import ParamError
 from sim.accel.system import DRAM_BYTES, POISON_BYTE
@@ -69,13 +69,13 @@ def hex_words(image: np.ndarray, bus: int) -> str:
 
 def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
              values: str = "random", gap_probability: float = 0.0,
-             mapping: Mapping | None = None, bandwidth: int | None = None,
-             latency: int | None = None) -> dict[str, Any]:
-    """A job computing a seeded M x K x N GEMM with ``mapping`` (default:
-    :func:`hw.accel.tiling.default_mapping`) against a DRAM of ``bandwidth`` bytes per cycle
-    (default: the bus width) and ``latency`` cycles (default
-    :data:`hw.accel.tiling.DEFAULT_LATENCY`). A mapping the hardware refuses makes a job
-    that expects the refusal (the error flag, DRAM untouched).
+             mapping: Mapping | str | None = None, order: str | None = None,
+             bandwidth: int | None = None, latency: int | None = None) -> dict[str, Any]:
+    """A job computing a seeded M x K x N GEMM with ``mapping`` (a ``Mapping``, or
+    ``"TMxTKxTN"`` with ``order``; default: :func:`hw.accel.tiling.default_mapping`)
+    against a DRAM of ``bandwidth`` bytes per cycle (default: the bus width) and
+    ``latency`` cycles (default :data:`hw.accel.tiling.DEFAULT_LATENCY`). A mapping the
+    hardware refuses makes a job that expects the refusal (the error flag, DRAM untouched).
 
     Raises:
         ParamError: for a bad bandwidth or latency, ``gap_probability`` (the DRAM's pacing
@@ -88,7 +88,7 @@ def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
     latency = DEFAULT_LATENCY if latency is None else latency
     interval = beat_interval(params, bandwidth)
     check_latency(latency)
-    mapping = mapping or default_mapping(params, m, k, n)
+    mapping = resolve_mapping(params, m, k, n, mapping, order)
     layout = dram_layout(params, m, k, n)
     if layout.size + params.burst_bytes > DRAM_BYTES:
         raise ParamError(f"`gemm` {m}x{k}x{n} needs {layout.size:,} bytes of DRAM; the "

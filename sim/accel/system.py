@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 
 from flows.verilog import VerilogArtifact, emit, port_name
-from hw.accel.accelerator import COUNTERS, CORE_COUNTERS, command_layout
+from hw.accel.accelerator import CORE_COUNTERS, COUNTERS, command_layout
 from hw.accel.params import AccelParams
 
 #: Top module of the simulated system.

@@ -1,0 +1,349 @@
+"""Analytic models of ``accel-v1``: exactly the cycles, DRAM bytes, SRAM accesses and
+stall cycles the RTL takes for a GEMM, a mapping and a DRAM (bandwidth, latency); energy
+from cited per-access tables; the BRAM count of its buffers.
+
+All are pure functions of (design, GEMM, mapping, bandwidth, latency), in the canonical
+DRAM layout of ``hw.accel.tiling`` (rows on burst boundaries, so every row of a tile splits
+into the same bursts).
+
+Cycles (the RTL's ``cycles`` counter: command taken to done). The controller runs a check
+cycle, then steps (``hw.accel.accelerator``): a launch cycle, the wait for both engines,
+an advance cycle. With ``D`` the cycles the DMA is busy and ``C`` those the compute engine
+is (both counted from the cycle after launch)::
+
+    cycles = 1 + sum over steps (max(D, C) + 3)
+    stall_cycles = sum over steps max(0, D - C)
+
+``C = T_core + 3`` for a step that computes (0 otherwise): one cycle to read the first
+beat from the scratchpad, the core's own cycles from first operand to last result
+(:func:`dse.models.systolic.cycles` of the tile, padded), and two to add the last result
+into the accumulator and see the engine idle. ``D = 1 + sum over transfers (1 + R)``: a
+set-up cycle per transfer and one to find none left, with ``R`` the cycles a transfer runs,
+from the DRAM model's rules (``sim.accel.system``) as a recurrence over its bursts
+(:func:`_read_transfer`, :func:`_write_transfer`): a burst issues one cycle after the
+previous one once fewer than ``outstanding`` are in flight; data beats leave the DRAM at
+least ``max(latency, 2)`` cycles after their request (the request enters the model's queue
+at the end of its handshake cycle) and at most one every ``interval`` cycles, reads and
+writes alike, carried from one transfer to the next.
+
+The recurrence runs once per burst (a few per tile row), so a model evaluation costs
+O(bursts); a vectorized mapper (issue 19) can group steps of equal shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping as MappingType
+from typing import Any
+
+from dse.models.common import ActivityCounts
+from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
+from dse.models.family import FamilyModels
+from dse.models.systolic import SystolicActivity
+from dse.models.systolic import activity as core_activity
+from dse.models.systolic import cycles as core_cycles
+from dse.models.systolic import energy_of_activity as core_energy
+from dse.workload import Gemm
+from hw.accel.params import AccelParams
+from hw.accel.tiling import (
+    DEFAULT_LATENCY,
+    Mapping,
+    Tile,
+    beat_interval,
+    check_latency,
+    check_mapping,
+    dram_bytes,
+    resolve_mapping,
+    tiles,
+)
+
+#: Cycles the compute engine is busy beyond the core's own (see the module docstring).
+COMPUTE_OVERHEAD = 3
+#: Cycles of a step beyond max(D, C): launch, the wait's last cycle, advance.
+STEP_OVERHEAD = 3
+
+
+@dataclasses.dataclass(frozen=True)
+class AccelActivity(ActivityCounts):
+    """What the RTL counts per job (``hw.accel.accelerator`` names the counters)."""
+
+    dram_read_bytes: int
+    dram_write_bytes: int
+    spad_reads: int
+    spad_writes: int
+    acc_reads: int
+    acc_writes: int
+    stall_cycles: int
+    pe_macs: int
+    operand_words: int
+    result_words: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AccelCycleReport:
+    """Predicted cycles and traffic of one GEMM on the accelerator."""
+
+    cycles: int
+    compute_bound: int
+    macs: int
+    pes: int
+    steps: int
+    tiles: int
+    activity: AccelActivity
+    mapping: Mapping
+    bandwidth: int
+    latency: int
+
+    @property
+    def utilization(self) -> float:
+        return self.macs / (self.cycles * self.pes)
+
+    @property
+    def stall_cycles(self) -> int:
+        return self.activity.stall_cycles
+
+    def summary(self, counters: MappingType[str, int]) -> dict[str, Any]:
+        """What ``hwdse simulate --json`` adds for this family: the RTL's DRAM bytes and
+        stalls next to the model's, and the mapping and DRAM used."""
+        return {"dram_read_bytes": counters.get("dram_read_bytes"),
+                "dram_write_bytes": counters.get("dram_write_bytes"),
+                "stall_cycles": counters.get("stall_cycles"),
+                "model_dram_read_bytes": self.activity.dram_read_bytes,
+                "model_dram_write_bytes": self.activity.dram_write_bytes,
+                "model_stall_cycles": self.activity.stall_cycles,
+                "mapping": self.mapping.to_json(),
+                "dram": {"bandwidth": self.bandwidth, "latency": self.latency}}
+
+
+def _bursts(params: AccelParams, offset_bytes: int, row_beats: int) -> list[int]:
+    """Beats of each burst of one row starting ``offset_bytes`` past a burst boundary."""
+    lengths = []
+    position = (offset_bytes // params.bus_bytes) % params.max_burst
+    left = row_beats
+    while left:
+        length = min(left, params.max_burst - position)
+        lengths.append(length)
+        left -= length
+        position = 0
+    return lengths
+
+
+@dataclasses.dataclass
+class _Dram:
+    """The DRAM model's state carried across transfers: the earliest cycle (edge) at which
+    the next data beat may move."""
+
+    next_ok: int
+    interval: int
+    latency: int
+
+
+def _read_transfer(params: AccelParams, dram: _Dram, start: int, bursts: list[int]) -> int:
+    """RUN cycles of a read transfer starting at cycle ``start``."""
+    issued: list[int] = []
+    lasts: list[int] = []
+    for j, length in enumerate(bursts):
+        at = start if j == 0 else issued[-1] + 1
+        if j >= params.outstanding:
+            at = max(at, lasts[j - params.outstanding] + 1)
+        first = max(at + dram.latency, dram.next_ok + 1)
+        last = first + (length - 1) * dram.interval
+        dram.next_ok = last - 1 + dram.interval
+        issued.append(at)
+        lasts.append(last)
+    return lasts[-1] + 2 - start
+
+
+def _write_transfer(params: AccelParams, dram: _Dram, start: int, bursts: list[int]) -> int:
+    """RUN cycles of a write-back transfer starting at cycle ``start``."""
+    issued: list[int] = []
+    responses: list[int] = []
+    handshake = start  # the W sender offers its first beat at start + 1
+    for j, length in enumerate(bursts):
+        at = start if j == 0 else issued[-1] + 1
+        if j >= params.outstanding:
+            at = max(at, responses[j - params.outstanding] + 1)
+        first = max(handshake + 1, dram.next_ok, at + 1)
+        last = first + (length - 1) * dram.interval
+        dram.next_ok = last + dram.interval
+        handshake = last
+        response = last + dram.latency
+        if responses:
+            response = max(response, responses[-1] + 1)
+        issued.append(at)
+        responses.append(response)
+    return responses[-1] + 2 - start
+
+
+def _tile_bursts(params: AccelParams, tile: Tile, what: str) -> list[int]:
+    e, acc, bus = params.element_bytes, params.acc_bytes, params.bus_bytes
+    if what == "a":
+        return _bursts(params, tile.m0 * e, tile.tm_pad * e // bus) * tile.tk
+    if what == "b":
+        return _bursts(params, tile.n0 * e, tile.tn_pad * e // bus) * tile.tk
+    return _bursts(params, tile.n0 * acc, tile.tn_pad * acc // bus) * tile.tm_eff
+
+
+def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None,
+           bandwidth: int | None = None, latency: int | None = None,
+           order: str | None = None) -> AccelCycleReport:
+    """Exact RTL cycles, DRAM bytes, SRAM accesses and stalls of ``gemm`` on ``params``
+    with ``mapping`` (a ``Mapping``, or ``"TMxTKxTN"`` with ``order``; default:
+    ``tiling.default_mapping``) against a DRAM of ``bandwidth``
+    bytes per cycle (default: the bus width) and ``latency`` cycles (default
+    ``tiling.DEFAULT_LATENCY``).
+
+    Raises:
+        ParamError: for a mapping the hardware refuses, or a bad bandwidth or latency.
+    """
+    m, k, n = gemm.m, gemm.k, gemm.n
+    mapping = resolve_mapping(params, m, k, n, mapping, order)
+    check_mapping(params, m, k, n, mapping)
+    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
+    latency = DEFAULT_LATENCY if latency is None else check_latency(latency)
+    dram = _Dram(next_ok=-(1 << 40), interval=beat_interval(params, bandwidth),
+                 latency=max(latency, 2))
+    core = params.core_params
+    sequence = list(tiles(params, m, k, n, mapping))
+    clock = 1                           # the check cycle
+    stalls = 0
+    beats = results = rmw_reads = 0
+    core_counts = dict.fromkeys(("pe_macs", "operand_words", "result_words"), 0)
+    for step in range(len(sequence) + 2):
+        computing = sequence[step - 1] if 1 <= step <= len(sequence) else None
+        loading = sequence[step] if step < len(sequence) else None
+        written = sequence[step - 2] if step >= 2 and sequence[step - 2].last_k else None
+        compute = 0
+        if computing is not None:
+            shape = Gemm(computing.tm_pad, computing.tk, computing.tn_pad)
+            compute = core_cycles(core, shape).cycles + COMPUTE_OVERHEAD
+            counts = core_activity(core, shape)
+            for name in core_counts:
+                core_counts[name] += getattr(counts, name)
+            subtiles = (computing.tm_pad // params.rows) * (computing.tn_pad // params.cols)
+            beats += subtiles * computing.tk
+            results += subtiles * params.rows
+            rmw_reads += 0 if computing.first_k else subtiles * params.rows
+        transfers = []
+        if written is not None:
+            transfers.append(("c", written))
+        if loading is not None:
+            transfers += [(what, loading) for what, needed in
+                          (("a", loading.load_a), ("b", loading.load_b)) if needed]
+        elapsed = 0
+        for what, tile in transfers:
+            start = clock + 2 + elapsed   # after the launch cycle and the set-up cycle
+            run = (_write_transfer if what == "c" else _read_transfer)(
+                params, dram, start, _tile_bursts(params, tile, what))
+            elapsed += 1 + run
+        dma = elapsed + 1
+        stalls += max(0, dma - compute)
+        clock += max(dma, compute) + STEP_OVERHEAD
+    read, written_bytes = dram_bytes(params, m, k, n, mapping)
+    bus = params.bus_bytes
+    activity = AccelActivity(
+        dram_read_bytes=read, dram_write_bytes=written_bytes, spad_reads=2 * beats,
+        spad_writes=read // bus, acc_reads=rmw_reads + written_bytes // bus,
+        acc_writes=results, stall_cycles=stalls, **core_counts)
+    return AccelCycleReport(
+        cycles=clock, compute_bound=-(-gemm.macs // params.pes), macs=gemm.macs,
+        pes=params.pes, steps=len(sequence) + 2, tiles=len(sequence), activity=activity,
+        mapping=mapping, bandwidth=bandwidth, latency=latency)
+
+
+# --- energy ---------------------------------------------------------------------------
+
+
+def energy_of_counts(params: AccelParams, counts: AccelActivity, useful_macs: int,
+                       table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the events ``counts`` on ``params``:
+
+    - the core's own on-chip energy (``core_*``: MACs, PE registers), from
+      :func:`dse.models.systolic.energy_of_activity` of its activity (its streams now come
+      from the scratchpad, so its off-chip term is dropped);
+    - ``scratchpad``: reads of an A word and a B word per beat, writes of one bus beat per
+      DRAM beat, each at the table's 64-bit SRAM access energy for the capacity of one half
+      (``spad_kib / 2``) scaled by bits / 64 (Horowitz, ISSCC 2014, 45 nm);
+    - ``accumulator``: reads of an accumulator word (read-modify-write and write-back),
+      writes of one result row, at the energy of a ``acc_kib / 2`` KiB SRAM, likewise;
+    - ``offchip``: every DRAM byte at the table's DRAM energy per 64 bits scaled by bits.
+
+    Raises:
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    table = table or default_energy_table()
+    core = energy_of_activity_core(params, counts, useful_macs, table)
+    sram = table.sram_access_64b
+    spad = sram.at(params.spad_kib / 2)
+    acc = sram.at(params.acc_kib / 2)
+    half_reads = counts.spad_reads // 2
+    scratchpad = (half_reads * (params.a_word_bytes + params.b_word_bytes) * 8 / 64 * spad
+                  + counts.spad_writes * params.bus_bytes * 8 / 64 * spad)
+    accumulator = (counts.acc_reads * params.c_word_bytes * 8 / 64 * acc
+                   + counts.acc_writes * params.cols * params.acc_width / 64 * acc)
+    on_chip = {f"core_{name}": value for name, value in core.on_chip.items()}
+    on_chip.update(scratchpad=scratchpad, accumulator=accumulator)
+    return make_report(table, counts, useful_macs, on_chip,
+                       8 * (counts.dram_read_bytes + counts.dram_write_bytes))
+
+
+def energy_of_activity_core(params: AccelParams, counts: AccelActivity, useful_macs: int,
+                            table: EnergyTable) -> EnergyReport:
+    """The core's energy report for the core events in ``counts``."""
+    core_counts = SystolicActivity(
+        pe_macs=counts.pe_macs, operand_words=counts.operand_words,
+        result_words=counts.result_words, acc_reads=0, acc_writes=0, weight_writes=0,
+        weight_swaps=0)
+    return core_energy(params.core_params, core_counts, useful_macs, table)
+
+
+def energy(params: AccelParams, gemm: Gemm, table: EnergyTable | None = None,
+           mapping: Mapping | str | None = None, bandwidth: int | None = None,
+           latency: int | None = None, order: str | None = None) -> EnergyReport:
+    """Predicted energy of ``gemm`` with ``mapping`` and the DRAM (defaults as
+    :func:`cycles`)."""
+    report = cycles(params, gemm, mapping, bandwidth, latency, order)
+    return energy_of_counts(params, report.activity, gemm.macs, table)
+
+
+def energy_from_counters(params: AccelParams, counters: MappingType[str, int],
+                         useful_macs: int, table: EnergyTable | None = None) -> EnergyReport:
+    """Energy of the activity an RTL simulation counted (``SimResult.counters``).
+
+    Raises:
+        KeyError: naming a missing count.
+        ValueError: if ``useful_macs`` is not positive.
+    """
+    return energy_of_counts(params, AccelActivity.from_counters(counters), useful_macs, table)
+
+
+# --- block RAM --------------------------------------------------------------------------
+
+
+def buffer_memories(params: AccelParams) -> dict[str, tuple[int, int]]:
+    """The buffers as (width bits, depth) memories, as ``hw.accel.accelerator`` builds them:
+    the A and B halves of the scratchpad (both slots each) and the two accumulator slots."""
+    slot = params.spad_slot_bytes
+    acc = params.acc_slot_bytes
+    return {"spad_a": (8 * params.a_word_bytes, 2 * slot // params.a_word_bytes),
+            "spad_b": (8 * params.b_word_bytes, 2 * slot // params.b_word_bytes),
+            "acc0": (8 * params.c_word_bytes, acc // params.c_word_bytes),
+            "acc1": (8 * params.c_word_bytes, acc // params.c_word_bytes)}
+
+
+def bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
+    """Block RAMs of the buffers on ``target``, as Yosys ``memory_libmap`` maps each
+    (:func:`dse.models.area.map_memory`); buffers it would build in logic count none here
+    (the README's synthesis record says whether any does)."""
+    from dse.models.area import map_memory
+
+    total = 0
+    for width, depth in buffer_memories(params).values():
+        mapping = map_memory(width, depth, target)
+        if mapping.kind == "bram":
+            total += mapping.cells
+    return total
+
+
+MODELS = FamilyModels("accel-v1", cycles=cycles, energy=energy,
+                      energy_from_counters=energy_from_counters)
