@@ -27,6 +27,7 @@ class Verification:
     energy: EnergyReport       # predicted from the model's activity counts
     rtl_energy: EnergyReport   # from the activity the RTL counted
     models: FamilyModels       # the family's models (their tolerance)
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)  # family job options
 
     @property
     def result(self) -> Any:
@@ -71,6 +72,8 @@ class Verification:
             "build_cached": self.run.build_cached,
             "build_seconds": round(self.run.build_seconds, 3),
             "run_seconds": round(self.run.run_seconds, 3),
+            # a family's own figures (e.g. DRAM bytes and the mapping of accel-v1)
+            **(self.model.summary(result.counters) if hasattr(self.model, "summary") else {}),
         }
 
 
@@ -97,25 +100,29 @@ def check_sim_size(gemm: Gemm) -> None:
 
 def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "random",
                 build_timeout: float = DEFAULT_BUILD_TIMEOUT,
-                timeout: float = DEFAULT_RUN_TIMEOUT) -> Verification:
+                timeout: float = DEFAULT_RUN_TIMEOUT,
+                options: dict[str, Any] | None = None) -> Verification:
     """Simulate ``gemm`` on ``params`` (instrumented with activity counters) in Verilator and
-    compare with the cycle and energy models.
+    compare with the cycle and energy models. ``options`` (keyword arguments of the
+    family's job builder and models, e.g. the mapping and DRAM of ``accel-v1``) go to both.
 
     Raises:
         ParamError: for a GEMM too large to simulate (:data:`MAX_SIM_ELEMENTS`).
         ToolNotFoundError, SimulationError: from the simulator.
     """
     check_sim_size(gemm)
+    options = dict(options or {})
     models = family_models(params.generator)
-    report = models.cycles(params, gemm)
+    report = models.cycles(params, gemm, **options)
     family = sim_family(params.generator)
     artifact = family.emit_checked(params)  # with the RTL's activity counters, if it has them
     job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values,
                                     **(gemm.precision_options()
-                                       if family.run_time_precision else {}))
+                                       if family.run_time_precision else {}), **options)
     run = simulate(artifact, family.testbench, [job],
                    build_timeout=build_timeout, timeout=timeout)
     counters = {**run.results[0].counters, "cycles": run.results[0].cycles}
     return Verification(params, gemm, seed, values, run, report,
-                        models.energy(params, gemm),
-                        models.energy_from_counters(params, counters, gemm.macs), models)
+                        models.energy(params, gemm, **options),
+                        models.energy_from_counters(params, counters, gemm.macs), models,
+                        options)
