@@ -151,8 +151,22 @@ def tool_environment() -> dict[str, str]:
     return env
 
 
+def _cocotb_folder() -> Path | None:
+    """cocotb's package folder, found without importing cocotb (which imports pytest)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("cocotb")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0]).resolve()
+
+
 def cocotb_libs() -> str:
-    """Directory of cocotb's simulator libraries: a build links them by absolute path."""
+    """Directory of cocotb's simulator libraries: a build links them by absolute path.
+    (``cocotb_tools.config.libs_dir``, without its imports where cocotb has the folder.)"""
+    folder = _cocotb_folder()
+    if folder is not None and (folder / "libs").is_dir():
+        return str((folder / "libs").resolve())
     from cocotb_tools.config import libs_dir
 
     return str(Path(libs_dir).resolve())
@@ -410,11 +424,13 @@ def harness_environment(testbench: str, config_path: Path, jobs_dir: Path) -> di
     Raises:
         ToolNotFoundError: if libpython or cocotb's simulator module cannot be found.
     """
-    import importlib.util
+    import importlib.machinery
 
     env = tool_environment()
     libpython = os.environ.get("LIBPYTHON_LOC") or _libpython()
-    spec = importlib.util.find_spec("cocotb.simulator")
+    folder = _cocotb_folder()
+    spec = None if folder is None else importlib.machinery.PathFinder.find_spec(
+        "cocotb.simulator", [str(folder)])
     if libpython is None or spec is None or spec.origin is None:
         raise ToolNotFoundError("cocotb cannot be loaded into the simulator: libpython or "
                                 "cocotb.simulator not found (reinstall cocotb)")
