@@ -284,15 +284,33 @@ def _parse_gemm(text: str, params: Any = None, bits: str | None = None,
         _fail(EXIT_BAD_INPUT, str(error))
 
 
+def _job_options(params: Any, **given: Any) -> dict[str, Any]:
+    """The family job options given on the command line (``--tiles`` as ``mapping``,
+    ``--order``, ``--bandwidth``, ``--latency``), or exit 2 naming an option the family's
+    jobs do not take."""
+    import inspect
+
+    from sim.families import sim_family
+
+    options = {name: value for name, value in given.items() if value is not None}
+    accepted = inspect.signature(sim_family(params.generator).gemm_job_builder()).parameters
+    for name in options:
+        if name not in accepted:
+            flag = "--tiles" if name == "mapping" else f"--{name}"
+            _fail(EXIT_BAD_INPUT, f"`{flag}` does not apply to {params.generator} (it "
+                                  f"applies to families with a memory system: accel)")
+    return options
+
+
 def _verify(params: Any, gemm: Any, seed: int, values: str, timeout: float,
-            build_timeout: float) -> Any:
+            build_timeout: float, options: dict[str, Any] | None = None) -> Any:
     from dse.verify import verify_gemm
     from hw.params import ParamError
     from sim.runner import SimulationError, ToolNotFoundError
 
     try:
         return verify_gemm(params, gemm, seed=seed, values=values, timeout=timeout,
-                           build_timeout=build_timeout)
+                           build_timeout=build_timeout, options=options)
     except ParamError as error:
         _fail(EXIT_BAD_INPUT, str(error))
     except ToolNotFoundError as error:
@@ -315,6 +333,15 @@ def simulate(
     group_size: Annotated[int | None, typer.Option(
         "--group-size", help="K elements per scale group (bitserial; default: all of K).")
     ] = None,
+    tiles: Annotated[str | None, typer.Option(
+        "--tiles", help="Tile sizes TMxTKxTN (accel; default: a legal mapping).")] = None,
+    order: Annotated[str | None, typer.Option(
+        "--order", help="Tile loop order, mnk or nmk (accel; default mnk).")] = None,
+    bandwidth: Annotated[int | None, typer.Option(
+        "--bandwidth", help="DRAM bandwidth in bytes per cycle (accel; default: the bus "
+                            "width).")] = None,
+    latency: Annotated[int | None, typer.Option(
+        "--latency", help="DRAM latency in cycles (accel; default 40).")] = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Wall-clock limit of the simulation run in seconds.")] = 600.0,
     build_timeout: Annotated[float, typer.Option(
@@ -331,7 +358,9 @@ def simulate(
         _fail(EXIT_BAD_INPUT, f"`values` must be one of {', '.join(VALUE_MODES)}, not {values!r}")
     _positive_seconds("--timeout", timeout)
     _positive_seconds("--build-timeout", build_timeout)
-    verification = _verify(params, shape, seed, values, timeout, build_timeout)
+    options = _job_options(params, mapping=tiles, order=order, bandwidth=bandwidth,
+                           latency=latency)
+    verification = _verify(params, shape, seed, values, timeout, build_timeout, options)
     payload = verification.to_json()
     if as_json:
         _print_json(payload)
@@ -692,9 +721,14 @@ def _print_front(spec: Any, study: Any, checks: list[Any],
                 verdict = ("[red]DISAGREES[/]" if check.disagrees else
                            f"[green]agrees[/] {simulated}/{len(check.layers)}"
                            if simulated else "skipped (cycle limit)")
+                if check.out_of_range:
+                    verdict += " [yellow]outside model samples[/]"
             cells.append(verdict)
         table.add_row(*cells)
     console.print(table)
+    for check in checks:
+        if check.out_of_range:
+            console.print(f"trial {check.trial}:{check.range_note}", highlight=False)
 
 
 @app.command()
