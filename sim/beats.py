@@ -54,6 +54,28 @@ def array_fields(offset: int, element_width: int,
             for index, values in enumerate(elements)]
 
 
+def tile_rows(left: np.ndarray, right: np.ndarray, common: np.ndarray) -> np.ndarray:
+    """The beats of every (left tile, right tile) pair in that order, each the OR of
+    ``left[i]`` (``(left tiles, beats, words)``), ``right[j]`` (``(right tiles, beats,
+    words)``) and ``common`` (``(beats, words)``): the ``(left * right * beats, words)``
+    beats of a GEMM whose operand fields depend on the M tile or the N tile alone."""
+    beats, words = common.shape
+    out = np.empty((left.shape[0], right.shape[0], beats, words), dtype=np.uint32)
+    np.bitwise_or(left[:, None], right[None, :], out=out)
+    out |= common
+    return out.reshape(-1, words)
+
+
+def wrap_int64(values: np.ndarray, width: int, is_signed: bool) -> np.ndarray:
+    """Exact int64 results reduced modulo ``2**width`` (``width`` <= 62; two's complement
+    if signed), as :func:`sim.golden.wrap` does for Python integers."""
+    wrapped = values & np.int64((1 << width) - 1)
+    if is_signed:
+        half = np.int64(1 << (width - 1))
+        wrapped = np.where(wrapped >= half, wrapped - (half << np.int64(1)), wrapped)
+    return wrapped
+
+
 def words_from_ints(beats: Sequence[int], width: int) -> np.ndarray:
     """Beats given as Python integers, packed like :func:`pack_fields`."""
     size = 4 * words_per_beat(width)

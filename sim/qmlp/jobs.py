@@ -1,6 +1,10 @@
 """Host side of a quantized-MLP simulation: input vectors as operand beats for the generic
 stream testbench (``sim.stream_testbench``) and the integer model's scores as the expected
-result beats."""
+result beats.
+
+Jobs carry the beats packed with numpy (``sim.beats``, no per-beat Python loop);
+:func:`encode_inputs` and :func:`encode_scores` are the beat-by-beat reference they equal.
+Small jobs also carry them as hex strings."""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import numpy as np
 
 from hw.logic import pack_array
 from hw.qmlp.params import QmlpParams
+from sim.beats import HEX_BEATS_LIMIT, array_fields, hex_beats, pack_fields
 from sim.golden import draw
 
 
@@ -29,6 +34,25 @@ def encode_scores(params: QmlpParams, scores: np.ndarray) -> list[int]:
             for row in np.asarray(scores) for start in range(0, len(row), pe)]
 
 
+def _packed(values: np.ndarray, per_beat: int, width: int) -> np.ndarray:
+    """Each row of ``values`` as beats of ``per_beat`` ``width``-bit elements, in order."""
+    elements = np.asarray(values, dtype=np.int64).reshape(-1, per_beat)
+    return pack_fields(len(elements), per_beat * width,
+                       array_fields(0, width, [elements[:, i] for i in range(per_beat)]))
+
+
+def input_words(params: QmlpParams, x: np.ndarray) -> np.ndarray:
+    """:func:`encode_inputs` as packed words (``sim.beats``)."""
+    return _packed(x, params.folds()[0].simd, params.input_bits)
+
+
+def score_words(params: QmlpParams, scores: np.ndarray) -> np.ndarray:
+    """:func:`encode_scores` as packed words (``sim.beats``)."""
+    network = params.quant_network()
+    return _packed(scores, params.folds()[-1].pe,
+                   network.accumulator_width(len(network.layers) - 1))
+
+
 def inference_job(params: QmlpParams, x: np.ndarray, *, meta: dict[str, Any] | None = None,
                   gap_probability: float = 0.0, seed: int = 0) -> dict[str, Any]:
     """A job running the inputs ``x`` (vectors x features) through the design; the golden
@@ -41,12 +65,16 @@ def inference_job(params: QmlpParams, x: np.ndarray, *, meta: dict[str, Any] | N
     scores = params.quant_network().forward(x)
     vectors = int(x.shape[0])
     macs = vectors * sum(f.inputs * f.outputs for f in params.folds())
-    return {"meta": {"m": vectors, "k": int(x.shape[1]), "n": int(scores.shape[1]),
-                     "seed": seed, "values": "given", "gap_probability": gap_probability,
-                     "macs": macs, **(meta or {})},
-            "beats": [format(w, "x") for w in encode_inputs(params, x)],
-            "expected": [format(w, "x") for w in encode_scores(params, scores)],
-            "gap_probability": gap_probability, "seed": seed}
+    operand_words, expected_words = input_words(params, x), score_words(params, scores)
+    job: dict[str, Any] = {
+        "meta": {"m": vectors, "k": int(x.shape[1]), "n": int(scores.shape[1]), "seed": seed,
+                 "values": "given", "gap_probability": gap_probability, "macs": macs,
+                 **(meta or {})},
+        "operand_words": operand_words, "expected_words": expected_words,
+        "gap_probability": gap_probability, "seed": seed}
+    if len(operand_words) <= HEX_BEATS_LIMIT:
+        job.update(beats=hex_beats(operand_words), expected=hex_beats(expected_words))
+    return job
 
 
 def gemm_job(params: QmlpParams, m: int, k: int, n: int, *, seed: int = 0,
