@@ -58,7 +58,27 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                                for r in measured},
                 "latency_s_at_fmax": (None if not result.fmax_mhz else
                                       metrics["latency_cycles"] / (result.fmax_mhz * 1e6)),
+                "fmax_model_mhz": metrics.get("fmax_mhz"),
+                "out_of_range": out_of_range(params, spec.target),
             }
         except (ToolError, ToolNotFoundError) as failure:
             error = error or f"synthesis: {str(failure).splitlines()[0]}"
     return DesignCheck(trial.number, params.to_dict(), tuple(checks), synth_json, error)
+
+
+def out_of_range(params: Any, target: str) -> list[str]:
+    """Where ``params`` lie outside the samples of the area and clock models of ``target``
+    (``area: rows = 16 (samples: 1..12)``; empty: inside, or no model)."""
+    from dse.models.area import AreaModelError
+    from dse.models.clock import find_clock_model
+    from dse.models.registry import area
+
+    reasons = []
+    try:
+        reasons += [f"area: {r}" for r in area(params, target).out_of_range]
+    except AreaModelError:
+        pass
+    clock = find_clock_model(params.generator, target)
+    if clock is not None:
+        reasons += [f"clock: {r}" for r in clock.estimate(params).out_of_range]
+    return reasons

@@ -3,8 +3,10 @@
 
 - ``latency_cycles``: cycles of the whole workload (each layer's exact model, times its
   ``repeat``; layers run one after the other);
-- ``latency_s``: ``latency_cycles`` at the spec's ``clock_mhz`` (synthesis reports the
-  achieved Fmax of the final designs; there is no Fmax model yet);
+- ``latency_s``: ``latency_cycles`` at the spec's ``clock_mhz`` (the clock a user fixes);
+- ``fmax_mhz``: the Fmax the clock model (:mod:`dse.models.clock`, fitted to nextpnr) gives
+  the design on the spec's ``target``; ``latency_s_at_fmax``: ``latency_cycles`` at that
+  Fmax;
 - ``energy_pj``: the energy model over the workload (per-event energies of the spec's
   ``energy_table`` or the default table);
 - ``lut``, ``ff``, ``dsp``, ``bram``: the fitted area model for the spec's ``target``;
@@ -25,20 +27,27 @@ from hw.params import Params
 METRICS: dict[str, str] = {
     "latency_cycles": "cycles", "latency_s": "s", "energy_pj": "pJ",
     "lut": "LUTs", "ff": "FFs", "dsp": "DSPs", "bram": "BRAMs",
+    "fmax_mhz": "MHz", "latency_s_at_fmax": "s",
     "pes": "PEs", "utilization": "MACs per PE-cycle", "macs_per_cycle": "MACs/cycle",
 }
 
 
 _CYCLE_METRICS = ("latency_cycles", "latency_s", "pes", "utilization", "macs_per_cycle")
 _AREA_METRICS = ("lut", "ff", "dsp", "bram")
+_CLOCK_METRICS = ("fmax_mhz", "latency_s_at_fmax")
 
 
 def unavailable_metrics(generator: str, target: str) -> dict[str, str]:
     """Metrics that cannot be computed for ``generator`` on ``target``, with the reason."""
     from dse.models.area import AreaModelError
+    from dse.models.clock import find_clock_model
     from dse.models.registry import area_model, names
 
     missing: dict[str, str] = {}
+    if find_clock_model(generator, target) is None:
+        missing.update(dict.fromkeys(
+            _CLOCK_METRICS, f"no clock model for {generator} on {target} (fit one with "
+                            "bench/clock_model.py)"))
     if generator not in names():
         missing.update(dict.fromkeys((*_CYCLE_METRICS, "energy_pj"),
                                      f"no analytic models for {generator}"))
@@ -67,6 +76,7 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         AreaModelError, EnergyTableError: for missing model data or a bad table.
     """
     from dse.models.area import AreaModelError
+    from dse.models.clock import find_clock_model
     from dse.models.registry import area, family_models
 
     models = family_models(params.generator)
@@ -88,8 +98,11 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         resources = area(params, target).resources()
     except AreaModelError:  # the spec check refuses area metrics without a model
         resources = dict.fromkeys(_AREA_METRICS, float("nan"))
+    clock = find_clock_model(params.generator, target)
+    fmax = float("nan") if clock is None else clock.estimate(params).fmax_mhz
     return {
         "latency_cycles": float(cycles), "latency_s": cycles / (clock_mhz * 1e6),
         "energy_pj": energy, **resources, "pes": float(pes), "utilization": busy / cycles,
-        "macs_per_cycle": macs / cycles,
+        "macs_per_cycle": macs / cycles, "fmax_mhz": fmax,
+        "latency_s_at_fmax": cycles / (fmax * 1e6),
     }

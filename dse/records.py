@@ -110,6 +110,19 @@ class DesignCheck:
             return any(abs(self.synth["area_error"][r]) > 0.10 for r in ("lut", "ff"))
         return False
 
+    @property
+    def out_of_range(self) -> list[str]:
+        """Where the design lies outside the samples of the area and clock models its
+        synthesis was compared with (empty: inside, or not synthesized)."""
+        return list((self.synth or {}).get("out_of_range", []))
+
+    @property
+    def range_note(self) -> str:
+        """`` (estimate outside the model's samples: ...)``, or '' inside them."""
+        if not self.out_of_range:
+            return ""
+        return f" (estimate outside the model's samples: {'; '.join(self.out_of_range)})"
+
     def to_json(self) -> dict[str, Any]:
         return {"trial": self.trial, "params": self.params, "disagrees": self.disagrees,
                 "error": self.error, "synth": self.synth,

@@ -146,7 +146,8 @@ def _check_status(study: Any, number: int) -> str:
     stored = study.user_attrs.get(f"{ATTR_PREFIX}{number}")
     if stored is None:
         return "not run"
-    return "DISAGREES" if DesignCheck.from_json(stored).disagrees else "agrees"
+    check = DesignCheck.from_json(stored)
+    return ("DISAGREES" if check.disagrees else "agrees") + check.range_note
 
 
 def _plot_html(spec: Spec, records: list[dict[str, Any]], path: Path,
@@ -240,7 +241,8 @@ def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) 
         check = study.user_attrs.get(f"{ATTR_PREFIX}{r['number']}")
         verdict = "not run"
         if check is not None:
-            verdict = "**disagrees**" if DesignCheck.from_json(check).disagrees else "agrees"
+            verified = DesignCheck.from_json(check)
+            verdict = ("**disagrees**" if verified.disagrees else "agrees") + verified.range_note
         lines.append(f"| {r['number']} | " + " | ".join(f"{v:.4g}" for v in r["values"])
                      + " | " + ", ".join(f"{k}={v}" for k, v in r["params"].items())
                      + f" | {verdict} |")

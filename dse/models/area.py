@@ -165,14 +165,16 @@ class AreaSample:
 
 @dataclasses.dataclass(frozen=True)
 class ErrorStats:
-    """Relative errors ``|predicted - measured| / max(measured, 1)`` over some samples."""
+    """Relative errors ``|predicted - measured| / max(measured, 1)`` over some samples:
+    mean, maximum, count and 95th percentile (linear interpolation, numpy's default)."""
 
     mean: float
     max: float
     count: int
+    p95: float | None = None   # None in data files written before it was recorded
 
     def to_json(self) -> dict[str, Any]:
-        return {"mean": self.mean, "max": self.max, "count": self.count}
+        return {"mean": self.mean, "p95": self.p95, "max": self.max, "count": self.count}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -252,8 +254,75 @@ def relative_errors(linear: LinearFit, feature_fn: FeatureFunction, resource: st
     errors = [abs(linear.predict(feature_fn(s.params, target)) - s.measured[resource])
               / max(s.measured[resource], 1.0) for s in samples]
     if not errors:
-        return ErrorStats(0.0, 0.0, 0)
-    return ErrorStats(float(np.mean(errors)), float(max(errors)), len(errors))
+        return ErrorStats(0.0, 0.0, 0, 0.0)
+    return ErrorStats(float(np.mean(errors)), float(max(errors)), len(errors),
+                      float(np.percentile(errors, 95)))
+
+
+# --- coverage -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """What a model's training samples cover: per parameter, the range of its numbers or
+    the set of its other values; per feature the model uses, its range. A design outside
+    any of them is extrapolated: :meth:`outside` says where."""
+
+    params: Mapping[str, tuple[float, float] | tuple[Any, ...]]   # (low, high) or values
+    features: Mapping[str, tuple[float, float]]
+
+    @classmethod
+    def of(cls, samples: Sequence[AreaSample], feature_fn: FeatureFunction, target: str,
+           features: Sequence[str]) -> Coverage:
+        """The coverage of ``samples`` (``features``: the names the model uses)."""
+        values: dict[str, list[Any]] = {}
+        for sample in samples:
+            for name, value in sample.params.to_dict().items():
+                values.setdefault(name, []).append(value)
+        params: dict[str, tuple[Any, ...]] = {}
+        for name, seen in values.items():
+            numbers = [v for v in seen if _is_number(v)]
+            numeric = numbers and all(_is_number(v) or v is None for v in seen)
+            params[name] = ((min(numbers), max(numbers)) if numeric
+                            else tuple(sorted(set(seen), key=repr)))
+        rows = [feature_fn(sample.params, target) for sample in samples]
+        return cls(params, {name: (min(r[name] for r in rows), max(r[name] for r in rows))
+                            for name in features})
+
+    def outside(self, params: Params, feature_values: Mapping[str, float]) -> tuple[str, ...]:
+        """Where ``params`` lie outside the samples, e.g. ``rows = 16 (samples: 1..12)``
+        (empty: inside every range)."""
+        reasons = []
+        for name, value in params.to_dict().items():
+            covered = self.params.get(name)
+            if covered is None or value is None:
+                continue
+            if _is_number(value) and len(covered) == 2 and all(map(_is_number, covered)):
+                low, high = covered
+                if not low <= value <= high:
+                    reasons.append(f"{name} = {value} (samples: {low}..{high})")
+            elif value not in covered and not _is_number(value):
+                reasons.append(f"{name} = {value!r} (samples: "
+                               f"{', '.join(map(repr, covered))})")
+        for name, (low, high) in self.features.items():
+            value = feature_values.get(name, 0.0)
+            if not low - 1e-9 <= value <= high + 1e-9:
+                reasons.append(f"feature {name} = {value:g} (samples: {low:g}..{high:g})")
+        return tuple(reasons)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"params": {n: list(v) for n, v in self.params.items()},
+                "features": {n: list(v) for n, v in self.features.items()}}
+
+    @classmethod
+    def from_json(cls, payload: Mapping[str, Any]) -> Coverage:
+        return cls({n: tuple(v) for n, v in payload.get("params", {}).items()},
+                   {n: (float(v[0]), float(v[1]))
+                    for n, v in payload.get("features", {}).items()})
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 # --- models ---------------------------------------------------------------------------
@@ -280,6 +349,8 @@ class AreaReport:
     dsp: float
     bram: float
     held_out_error: Mapping[str, ErrorStats]
+    #: where the design lies outside the model's training samples (empty: inside)
+    out_of_range: tuple[str, ...] = ()
 
     def resources(self) -> dict[str, float]:
         """Estimate per resource, in :data:`RESOURCES` order."""
@@ -288,7 +359,8 @@ class AreaReport:
     def to_json(self) -> dict[str, Any]:
         return {"generator": self.generator, "target": self.target,
                 "resources": self.resources(),
-                "held_out_error": {r: e.to_json() for r, e in self.held_out_error.items()}}
+                "held_out_error": {r: e.to_json() for r, e in self.held_out_error.items()},
+                "out_of_range": list(self.out_of_range)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -300,6 +372,7 @@ class AreaModel:
     resources: Mapping[str, ResourceModel]
     provenance: Mapping[str, Any]   # how it was fitted: tools, seeds, command
     features: FeatureFunction       # the family's feature function
+    coverage: Coverage | None = None  # None: data written before coverage was recorded
 
     def estimate(self, params: Params) -> AreaReport:
         """Estimated resources of ``params``.
@@ -312,15 +385,18 @@ class AreaModel:
                             f"{params.generator} params")
         values = self.features(params, self.target)
         estimates = {r: m.fit.predict(values) for r, m in self.resources.items()}
+        outside = () if self.coverage is None else self.coverage.outside(params, values)
         return AreaReport(
             generator=self.generator, target=self.target, **estimates,
-            held_out_error={r: m.held_out_error for r, m in self.resources.items()})
+            held_out_error={r: m.held_out_error for r, m in self.resources.items()},
+            out_of_range=outside)
 
     def to_json(self, samples: Sequence[AreaSample]) -> dict[str, Any]:
         """The data file's content (schema ``hwdse.area-model/1``) with ``samples``."""
         return {
             "schema": SCHEMA, "generator": self.generator, "target": self.target,
             "provenance": dict(self.provenance),
+            **({} if self.coverage is None else {"coverage": self.coverage.to_json()}),
             "resources": {
                 name: {"coefficients": dict(zip(m.fit.features, m.fit.coefficients,
                                                 strict=True)),
@@ -347,11 +423,13 @@ def build_model(generator: str, target: str, samples: Sequence[AreaSample],
     train = [s for s in samples if s.split == "train"]
     held_out = [s for s in samples if s.split == "held_out"]
     fits = fit(train, feature_fn, resources, target)
+    used = sorted({name for names in resources.values() for name in names})
     return AreaModel(generator, target, {
         name: ResourceModel(linear,
                             relative_errors(linear, feature_fn, name, train, target),
                             relative_errors(linear, feature_fn, name, held_out, target))
-        for name, linear in fits.items()}, dict(provenance), feature_fn)
+        for name, linear in fits.items()}, dict(provenance), feature_fn,
+        Coverage.of(train, feature_fn, target, used))
 
 
 # --- data files -----------------------------------------------------------------------
@@ -362,9 +440,11 @@ def data_file_name(generator: str, target: str) -> str:
     return f"area_{generator}_{target}.json"
 
 
-def _stats(payload: Any, where: str) -> ErrorStats:
+def stats_from_json(payload: Any, where: str) -> ErrorStats:
     try:
-        return ErrorStats(float(payload["mean"]), float(payload["max"]), int(payload["count"]))
+        p95 = payload.get("p95")
+        return ErrorStats(float(payload["mean"]), float(payload["max"]), int(payload["count"]),
+                          None if p95 is None else float(p95))
     except (KeyError, TypeError, ValueError):
         raise AreaModelError(f"{where} must hold mean, max and count, not {payload!r}") \
             from None
@@ -424,10 +504,15 @@ def parse_area_data(data: Mapping[str, Any], feature_fn: FeatureFunction,
                 raise fail(f"unknown feature `{where}.coefficients.{name}` for {generator}")
         linear = LinearFit(tuple(coefficients), tuple(coefficients.values()))
         models[resource] = ResourceModel(
-            linear, _stats(entry.get("train_error"), f"{origin}: `{where}.train_error`"),
-            _stats(entry.get("held_out_error"), f"{origin}: `{where}.held_out_error`"))
+            linear, stats_from_json(entry.get("train_error"), f"{origin}: `{where}.train_error`"),
+            stats_from_json(entry.get("held_out_error"), f"{origin}: `{where}.held_out_error`"))
+    coverage = data.get("coverage")
+    try:
+        parsed_coverage = None if coverage is None else Coverage.from_json(coverage)
+    except (TypeError, ValueError, IndexError, AttributeError):
+        raise fail("`coverage` must map params and features to their ranges") from None
     model = AreaModel(generator, target, {r: models[r] for r in RESOURCES},
-                      dict(data.get("provenance", {})), feature_fn)
+                      dict(data.get("provenance", {})), feature_fn, parsed_coverage)
     return model, tuple(samples)
 
 

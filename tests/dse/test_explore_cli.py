@@ -112,7 +112,8 @@ def test_bad_spec_and_missing_study_are_one_line_errors(tmp_path):
     assert result.exit_code == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {spec}: `objectives.area` is not a metric; known: latency_cycles, latency_s, "
-        "energy_pj, lut, ff, dsp, bram, pes, utilization, macs_per_cycle"]
+        "energy_pj, lut, ff, dsp, bram, fmax_mhz, latency_s_at_fmax, pes, utilization, "
+        "macs_per_cycle"]
     good = tmp_path / "good.toml"
     good.write_text(SPEC)
     result = runner.invoke(app, ["report", str(good), "--run-dir", str(tmp_path / "none")])

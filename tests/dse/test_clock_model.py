@@ -1,0 +1,89 @@
+"""The clock model (``dse.models.clock``) and the out-of-range signal: fitted on designs
+with a known delay it gives that delay back; its data file round-trips; designs outside
+the samples are named; the ``fmax_mhz`` and ``latency_s_at_fmax`` metrics follow from it."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from dse.models.area import AreaModelError
+from dse.models.clock import (
+    build_clock_model,
+    find_clock_model,
+    param_features,
+    parse_clock_data,
+)
+from hw.systolic import SystolicParams
+
+FEATURES = ("one", "acc_width", "log2_rows", "dataflow=ws")
+
+
+def delay_ns(params: SystolicParams) -> float:
+    """A delay that is exactly a nonnegative combination of :data:`FEATURES`."""
+    return (4.0 + 0.125 * params.acc_width + 0.5 * math.log2(params.rows)
+            + (1.0 if params.dataflow == "ws" else 0.0))
+
+
+def designs() -> list[tuple[SystolicParams, float, str]]:
+    out = []
+    for index, (rows, acc, dataflow) in enumerate(
+            [(r, a, d) for r in (1, 2, 4, 6) for a in (16, 24, 40) for d in ("os", "ws")]):
+        params = SystolicParams(rows=rows, cols=2, input_width=8, acc_width=acc,
+                                dataflow=dataflow)
+        out.append((params, 1000.0 / delay_ns(params), "held_out" if index % 4 == 3
+                    else "train"))
+    return out
+
+
+def test_param_features_are_numbers_logarithms_and_indicators():
+    features = param_features(SystolicParams(rows=4, cols=3, dataflow="ws", acc_depth=64))
+    assert features["one"] == 1.0 and features["rows"] == 4.0
+    assert features["log2_rows"] == 2.0 and features["log2_acc_depth"] == 6.0
+    assert features["dataflow=ws"] == 1.0 and "dataflow=os" not in features
+    assert features["signed=True"] == 1.0
+    assert "acc_depth" not in param_features(SystolicParams())  # None gives nothing
+
+
+def test_a_delay_that_is_linear_in_the_features_is_fitted_exactly():
+    model, samples = build_clock_model("systolic-v1", "ecp5-85k", designs(), FEATURES, {})
+    assert model.train_error.max == pytest.approx(0.0, abs=1e-9)
+    assert model.held_out_error.max == pytest.approx(0.0, abs=1e-9)
+    assert model.held_out_error.count == sum(d[2] == "held_out" for d in designs())
+    for params, mhz, _ in designs():
+        assert model.estimate(params).fmax_mhz == pytest.approx(mhz, rel=1e-9)
+    assert dict(zip(model.fit.features, model.fit.coefficients, strict=True)) == \
+        pytest.approx({"one": 4.0, "acc_width": 0.125, "log2_rows": 0.5, "dataflow=ws": 1.0})
+    reread, stored = parse_clock_data(model.to_json(samples))
+    assert reread.fit == model.fit and reread.coverage == model.coverage
+    assert [(p, round(m, 9), s) for p, m, s in stored] == \
+        [(p, round(m, 9), s) for p, m, s in designs()]
+
+
+def test_designs_outside_the_samples_are_named():
+    model, _ = build_clock_model("systolic-v1", "ecp5-85k", designs(), FEATURES, {})
+    inside = model.estimate(designs()[0][0])
+    assert inside.out_of_range == ()
+    outside = model.estimate(SystolicParams(rows=12, cols=2, input_width=8, acc_width=16))
+    assert "rows = 12 (samples: 1..6)" in outside.out_of_range
+    assert any(r.startswith("feature log2_rows = ") for r in outside.out_of_range)
+
+
+def test_malformed_clock_data_is_rejected_naming_the_key():
+    model, samples = build_clock_model("systolic-v1", "ecp5-85k", designs(), FEATURES, {})
+    payload = model.to_json(samples)
+    with pytest.raises(AreaModelError, match="schema"):
+        parse_clock_data({**payload, "schema": "nope"})
+    del payload["coefficients"]
+    with pytest.raises(AreaModelError, match="missing key `coefficients`"):
+        parse_clock_data(payload)
+
+
+def test_no_clock_model_makes_the_fmax_metrics_unavailable():
+    from dse.metrics import unavailable_metrics
+
+    assert find_clock_model("pim-v1", "ice40-up5k") is None
+    missing = unavailable_metrics("pim-v1", "ice40-up5k")
+    assert missing["fmax_mhz"].startswith("no clock model for pim-v1 on ice40-up5k")
+    assert "latency_s_at_fmax" in missing
