@@ -189,13 +189,12 @@ class Exhaustive(Searcher):
         table = exhaustive.evaluate_space(context.spec)
         path = exhaustive.write_table(context.spec, table,
                                       context.run_dir / exhaustive.TABLE_NAME)
-        for index in table.front:
-            row = table.rows[index]
-            context.record(dict(row.point), row.metrics)
+        for index in table.front.tolist():
+            context.record(table.point(index), table.metrics_of(index))
         context.study.set_user_attr(exhaustive.ATTR_EXHAUSTIVE, {
-            "points": len(table.rows), "feasible": len(table.feasible),
+            "points": len(table), "feasible": len(table.feasible),
             "front": len(table.front), "table": path.name})
-        context.stop(f"exhaustive: evaluated all {len(table.rows)} designs of the space "
+        context.stop(f"exhaustive: evaluated all {len(table)} designs of the space "
                      f"({len(table.feasible)} feasible); the exact Pareto front "
                      f"({len(table.front)} designs) is stored as trials, every design in "
                      f"{path}")

@@ -41,12 +41,24 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
+import numpy as np
+
 from dse.models.area import lane_tree_bits
+from dse.models.batch import (
+    BatchCycles,
+    BatchModels,
+    Columns,
+    ceil_div,
+    in_range,
+    is_bool,
+    per_unique,
+)
 from dse.models.common import ActivityCounts, ArrayCycleReport
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
-from hw.bitserial.params import BitSerialParams
+from hw.bitserial.params import MAX_LANES, MAX_SIDE, SERIAL_OPERANDS, BitSerialParams
+from hw.params import ParamError
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -211,6 +223,134 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
     }
 
 
+# --- batch forms (dse.models.batch: the same operations, in the same order, on arrays) ---
+
+
+def _precision_failure(max_bits: int, gemm: Gemm) -> str:
+    """Why :func:`group_beats` refuses ``gemm`` on a design of ``max_bits`` ('' if not)."""
+    smallest = BitSerialParams(max_bits=max_bits, parallel_width=2, acc_width=64)
+    try:
+        group_beats(smallest, gemm)
+    except ParamError as error:
+        return str(error)
+    return ""
+
+
+def _batch_group_beats(columns: Columns, gemm: Gemm) -> list[np.ndarray]:
+    """:func:`group_beats` of every design (whatever its ``max_bits`` allows)."""
+    max_bits, lanes = columns["max_bits"], columns["lanes"]
+    bits: list[np.ndarray | int] = (
+        [max_bits] * len(gemm.groups()) if gemm.bits is None else list(gemm.group_bits(1)))
+    return [ceil_div(k1 - k0, lanes) * b for (k0, k1), b in zip(gemm.groups(), bits,
+                                                                strict=True)]
+
+
+def batch_cycles(columns: Columns, gemm: Gemm) -> BatchCycles:
+    """:func:`cycles` (its ``cycles`` and ``pes``) of every design in ``columns``; where the
+    GEMM's precision exceeds ``max_bits``, the scalar model's error as the failure."""
+    beats = _batch_group_beats(columns, gemm)
+    scale, rows = columns["scale_width"], columns["rows"]
+    tiles = ceil_div(gemm.m, rows) * ceil_div(gemm.n, columns["cols"])
+
+    def tile_end(start: int, previous_group: np.ndarray | None,
+                 previous_tile: np.ndarray | None) -> np.ndarray:
+        t: np.ndarray | int = start
+        for index, length in enumerate(beats):
+            t = t + length if previous_group is None else np.maximum(
+                t + length, previous_group + scale)
+            if index == len(beats) - 1 and previous_tile is not None:
+                t = np.maximum(t, previous_tile + rows)
+            previous_group = np.asarray(t)
+        return np.asarray(t)
+
+    first = tile_end(-1, None, None)
+    zero = np.zeros(len(rows), dtype=np.int64)
+    period = np.where(tiles > 1, tile_end(0, zero, zero), 0)
+    last = first + (tiles - 1) * period
+    failure = None
+    if gemm.bits is not None:
+        failure = per_unique(lambda b: _precision_failure(b, gemm), columns["max_bits"],
+                             dtype=object)
+    return BatchCycles(cycles=(last + scale + rows + 2).astype(np.int64),
+                       pes=(rows * columns["cols"]).astype(np.int64), failure=failure)
+
+
+def batch_energy(columns: Columns, gemm: Gemm, table: EnergyTable | None = None
+                 ) -> np.ndarray:
+    """:func:`energy`'s ``total_pj`` of every design in ``columns``."""
+    table = table or default_energy_table()
+    rows, cols, lanes = columns["rows"], columns["cols"], columns["lanes"]
+    acc, width, scale = columns["acc_width"], columns["parallel_width"], columns["scale_width"]
+    pes = rows * cols
+    # activity
+    beats_per_tile = sum(_batch_group_beats(columns, gemm))
+    tiles = ceil_div(gemm.m, rows) * ceil_div(gemm.n, cols)
+    beats = tiles * beats_per_tile
+    groups = tiles * len(gemm.groups())
+    weights_serial = columns["serial"] == "weights"
+    serial_side = np.where(weights_serial, cols, rows)
+    parallel_side = rows + cols - serial_side
+    pe_steps = beats * pes
+    group_adds = groups * pes
+    dequant_steps = groups * scale * pes
+    serial_bits = beats * serial_side * lanes
+    parallel_words = beats * parallel_side * lanes
+    scale_words = np.where(scale > 0, groups * cols, 0)
+    result_words = tiles * rows * cols
+    # energy_of_activity
+    register_bit = table.register_write_bit.energy_pj
+    add_acc = per_unique(table.int_add.at, acc)
+    a_width = np.where(weights_serial, width, 1)
+    b_width = np.where(weights_serial, 1, width)
+    beat_bits = (rows * a_width + cols * b_width) * lanes + cols * scale + 5
+    beats = pe_steps // pes
+    hand_over = acc * register_bit + np.where(scale > 0, 0.0, add_acc)
+    on_chip = (pe_steps * ((lanes - 1) * per_unique(table.int_add.at, width) + add_acc)
+               + pe_steps * acc * register_bit
+               + beats * beat_bits * register_bit
+               + (dequant_steps * (add_acc + 2 * acc * register_bit) + group_adds * hand_over))
+    offchip_bits = serial_bits + parallel_words * width + scale_words * scale + result_words * acc
+    return on_chip + offchip_bits / 64 * table.dram_access_64b.energy_pj
+
+
+def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
+    """:func:`bitserial_features` of every design in ``columns``."""
+    rows, cols, lanes = columns["rows"], columns["cols"], columns["lanes"]
+    width, acc, scale = columns["parallel_width"], columns["acc_width"], columns["scale_width"]
+    pes = rows * cols
+    weights_serial = columns["serial"] == "weights"
+    a_width = np.where(weights_serial, width, 1)
+    b_width = np.where(weights_serial, 1, width)
+    features = {
+        "one": np.ones(len(rows)), "pes": pes,
+        "select_bits": pes * lanes * width,
+        "tree_bits": pes * per_unique(lane_tree_bits, lanes, width, dtype=np.int64),
+        "negate_bits": pes * (width + per_unique(lambda n: (n - 1).bit_length(), lanes,
+                                                 dtype=np.int64)),
+        "acc_bits": pes * acc,
+        "drain_bits": (rows - 1) * cols * acc,
+        "dequant_bits": np.where(scale > 0, pes * acc, 0),
+        "beat_bits": (rows * a_width + cols * b_width) * lanes + cols * scale + 5,
+        "scale_bits": cols * scale,
+    }
+    return {name: values.astype(np.float64) for name, values in features.items()}
+
+
+def batch_check(columns: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``BitSerialParams``' validation of every design in ``columns``: the values (the
+    class changes none) and whether the class accepts each design."""
+    width, max_bits, acc = (columns["parallel_width"], columns["max_bits"],
+                            columns["acc_width"])
+    valid = (in_range(columns["rows"], 1, MAX_SIDE) & in_range(columns["cols"], 1, MAX_SIDE)
+             & in_range(columns["lanes"], 1, MAX_LANES) & in_range(max_bits, 1, 16)
+             & in_range(width, 2, 16) & np.isin(columns["serial"], SERIAL_OPERANDS)
+             & is_bool(columns["signed"]) & in_range(columns["scale_width"], 0, 16)
+             & in_range(acc, 0, 64) & (acc >= width + max_bits))
+    return dict(columns), valid
+
+
 MODELS = FamilyModels("bitserial-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters,
-                      area_features=bitserial_features)
+                      area_features=bitserial_features,
+                      batch=BatchModels(batch_cycles, batch_energy, batch_features,
+                                        batch_check))

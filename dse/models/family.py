@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from dse.models.batch import BatchModels
 
 #: A family's area features: (params, target name) -> feature name -> value.
 FeatureFunction = Callable[[Any, str], Mapping[str, float]]
@@ -30,7 +33,9 @@ class FamilyModels:
     - ``fold_network(params, target_ii, *, target)``: for a family that builds the network
       into the hardware (``network_mapping = "network"``), the cheapest design of the
       network ``params`` meeting an initiation interval: a choice with ``params`` and
-      ``initiation_interval`` (None: the family runs layers as GEMMs).
+      ``initiation_interval`` (None: the family runs layers as GEMMs);
+    - ``batch``: the same models for many designs at once, on numpy arrays
+      (:class:`dse.models.batch.BatchModels`; None: only the scalar models).
     """
 
     generator: str
@@ -40,3 +45,4 @@ class FamilyModels:
     area_features: FeatureFunction | None = None
     tolerance: float = 0.0
     fold_network: Callable[..., Any] | None = None
+    batch: BatchModels | None = None

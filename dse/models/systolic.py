@@ -35,12 +35,23 @@ import dataclasses
 import math
 from collections.abc import Mapping
 
+import numpy as np
+
 from dse.models.area import map_memory
+from dse.models.batch import (
+    BatchCycles,
+    BatchModels,
+    Columns,
+    ceil_div,
+    in_range,
+    is_bool,
+    per_unique,
+)
 from dse.models.common import ActivityCounts, ArrayCycleReport
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
-from hw.systolic.params import SystolicParams
+from hw.systolic.params import DATAFLOWS, DEFAULT_ACC_DEPTH, MAX_SIDE, SystolicParams
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -260,6 +271,153 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             **{f"ws.{name}": value for name, value in weight_stationary.items()}}
 
 
+# --- batch forms (dse.models.batch: the same operations, in the same order, on arrays) ---
+
+
+def batch_cycles(columns: Columns, gemm: Gemm) -> BatchCycles:
+    """:func:`cycles` (its ``cycles`` and ``pes``) of every design in ``columns``."""
+    rows, cols, depth = columns["rows"], columns["cols"], columns["acc_depth"]
+    m, k, n = gemm.m, gemm.k, gemm.n
+    m_tiles, n_tiles = ceil_div(m, rows), ceil_div(n, cols)
+    output_stationary = (k - 1) + (m_tiles * n_tiles - 1) * np.maximum(k, rows) + rows + cols + 2
+    depth = np.where(depth > 0, depth, 1)  # output-stationary designs: unused
+    k_tiles = ceil_div(k, rows)
+    last_kr = k - rows * (k_tiles - 1)
+    full_blocks, rest = m // depth, m % depth
+    # the sum over M blocks and K tiles of max(Mb, kr), as the scalar model's double loop
+    block = (k_tiles - 1) * np.maximum(depth, rows) + np.maximum(depth, last_kr)
+    partial = (k_tiles - 1) * np.maximum(rest, rows) + np.maximum(rest, last_kr)
+    stretched = n_tiles * (full_blocks * block + np.where(rest > 0, partial, 0))
+    first_kr = np.where(k_tiles > 1, rows, last_kr)
+    last_mb = np.where(rest > 0, rest, depth)
+    beats = first_kr + stretched - np.maximum(last_mb, first_kr) + last_mb
+    weight_stationary = beats - 1 + rows + cols + 3
+    total = np.where(columns["dataflow"] == "os", output_stationary, weight_stationary)
+    return BatchCycles(cycles=total.astype(np.int64), pes=(rows * cols).astype(np.int64))
+
+
+def batch_energy(columns: Columns, gemm: Gemm, table: EnergyTable | None = None
+                 ) -> np.ndarray:
+    """:func:`energy`'s ``total_pj`` of every design in ``columns``."""
+    table = table or default_energy_table()
+    rows, cols, depth = columns["rows"], columns["cols"], columns["acc_depth"]
+    width, acc_width = columns["input_width"], columns["acc_width"]
+    output_stationary = columns["dataflow"] == "os"
+    m, k, n = gemm.m, gemm.k, gemm.n
+    # activity, per dataflow
+    n_tiles = ceil_div(n, cols)
+    os_beats = ceil_div(m, rows) * n_tiles * k
+    k_tiles = ceil_div(k, rows)
+    m_blocks = ceil_div(m, np.where(depth > 0, depth, 1))
+    activations = n_tiles * k_tiles * m
+    weight_rows = n_tiles * m_blocks * k
+    accumulations = np.where(output_stationary, 0, n_tiles * m * (k_tiles - 1))
+    pe_macs = np.where(output_stationary, os_beats, activations) * rows * cols
+    operand_words = np.where(output_stationary, os_beats * (rows + cols),
+                             activations * rows + weight_rows * cols)
+    result_words = np.where(output_stationary, ceil_div(m, rows) * n_tiles * rows * cols,
+                            n_tiles * m * cols)
+    weights = np.where(output_stationary, 0,
+                       weight_rows * cols + n_tiles * m_blocks * k_tiles * rows * cols)
+    # energy_of_activity
+    register_bit = table.register_write_bit.energy_pj
+    mac = (per_unique(table.int_multiply.at, width)
+           + per_unique(table.int_add.at, acc_width))
+    pe_bits = np.where(output_stationary, 2 * width, width) + acc_width
+    row_bits = cols * acc_width
+    capacity_kib = depth * row_bits / 8 / 1024
+    sram = per_unique(lambda kib: table.sram_access_64b.at(kib) if kib > 0 else 0.0,
+                      capacity_kib)
+    accumulator = np.where(output_stationary, 0.0,
+                           (accumulations + accumulations) * sram * row_bits / 64)
+    on_chip = (pe_macs * mac + pe_macs * pe_bits * register_bit
+               + weights * width * register_bit + accumulator)
+    offchip = (operand_words * width + result_words * acc_width) / 64 \
+        * table.dram_access_64b.energy_pj
+    return on_chip + offchip
+
+
+def _psum_sums(rows: int, width: int, acc_width: int, signed: bool) -> tuple[int, int, int]:
+    """Of :func:`psum_widths`: their sum, the partial-sum adders' bits (as
+    :func:`systolic_features` counts them), and the bottom row's width."""
+    widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
+                                        signed=signed, dataflow="ws"))
+    adders = sum(min(acc_width, max(below, 2 * width) + 1) for below in widths[:-1])
+    return sum(widths), adders, widths[-1]
+
+
+def _memory_features(width: int, depth: int, target: str) -> tuple[float, float, float]:
+    """``lutram_cells``, ``lutram_mux_bits`` and ``bram_blocks`` of an accumulator memory,
+    as :func:`systolic_features` has them."""
+    mapping = map_memory(width, depth, target)
+    if mapping.kind == "lutram":
+        return float(mapping.cells), float(mapping.mux_bits), 0.0
+    if mapping.kind == "bram":
+        return 0.0, 0.0, float(mapping.cells)
+    return 0.0, 0.0, 0.0
+
+
+def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
+    """:func:`systolic_features` of every design in ``columns``.
+
+    Raises:
+        AreaModelError: for a ``ws`` design on a target without memory primitives.
+    """
+    rows, cols, width = columns["rows"], columns["cols"], columns["input_width"]
+    acc, depth = columns["acc_width"], columns["acc_depth"]
+    output_stationary = columns["dataflow"] == "os"
+    ws = ~output_stationary
+    pes = rows * cols
+    common = {"one": np.ones(len(rows)), "pes": pes.astype(np.float64),
+              "pe_input_bits": (pes * width).astype(np.float64),
+              "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
+              "column_acc_bits": (cols * acc).astype(np.float64)}
+    pairs = ceil_div(rows, 2)
+    os_only = {"pe_acc_bits": (pes * acc).astype(np.float64),
+               "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
+               "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
+    ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "deskew_psum_bits",
+                             "lutram_cells", "lutram_mux_bits", "bram_blocks",
+                             "address_bits"), np.zeros(len(rows)))
+    if ws.any():
+        psums = per_unique(_psum_sums, rows[ws], width[ws], acc[ws], columns["signed"][ws],
+                           dtype=np.int64)
+        memory = per_unique(lambda w, d: _memory_features(w, d, target), (cols * acc)[ws],
+                            depth[ws])
+        address = per_unique(lambda d: float(max(1, math.ceil(math.log2(d)))), depth[ws])
+        on_ws = {"psum_bits": (cols[ws] * psums[:, 0]).astype(np.float64),
+                 "psum_adder_bits": (cols[ws] * psums[:, 1]).astype(np.float64),
+                 "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 2],
+                 "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
+                 "bram_blocks": memory[:, 2], "address_bits": address}
+        for name, values in on_ws.items():
+            ws_only[name] = np.zeros(len(rows))
+            ws_only[name][ws] = values
+    features = {"multipliers": pes.astype(np.float64)}
+    for name in _SYSTOLIC_OS:
+        features[f"os.{name}"] = np.where(output_stationary, {**common, **os_only}[name], 0.0)
+    for name in _SYSTOLIC_WS:
+        features[f"ws.{name}"] = np.where(ws, {**common, **ws_only}[name], 0.0)
+    return features
+
+
+def batch_check(columns: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """``SystolicParams``' validation of every design in ``columns`` (an unset
+    ``acc_depth`` is 0): the effective values (``ws`` designs without a depth get
+    :data:`DEFAULT_ACC_DEPTH`) and whether the class accepts each design."""
+    rows, cols, width = columns["rows"], columns["cols"], columns["input_width"]
+    acc, depth, dataflow = columns["acc_width"], columns["acc_depth"], columns["dataflow"]
+    output_stationary = dataflow == "os"
+    depth = np.where(~output_stationary & (depth == 0), DEFAULT_ACC_DEPTH, depth)
+    valid = (in_range(rows, 1, MAX_SIDE) & in_range(cols, 1, MAX_SIDE)
+             & in_range(width, 2, 16) & in_range(acc, 0, 64) & (acc >= 2 * width)
+             & is_bool(columns["signed"]) & np.isin(dataflow, DATAFLOWS)
+             & np.where(output_stationary, depth == 0, in_range(depth, 1, 65536)))
+    return {**columns, "acc_depth": depth}, valid
+
+
 MODELS = FamilyModels("systolic-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters,
-                      area_features=systolic_features)
+                      area_features=systolic_features,
+                      batch=BatchModels(batch_cycles, batch_energy, batch_features,
+                                        batch_check))

@@ -68,11 +68,19 @@ def test_the_stored_front_is_the_brute_force_front(tmp_path):
     summary = study.user_attrs[ATTR_EXHAUSTIVE]
     assert summary["points"] == spec.space.size() == 360
     assert summary["front"] == len(expected)
-    rows = read_table(tmp_path / TABLE_NAME)
-    assert len(rows) == 360
-    assert sum(r["pareto"] == "True" for r in rows) == len(expected)
-    assert sum(r["feasible"] == "True" for r in rows) == summary["feasible"]
-    assert all(r["failure"].startswith("invalid design: ") for r in rows if not r["lut"])
+    columns = read_table(tmp_path / TABLE_NAME)
+    points = list(spec.space.points())
+    assert [{name: columns[name][i] for name in spec.space.names
+             if columns[name][i] is not None} for i in range(360)] == points
+    assert columns["pareto"].sum() == len(expected)
+    assert {tuple(sorted(points[i].items())) for i in np.flatnonzero(columns["pareto"])
+            } == expected
+    assert columns["feasible"].sum() == summary["feasible"]
+    failed = np.isnan(columns["lut"])
+    assert 0 < failed.sum() < 360
+    assert all(message.startswith("invalid design: `acc_width` must be an integer in ")
+               for message in columns["failure"][failed])
+    assert not any(columns["failure"][~failed])
     assert stop_reason(study).startswith("exhaustive: evaluated all 360 designs of the space")
     from dse.report import write_report
 
