@@ -8,10 +8,11 @@ organization and controller knobs, three objectives; ``examples/systolic_dnn.tom
 point through the analytic models gives the exact feasible Pareto front and its hypervolume
 (log objectives, as ``bench/dse_samplers.py``). Each method and seed then runs the same
 ``hwdse explore`` path (``dse.study.explore``, a journal in a scratch folder) up to
-``--budget`` stored designs; after n designs we record the hypervolume of the feasible
-front as a share of the exact one and the best feasible value of the first objective. RL
-agents store each distinct design once (their repeats come from the cache), so "designs"
-counts model evaluations for every method. Finally the throughput target: one PPO and one
+``--budget`` distinct designs (``--trials`` counts them: a design the study holds is
+answered from it, stored as a PRUNED repeat and not counted; RL agents answer theirs from
+their cache); after n distinct designs we record the hypervolume of the feasible front as
+a share of the exact one and the best feasible value of the first objective, and the
+proposals (trials, repeats included) each run took. Finally the throughput target: one PPO and one
 MARL run of 2,000 proposals on the PIM space, wall time and distinct designs.
 
 Writes ``<out>/rl_search.{json,md,png}``.
@@ -33,7 +34,7 @@ from common import machine
 from dse_samplers import exhaustive, hypervolume, log_objectives
 
 from dse.spec import Spec, load_spec
-from dse.study import explore
+from dse.study import explore, holds_design
 
 SPACES = ("bench/specs/pim_memory_and_controller.toml", "examples/systolic_dnn.toml")
 METHODS = ("random", "tpe", "nsga2", "ppo", "marl")
@@ -47,7 +48,8 @@ def curve(spec: Spec, study: Any, low: np.ndarray, high: np.ndarray, exact: floa
     hv: dict[int, float] = {}
     best: dict[int, float] = {}
     trials = sorted(study.get_trials(deepcopy=False), key=lambda t: t.number)
-    for index, trial in enumerate(trials[:budget], start=1):
+    designs = [t for t in trials if holds_design(t)]
+    for index, trial in enumerate(designs[:budget], start=1):
         violations = [v for k, v in trial.system_attrs.items() if k.startswith("constraints:")]
         if trial.values is not None and all(v <= 0 for v in violations):
             feasible.append(list(np.array(trial.values) * signs))
@@ -64,8 +66,10 @@ def run(spec_path: Path, method: str, seed: int, budget: int, low: np.ndarray,
         start = time.perf_counter()
         study = explore(spec, Path(scratch), trials=budget, sampler=method, seed=seed)
         seconds = time.perf_counter() - start
+        trials = study.get_trials(deepcopy=False)
         return {"method": method, "seed": seed, "seconds": round(seconds, 2),
-                **curve(spec, study, low, high, exact, budget)}
+                "distinct_designs": sum(holds_design(t) for t in trials),
+                "proposals": len(trials), **curve(spec, study, low, high, exact, budget)}
 
 
 def throughput(spec_path: Path, method: str, steps: int) -> dict[str, Any]:
@@ -110,13 +114,17 @@ def markdown(result: dict[str, Any]) -> str:
              f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, load "
              f"{result['machine']['load_average_1m']}; {result['date']}  ",
              "Hypervolume: share of the exact feasible front's (log objectives); mean ± "
-             f"standard deviation over {result['seeds']} seeds; n = designs evaluated "
-             "(stored trials; RL repeats come from the cache).", ""]
+             f"standard deviation over {result['seeds']} seeds; n = distinct designs "
+             "evaluated (`--trials` counts them; a design the study holds is answered from "
+             "it and not counted, RL agents answer theirs from their cache); proposals: "
+             "the trials a run stored to reach the budget, repeats included (RL agents "
+             "store new designs only).", ""]
     for space in result["spaces"]:
         lines += [f"## {space['spec']} ({space['points']} points, exact front "
                   f"{space['front']} designs)", "",
                   "| method | " + " | ".join(f"n={n}" for n in space["checkpoints"])
-                  + " | seconds per run |", "|---|" + "---|" * (len(space["checkpoints"]) + 1)]
+                  + " | proposals | seconds per run |",
+                  "|---|" + "---|" * (len(space["checkpoints"]) + 2)]
         hv = summarize(space["runs"], "hv_ratio")
         for method in METHODS:
             cells = []
@@ -125,12 +133,14 @@ def markdown(result: dict[str, Any]) -> str:
                 cells.append(f"{statistics.mean(values):.3f} ± {statistics.pstdev(values):.3f}"
                              if values else "")
             seconds = [r["seconds"] for r in space["runs"] if r["method"] == method]
+            proposals = [r.get("proposals", 0) for r in space["runs"] if r["method"] == method]
             lines.append(f"| {method} | " + " | ".join(cells)
+                         + f" | {statistics.mean(proposals):.0f}"
                          + f" | {statistics.mean(seconds):.1f} |")
         best = summarize(space["runs"], "best_first_objective")
         n = max(space["checkpoints"])
         objective = load_spec(Path(space["spec"])).objective_names[0]
-        lines += ["", f"Best feasible {objective} after n={n} designs (mean ± standard "
+        lines += ["", f"Best feasible {objective} after n={n} distinct designs (mean ± standard "
                   "deviation over seeds): " + "; ".join(
                       f"{m} {statistics.mean(best[m][n]):.4g} ± "
                       f"{statistics.pstdev(best[m][n]):.2g}"
@@ -178,7 +188,7 @@ def plot(result: dict[str, Any], path: Path) -> None:
             means = [statistics.mean(hv[method][n]) for n in ns]
             spreads = [statistics.pstdev(hv[method][n]) for n in ns]
             axis.errorbar(ns, means, yerr=spreads, label=method, capsize=3)
-        axis.set(title=Path(space["spec"]).stem, xlabel="designs evaluated",
+        axis.set(title=Path(space["spec"]).stem, xlabel="distinct designs evaluated",
                  ylabel="share of the exact hypervolume")
         axis.grid(alpha=0.3)
         axis.legend()
