@@ -1,29 +1,45 @@
 """Benchmark: fit the analytic area model of ``bitserial-v1`` on ECP5 to real synthesis of
-sampled configurations and measure its error on held-out and fresh ones.
+designs sampled over the whole space and measure its error on a fresh random draw.
 
-Run: ``python bench/area_bitserial.py [--seed 7] [--samples 40] [--out bench/results]``
+Run: ``python bench/area_bitserial.py [--seed 77] [--samples 48] [--fresh 32] [--jobs 2]``
 
-Samples ``--samples`` random distinct configurations (rows and cols 1..4, lanes 1..16 with
-at most 64 lanes in all, max_bits 1..16, parallel width 2..16, either serial operand,
-both signednesses, accumulator width from its minimum to 16 bits more, scales off or 1..8
-bits) plus two corners, synthesizes each with ``flows.synth.synthesize(params, target,
-place=False)`` (Yosys only, bare design; cached under ``$HWDSE_CACHE``), holds out
-``--held-out`` of the random ones (seeded), fits ``dse.models.bitserial.bitserial_features`` on
-the rest, checks ``--fresh`` configurations from another seed, and writes
-``dse/models/data/area_bitserial-v1_<target>.json`` and ``<out>/area_bitserial.{json,md}``.
+The sampled space (:data:`SPACE`) is every parameter of ``BitSerialParams`` over its legal
+range, except the array size: rows and cols stop at 6 and lanes at 16, with at most
+:data:`MAX_LANES_TOTAL` lanes in all (larger arrays take many minutes to synthesize on this
+machine). The fit's designs are two corners and a Latin hypercube (``--seed``); the
+held-out ones a uniform draw (``--seed + 1``), synthesized with ``flows.synth.synthesize(
+params, target, place=False)`` (cached under ``$HWDSE_CACHE``, so a rerun resumes),
+``--jobs`` at a time. Writes ``dse/models/data/area_bitserial-v1_<target>.json`` and
+``<out>/area_bitserial.{json,md}``; the first run under a new flow version also
+resynthesizes the designs the previous fit recorded as failed (before / after).
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Mapping
 
-from area_common import AreaBenchmark, area_arguments, fit_and_report
+from area_common import (
+    AreaBenchmark,
+    area_arguments,
+    fit_and_report,
+    pick,
+    pick_int,
+    pick_log_int,
+)
 
 from hw.bitserial import BitSerialParams
 from hw.params import Params
 
 GENERATOR = "bitserial-v1"
-TARGET_ERROR = 0.10
+MAX_SIDE_SAMPLED = 6
+MAX_LANES_SAMPLED = 16
+MAX_LANES_TOTAL = 96
+AXES = ("rows", "cols", "lanes", "max_bits", "parallel_width", "serial", "signed",
+        "acc_width", "scale_width")
+SPACE = (f"rows and cols 1..{MAX_SIDE_SAMPLED}, lanes 1..{MAX_LANES_SAMPLED} uniform in its "
+         f"logarithm with rows * cols * lanes <= {MAX_LANES_TOTAL}, max_bits 1..16, "
+         "parallel_width 2..16, serial weights or activations, signed or not, acc_width "
+         "parallel_width + max_bits..64, scale_width 0..16")
 
 #: Features per resource (names from ``dse.models.bitserial.bitserial_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
@@ -41,28 +57,24 @@ def anchors() -> list[BitSerialParams]:
         BitSerialParams(rows=1, cols=1, lanes=1, max_bits=1, parallel_width=2, acc_width=3,
                         signed=False),
         BitSerialParams(rows=4, cols=4, lanes=4, max_bits=16, parallel_width=16,
-                        acc_width=48, scale_width=8),
+                        acc_width=64, scale_width=16),
     ]
 
 
-def sample_configs(seed: int, count: int) -> list[BitSerialParams]:
-    """``count`` random distinct configurations (not the anchors)."""
-    rng = random.Random(seed)
-    seen = set(anchors())
-    out: list[BitSerialParams] = []
-    while len(out) < count:
-        rows, cols = rng.randint(1, 4), rng.randint(1, 4)
-        lanes = rng.choice([x for x in (1, 2, 4, 8, 16) if rows * cols * x <= 64])
-        max_bits, width = rng.randint(1, 16), rng.randint(2, 16)
-        params = BitSerialParams(
-            rows=rows, cols=cols, lanes=lanes, max_bits=max_bits, parallel_width=width,
-            serial=rng.choice(("weights", "activations")), signed=rng.random() < 0.5,
-            acc_width=min(64, max_bits + width + rng.randint(0, 16)),
-            scale_width=0 if rng.random() < 0.5 else rng.randint(1, 8))
-        if params not in seen:
-            seen.add(params)
-            out.append(params)
-    return out
+def from_unit(u: Mapping[str, float]) -> BitSerialParams:
+    """The design at unit coordinates ``u`` of the sampled space."""
+    rows = pick_int(u["rows"], 1, MAX_SIDE_SAMPLED)
+    cols = pick_int(u["cols"], 1, MAX_SIDE_SAMPLED)
+    lanes = pick_log_int(u["lanes"], 1, min(MAX_LANES_SAMPLED,
+                                            max(1, MAX_LANES_TOTAL // (rows * cols))))
+    max_bits = pick_int(u["max_bits"], 1, 16)
+    width = pick_int(u["parallel_width"], 2, 16)
+    return BitSerialParams(
+        rows=rows, cols=cols, lanes=lanes, max_bits=max_bits, parallel_width=width,
+        serial=pick(u["serial"], ("weights", "activations")),
+        signed=pick(u["signed"], (False, True)),
+        acc_width=pick_int(u["acc_width"], width + max_bits, 64),
+        scale_width=pick_int(u["scale_width"], 0, 16))
 
 
 def describe(params: Params) -> str:
@@ -73,14 +85,12 @@ def describe(params: Params) -> str:
 
 
 def main() -> None:
-    parser = area_arguments(__doc__, seed=7, samples=40, fresh=8)
-    args = parser.parse_args()
+    args = area_arguments(__doc__, seed=77, samples=48, fresh=32).parse_args()
     fit_and_report(args, AreaBenchmark(
-        name="area_bitserial", generator=GENERATOR, anchors=anchors(),
-        sample_configs=sample_configs, describe=describe, features=RESOURCE_FEATURES,
+        name="area_bitserial", generator=GENERATOR, anchors=anchors(), axes=AXES,
+        from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
         legend="Config: rows x cols x lanes, serial operand (w / a), max bits, parallel "
-               "width, accumulator width, signedness, scale width.",
-        target_error=TARGET_ERROR))
+               "width, accumulator width, signedness, scale width."))
 
 
 if __name__ == "__main__":

@@ -1,18 +1,27 @@
-"""Shared parts of the area-model benchmarks (``bench/area_<family>.py``): synthesize
-sampled configurations one after the other, and tabulate predictions against them."""
+"""Shared parts of the area-model benchmarks (``bench/area_<family>.py``): space-filling
+samples of a family's whole sampled space, synthesis in parallel (cached per design by
+``flows.synth``, so a rerun resumes), the fit, and its report.
+
+The fit's samples are a Latin hypercube over every sampled parameter (each parameter's
+range cut into as many strata as samples, one sample per stratum, strata paired at random;
+seed recorded). The held-out samples are a fresh uniform random draw from the same space
+with another seed, synthesized after the features were fixed and never fitted to.
+"""
 
 from __future__ import annotations
 
 import argparse
+import concurrent.futures
 import dataclasses
 import json
-import random
+import math
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from common import machine
 
 from dse.models.area import (
@@ -21,15 +30,234 @@ from dse.models.area import (
     AreaSample,
     build_model,
     data_file_name,
-    relative_errors,
 )
 from dse.models.registry import area_features
 from flows.synth import FLOW_VERSION, synthesize
 from flows.tools import ToolError
 from hw.params import Params
+from hw.registry import get as get_generator
 
 Describe = Callable[[Params], str]
+#: unit coordinates (parameter name -> [0, 1)) -> a design of the sampled space
+FromUnit = Callable[[Mapping[str, float]], Params]
 REPOSITORY = Path(__file__).resolve().parent.parent
+#: Targets of issue 21: LUT and FF held-out error.
+TARGET_MEAN = 0.03
+TARGET_MAX = 0.10
+
+
+# --- sampling -------------------------------------------------------------------------
+
+
+def latin_hypercube(axes: Sequence[str], count: int, seed: int) -> list[dict[str, float]]:
+    """``count`` points in [0, 1) per axis, one in each of ``count`` strata of every axis."""
+    rng = np.random.default_rng(seed)
+    columns = {axis: (rng.permutation(count) + rng.random(count)) / count for axis in axes}
+    return [{axis: float(columns[axis][i]) for axis in axes} for i in range(count)]
+
+
+def uniform_draw(axes: Sequence[str], count: int, seed: int) -> list[dict[str, float]]:
+    """``count`` independent uniform points in [0, 1) per axis."""
+    rng = np.random.default_rng(seed)
+    return [{axis: float(rng.random()) for axis in axes} for _ in range(count)]
+
+
+def pick_int(u: float, low: int, high: int) -> int:
+    """The integer of stratum ``u`` of ``low..high`` (each value equally likely)."""
+    return low + min(int(u * (high - low + 1)), high - low)
+
+
+def pick_log_int(u: float, low: int, high: int) -> int:
+    """An integer of ``low..high`` uniform in its logarithm (depths, lane counts)."""
+    value = math.exp(math.log(low) + u * (math.log(high + 1) - math.log(low)))
+    return min(high, max(low, int(value)))
+
+
+def pick(u: float, choices: Sequence[Any]) -> Any:
+    return choices[min(int(u * len(choices)), len(choices) - 1)]
+
+
+def distinct(designs: Sequence[Params], exclude: Sequence[Params] = ()) -> list[Params]:
+    """``designs`` without repeats and without those in ``exclude``, in order."""
+    seen = set(exclude)
+    out = []
+    for design in designs:
+        if design not in seen:
+            seen.add(design)
+            out.append(design)
+    return out
+
+
+# --- synthesis ------------------------------------------------------------------------
+
+
+def _synthesize_one(generator: str, values: dict[str, Any], target: str
+                    ) -> dict[str, Any]:
+    """One design in a worker process: the result's JSON, or the tool failure."""
+    params = get_generator(generator).params_class.from_mapping(values)
+    start = time.monotonic()
+    try:
+        result = synthesize(params, target, place=False)
+    except ToolError as error:  # a tool crash is a failed sample, never a number
+        tail = [line for line in error.log_tail.splitlines() if line.strip()]
+        return {"error": str(error).splitlines()[0], "log_tail": tail[-3:]}
+    return {"result": result.to_json(), "wall": time.monotonic() - start}
+
+
+def synthesize_all(configs: Sequence[Params], splits: Mapping[Params, str], target: str,
+                   describe: Describe, jobs: int = 2
+                   ) -> tuple[list[AreaSample], list[dict[str, Any]], dict[str, str]]:
+    """Synthesize ``configs`` with ``jobs`` processes: samples (in order), failures, tools."""
+    samples: dict[int, AreaSample] = {}
+    failed: list[dict[str, Any]] = []
+    tools: dict[str, str] = {}
+    with concurrent.futures.ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {pool.submit(_synthesize_one, p.generator, p.to_dict(), target): i
+                   for i, p in enumerate(configs)}
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            index = futures[future]
+            params = configs[index]
+            outcome = future.result()
+            if "error" in outcome:
+                failed.append({"config": describe(params), "params": params.to_dict(),
+                               "split": splits[params], "error": outcome["error"],
+                               "log_tail": outcome["log_tail"]})
+                print(f"[{done}/{len(configs)}] {describe(params)}: FAILED "
+                      f"{outcome['error']}", flush=True)
+                continue
+            result = outcome["result"]
+            tools = result["tools"]
+            samples[index] = AreaSample(params, result["synthesized"], splits[params],
+                                        cells=result["cells"],
+                                        synth_seconds=result["seconds"]["synth"])
+            print(f"[{done}/{len(configs)}] {describe(params)}: {result['synthesized']} "
+                  f"({result['seconds']['synth']:.1f} s"
+                  f"{', cached' if result['cached'] else ''}, {outcome['wall']:.1f} s wall)",
+                  flush=True)
+    return [samples[i] for i in sorted(samples)], failed, tools
+
+
+# --- the benchmark --------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class AreaBenchmark:
+    """What a family's area benchmark supplies to :func:`fit_and_report`."""
+
+    name: str                      # "area_bitserial": result file stem
+    generator: str
+    anchors: Sequence[Params]      # corners of the space, always trained on
+    axes: tuple[str, ...]          # the sampled parameters (unit coordinates)
+    from_unit: FromUnit
+    space: str                     # the sampled space, in words (ranges per parameter)
+    describe: Describe
+    features: Mapping[str, tuple[str, ...]]           # resource -> feature names
+    legend: str
+    notes: Sequence[str] = ()
+    #: (samples, target) -> (JSON, Markdown lines) of a family's own check
+    extra: Callable[[Sequence[AreaSample], str], tuple[Any, list[str]]] | None = None
+
+
+def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
+                   ) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--seed", type=int, default=seed,
+                        help="seed of the Latin hypercube (the held-out draw uses seed + 1)")
+    parser.add_argument("--samples", type=int, default=samples,
+                        help="Latin-hypercube samples fitted to (besides the corners)")
+    parser.add_argument("--fresh", type=int, default=fresh,
+                        help="held-out designs: a fresh uniform random draw")
+    parser.add_argument("--jobs", type=int, default=2, help="synthesis processes")
+    parser.add_argument("--target", default="ecp5-85k")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
+    return parser
+
+
+def _stats_cell(stats: Mapping[str, Any]) -> str:
+    p95 = stats.get("p95")
+    return (f"{stats['mean']:.2%} | {'-' if p95 is None else f'{p95:.2%}'} | "
+            f"{stats['max']:.2%}")
+
+
+def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
+    m = result["machine"]
+    lines = [
+        f"# Area model of {result['generator']} on {result['target']}", "",
+        f"Command: `{result['command']}` ({result['date']})  ",
+        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end; "
+        f"Python {m['python']}  ",
+        f"Tools: yosys (YoWASP) {result['tools'].get('yosys', '?')}; flow version "
+        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
+        f"(bare design), {result['jobs']} processes  ",
+        f"Sampled space: {bench.space}  ",
+        f"Fit: {result['train']} samples ({len(bench.anchors)} corners and a Latin "
+        f"hypercube of {result['lhs']} points, seed {result['seed']}); held out: "
+        f"{result['held_out']} designs of a fresh uniform draw (seed {result['seed'] + 1}), "
+        f"synthesized after the features were fixed  ",
+        f"Synthesis: {result['synth_seconds_total']:.0f} s of Yosys in all (largest "
+        f"{result['synth_seconds_max']:.0f} s, {result['slowest']}); wall time of this run "
+        f"{result['wall_seconds']:.0f} s (cached designs take none)", "",
+        "LUTs count LUT4 + 2 x CCU2C + 2 x TRELLIS_DPR16X4 (PFUMX / L6MUX21 are not counted); "
+        "FFs count TRELLIS_FF. Relative error: |predicted - measured| / max(measured, 1).", "",
+        f"## Relative error (target: LUT and FF held-out mean <= {TARGET_MEAN:.0%}, max <= "
+        f"{TARGET_MAX:.0%}; DSP and BRAM exact)", "",
+        "| resource | train mean | train p95 | train max | held-out mean | held-out p95 | "
+        "held-out max |", "|---|---|---|---|---|---|---|",
+    ]
+    for resource, errors in result["errors"].items():
+        lines.append(f"| {resource} | {_stats_cell(errors['train'])} | "
+                     f"{_stats_cell(errors['held_out'])} |")
+    lines += ["", result["verdict"], "", "## Synthesis", ""]
+    lines += result["synthesis_lines"]
+    lines += ["", "## Coverage (the out-of-range signal)", "",
+              "An estimate names every parameter and feature outside these ranges "
+              "(`AreaReport.out_of_range`).", "",
+              "| parameter or feature | samples cover |", "|---|---|"]
+    for name, covered in result["coverage"]["params"].items():
+        lines.append(f"| {name} | {_covered(covered)} |")
+    for name, (low, high) in result["coverage"]["features"].items():
+        lines.append(f"| feature {name} | {low:g}..{high:g} |")
+    lines += ["", "## Coefficients", "", "| resource | feature | coefficient |",
+              "|---|---|---|"]
+    for resource, coefficients in result["coefficients"].items():
+        for name, value in coefficients.items():
+            lines.append(f"| {resource} | {name} | {value:.4g} |")
+    lines += ["", "## Held-out designs", "",
+              "| config | LUT meas | LUT pred | err | FF meas | FF pred | err | DSP | BRAM |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for row in result["points"]:
+        if row["split"] != "held_out":
+            continue
+        m_, p, e = row["measured"], row["predicted"], row["relative_error"]
+        lines.append(f"| {row['config']} | {m_['lut']:.0f} | {p['lut']:.0f} | {e['lut']:.1%} "
+                     f"| {m_['ff']:.0f} | {p['ff']:.0f} | {e['ff']:.1%} | "
+                     f"{m_['dsp']:.0f} / {p['dsp']:.0f} | {m_['bram']:.0f} / {p['bram']:.0f} |")
+    if result["failed"]:
+        lines += ["", "## Failed syntheses (left out of the fit and the errors)", ""]
+        lines += [f"- {f['config']} ({f['split']}): {f['error']}; log ends "
+                  f"`{' / '.join(line.strip() for line in f['log_tail'])}`"
+                  for f in result["failed"]]
+    lines += result.get("extra_lines", [])
+    if bench.notes:
+        lines += ["", "## Notes", "", *[f"- {note}" for note in bench.notes]]
+    train_rows = [r for r in result["points"] if r["split"] == "train"]
+    lines += ["", "Train points with the largest LUT / FF errors:", ""]
+    for resource in ("lut", "ff"):
+        worst = max(train_rows, key=lambda r: r["relative_error"][resource])
+        lines.append(f"- {resource}: {worst['config']}: measured "
+                     f"{worst['measured'][resource]:.0f}, predicted "
+                     f"{worst['predicted'][resource]:.0f} "
+                     f"({worst['relative_error'][resource]:.1%})")
+    lines += ["", bench.legend]
+    return "\n".join(lines) + "\n"
+
+
+def _covered(covered: Sequence[Any]) -> str:
+    if len(covered) == 2 and all(isinstance(v, int | float) and not isinstance(v, bool)
+                                 for v in covered):
+        return f"{covered[0]}..{covered[1]}"
+    return ", ".join(map(repr, covered))
 
 
 def point_rows(model: AreaModel, samples: Sequence[AreaSample], describe: Describe
@@ -45,166 +273,108 @@ def point_rows(model: AreaModel, samples: Sequence[AreaSample], describe: Descri
             "predicted": {r: round(v, 1) for r, v in predicted.items()},
             "relative_error": {r: round(abs(predicted[r] - sample.measured[r])
                                         / max(sample.measured[r], 1.0), 4)
-                               for r in RESOURCES}})
+                               for r in RESOURCES},
+            "out_of_range": list(report.out_of_range)})
     return rows
 
 
-def synthesize_all(configs: Sequence[Params], splits: dict[Any, str], target: str,
-                   describe: Describe
-                   ) -> tuple[list[AreaSample], list[dict[str, Any]], dict[str, str]]:
-    """Synthesize ``configs`` one after the other: samples, failures, tool versions."""
-    samples: list[AreaSample] = []
-    failed: list[dict[str, Any]] = []
-    tools: dict[str, str] = {}
-    for index, params in enumerate(configs):
-        start = time.monotonic()
-        try:
-            result = synthesize(params, target, place=False)
-        except ToolError as error:  # a tool crash is a failed sample, never a number
-            tail = [line for line in error.log_tail.splitlines() if line.strip()]
-            failed.append({"config": describe(params), "params": params.to_dict(),
-                           "split": splits[params], "error": str(error).splitlines()[0],
-                           "log_tail": tail[-3:]})
-            print(f"[{index + 1}/{len(configs)}] {describe(params)}: FAILED {error}",
-                  flush=True)
-            continue
-        tools = result.tools
-        samples.append(AreaSample(params, result.synthesized, splits[params],
-                                  cells=result.cells, synth_seconds=result.seconds["synth"]))
-        print(f"[{index + 1}/{len(configs)}] {describe(params)}: {result.synthesized} "
-              f"({result.seconds['synth']:.1f} s{', cached' if result.cached else ''}, "
-              f"{time.monotonic() - start:.1f} s wall)", flush=True)
-    return samples, failed, tools
+def _previous_failures(data_path: Path) -> tuple[int | None, list[dict[str, Any]], int]:
+    """The flow version, failed designs and sample count recorded by the previous fit."""
+    if not data_path.exists():
+        return None, [], 0
+    previous = json.loads(data_path.read_text())
+    provenance = previous.get("provenance", {})
+    return (provenance.get("flow_version"), list(provenance.get("failed_syntheses", [])),
+            len(previous.get("samples", [])))
 
 
-@dataclasses.dataclass(frozen=True)
-class AreaBenchmark:
-    """What a family's area benchmark supplies to :func:`fit_and_report`."""
-
-    name: str                      # "area_bitserial": result file stem
-    generator: str
-    anchors: Sequence[Params]      # corners, always trained on
-    sample_configs: Callable[[int, int], list[Any]]   # (seed, count) -> distinct configs
-    describe: Describe
-    features: Mapping[str, tuple[str, ...]]           # resource -> feature names
-    legend: str
-    target_error: float = 0.10
-
-
-def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
-                   ) -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
-    parser.add_argument("--seed", type=int, default=seed)
-    parser.add_argument("--samples", type=int, default=samples)
-    parser.add_argument("--held-out", type=float, default=0.2)
-    parser.add_argument("--fresh", type=int, default=fresh)
-    parser.add_argument("--target", default="ecp5-85k")
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
-    parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
-    return parser
-
-
-def markdown(result: dict[str, Any], legend: str) -> str:
-    lines = [
-        f"# Area model of {result['generator']} on {result['target']}", "",
-        f"Command: `{result['command']}`  ",
-        f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, "
-        f"load {result['machine']['load_average_1m']} at the end; "
-        f"Python {result['machine']['python']}  ",
-        f"Tools: yosys (YoWASP) {result['tools'].get('yosys', '?')}; flow version "
-        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)`  ",
-        f"Samples: {result['samples']} ({result['train']} train, {result['held_out']} held "
-        f"out, seed {result['seed']}) and {result['fresh']} fresh ones; synthesis "
-        f"{result['synth_seconds_total']:.0f} s in all (sequential)", "",
-        "LUTs count LUT4 + 2 x CCU2C (PFUMX / L6MUX21 are not counted); FFs count "
-        "TRELLIS_FF. Relative error: |predicted - measured| / max(measured, 1).", "",
-        "| resource | train mean | train max | held-out mean | held-out max | fresh mean | "
-        "fresh max |", "|---|---|---|---|---|---|---|",
-    ]
-    for resource, errors in result["errors"].items():
-        train, held = errors["train"], errors["held_out"]
-        fresh = result["fresh_errors"][resource]
-        lines.append(f"| {resource} | {train['mean']:.2%} | {train['max']:.2%} | "
-                     f"{held['mean']:.2%} | {held['max']:.2%} | {fresh['mean']:.2%} | "
-                     f"{fresh['max']:.2%} |")
-    lines += ["", result["verdict"], "", "## Coefficients", "",
-              "| resource | feature | coefficient |", "|---|---|---|"]
-    for resource, coefficients in result["coefficients"].items():
-        for name, value in coefficients.items():
-            lines.append(f"| {resource} | {name} | {value:.4g} |")
-    lines += ["", "## Held-out and fresh points", "",
-              "| config | LUT meas | LUT pred | err | FF meas | FF pred | err |",
-              "|---|---|---|---|---|---|---|"]
-    shown = [r for r in result["points"] if r["split"] == "held_out"]
-    shown += [{**r, "config": r["config"] + " (fresh)"} for r in result["fresh_points"]]
-    for row in shown:
-        m, p, e = row["measured"], row["predicted"], row["relative_error"]
-        lines.append(f"| {row['config']} | {m['lut']:.0f} | {p['lut']:.0f} | {e['lut']:.1%} | "
-                     f"{m['ff']:.0f} | {p['ff']:.0f} | {e['ff']:.1%} |")
-    if result["failed"]:
-        lines += ["", "## Failed syntheses (left out)", ""]
-        lines += [f"- {f['config']}: {f['error']}" for f in result["failed"]]
-    lines += ["", legend]
-    return "\n".join(lines) + "\n"
+def _verdict(errors: Mapping[str, Any]) -> str:
+    misses = []
+    for resource in ("lut", "ff"):
+        held = errors[resource]["held_out"]
+        if held["mean"] > TARGET_MEAN:
+            misses.append(f"{resource} mean {held['mean']:.1%} > {TARGET_MEAN:.0%}")
+        if held["max"] > TARGET_MAX:
+            misses.append(f"{resource} max {held['max']:.1%} > {TARGET_MAX:.0%}")
+    for resource in ("dsp", "bram"):
+        if errors[resource]["held_out"]["max"] > 1e-6:
+            misses.append(f"{resource} not exact (max {errors[resource]['held_out']['max']:.1%})")
+    if misses:
+        return "**Target missed** on the held-out designs: " + "; ".join(misses) + "."
+    return (f"Target met on the held-out designs: LUT and FF mean within {TARGET_MEAN:.0%} "
+            f"and max within {TARGET_MAX:.0%}; DSP and BRAM exact.")
 
 
 def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
-    """Synthesize anchors and ``args.samples`` random configurations, hold out a seeded
-    share, fit the family's model on the rest, check ``args.fresh`` configurations of
-    another seed, and write the model's data file and ``<out>/<name>.{json,md}``."""
-    randoms = bench.sample_configs(args.seed, args.samples)
-    order = list(randoms)
-    random.Random(args.seed + 1).shuffle(order)
-    held = round(args.held_out * len(order))
-    splits: dict[Any, str] = {p: ("held_out" if i < held else "train")
-                              for i, p in enumerate(order)}
-    splits.update(dict.fromkeys(bench.anchors, "train"))
-    samples, failed, tools = synthesize_all(list(bench.anchors) + randoms, splits,
-                                            args.target, bench.describe)
-    fresh_configs = [p for p in bench.sample_configs(args.seed + 2, args.fresh)
-                     if p not in splits]
-    fresh, fresh_failed, _ = synthesize_all(
-        fresh_configs, dict.fromkeys(fresh_configs, "held_out"), args.target, bench.describe)
-    failed += fresh_failed
+    """Synthesize the corners, a Latin hypercube of ``args.samples`` designs (fitted to) and
+    ``args.fresh`` designs of a fresh random draw (held out), fit the family's model, and
+    write its data file and ``<out>/<name>.{json,md}``."""
+    start = time.monotonic()
+    data_path = args.data_dir / data_file_name(bench.generator, args.target)
+    before_version, before_failed, before_samples = _previous_failures(data_path)
+    lhs = distinct([bench.from_unit(u) for u in
+                    latin_hypercube(bench.axes, args.samples, args.seed)], bench.anchors)
+    train = list(bench.anchors) + lhs
+    fresh = distinct([bench.from_unit(u) for u in
+                      uniform_draw(bench.axes, args.fresh, args.seed + 1)], train)
+    splits = {**dict.fromkeys(train, "train"), **dict.fromkeys(fresh, "held_out")}
+    samples, failed, tools = synthesize_all(train + fresh, splits, args.target,
+                                            bench.describe, args.jobs)
+    synthesis_lines = [f"{len(samples)} of {len(train) + len(fresh)} sampled designs "
+                       f"synthesized ({len(failed)} failed) under flow version {FLOW_VERSION}."]
+    recheck: dict[str, Any] = {}
+    if before_failed and before_version != FLOW_VERSION:
+        cls = get_generator(bench.generator).params_class
+        again = distinct([cls.from_mapping(p) for p in before_failed])
+        redone, still, _ = synthesize_all(again, dict.fromkeys(again, "recheck"),
+                                          args.target, bench.describe, args.jobs)
+        recheck = {"flow_version_before": before_version, "failed_before": len(again),
+                   "samples_before": before_samples, "synthesize_now": len(redone),
+                   "still_failing": [f["params"] for f in still]}
+        synthesis_lines.append(
+            f"Before (flow version {before_version}): {len(again)} of the previous fit's "
+            f"sampled designs failed in Yosys ({before_samples} synthesized); under flow "
+            f"version {FLOW_VERSION}, {len(redone)} of those {len(again)} synthesize.")
 
     provenance = {
         "command": " ".join(["python", f"bench/{bench.name}.py", *sys.argv[1:]]),
         "flow": f"flows.synth.synthesize(params, {args.target!r}, place=False)",
         "flow_version": FLOW_VERSION, "tools": tools, "seed": args.seed,
-        "samples": args.samples, "held_out_fraction": args.held_out,
+        "sampling": f"corners + Latin hypercube of {args.samples} (seed {args.seed}); "
+                    f"held out: uniform draw of {args.fresh} (seed {args.seed + 1})",
+        "space": bench.space,
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
     }
+    feature_fn = area_features(bench.generator)
     model = build_model(bench.generator, args.target, samples, bench.features, provenance,
-                        area_features(bench.generator))
-    (args.data_dir / data_file_name(bench.generator, args.target)).write_text(
-        json.dumps(model.to_json(samples), indent=1) + "\n")
+                        feature_fn)
+    data_path.write_text(json.dumps(model.to_json(samples), indent=1) + "\n")
     errors = {r: {"train": m.train_error.to_json(), "held_out": m.held_out_error.to_json()}
               for r, m in model.resources.items()}
-    feature_fn = area_features(bench.generator)
-    fresh_errors = {r: relative_errors(m.fit, feature_fn, r, fresh, args.target).to_json()
-                    for r, m in model.resources.items()}
-    misses = [r for r in ("lut", "ff")
-              if model.resources[r].held_out_error.mean > bench.target_error]
-    verdict = (f"**Target missed**: mean held-out error above {bench.target_error:.0%} for "
-               f"{', '.join(misses)}." if misses else
-               f"Held-out LUT and FF mean errors are within {bench.target_error:.0%}.")
-    seconds = [s.synth_seconds or 0.0 for s in samples + fresh]
-    result = {
+    seconds = [s.synth_seconds or 0.0 for s in samples]
+    slowest = samples[seconds.index(max(seconds))]
+    result: dict[str, Any] = {
         "benchmark": bench.name, "generator": bench.generator, "target": args.target,
         "command": provenance["command"], "machine": machine(), "tools": tools,
-        "flow_version": FLOW_VERSION, "date": time.strftime("%Y-%m-%d"), "seed": args.seed,
-        "samples": len(samples), "train": sum(s.split == "train" for s in samples),
-        "held_out": sum(s.split == "held_out" for s in samples), "fresh": len(fresh),
-        "synth_seconds_total": round(sum(seconds), 1), "errors": errors,
-        "fresh_errors": fresh_errors, "verdict": verdict,
+        "flow_version": FLOW_VERSION, "date": time.strftime("%Y-%m-%d %H:%M UTC",
+                                                             time.gmtime()),
+        "seed": args.seed, "jobs": args.jobs, "space": bench.space,
+        "lhs": len(lhs), "train": sum(s.split == "train" for s in samples),
+        "held_out": sum(s.split == "held_out" for s in samples),
+        "synth_seconds_total": round(sum(seconds), 1), "synth_seconds_max": max(seconds),
+        "slowest": bench.describe(slowest.params),
+        "wall_seconds": round(time.monotonic() - start, 1), "errors": errors,
+        "verdict": _verdict(errors), "synthesis_lines": synthesis_lines, "recheck": recheck,
+        "coverage": model.coverage.to_json() if model.coverage else {},
         "coefficients": {r: dict(zip(m.fit.features, m.fit.coefficients, strict=True))
                          for r, m in model.resources.items()},
         "failed": failed, "points": point_rows(model, samples, bench.describe),
-        "fresh_points": point_rows(model, fresh, bench.describe),
+        "data_file": data_file_name(bench.generator, args.target),
     }
+    if bench.extra is not None:
+        result["extra"], result["extra_lines"] = bench.extra(samples, args.target)
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"{bench.name}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.out / f"{bench.name}.md").write_text(markdown(result, bench.legend))
-    print(json.dumps({"errors": errors, "fresh_errors": fresh_errors, "verdict": verdict},
-                     indent=1))
+    (args.out / f"{bench.name}.md").write_text(markdown(result, bench))
+    print(json.dumps({"errors": errors, "verdict": result["verdict"]}, indent=1))

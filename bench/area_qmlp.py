@@ -1,24 +1,22 @@
 """Benchmark: fit the analytic area model of ``qmlp-v1`` on ECP5 to real synthesis of
 sampled configurations and measure its error on held-out and fresh ones.
 
-Run: ``python bench/area_qmlp.py [--seed 11] [--samples 40] [--out bench/results]``
+Run: ``python bench/area_qmlp.py [--seed 11] [--samples 40] [--fresh 30] [--jobs 2]``
 
-Samples ``--samples`` random distinct designs: seeded random integer networks (``hw.qmlp.
-network.random_network``: the ROM contents are random weights, as a trained network's look
-to the synthesizer) of 1..3 layers, 8..96 inputs, 4..64 hidden neurons, 2..10 outputs,
-weight bits 1..4, activation bits 1..4, input bits 1..4, each layer folded by random
-divisors (at most 128 multipliers per layer), plus two corners; synthesizes each with
-``flows.synth.synthesize(params, target, place=False)``, holds out ``--held-out`` of the
-random ones, fits ``dse.models.qmlp.qmlp_features`` on the rest, checks ``--fresh`` designs
-of another seed, and writes ``dse/models/data/area_qmlp-v1_<target>.json`` and
-``<out>/area_qmlp.{json,md}``.
+Fits to two corners and a Latin hypercube of ``--samples`` seeded random integer networks
+(``hw.qmlp.network.random_network``: the ROM contents are random weights, as a trained
+network's look to the synthesizer) over :data:`SPACE`, holds out a fresh uniform draw of
+``--fresh`` (seed + 1), synthesizes each with ``flows.synth.synthesize(params, target,
+place=False)`` (cached, ``--jobs`` at a time), fits ``dse.models.qmlp.qmlp_features`` and
+writes ``dse/models/data/area_qmlp-v1_<target>.json`` and ``<out>/area_qmlp.{json,md}``.
+The shipped model predates this sampling (see ``bench/results/area_qmlp.md``).
 """
 
 from __future__ import annotations
 
-import random
+from collections.abc import Mapping
 
-from area_common import AreaBenchmark, area_arguments, fit_and_report
+from area_common import AreaBenchmark, area_arguments, fit_and_report, pick, pick_int
 
 from hw.params import Params
 from hw.qmlp.params import QmlpParams, divisors, format_folding
@@ -44,28 +42,33 @@ def anchors() -> list[QmlpParams]:
     ]
 
 
-def sample_configs(seed: int, count: int) -> list[QmlpParams]:
-    rng = random.Random(seed)
-    seen = set(anchors())
-    out: list[QmlpParams] = []
-    while len(out) < count:
-        sizes = [rng.choice([8, 12, 16, 24, 32, 48, 64, 84, 96])]
-        sizes += [rng.choice([4, 8, 16, 24, 32, 64]) for _ in range(rng.randint(0, 2))]
-        sizes.append(rng.randint(2, 10))
-        folding = []
-        for inputs, outputs in zip(sizes, sizes[1:], strict=False):
-            while True:
-                pe, simd = rng.choice(divisors(outputs)), rng.choice(divisors(inputs))
-                if pe * simd <= 128:
-                    break
-            folding.append((pe, simd))
-        params = QmlpParams(layers=",".join(map(str, sizes)), weight_bits=rng.randint(1, 4),
-                            act_bits=rng.randint(1, 4), input_bits=rng.randint(1, 4),
-                            seed=rng.randint(0, 1000), folding=format_folding(tuple(folding)))
-        if params not in seen:
-            seen.add(params)
-            out.append(params)
-    return out
+INPUTS = (8, 12, 16, 24, 32, 48, 64, 84, 96)
+HIDDEN = (4, 8, 16, 24, 32, 64)
+AXES = ("hidden_layers", "inputs", "hidden0", "hidden1", "outputs", "weight_bits",
+        "act_bits", "input_bits", "seed", *(f"{kind}{i}" for i in range(3)
+                                            for kind in ("pe", "simd")))
+SPACE = (f"1..3 layers, inputs {', '.join(map(str, INPUTS))}, hidden "
+         f"{', '.join(map(str, HIDDEN))}, outputs 2..10, weight / activation / input bits "
+         "1..4, each layer folded by divisors PE x SIMD with at most 128 multipliers")
+
+
+def from_unit(u: Mapping[str, float]) -> QmlpParams:
+    """The network at unit coordinates ``u`` of the sampled space."""
+    hidden = pick_int(u["hidden_layers"], 0, 2)
+    sizes = [pick(u["inputs"], INPUTS)]
+    sizes += [pick(u[f"hidden{i}"], HIDDEN) for i in range(hidden)]
+    sizes.append(pick_int(u["outputs"], 2, 10))
+    folding = []
+    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:], strict=False)):
+        pe = pick(u[f"pe{index}"], divisors(outputs))
+        simd = pick(u[f"simd{index}"], [d for d in divisors(inputs) if pe * d <= 128])
+        folding.append((pe, simd))
+    return QmlpParams(layers=",".join(map(str, sizes)),
+                      weight_bits=pick_int(u["weight_bits"], 1, 4),
+                      act_bits=pick_int(u["act_bits"], 1, 4),
+                      input_bits=pick_int(u["input_bits"], 1, 4),
+                      seed=pick_int(u["seed"], 0, 1000),
+                      folding=format_folding(tuple(folding)))
 
 
 def describe(params: Params) -> str:
@@ -75,10 +78,10 @@ def describe(params: Params) -> str:
 
 
 def main() -> None:
-    args = area_arguments(__doc__, seed=11, samples=40, fresh=8).parse_args()
+    args = area_arguments(__doc__, seed=11, samples=40, fresh=30).parse_args()
     fit_and_report(args, AreaBenchmark(
-        name="area_qmlp", generator=GENERATOR, anchors=anchors(),
-        sample_configs=sample_configs, describe=describe, features=RESOURCE_FEATURES,
+        name="area_qmlp", generator=GENERATOR, anchors=anchors(), axes=AXES,
+        from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
         legend="Config: layer sizes, weight / activation / input bits, folding PExSIMD per "
                "layer. Networks are seeded random integer networks."))
 

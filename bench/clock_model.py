@@ -1,0 +1,181 @@
+"""Benchmark: fit the clock model (``dse.models.clock``) of a family on ECP5 to the Fmax
+nextpnr reaches, and measure its error on a fresh random draw.
+
+Run: ``python bench/clock_model.py systolic [--samples 16] [--fresh 10] [--seed 4242]``
+
+Designs: a Latin hypercube of ``--samples`` (fitted to; ``--seed``) and a uniform draw of
+``--fresh`` (held out; ``--seed + 1``) over the family's area-benchmark space with the
+array sides capped at ``--max-side`` (place-and-route of an 85k device takes minutes per
+design on this machine). Each is placed and routed by ``flows.synth.synthesize(params,
+target)`` (in the IO shim, seed 1, against the target's default clock; cached under
+``$HWDSE_CACHE``), ``--jobs`` at a time. Writes ``dse/models/data/clock_<generator>_<target>
+.json`` and ``<out>/clock_<family>.{json,md}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import statistics
+import sys
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import area_bitserial
+import area_systolic
+from area_common import REPOSITORY, distinct, latin_hypercube, uniform_draw
+from common import machine
+
+from dse.models.clock import build_clock_model, data_file_name
+from flows.synth import FLOW_VERSION, synthesize
+from flows.tools import ToolError
+from hw.registry import get as get_generator
+
+#: family -> (area benchmark module, caps of the sampled space, features of the delay)
+FAMILIES: dict[str, Any] = {
+    "systolic": (area_systolic, ("rows", "cols"),
+                 ("one", "log2_rows", "log2_cols", "input_width", "acc_width",
+                  "dataflow=ws", "log2_acc_depth")),
+    "bitserial": (area_bitserial, ("rows", "cols"),
+                  ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
+                   "acc_width", "scale_width")),
+}
+
+
+def _place_one(generator: str, values: dict[str, Any], target: str) -> dict[str, Any]:
+    params = get_generator(generator).params_class.from_mapping(values)
+    try:
+        result = synthesize(params, target)
+    except ToolError as error:
+        return {"error": str(error).splitlines()[0]}
+    return {"result": result.to_json()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("family", choices=sorted(FAMILIES))
+    parser.add_argument("--seed", type=int, default=4242)
+    parser.add_argument("--samples", type=int, default=16)
+    parser.add_argument("--fresh", type=int, default=10)
+    parser.add_argument("--max-side", type=int, default=6)
+    parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--target", default="ecp5-85k")
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
+    args = parser.parse_args()
+    module, capped, features = FAMILIES[args.family]
+    start = time.monotonic()
+
+    def from_unit(u: Mapping[str, float]) -> Any:
+        # cap the array sides: the same strata over 1..max_side
+        scaled = dict(u)
+        for axis in capped:
+            scaled[axis] = u[axis] * args.max_side / module.MAX_SIDE_SAMPLED
+        return module.from_unit(scaled)
+
+    train = distinct([from_unit(u) for u in latin_hypercube(module.AXES, args.samples,
+                                                             args.seed)])
+    fresh = distinct([from_unit(u) for u in uniform_draw(module.AXES, args.fresh,
+                                                          args.seed + 1)], train)
+    designs = [(p, "train") for p in train] + [(p, "held_out") for p in fresh]
+    measured: list[tuple[Any, float, str]] = []
+    rows: list[dict[str, Any]] = []
+    failed: list[dict[str, Any]] = []
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        futures = {pool.submit(_place_one, p.generator, p.to_dict(), args.target): (p, split)
+                   for p, split in designs}
+        for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
+            params, split = futures[future]
+            outcome = future.result()
+            label = module.describe(params)
+            if "error" in outcome or outcome["result"]["fmax_mhz"] is None:
+                reason = outcome.get("error") or outcome["result"]["status"]
+                failed.append({"config": label, "params": params.to_dict(), "error": reason})
+                print(f"[{done}/{len(designs)}] {label}: FAILED {reason}", flush=True)
+                continue
+            result = outcome["result"]
+            measured.append((params, float(result["fmax_mhz"]), split))
+            rows.append({"config": label, "params": params.to_dict(), "split": split,
+                         "fmax_mhz": result["fmax_mhz"], "seconds": result["seconds"],
+                         "lut": result["resources"]["lut"]["used"]})
+            print(f"[{done}/{len(designs)}] {label}: {result['fmax_mhz']} MHz "
+                  f"({result['seconds']})", flush=True)
+    order = {p: i for i, (p, _) in enumerate(designs)}
+    measured.sort(key=lambda m: order[m[0]])
+    generator = train[0].generator
+    provenance = {
+        "command": " ".join(["python", "bench/clock_model.py", *sys.argv[1:]]),
+        "flow": f"flows.synth.synthesize(params, {args.target!r}) (IO shim, nextpnr seed 1)",
+        "flow_version": FLOW_VERSION, "seed": args.seed,
+        "sampling": f"Latin hypercube of {args.samples} (seed {args.seed}); held out: "
+                    f"uniform draw of {args.fresh} (seed {args.seed + 1}); rows and cols "
+                    f"1..{args.max_side}, the rest as bench/{module.__name__}.py",
+        "fit": "critical-path delay 1000 / Fmax, nonnegative least squares on relative "
+               "error, train designs only",
+        "failed": [f["params"] for f in failed],
+    }
+    model, samples = build_clock_model(generator, args.target, measured, features, provenance)
+    (args.data_dir / data_file_name(generator, args.target)).write_text(
+        json.dumps(model.to_json(samples), indent=1) + "\n")
+    for row in rows:
+        params = get_generator(generator).params_class.from_mapping(row["params"])
+        row["predicted_mhz"] = round(model.estimate(params).fmax_mhz, 2)
+        row["relative_error"] = round(abs(row["predicted_mhz"] - row["fmax_mhz"])
+                                      / row["fmax_mhz"], 4)
+    achieved = sorted(r["fmax_mhz"] for r in rows)
+    result = {
+        "benchmark": f"clock_{args.family}", "generator": generator, "target": args.target,
+        "command": provenance["command"], "machine": machine(),
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+        "provenance": provenance, "train_error": model.train_error.to_json(),
+        "held_out_error": model.held_out_error.to_json(),
+        "coefficients": dict(zip(model.fit.features, model.fit.coefficients, strict=True)),
+        "achieved_mhz": {"min": achieved[0], "median": statistics.median(achieved),
+                         "max": achieved[-1]} if achieved else {},
+        "wall_seconds": round(time.monotonic() - start, 1), "points": rows, "failed": failed,
+    }
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"clock_{args.family}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / f"clock_{args.family}.md").write_text(markdown(result))
+    print(json.dumps({"train": result["train_error"], "held_out": result["held_out_error"]}))
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    held, train = result["held_out_error"], result["train_error"]
+    lines = [
+        f"# Clock model of {result['generator']} on {result['target']}", "",
+        f"Command: `{result['command']}` ({result['date']})  ",
+        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end  ",
+        f"Flow: {result['provenance']['flow']}  ",
+        f"Sampling: {result['provenance']['sampling']}  ",
+        f"Fit: {result['provenance']['fit']}; wall time {result['wall_seconds']:.0f} s", "",
+        "| Fmax relative error | mean | p95 | max | designs |", "|---|---|---|---|---|",
+        f"| train | {train['mean']:.1%} | {train['p95']:.1%} | {train['max']:.1%} | "
+        f"{train['count']} |",
+        f"| held out | {held['mean']:.1%} | {held['p95']:.1%} | {held['max']:.1%} | "
+        f"{held['count']} |", "",
+        ("Target (held-out mean <= 10%) " + ("met." if held["mean"] <= 0.10 else
+                                            "**missed**.")), "",
+        "Achieved Fmax (MHz): " + ", ".join(f"{k} {v:.1f}" for k, v in
+                                            result["achieved_mhz"].items()), "",
+        "| config | split | Fmax MHz | predicted | error | LUTs | P&R s |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for row in sorted(result["points"], key=lambda r: r["fmax_mhz"]):
+        lines.append(f"| {row['config']} | {row['split']} | {row['fmax_mhz']:.1f} | "
+                     f"{row['predicted_mhz']:.1f} | {row['relative_error']:.1%} | "
+                     f"{row['lut']} | {row['seconds'].get('place_route', 0):.0f} |")
+    lines += ["", "## Coefficients (delay, ns)", "", "| feature | coefficient |", "|---|---|"]
+    lines += [f"| {k} | {v:.4g} |" for k, v in result["coefficients"].items()]
+    if result["failed"]:
+        lines += ["", "## Failed", ""] + [f"- {f['config']}: {f['error']}"
+                                          for f in result["failed"]]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
