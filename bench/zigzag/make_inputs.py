@@ -56,6 +56,7 @@ import argparse
 import dataclasses
 import datetime
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -283,6 +284,10 @@ def main() -> None:
     args = parser.parse_args()
 
     params = parse_params(args.params)
+    if params.dataflow != "os":
+        # a ws core would be D1 = K, D2 = N with B held in PE registers; not described yet
+        raise SystemExit(f"only the output-stationary core is described in ZigZag's format "
+                         f"so far, not dataflow {params.dataflow!r}")
     beat_interval(params, args.bandwidth)   # raises for a bandwidth the testbench refuses
     check_latency(args.latency)
     table = default_energy_table()
@@ -308,7 +313,7 @@ def main() -> None:
         "schema": "hwdse.zigzag-inputs/1",
         "generated": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "git_head": git_head(),
-        "command": " ".join([Path(sys.executable).name, *sys.argv]),
+        "command": " ".join([os.path.relpath(sys.executable), *sys.argv]),
         "params": dataclasses.asdict(params),
         "dram": {"bandwidth": args.bandwidth, "latency": args.latency,
                  "beat_interval": beat_interval(params, args.bandwidth)},

@@ -35,9 +35,6 @@ import importlib.metadata
 import io
 import json
 import logging
-import math
-import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -57,6 +54,9 @@ from zigzag.stages.parser.workload_parser import WorkloadParserStage
 from zigzag.stages.stage import Stage, StageCallable
 from zigzag.stages.workload_iterator import WorkloadStage
 from zigzag.utils import open_yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from common import machine  # noqa: E402 (bench/common.py: stdlib only)
 
 DIRECTIONS = {
     DataDirection.RD_OUT_TO_LOW: "rd_out_to_low",     # read, sent to the level below
@@ -286,6 +286,8 @@ def main() -> None:
     parser.add_argument("--mapping-type", choices=("uneven", "even"), default="uneven",
                         help="ZigZag's temporal mapping type (zigzag.api default uneven)")
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
+    parser.add_argument("--md", type=Path, default=None,
+                        help="also write a Markdown summary (machine, command, table)")
     args = parser.parse_args()
 
     logging.getLogger("zigzag").setLevel(logging.ERROR)
@@ -295,6 +297,7 @@ def main() -> None:
     started = datetime.datetime.now(datetime.UTC)
     wall = time.perf_counter()
     workloads: dict[str, Any] = {}
+    done: dict[tuple[int, int, int], tuple[str, dict[str, Any]]] = {}
     for key in args.workload or list(design["workloads"]):
         info = design["workloads"][key]
         zz_layers = open_yaml(str(args.inputs / info["file"]))
@@ -302,8 +305,14 @@ def main() -> None:
         for ours, zz in list(zip(info["layers"], zz_layers, strict=True))[:args.layers]:
             print(f"{key}: {ours['name']} {ours['m']}x{ours['k']}x{ours['n']}",
                   file=sys.stderr, flush=True)
-            with contextlib.redirect_stdout(io.StringIO()):
-                record = run_layer(accelerator, mapping, zz, args.lpf_limit, args.mapping_type)
+            shape = (ours["m"], ours["k"], ours["n"])
+            if shape in done:   # the same GEMM again: ZigZag is deterministic, reuse it
+                record = {**done[shape][1], "seconds": 0.0, "same_as": done[shape][0]}
+            else:
+                with contextlib.redirect_stdout(io.StringIO()):
+                    record = run_layer(accelerator, mapping, zz, args.lpf_limit,
+                                       args.mapping_type)
+                done[shape] = (f"{key}: {ours['name']}", record)
             records.append({"name": ours["name"], "op": ours["op"],
                             "gemm": f"{ours['m']}x{ours['k']}x{ours['n']}",
                             "m": ours["m"], "k": ours["k"], "n": ours["n"],
@@ -329,8 +338,7 @@ def main() -> None:
         "zigzag": importlib.metadata.version("zigzag-dse"),
         "numpy": importlib.metadata.version("numpy"),
         "python": sys.version.split()[0],
-        "machine": {"platform": platform.platform(), "cores": os.cpu_count(),
-                    "load_average_1m": round(os.getloadavg()[0], 2)},
+        "machine": machine(),
         "started": started.isoformat(timespec="seconds"),
         "seconds": seconds,
         "command": " ".join([str(Path(sys.executable)), *sys.argv]),
@@ -345,6 +353,61 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1, default=str) + "\n")
     print(f"wrote {args.out} ({seconds:.0f} s)", file=sys.stderr)
+    if args.md is not None:
+        args.md.write_text(markdown(result, args.out.name))
+        print(f"wrote {args.md}", file=sys.stderr)
+
+
+def markdown(result: dict[str, Any], json_name: str) -> str:
+    """A short record of a run: machine, command, version, run time, one row per layer."""
+    m = result["machine"]
+    design = result["design"]
+    p, dram = design["params"], design["dram"]
+    s = result["settings"]
+    lines = [
+        "# ZigZag on accel-v1 (raw results for the issue-19 comparison)", "",
+        f"ZigZag (`zigzag-dse`) {result['zigzag']} in its own venv (numpy {result['numpy']}, "
+        f"Python {result['python']}), LOMA, loop-prime-factor limit {s['lpf_limit']}, "
+        f"{s['mapping_type']} mappings, objective {s['objective']} (ZigZag's "
+        "`MinimalLatencyStage` order); the least-energy mapping of the same search is in the "
+        f"JSON. Data: `{json_name}`; inputs and the mapping of our design onto ZigZag's "
+        "format: `bench/zigzag/README.md`.", "",
+        f"Design: accel-v1 {p['rows']}x{p['cols']} {p['dataflow']}, int{p['input_width']} / "
+        f"{p['acc_width']}-bit accumulators, scratchpad {p['spad_kib']} KiB, accumulator "
+        f"{p['acc_kib']} KiB, bus {p['bus_bytes']} bytes, DRAM {dram['bandwidth']} bytes/cycle "
+        f"and latency {dram['latency']} cycles (ZigZag ignores the latency).", "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, {m['platform']}, "
+        f"load average {m['load_average_1m']} at the end (the machine was shared). "
+        f"Started {result['started']}, {result['seconds']:.0f} s in all.", "",
+        f"Command: `{result['command']}` (inputs by `{design['command']}`, "
+        f"git {design['git_head']}).", "",
+        "Per layer, one run of the GEMM (MxKxN, A is MxK, B is KxN); `x` is how often the "
+        "network runs it; totals multiply by it. Cycles are ZigZag's `latency_total2`; "
+        "DRAM bytes are the elements its data-movement record moves across DRAM's port; "
+        "`tiles` is the mapping in our TMxTKxTN terms when all three buffers hold matching "
+        "extents (`-`: uneven, see `buffer_extent` in the JSON); `DRAM loops` are the loops "
+        "above the buffers for C, outer to inner.", "",
+        "| workload | layer | MxKxN | x | cycles | ideal | stall | onload | offload | "
+        "DRAM read B | DRAM write B | energy uJ | tiles | DRAM loops (C) | mappings | s |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|",
+    ]
+    for key, workload in result["workloads"].items():
+        for r in workload["layers"]:
+            lat = r["latency"]
+            loops = " ".join(f"{d}{n}" for d, n in r["mapping"]["dram_loops_outer_to_inner"]["O"])
+            lines.append(
+                f"| {key} | {r['name']} | {r['gemm']} | {r['repeat']} | {r['cycles']:,} | "
+                f"{lat['ideal_cycle']:,} | {lat['stall_slack_comb']:,} | "
+                f"{lat['data_onloading_cycle']:,} | {lat['data_offloading_cycle']:,} | "
+                f"{r['dram_bytes']['read']:,.0f} | {r['dram_bytes']['write']:,.0f} | "
+                f"{r['energy_pj']['total'] / 1e6:,.2f} | {r['mapping']['as_our_tiles'] or '-'} | "
+                f"{loops or '-'} | {r['temporal_mappings_evaluated']} | {r['seconds']:.1f} |")
+        t = workload["total"]
+        lines.append(
+            f"| {key} | **total** (x repeat) | | | {t['cycles']:,} | | | | | "
+            f"{t['dram_read_bytes']:,.0f} | {t['dram_write_bytes']:,.0f} | "
+            f"{t['energy_pj'] / 1e6:,.2f} | | | | |")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
