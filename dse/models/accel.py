@@ -15,11 +15,12 @@ is (both counted from the cycle after launch)::
     stall_cycles = sum over steps max(0, D - C)
 
 ``C = T_core + 3`` for a step that computes (0 otherwise): one cycle to read the first
-beat from the scratchpad, the core's own cycles from first operand to last result
-(:func:`dse.models.systolic.cycles` of the tile, padded), and two to add the last result
-into the accumulator and see the engine idle. ``D = 1 + sum over transfers (1 + R)``: a
-set-up cycle per transfer and one to find none left, with ``R`` the cycles a transfer runs,
-from the DRAM model's rules (``sim.accel.system``) as a recurrence over its bursts
+beat from the scratchpad, the core's own cycles from first operand to last result (output-
+stationary: :func:`dse.models.systolic.cycles` of the padded tile; weight-stationary:
+:func:`_compute`, the accelerator's own beat order), and two to add the last result into
+the accumulator and see the engine idle. ``D = 1 + sum over transfers (1 + R)``: a set-up
+cycle per transfer and one to find none left, with ``R`` the cycles a transfer runs, from
+the DRAM model's rules (``sim.accel.system``) as a recurrence over its bursts
 (:func:`_read_transfer`, :func:`_write_transfer`): a burst issues one cycle after the
 previous one once fewer than ``outstanding`` are in flight; data beats leave the DRAM at
 least ``max(latency, 2)`` cycles after their request (the request enters the model's queue
@@ -74,9 +75,13 @@ class AccelActivity(ActivityCounts):
     acc_reads: int
     acc_writes: int
     stall_cycles: int
-    pe_macs: int
-    operand_words: int
-    result_words: int
+    core_pe_macs: int
+    core_operand_words: int
+    core_result_words: int
+    core_acc_reads: int
+    core_acc_writes: int
+    core_weight_writes: int
+    core_weight_swaps: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -177,11 +182,34 @@ def _write_transfer(params: AccelParams, dram: _Dram, start: int, bursts: list[i
 
 def _tile_bursts(params: AccelParams, tile: Tile, what: str) -> list[int]:
     e, acc, bus = params.element_bytes, params.acc_bytes, params.bus_bytes
-    if what == "a":
+    if what == "a" and params.dataflow == "os":   # rows of A^T
         return _bursts(params, tile.m0 * e, tile.tm_pad * e // bus) * tile.tk
+    if what == "a":                                # rows of A
+        return _bursts(params, tile.k0 * e, tile.tk_pad * e // bus) * tile.tm_pad
     if what == "b":
-        return _bursts(params, tile.n0 * e, tile.tn_pad * e // bus) * tile.tk
+        return _bursts(params, tile.n0 * e, tile.tn_pad * e // bus) * tile.tk_pad
     return _bursts(params, tile.n0 * acc, tile.tn_pad * acc // bus) * tile.tm_eff
+
+
+def _compute(params: AccelParams, tile: Tile) -> tuple[int, int, int, int]:
+    """(core cycles from first operand to last result, operand beats, result rows,
+    scratchpad reads per beat) of one tile. Output-stationary: the core's own model of
+    the padded tile. Weight-stationary: per ``cols`` columns, block of ``acc_depth`` rows
+    and ``rows`` of K, ``rows`` weight beats then one activation beat per row, one beat a
+    cycle (the core never stalls); the last result leaves ``rows + cols + 2`` cycles after
+    the last beat."""
+    rows, cols = params.rows, params.cols
+    n_subs = tile.tn_pad // cols
+    if params.dataflow == "os":
+        shape = Gemm(tile.tm_pad, tile.tk, tile.tn_pad)
+        subtiles = (tile.tm_pad // rows) * n_subs
+        return (core_cycles(params.core_params, shape).cycles, subtiles * tile.tk,
+                subtiles * rows, 2)
+    depth = params.acc_depth or 1
+    blocks = -(-tile.tm_pad // depth)
+    k_steps = tile.tk_pad // rows
+    beats = n_subs * k_steps * (blocks * rows + tile.tm_pad)
+    return beats + rows + cols + 2, beats, n_subs * tile.tm_pad, 1
 
 
 def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None,
@@ -208,22 +236,22 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
     clock = 1                           # the check cycle
     stalls = 0
     beats = results = rmw_reads = 0
-    core_counts = dict.fromkeys(("pe_macs", "operand_words", "result_words"), 0)
+    core_counts = dict.fromkeys(SystolicActivity.events(), 0)
     for step in range(len(sequence) + 2):
         computing = sequence[step - 1] if 1 <= step <= len(sequence) else None
         loading = sequence[step] if step < len(sequence) else None
         written = sequence[step - 2] if step >= 2 and sequence[step - 2].last_k else None
         compute = 0
         if computing is not None:
-            shape = Gemm(computing.tm_pad, computing.tk, computing.tn_pad)
-            compute = core_cycles(core, shape).cycles + COMPUTE_OVERHEAD
+            shape = Gemm(computing.tm_pad, computing.tk_pad, computing.tn_pad)
             counts = core_activity(core, shape)
             for name in core_counts:
                 core_counts[name] += getattr(counts, name)
-            subtiles = (computing.tm_pad // params.rows) * (computing.tn_pad // params.cols)
-            beats += subtiles * computing.tk
-            results += subtiles * params.rows
-            rmw_reads += 0 if computing.first_k else subtiles * params.rows
+            core_time, tile_beats, tile_results, reads_per_beat = _compute(params, computing)
+            compute = core_time + COMPUTE_OVERHEAD
+            beats += reads_per_beat * tile_beats
+            results += tile_results
+            rmw_reads += 0 if computing.first_k else tile_results
         transfers = []
         if written is not None:
             transfers.append(("c", written))
@@ -242,9 +270,10 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
     read, written_bytes = dram_bytes(params, m, k, n, mapping)
     bus = params.bus_bytes
     activity = AccelActivity(
-        dram_read_bytes=read, dram_write_bytes=written_bytes, spad_reads=2 * beats,
+        dram_read_bytes=read, dram_write_bytes=written_bytes, spad_reads=beats,
         spad_writes=read // bus, acc_reads=rmw_reads + written_bytes // bus,
-        acc_writes=results, stall_cycles=stalls, **core_counts)
+        acc_writes=results, stall_cycles=stalls,
+        **{f"core_{name}": value for name, value in core_counts.items()})
     return AccelCycleReport(
         cycles=clock, compute_bound=-(-gemm.macs // params.pes), macs=gemm.macs,
         pes=params.pes, steps=len(sequence) + 2, tiles=len(sequence), activity=activity,
@@ -290,10 +319,8 @@ def energy_of_counts(params: AccelParams, counts: AccelActivity, useful_macs: in
 def energy_of_activity_core(params: AccelParams, counts: AccelActivity, useful_macs: int,
                             table: EnergyTable) -> EnergyReport:
     """The core's energy report for the core events in ``counts``."""
-    core_counts = SystolicActivity(
-        pe_macs=counts.pe_macs, operand_words=counts.operand_words,
-        result_words=counts.result_words, acc_reads=0, acc_writes=0, weight_writes=0,
-        weight_swaps=0)
+    core_counts = SystolicActivity(**{name: getattr(counts, f"core_{name}")
+                                      for name in SystolicActivity.events()})
     return core_energy(params.core_params, core_counts, useful_macs, table)
 
 

@@ -15,7 +15,7 @@ Ports:
   done), ``dram_read_bytes``, ``dram_write_bytes``, ``spad_reads`` / ``spad_writes``
   (scratchpad words), ``acc_reads`` / ``acc_writes`` (accumulator words), ``stall_cycles``
   (cycles a step waits for the DMA with the core idle) and the core's activity taps
-  (``pe_macs``, ``operand_words``, ``result_words``).
+  (``core_pe_macs``, ``core_operand_words``, ...: ``hw.systolic.array`` names them).
 
 Schedule (one step at a time, deterministic): a job's tiles run in the order of
 ``tiling.tiles``. Step s computes tile s - 1 from its scratchpad slots while the DMA first
@@ -26,10 +26,14 @@ bursts (never crossing a multiple of ``max_burst`` beats) issue while fewer than
 ``outstanding`` are in flight; a read transfer ends when its last beat is in, a write
 transfer when its last response is.
 
-Compute: for each core tile (``rows`` x ``cols`` of C) of the tile, ``tk`` beats from the
-scratchpad (a column of A^T's tile row and a row of B's, one read of each per beat); each
-result row is added into the accumulator slot (written without a read on the first K
-tile).
+Compute, output-stationary core: for each core tile (``rows`` x ``cols`` of C) of the
+tile, ``tk`` beats from the scratchpad (a column of A^T's tile row and a row of B's, one
+read of each per beat). Weight-stationary core: for each ``cols`` columns of the tile, each
+block of ``acc_depth`` rows and each ``rows`` of K, ``rows`` weight beats (a row of B each)
+and then one activation beat per row of the block (a row of A: ``rows`` elements of K;
+``swap`` on the first, the core sums over the tile's K in its own accumulator). Either
+way each result row is added into the accumulator slot (written without a read on the
+first K tile).
 """
 
 from __future__ import annotations
@@ -49,7 +53,10 @@ COUNTER_WIDTH = 48
 #: The counters every job reports (the core's activity taps follow them).
 COUNTERS = ("cycles", "dram_read_bytes", "dram_write_bytes", "spad_reads", "spad_writes",
             "acc_reads", "acc_writes", "stall_cycles")
-CORE_COUNTERS = ("pe_macs", "operand_words", "result_words")
+#: The core's activity taps (``hw.systolic.array``), counted as ``core_<event>``.
+CORE_EVENTS = ("pe_macs", "operand_words", "result_words", "acc_reads", "acc_writes",
+               "weight_writes", "weight_swaps")
+CORE_COUNTERS = tuple(f"core_{event}" for event in CORE_EVENTS)
 
 
 def command_layout() -> data.StructLayout:
@@ -140,6 +147,7 @@ class Accelerator(wiring.Component):
         order_nmk = job.order
         m_pad = Signal(DIM_WIDTH + 1, name="m_pad")
         n_pad = Signal(DIM_WIDTH + 1, name="n_pad")
+        k_pad = Signal(DIM_WIDTH + 1, name="k_pad")
         busy = Signal(name="busy_flag")
         done = Signal(name="done_flag")
         error = Signal(name="error_flag")
@@ -156,6 +164,7 @@ class Accelerator(wiring.Component):
 
         tile_layout = data.StructLayout({
             "tm_pad": DIM_WIDTH + 1, "tm_eff": DIM_WIDTH + 1, "tk": DIM_WIDTH + 1,
+            "tk_pad": DIM_WIDTH + 1,
             "tn_pad": DIM_WIDTH + 1, "first_k": 1, "last_k": 1, "load_a": 1, "load_b": 1,
             "a_slot": 1, "b_slot": 1, "c_slot": 1, "a_src": ADDR_WIDTH,
             "b_src": ADDR_WIDTH, "c_dst": ADDR_WIDTH})
@@ -167,13 +176,15 @@ class Accelerator(wiring.Component):
             here.tm_pad.eq(_minimum(job.tm, m_pad - m0)),
             here.tm_eff.eq(_minimum(job.tm, job.m - m0)),
             here.tk.eq(_minimum(job.tk, job.k - k0)),
+            here.tk_pad.eq(_minimum(job.tk, k_pad - k0)),
             here.tn_pad.eq(_minimum(job.tn, n_pad - n0)),
             here.first_k.eq(first_k), here.last_k.eq(k0 + job.tk >= job.k),
             here.load_a.eq(load_a), here.load_b.eq(load_b),
             here.a_slot.eq(Mux(load_a, ~prev_a_slot, prev_a_slot)),
             here.b_slot.eq(Mux(load_b, ~prev_b_slot, prev_b_slot)),
             here.c_slot.eq(Mux(first_k, ~prev_c_slot, prev_c_slot)),
-            here.a_src.eq(job.a_addr + k0 * job.lda + m0 * e),
+            here.a_src.eq(job.a_addr + k0 * job.lda + m0 * e if p.dataflow == "os"
+                          else job.a_addr + m0 * job.lda + k0 * e),
             here.b_src.eq(job.b_addr + k0 * job.ldb + n0 * e),
             here.c_dst.eq(job.c_addr + m0 * job.ldc + n0 * acc_b),
         ]
@@ -206,12 +217,13 @@ class Accelerator(wiring.Component):
                     m.d.comb += next_m0.eq(m_next)
 
         # --- legality check (tiling.refusal) ------------------------------------------
-        gm, gn = p.m_granule, p.n_granule
+        gm, gn, gk = p.m_granule, p.n_granule, p.k_granule
         refused = Signal(name="refused")
         m.d.comb += refused.eq(
             (job.m == 0) | (job.k == 0) | (job.n == 0) | (job.tm == 0) | (job.tk == 0)
             | (job.tn == 0) | (job.tm[:_log2(gm)] != 0 if gm > 1 else Const(0))
             | (job.tn[:_log2(gn)] != 0 if gn > 1 else Const(0))
+            | (job.tk[:_log2(gk)] != 0 if gk > 1 else Const(0))
             | (job.tm * job.tk * e > p.spad_slot_bytes)
             | (job.tk * job.tn * e > p.spad_slot_bytes)
             | (job.tm * job.tn * acc_b > p.acc_slot_bytes))
@@ -230,7 +242,8 @@ class Accelerator(wiring.Component):
                     m.next = "CHECK"
             with m.State("CHECK"):
                 m.d.sync += [m_pad.eq(((job.m + gm - 1) >> _log2(gm)) << _log2(gm)),
-                             n_pad.eq(((job.n + gn - 1) >> _log2(gn)) << _log2(gn))]
+                             n_pad.eq(((job.n + gn - 1) >> _log2(gn)) << _log2(gn)),
+                             k_pad.eq(((job.k + gk - 1) >> _log2(gk)) << _log2(gk))]
                 with m.If(refused):
                     m.d.sync += [error.eq(1), done.eq(1), busy.eq(0)]
                     m.next = "IDLE"
@@ -311,12 +324,15 @@ class Accelerator(wiring.Component):
                                  w_phase.eq(wb.c_dst[bus_shift:] & (p.max_burst - 1))]
                     m.next = "RUN"
                 with m.Elif(pend_a):
-                    beats = _scale(here.tm_pad, e, bus)
+                    # A^T rows of the M extent (os), or A rows of the K extent (ws)
+                    a_rows, a_row = ((here.tk, here.tm_pad) if p.dataflow == "os"
+                                     else (here.tm_pad, here.tk_pad))
+                    beats = _scale(a_row, e, bus)
                     m.d.sync += [pend_a.eq(0), x_write.eq(0), x_to_b.eq(0),
                                  x_slot.eq(here.a_slot), x_stride.eq(job.lda),
                                  x_row_beats.eq(beats), iss_addr.eq(here.a_src),
                                  iss_row.eq(here.a_src), iss_left.eq(beats),
-                                 iss_rows.eq(here.tk)]
+                                 iss_rows.eq(a_rows)]
                     m.next = "RUN"
                 with m.Elif(pend_b):
                     beats = _scale(here.tn_pad, e, bus)
@@ -324,7 +340,7 @@ class Accelerator(wiring.Component):
                                  x_slot.eq(here.b_slot), x_stride.eq(job.ldb),
                                  x_row_beats.eq(beats), iss_addr.eq(here.b_src),
                                  iss_row.eq(here.b_src), iss_left.eq(beats),
-                                 iss_rows.eq(here.tk)]
+                                 iss_rows.eq(here.tk_pad)]
                     m.next = "RUN"
                 with m.Else():
                     m.next = "IDLE"
@@ -429,46 +445,102 @@ class Accelerator(wiring.Component):
         st_sel = Signal(range(max(2, word_c // res)), name="stage_sel")
         st_value = Signal(8 * res, name="stage_value")
 
+        os_core = p.dataflow == "os"
+        depth = p.acc_depth or 1
+        f_phase_w = Signal(name="feed_weights")      # ws: the weight beats of a K step
+        f_q = Signal(range(max(2, p.rows)), name="feed_q")
+        f_mb0 = Signal(DIM_WIDTH + 1, name="feed_block")
+        a_blk = Signal(ADDR_WIDTH, name="a_block_base")
+        a_k = Signal(ADDR_WIDTH, name="a_k_base")
+        beat_flags = Signal(data.StructLayout({
+            "a_valid": 1, "w_valid": 1, "w_row": range(max(2, p.rows)), "swap": 1,
+            "acc_first": 1, "acc_last": 1}), name="beat_flags")
         with m.If(launch & comp_valid):
             m.d.sync += [comp_busy.eq(1), f_more.eq(1), s_more.eq(1), f_k.eq(0), f_n.eq(0),
                          f_m.eq(0), a_row_base.eq(0), b_col_base.eq(0), a_off.eq(0),
                          b_off.eq(0), s_i.eq(0), s_n.eq(0), s_m.eq(0), s_base.eq(0),
-                         s_row_base.eq(0), s_off.eq(0),
+                         s_row_base.eq(0), s_off.eq(0), f_phase_w.eq(1), f_q.eq(0),
+                         f_mb0.eq(0), a_blk.eq(0), a_k.eq(0),
                          m_subs.eq(comp.tm_pad >> _log2(p.rows)),
                          n_subs.eq(comp.tn_pad >> _log2(p.cols)),
-                         pitch_a.eq(comp.tm_pad * e), pitch_b.eq(comp.tn_pad * e),
-                         pitch_c.eq(comp.tn_pad * acc_b)]
+                         pitch_a.eq((comp.tm_pad if os_core else comp.tk_pad) * e),
+                         pitch_b.eq(comp.tn_pad * e), pitch_c.eq(comp.tn_pad * acc_b)]
 
         # feeder: scratchpad reads to operand beats
         feed = Signal(name="feed")
         m.d.comb += feed.eq((~beat_valid | core.operands.ready) & f_more)
         with m.If(~beat_valid | core.operands.ready):
             m.d.sync += beat_valid.eq(f_more)
-        k_end = f_k == comp.tk - 1
         n_end = f_n == n_subs - 1
         with m.If(feed):
-            m.d.sync += [beat_last.eq(k_end), cnt.spad_reads.eq(cnt.spad_reads + 2)]
             if word_a > lane_a:
                 m.d.sync += a_sel.eq((a_off >> _log2(lane_a))[:_log2(word_a // lane_a)])
             if word_b > lane_b:
                 m.d.sync += b_sel.eq((b_off >> _log2(lane_b))[:_log2(word_b // lane_b)])
-            with m.If(k_end):
-                m.d.sync += f_k.eq(0)
-                with m.If(n_end):
-                    m.d.sync += [f_n.eq(0), f_m.eq(f_m + 1), a_row_base.eq(a_row_base + lane_a),
-                                 a_off.eq(a_row_base + lane_a), b_col_base.eq(0), b_off.eq(0)]
-                    with m.If(f_m == m_subs - 1):
-                        m.d.sync += f_more.eq(0)
+        if os_core:
+            k_end = f_k == comp.tk - 1
+            with m.If(feed):
+                m.d.sync += [beat_last.eq(k_end), cnt.spad_reads.eq(cnt.spad_reads + 2)]
+                with m.If(k_end):
+                    m.d.sync += f_k.eq(0)
+                    with m.If(n_end):
+                        m.d.sync += [f_n.eq(0), f_m.eq(f_m + 1),
+                                     a_row_base.eq(a_row_base + lane_a),
+                                     a_off.eq(a_row_base + lane_a), b_col_base.eq(0),
+                                     b_off.eq(0)]
+                        with m.If(f_m == m_subs - 1):
+                            m.d.sync += f_more.eq(0)
+                    with m.Else():
+                        m.d.sync += [f_n.eq(f_n + 1), b_col_base.eq(b_col_base + lane_b),
+                                     b_off.eq(b_col_base + lane_b), a_off.eq(a_row_base)]
                 with m.Else():
-                    m.d.sync += [f_n.eq(f_n + 1), b_col_base.eq(b_col_base + lane_b),
-                                 b_off.eq(b_col_base + lane_b), a_off.eq(a_row_base)]
-            with m.Else():
-                m.d.sync += [f_k.eq(f_k + 1), a_off.eq(a_off + pitch_a),
-                             b_off.eq(b_off + pitch_b)]
+                    m.d.sync += [f_k.eq(f_k + 1), a_off.eq(a_off + pitch_a),
+                                 b_off.eq(b_off + pitch_b)]
+            m.d.comb += [a_read.en.eq(feed), b_read.en.eq(feed),
+                         core.operands.payload.last.eq(beat_last)]
+        else:
+            # f_k counts K steps of `rows`, f_m the activation within the block
+            k_steps = comp.tk_pad >> _log2(p.rows)
+            block = _minimum(Const(depth, DIM_WIDTH + 1), comp.tm_pad - f_mb0)
+            last_step = f_k == k_steps - 1
+            with m.If(feed):
+                m.d.sync += cnt.spad_reads.eq(cnt.spad_reads + 1)
+                with m.If(f_phase_w):
+                    m.d.sync += [beat_flags.eq(0), beat_flags.w_valid.eq(1),
+                                 beat_flags.w_row.eq(f_q), b_off.eq(b_off + pitch_b)]
+                    with m.If(f_q == p.rows - 1):
+                        m.d.sync += [f_q.eq(0), f_phase_w.eq(0), a_off.eq(a_blk + a_k)]
+                    with m.Else():
+                        m.d.sync += f_q.eq(f_q + 1)
+                with m.Else():
+                    m.d.sync += [beat_flags.eq(0), beat_flags.a_valid.eq(1),
+                                 beat_flags.swap.eq(f_m == 0),
+                                 beat_flags.acc_first.eq(f_k == 0),
+                                 beat_flags.acc_last.eq(last_step), a_off.eq(a_off + pitch_a)]
+                    with m.If(f_m == block - 1):
+                        m.d.sync += [f_m.eq(0), f_phase_w.eq(1)]
+                        with m.If(last_step):
+                            next_block = f_mb0 + depth
+                            m.d.sync += [f_k.eq(0), a_k.eq(0), f_mb0.eq(next_block),
+                                         a_blk.eq(a_blk + pitch_a * depth),
+                                         b_off.eq(b_col_base)]
+                            with m.If(next_block >= comp.tm_pad):
+                                m.d.sync += [f_mb0.eq(0), a_blk.eq(0), f_n.eq(f_n + 1),
+                                             b_col_base.eq(b_col_base + lane_b),
+                                             b_off.eq(b_col_base + lane_b)]
+                                with m.If(n_end):
+                                    m.d.sync += f_more.eq(0)
+                        with m.Else():
+                            m.d.sync += [f_k.eq(f_k + 1), a_k.eq(a_k + lane_a)]
+                    with m.Else():
+                        m.d.sync += f_m.eq(f_m + 1)
+            m.d.comb += [a_read.en.eq(feed & ~f_phase_w), b_read.en.eq(feed & f_phase_w)]
+            m.d.comb += [getattr(core.operands.payload, name).eq(getattr(beat_flags, name))
+                         for name in ("a_valid", "w_valid", "w_row", "swap", "acc_first",
+                                      "acc_last")]
         m.d.comb += [
             a_read.addr.eq(comp.a_slot * slot_a_words + (a_off >> _log2(word_a))),
-            b_read.addr.eq(comp.b_slot * slot_b_words + (b_off >> _log2(word_b))),
-            a_read.en.eq(feed), b_read.en.eq(feed)]
+            b_read.addr.eq(comp.b_slot * slot_b_words + (b_off >> _log2(word_b)))]
         a_lane = (a_read.data.word_select(a_sel, 8 * lane_a) if word_a > lane_a
                   else a_read.data)
         b_lane = (b_read.data.word_select(b_sel, 8 * lane_b) if word_b > lane_b
@@ -476,10 +548,10 @@ class Accelerator(wiring.Component):
         m.d.comb += [core.operands.valid.eq(beat_valid),
                      core.operands.payload.a.eq(a_lane),
                      core.operands.payload.b.eq(b_lane),
-                     core.operands.payload.last.eq(beat_last),
                      core.results.ready.eq(1)]
 
-        # sink: result rows added into the accumulator slot
+        # sink: result rows added into the accumulator slot (os: per core tile, its rows;
+        # ws: per `cols` columns, every row of the tile)
         taken = core.results.valid
         rmw_addr = s_off >> _log2(word_c)
         rmw_read = taken & ~comp.first_k
@@ -488,19 +560,28 @@ class Accelerator(wiring.Component):
                          st_value.eq(core.results.payload.as_value())]
             if word_c > res:
                 m.d.sync += st_sel.eq((s_off >> _log2(res))[:_log2(word_c // res)])
-            with m.If(s_i == p.rows - 1):
-                m.d.sync += s_i.eq(0)
-                with m.If(s_n == n_subs - 1):
-                    next_row = s_row_base + (pitch_c << _log2(p.rows))
-                    m.d.sync += [s_n.eq(0), s_m.eq(s_m + 1), s_row_base.eq(next_row),
-                                 s_base.eq(next_row), s_off.eq(next_row)]
-                    with m.If(s_m == m_subs - 1):
+            if os_core:
+                with m.If(s_i == p.rows - 1):
+                    m.d.sync += s_i.eq(0)
+                    with m.If(s_n == n_subs - 1):
+                        next_row = s_row_base + (pitch_c << _log2(p.rows))
+                        m.d.sync += [s_n.eq(0), s_m.eq(s_m + 1), s_row_base.eq(next_row),
+                                     s_base.eq(next_row), s_off.eq(next_row)]
+                        with m.If(s_m == m_subs - 1):
+                            m.d.sync += s_more.eq(0)
+                    with m.Else():
+                        m.d.sync += [s_n.eq(s_n + 1), s_base.eq(s_base + res),
+                                     s_off.eq(s_base + res)]
+                with m.Else():
+                    m.d.sync += [s_i.eq(s_i + 1), s_off.eq(s_off + pitch_c)]
+            else:
+                with m.If(s_m == comp.tm_pad - 1):
+                    m.d.sync += [s_m.eq(0), s_n.eq(s_n + 1), s_base.eq(s_base + res),
+                                 s_off.eq(s_base + res)]
+                    with m.If(s_n == n_subs - 1):
                         m.d.sync += s_more.eq(0)
                 with m.Else():
-                    m.d.sync += [s_n.eq(s_n + 1), s_base.eq(s_base + res),
-                                 s_off.eq(s_base + res)]
-            with m.Else():
-                m.d.sync += [s_i.eq(s_i + 1), s_off.eq(s_off + pitch_c)]
+                    m.d.sync += [s_m.eq(s_m + 1), s_off.eq(s_off + pitch_c)]
         with m.Else():
             m.d.sync += st_valid.eq(0)
         with m.If(comp_busy & ~s_more & ~st_valid & ~taken):
@@ -534,9 +615,9 @@ class Accelerator(wiring.Component):
         # stall: the step waits for the DMA alone
         with m.If(dma_busy & ~comp_busy & ~launch):
             m.d.sync += cnt.stall_cycles.eq(cnt.stall_cycles + 1)
-        for name in CORE_COUNTERS:
+        for event, name in zip(CORE_EVENTS, CORE_COUNTERS, strict=True):
             counter = getattr(cnt, name)
-            m.d.sync += counter.eq(counter + core.activity[name])
+            m.d.sync += counter.eq(counter + core.activity[event])
         with m.If(self.cmd.valid & self.cmd.ready):  # a new job clears them (this wins)
             m.d.sync += [getattr(cnt, name).eq(0) for name in (*COUNTERS, *CORE_COUNTERS)]
         return m

@@ -12,8 +12,10 @@ from hw.systolic.params import SystolicParams
 
 #: Compute cores the accelerator is built with so far (``bitserial`` is not built yet).
 CORES = ("systolic",)
-#: Dataflows of the systolic core the accelerator drives so far (``ws`` is not built yet).
-CORE_DATAFLOWS = ("os",)
+#: Dataflows of the systolic core.
+CORE_DATAFLOWS = ("os", "ws")
+#: Accumulator rows of a weight-stationary core when none is given.
+DEFAULT_ACC_DEPTH = 64
 #: Element widths (bits) the DMA moves as whole bytes.
 INPUT_WIDTHS = (8, 16)
 ACC_WIDTHS = (16, 32, 64)
@@ -41,7 +43,8 @@ def _one_of(name: str, value: object, choices: tuple[int, ...]) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class AccelParams(Params):
-    """An accelerator: a ``rows`` x ``cols`` output-stationary systolic core, an operand
+    """An accelerator: a ``rows`` x ``cols`` systolic core (``dataflow`` ``os`` or ``ws``,
+    ``acc_depth`` rows of the ``ws`` core's own accumulator), an operand
     scratchpad of ``spad_kib`` KiB (half for A, half for B, each half two slots: the next
     tile loads while the current one computes), an accumulator buffer of ``acc_kib`` KiB
     (two slots: one tile accumulates while the previous one is written back), and a DMA
@@ -65,6 +68,7 @@ class AccelParams(Params):
     acc_width: int = 32
     signed: bool = True
     dataflow: str = "os"
+    acc_depth: int | None = None
     spad_kib: int = 32
     acc_kib: int = 16
     bus_bytes: int = 8
@@ -83,6 +87,15 @@ class AccelParams(Params):
                              f"= {2 * self.input_width}), not {self.acc_width!r}")
         check_bool("signed", self.signed)
         check_choice("dataflow", self.dataflow, CORE_DATAFLOWS)
+        if self.dataflow == "os":
+            if self.acc_depth is not None:
+                raise ParamError(
+                    f"`acc_depth` applies only to dataflow 'ws'; leave it unset for 'os', "
+                    f"not {self.acc_depth!r}")
+        else:
+            if self.acc_depth is None:
+                object.__setattr__(self, "acc_depth", DEFAULT_ACC_DEPTH)
+            check_int("acc_depth", self.acc_depth, 1, 4096)
         _power_of_two("spad_kib", self.spad_kib, 1, 4096)
         _power_of_two("acc_kib", self.acc_kib, 1, 4096)
         _one_of("bus_bytes", self.bus_bytes, BUS_BYTES)
@@ -95,8 +108,10 @@ class AccelParams(Params):
         check_int("outstanding", self.outstanding, 1, 16)
         # The smallest tile (one granule of M and N, one K row) must fit every slot.
         for name, need, have in (
-                ("spad_kib", self.m_granule * self.element_bytes, self.spad_slot_bytes),
-                ("spad_kib", self.n_granule * self.element_bytes, self.spad_slot_bytes),
+                ("spad_kib", self.m_granule * self.k_granule * self.element_bytes,
+                 self.spad_slot_bytes),
+                ("spad_kib", self.k_granule * self.n_granule * self.element_bytes,
+                 self.spad_slot_bytes),
                 ("acc_kib", self.m_granule * self.n_granule * self.acc_bytes,
                  self.acc_slot_bytes)):
             if need > have:
@@ -111,7 +126,7 @@ class AccelParams(Params):
         """The compute core's own parameters."""
         return SystolicParams(rows=self.rows, cols=self.cols, input_width=self.input_width,
                               acc_width=self.acc_width, signed=self.signed,
-                              dataflow=self.dataflow)
+                              dataflow=self.dataflow, acc_depth=self.acc_depth)
 
     @property
     def pes(self) -> int:
@@ -126,14 +141,25 @@ class AccelParams(Params):
         return self.acc_width // 8
 
     @property
+    def beat_elements(self) -> int:
+        return self.bus_bytes // self.element_bytes
+
+    @property
     def m_granule(self) -> int:
-        """TM is a multiple of this (a row of the core and whole bus beats)."""
-        return max(self.rows, self.bus_bytes // self.element_bytes)
+        """TM is a multiple of this: ``os`` reads A transposed, a core row and whole bus
+        beats of M at a time; ``ws`` reads rows of A (any M)."""
+        return max(self.rows, self.beat_elements) if self.dataflow == "os" else 1
+
+    @property
+    def k_granule(self) -> int:
+        """TK is a multiple of this: ``ws`` reads rows of A, a core row (a weight tile's
+        height) and whole bus beats of K at a time; ``os`` any K."""
+        return 1 if self.dataflow == "os" else max(self.rows, self.beat_elements)
 
     @property
     def n_granule(self) -> int:
         """TN is a multiple of this (a column of the core and whole bus beats)."""
-        return max(self.cols, self.bus_bytes // self.element_bytes)
+        return max(self.cols, self.beat_elements)
 
     @property
     def spad_slot_bytes(self) -> int:
@@ -144,6 +170,11 @@ class AccelParams(Params):
     def acc_slot_bytes(self) -> int:
         """One of the two accumulator slots."""
         return self.acc_kib * 1024 // 2
+
+    @property
+    def a_lane_bytes(self) -> int:
+        """Bytes of A in one beat of the core (``rows`` elements)."""
+        return self.rows * self.element_bytes
 
     @property
     def a_word_bytes(self) -> int:

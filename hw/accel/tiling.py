@@ -4,13 +4,17 @@ checks, and the sequence of tiles a job runs.
 
 DRAM layout (bytes, little-endian elements; the host zero-pads every row to its stride):
 
-- ``A`` transposed: K rows of M elements (the output-stationary core takes a column of A
-  and a row of B per beat, so both are contiguous), row stride ``lda``;
+- ``A``: for the output-stationary core (``os``) transposed, K rows of M elements (it
+  takes a column of A and a row of B per beat, so both are contiguous); for the
+  weight-stationary core (``ws``) as it is, M rows of K elements (it takes a row of A per
+  activation beat); row stride ``lda``;
 - ``B``: K rows of N elements, row stride ``ldb``;
 - ``C``: M rows of N results of ``acc_width`` bits, row stride ``ldc``.
 
-A tile reads (and writes) whole bus beats: its M extent is padded up to a multiple of the
-M granule (the core's rows, and whole beats), its N extent likewise; the padding lies inside
+A tile reads (and writes) whole bus beats: its extent along A's and B's rows is padded up
+to a multiple of the granule (``os``: M to the core's rows and whole beats; ``ws``: K to
+the core's rows, a weight tile's height, and whole beats; N to the core's columns and
+whole beats); for ``ws`` B has K padded rows of zeros; the padding lies inside
 the zero-padded stride, so it reads zeros, and C's padding columns are written with the
 zeros they compute. Rows of C beyond M are never written.
 
@@ -104,17 +108,23 @@ def padded_n(params: AccelParams, n: int) -> int:
     return align(n, params.n_granule)
 
 
+def padded_k(params: AccelParams, k: int) -> int:
+    return align(k, params.k_granule)
+
+
 def dram_layout(params: AccelParams, m: int, k: int, n: int) -> DramLayout:
     """The canonical layout of an M x K x N job: A, B, C one after another on 4 KiB
     boundaries, every row stride padded to a multiple of the burst boundary (so every row
     of a tile splits into bursts alike, and the models need no addresses)."""
     boundary = params.burst_bytes
-    lda = align(padded_m(params, m) * params.element_bytes, boundary)
+    a_rows, a_row = (k, padded_m(params, m)) if params.dataflow == "os" else (m, padded_k(
+        params, k))
+    lda = align(a_row * params.element_bytes, boundary)
     ldb = align(padded_n(params, n) * params.element_bytes, boundary)
     ldc = align(padded_n(params, n) * params.acc_bytes, boundary)
     a_addr = 0
-    b_addr = align(a_addr + k * lda, BASE_ALIGN)
-    c_addr = align(b_addr + k * ldb, BASE_ALIGN)
+    b_addr = align(a_addr + a_rows * lda, BASE_ALIGN)
+    c_addr = align(b_addr + padded_k(params, k) * ldb, BASE_ALIGN)
     return DramLayout(a_addr, b_addr, c_addr, lda, ldb, ldc, c_addr + m * ldc)
 
 
@@ -124,6 +134,8 @@ def refusal(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> st
         return f"M, K and N must be in 1..{MAX_DIM}"
     if mapping.tm % params.m_granule:
         return f"TM = {mapping.tm} is not a multiple of {params.m_granule} (the M granule)"
+    if mapping.tk % params.k_granule:
+        return f"TK = {mapping.tk} is not a multiple of {params.k_granule} (the K granule)"
     if mapping.tn % params.n_granule:
         return f"TN = {mapping.tn} is not a multiple of {params.n_granule} (the N granule)"
     e = params.element_bytes
@@ -160,8 +172,8 @@ def default_mapping(params: AccelParams, m: int, k: int, n: int,
     """A legal mapping chosen by a simple rule (the mapper of a later issue searches):
     among tiles of power-of-two granule multiples (or the whole padded extent) that fit,
     the least DRAM traffic, then the largest tiles, then ``mnk`` (or only ``order``)."""
-    gm, gn = params.m_granule, params.n_granule
-    m_pad, n_pad = padded_m(params, m), padded_n(params, n)
+    gm, gn, gk = params.m_granule, params.n_granule, params.k_granule
+    m_pad, n_pad, k_pad = padded_m(params, m), padded_n(params, n), padded_k(params, k)
 
     def sizes(limit: int, granule: int) -> list[int]:
         values, size = {limit}, granule
@@ -173,7 +185,7 @@ def default_mapping(params: AccelParams, m: int, k: int, n: int,
     best: tuple[tuple[int, int], Mapping] | None = None
     for tm in sizes(m_pad, gm):
         for tn in sizes(n_pad, gn):
-            for tk in sizes(k, 1):
+            for tk in sizes(k_pad, gk):
                 for choice in ORDERS if order is None else (order,):
                     mapping = Mapping(tm, tk, tn, choice)
                     if refusal(params, m, k, n, mapping) is not None:
@@ -215,7 +227,8 @@ class Tile:
     n0: int
     tm_pad: int   # M extent read and computed (granule multiple)
     tm_eff: int   # rows of C written back (<= M)
-    tk: int
+    tk: int       # K extent of the GEMM in the tile
+    tk_pad: int   # K extent read and computed (granule multiple; == tk for os)
     tn_pad: int   # N extent read, computed and written back
     first_k: bool
     last_k: bool
@@ -225,7 +238,7 @@ class Tile:
 
 def tiles(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> Iterator[Tile]:
     """The tiles of a job in the order the hardware runs them (``mapping`` must be legal)."""
-    m_pad, n_pad = padded_m(params, m), padded_n(params, n)
+    m_pad, n_pad, k_pad = padded_m(params, m), padded_n(params, n), padded_k(params, k)
     tm, tk, tn = mapping.tm, mapping.tk, mapping.tn
     outer, middle = ((range(0, m, tm), range(0, n, tn)) if mapping.order == "mnk"
                      else (range(0, n, tn), range(0, m, tm)))
@@ -235,7 +248,7 @@ def tiles(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> Iter
             m0, n0 = (first, second) if mapping.order == "mnk" else (second, first)
             for k0 in range(0, k, tk):
                 yield Tile(m0, k0, n0, min(tm, m_pad - m0), min(tm, m - m0), min(tk, k - k0),
-                           min(tn, n_pad - n0), k0 == 0, k0 + tk >= k,
+                           min(tk, k_pad - k0), min(tn, n_pad - n0), k0 == 0, k0 + tk >= k,
                            previous is None or previous[:2] != (m0, k0),
                            previous is None or previous[1:] != (k0, n0))
                 previous = (m0, k0, n0)
@@ -257,7 +270,8 @@ def dram_bytes(params: AccelParams, m: int, k: int, n: int, mapping: Mapping
     else:
         b_times = 1 if one_k else m_tiles
         a_times = 1 if one_k and m_tiles == 1 else n_tiles
-    read = (a_times * m_pad * k + b_times * n_pad * k) * e
+    k_pad = padded_k(params, k)
+    read = (a_times * m_pad * k_pad + b_times * n_pad * k_pad) * e
     written = m * n_pad * acc
     return read, written
 

@@ -21,6 +21,7 @@ from hw.accel.tiling import (
     check_latency,
     dram_bytes,
     dram_layout,
+    padded_k,
     padded_n,
     refusal,
     resolve_mapping,
@@ -97,12 +98,13 @@ def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
     a, b = golden.random_operands(core, m, k, n, seed, values)
     e, acc = params.element_bytes, params.acc_bytes
     image = np.full(layout.size, POISON_BYTE, dtype=np.uint8)
-    a_rows = np.zeros((k, layout.lda), dtype=np.uint8)
-    a_rows[:, :m * e] = _element_bytes(np.ascontiguousarray(a.T), e)
-    image[layout.a_addr:layout.a_addr + k * layout.lda] = a_rows.ravel()
-    b_rows = np.zeros((k, layout.ldb), dtype=np.uint8)
-    b_rows[:, :n * e] = _element_bytes(b, e)
-    image[layout.b_addr:layout.b_addr + k * layout.ldb] = b_rows.ravel()
+    a_stored = a.T if params.dataflow == "os" else a   # A^T for os, A for ws
+    a_rows = np.zeros((a_stored.shape[0], layout.lda), dtype=np.uint8)
+    a_rows[:, :a_stored.shape[1] * e] = _element_bytes(np.ascontiguousarray(a_stored), e)
+    image[layout.a_addr:layout.a_addr + a_rows.size] = a_rows.ravel()
+    b_rows = np.zeros((padded_k(params, k), layout.ldb), dtype=np.uint8)  # zero rows past K
+    b_rows[:k, :n * e] = _element_bytes(b, e)
+    image[layout.b_addr:layout.b_addr + b_rows.size] = b_rows.ravel()
     loaded = image[:layout.c_addr]
     refused = refusal(params, m, k, n, mapping)
     expected = image.copy()

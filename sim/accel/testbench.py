@@ -75,6 +75,9 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
         error = f"error flag {int(refused)}, expected {int(bool(job['expect_error']))}"
     return {"meta": job["meta"], "passed": error is None and not wrong,
             "mismatches": len(wrong), "first_mismatch": wrong[0] if wrong else None,
+            "mismatched_words": [[i, format(got[i], "x") if i < len(got) else None,
+                                  format(want[i], "x") if i < len(want) else None]
+                                 for i in wrong[:8]],
             "error": error, "cycles": counters["cycles"], "refused": refused,
             "counters": counters}
 

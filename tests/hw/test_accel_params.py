@@ -29,7 +29,9 @@ from hw.params import ParamError
     ({"input_width": 4}, r"^`input_width` must be one of 8, 16, not 4$"),
     ({"input_width": 16, "acc_width": 16},
      r"^`acc_width` must be one of 32, 64 \(at least 2 \* input_width = 32\), not 16$"),
-    ({"dataflow": "ws"}, r"^`dataflow` must be one of 'os', not 'ws'$"),
+    ({"dataflow": "is"}, r"^`dataflow` must be one of 'os', 'ws', not 'is'$"),
+    ({"acc_depth": 8}, r"^`acc_depth` applies only to dataflow 'ws'; leave it unset for "
+                       r"'os', not 8$"),
     ({"bus_bytes": 12}, r"^`bus_bytes` must be one of 4, 8, 16, 32, 64, not 12$"),
     ({"bus_bytes": 64, "max_burst": 128},
      r"^`max_burst` must be a power of two in 1\.\.64 \(a burst of bus_bytes = 64 beats "
@@ -85,8 +87,9 @@ def test_bandwidth_and_latency_rules():
 
 @pytest.mark.parametrize("shape", [(1, 1, 1), (33, 70, 17), (64, 64, 64), (9, 200, 40),
                                    (100, 3, 7)])
-@pytest.mark.parametrize("params", [AccelParams(), AccelParams(rows=4, cols=16, bus_bytes=16,
-                                                               spad_kib=8, acc_kib=4)])
+@pytest.mark.parametrize("params", [
+    AccelParams(), AccelParams(rows=4, cols=16, bus_bytes=16, spad_kib=8, acc_kib=4),
+    AccelParams(dataflow="ws", acc_depth=16, spad_kib=8)])
 def test_default_mapping_is_legal_and_bytes_match_the_tiles(params, shape):
     m, k, n = shape
     for order in (None, "mnk", "nmk"):
@@ -98,8 +101,8 @@ def test_default_mapping_is_legal_and_bytes_match_the_tiles(params, shape):
         e, acc = params.element_bytes, params.acc_bytes
         read = written = 0
         for tile in tiles(params, m, k, n, mapping):
-            read += tile.load_a * tile.tm_pad * tile.tk * e + tile.load_b * tile.tk * \
-                tile.tn_pad * e
+            read += tile.load_a * tile.tm_pad * tile.tk_pad * e + tile.load_b * \
+                tile.tk_pad * tile.tn_pad * e
             written += tile.last_k * tile.tm_eff * tile.tn_pad * acc
         assert dram_bytes(params, m, k, n, mapping) == (read, written)
     assert default_mapping(params, m, k, n) == resolve_mapping(params, m, k, n)
@@ -111,6 +114,15 @@ def test_reuse_follows_the_order():
     assert sum(t.load_a for t in mnk) == 4 and sum(t.load_b for t in mnk) == 16
     nmk = list(tiles(params, 32, 16, 32, Mapping(8, 16, 8, "nmk")))
     assert sum(t.load_a for t in nmk) == 16 and sum(t.load_b for t in nmk) == 4
+
+
+def test_ws_pads_k_not_m():
+    params = AccelParams(dataflow="ws", bus_bytes=16)
+    assert (params.m_granule, params.k_granule, params.n_granule) == (1, 16, 16)
+    assert refusal(params, 20, 20, 20, Mapping(5, 16, 16)) is None
+    assert "K granule" in refusal(params, 20, 20, 20, Mapping(8, 8, 16))
+    layout = dram_layout(params, 20, 20, 20)
+    assert layout.lda == params.burst_bytes          # A rows of K = 32 padded bytes
 
 
 def test_layout_strides_sit_on_burst_boundaries():
