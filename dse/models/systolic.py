@@ -193,7 +193,7 @@ _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "colu
                 "deskew_acc_bits", "pick_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
-                "bram_blocks", "address_bits")
+                "bram_blocks", "address_bits", "memory_ff_bits")
 
 
 def psum_widths(params: SystolicParams) -> list[int]:
@@ -226,8 +226,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
   (deskew and staging registers of the bottom row's width), and the accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
   target (:func:`map_memory`): ``lutram_cells`` (distributed RAM primitives),
-  ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks`` and
-  ``address_bits``;
+  ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks``,
+  ``memory_ff_bits`` (a memory of depth 1 is flip-flops) and ``address_bits``;
 - ``multipliers = P``: one multiplier per PE (``input_width <= 16`` fits one 18x18 DSP;
   Yosys maps even 2-bit products to MULT18X18D).
 
@@ -266,6 +266,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                                      lutram_mux_bits=float(mapping.mux_bits))
         elif mapping.kind == "bram":
             weight_stationary["bram_blocks"] = float(mapping.cells)
+        else:  # flip-flops (a depth of 1)
+            weight_stationary["memory_ff_bits"] = float(cols * acc * params.acc_depth)
     return {"multipliers": float(pes),
             **{f"os.{name}": value for name, value in output_stationary.items()},
             **{f"ws.{name}": value for name, value in weight_stationary.items()}}
@@ -346,15 +348,16 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool) -> tuple[int
     return sum(widths), adders, widths[-1]
 
 
-def _memory_features(width: int, depth: int, target: str) -> tuple[float, float, float]:
-    """``lutram_cells``, ``lutram_mux_bits`` and ``bram_blocks`` of an accumulator memory,
-    as :func:`systolic_features` has them."""
+def _memory_features(width: int, depth: int, target: str
+                     ) -> tuple[float, float, float, float]:
+    """``lutram_cells``, ``lutram_mux_bits``, ``bram_blocks`` and ``memory_ff_bits`` of an
+    accumulator memory, as :func:`systolic_features` has them."""
     mapping = map_memory(width, depth, target)
     if mapping.kind == "lutram":
-        return float(mapping.cells), float(mapping.mux_bits), 0.0
+        return float(mapping.cells), float(mapping.mux_bits), 0.0, 0.0
     if mapping.kind == "bram":
-        return 0.0, 0.0, float(mapping.cells)
-    return 0.0, 0.0, 0.0
+        return 0.0, 0.0, float(mapping.cells), 0.0
+    return 0.0, 0.0, 0.0, float(width * depth)
 
 
 def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
@@ -389,7 +392,8 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
                  "psum_adder_bits": (cols[ws] * psums[:, 1]).astype(np.float64),
                  "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 2],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
-                 "bram_blocks": memory[:, 2], "address_bits": address}
+                 "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
+                 "address_bits": address}
         for name, values in on_ws.items():
             ws_only[name] = np.zeros(len(rows))
             ws_only[name][ws] = values
