@@ -163,8 +163,15 @@ def main() -> None:
     parser.add_argument("--skip-long", action="store_true", help="skip the 1k / 10k studies")
     parser.add_argument("--long-only", action="store_true",
                         help="rerun only the 1k / 10k studies into the recorded results")
+    parser.add_argument("--add", action="store_true",
+                        help="run only --samplers and add their runs to the recorded results "
+                             "(replacing earlier runs of those samplers), written after each "
+                             "run")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
+    if args.add:
+        add_runs(args)
+        return
     if args.long_only:
         record = json.loads((args.out / "dse_samplers.json").read_text())
         record["long"] = [timed_study(args.spec, "tpe", 1000),
@@ -210,6 +217,33 @@ def main() -> None:
     print(summary)
 
 
+def add_runs(args: argparse.Namespace) -> None:
+    """``--add``: the given samplers' runs into the recorded results, one run at a time
+    (a long GP study leaves every finished seed recorded)."""
+    path = args.out / "dse_samplers.json"
+    record = json.loads(path.read_text())
+    spec = load_spec(Path(record["spec"]))
+    values, _, _ = exhaustive(spec)
+    logs = log_objectives(values)
+    low, high = logs.min(axis=0), logs.max(axis=0)
+    exact = hypervolume(values, low, high)
+    record["runs"] = [r for r in record["runs"] if r["sampler"] not in args.samplers]
+    command = " ".join([sys.executable, *sys.argv])
+    record["added"] = [a for a in record.get("added", []) if a["samplers"] != args.samplers]
+    record["added"].append({"samplers": args.samplers, "command": command,
+                            "machine": machine(), "date": time.strftime("%Y-%m-%d")})
+    for sampler in args.samplers:
+        seeds = args.gp_seeds if sampler == "gp" and args.gp_seeds is not None else args.seeds
+        for seed in range(seeds):
+            row = run_sampler(spec, sampler, seed, args.budget, low, high, exact)
+            record["runs"].append(row)
+            print(json.dumps(row), flush=True)
+            samplers = list(dict.fromkeys(r["sampler"] for r in record["runs"]))
+            path.write_text(json.dumps(record, indent=1) + "\n")
+            (args.out / "dse_samplers.md").write_text(_summary(record, samplers))
+            _plot(record, samplers, args.out / "dse_samplers.png")
+
+
 def _summary(record: dict[str, Any], samplers: list[str]) -> str:
     checkpoints = sorted({int(n) for r in record["runs"] for n in r["hv_ratio"]})
     lines = [f"Space `{record['spec']}`: {record['points']} points, {record['feasible']} "
@@ -246,6 +280,11 @@ def _summary(record: dict[str, Any], samplers: list[str]) -> str:
     m = record["machine"]
     lines += ["", f"Machine: {m['cpu']}, {m['cores']} cores, load average "
               f"{m['load_average_1m']} at the start. Command: `{record['command']}`."]
+    for added in record.get("added", []):
+        seeds = sum(r["sampler"] in added["samplers"] for r in record["runs"])
+        lines += ["", f"{', '.join(added['samplers'])} ({seeds} runs) added on "
+                  f"{added['date']}, load average {added['machine']['load_average_1m']} at "
+                  f"the start: `{added['command']}`."]
     return "\n".join(lines) + "\n"
 
 
