@@ -275,8 +275,8 @@ def run_layer(accelerator: str, mapping: str, layer: dict[str, Any], lpf_limit: 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=Path, required=True,
-                        help="folder written by make_inputs.py")
+    parser.add_argument("--inputs", type=Path,
+                        help="folder written by make_inputs.py (not with --render)")
     parser.add_argument("--workload", action="append",
                         help="workload key from design.json (default: all)")
     parser.add_argument("--layers", type=int, default=None,
@@ -288,7 +288,16 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True, help="JSON file to write")
     parser.add_argument("--md", type=Path, default=None,
                         help="also write a Markdown summary (machine, command, table)")
+    parser.add_argument("--render", action="store_true",
+                        help="only rewrite --md from an existing --out JSON")
     args = parser.parse_args()
+    if args.render:
+        if args.md is None:
+            parser.error("--render needs --md")
+        args.md.write_text(markdown(json.loads(args.out.read_text()), args.out.name))
+        return
+    if args.inputs is None:
+        parser.error("--inputs is required")
 
     logging.getLogger("zigzag").setLevel(logging.ERROR)
     design = json.loads((args.inputs / "design.json").read_text())
@@ -387,9 +396,11 @@ def markdown(result: dict[str, Any], json_name: str) -> str:
         "`tiles` is the mapping in our TMxTKxTN terms when all three buffers hold matching "
         "extents (`-`: uneven, see `buffer_extent` in the JSON); `DRAM loops` are the loops "
         "above the buffers for C, outer to inner.", "",
+        "`read/min`: DRAM reads over the compulsory M*K + K*N bytes.", "",
         "| workload | layer | MxKxN | x | cycles | ideal | stall | onload | offload | "
-        "DRAM read B | DRAM write B | energy uJ | tiles | DRAM loops (C) | mappings | s |",
-        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|",
+        "DRAM read B | read/min | DRAM write B | energy uJ | tiles | DRAM loops (C) | "
+        "mappings | s |",
+        "|---|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|---|---|--:|--:|",
     ]
     for key, workload in result["workloads"].items():
         for r in workload["layers"]:
@@ -399,14 +410,34 @@ def markdown(result: dict[str, Any], json_name: str) -> str:
                 f"| {key} | {r['name']} | {r['gemm']} | {r['repeat']} | {r['cycles']:,} | "
                 f"{lat['ideal_cycle']:,} | {lat['stall_slack_comb']:,} | "
                 f"{lat['data_onloading_cycle']:,} | {lat['data_offloading_cycle']:,} | "
-                f"{r['dram_bytes']['read']:,.0f} | {r['dram_bytes']['write']:,.0f} | "
+                f"{r['dram_bytes']['read']:,.0f} | "
+                f"{r['dram_bytes']['read'] / (r['m'] * r['k'] + r['k'] * r['n']):.2f} | "
+                f"{r['dram_bytes']['write']:,.0f} | "
                 f"{r['energy_pj']['total'] / 1e6:,.2f} | {r['mapping']['as_our_tiles'] or '-'} | "
                 f"{loops or '-'} | {r['temporal_mappings_evaluated']} | {r['seconds']:.1f} |")
         t = workload["total"]
         lines.append(
             f"| {key} | **total** (x repeat) | | | {t['cycles']:,} | | | | | "
-            f"{t['dram_read_bytes']:,.0f} | {t['dram_write_bytes']:,.0f} | "
+            f"{t['dram_read_bytes']:,.0f} | | {t['dram_write_bytes']:,.0f} | "
             f"{t['energy_pj'] / 1e6:,.2f} | | | | |")
+    lines += ["", "The least-energy mapping of the same search (`least_energy` in the JSON; "
+              "ZigZag's `MinimalEnergyStage` order), against the least-latency one above, "
+              "totals x repeat:", "",
+              "| workload | cycles | DRAM read B | DRAM write B | energy uJ | "
+              "cycles vs above | DRAM read vs above | energy vs above |",
+              "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    for key, workload in result["workloads"].items():
+        t = workload["total"]
+        cycles = sum(r["least_energy"]["cycles"] * r["repeat"] for r in workload["layers"])
+        read = sum(r["least_energy"]["dram_bytes"]["read"] * r["repeat"]
+                   for r in workload["layers"])
+        write = sum(r["least_energy"]["dram_bytes"]["write"] * r["repeat"]
+                    for r in workload["layers"])
+        energy = sum(r["least_energy"]["energy_pj"]["total"] * r["repeat"]
+                     for r in workload["layers"])
+        lines.append(f"| {key} | {cycles:,} | {read:,.0f} | {write:,.0f} | "
+                     f"{energy / 1e6:,.2f} | {cycles / t['cycles']:.4f} | "
+                     f"{read / t['dram_read_bytes']:.3f} | {energy / t['energy_pj']:.3f} |")
     return "\n".join(lines) + "\n"
 
 
