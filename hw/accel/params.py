@@ -14,8 +14,6 @@ from hw.systolic.params import SystolicParams
 CORES = ("systolic",)
 #: Dataflows of the systolic core.
 CORE_DATAFLOWS = ("os", "ws")
-#: Accumulator rows of a weight-stationary core when none is given.
-DEFAULT_ACC_DEPTH = 64
 #: Element widths (bits) the DMA moves as whole bytes.
 INPUT_WIDTHS = (8, 16)
 ACC_WIDTHS = (16, 32, 64)
@@ -87,15 +85,8 @@ class AccelParams(Params):
                              f"= {2 * self.input_width}), not {self.acc_width!r}")
         check_bool("signed", self.signed)
         check_choice("dataflow", self.dataflow, CORE_DATAFLOWS)
-        if self.dataflow == "os":
-            if self.acc_depth is not None:
-                raise ParamError(
-                    f"`acc_depth` applies only to dataflow 'ws'; leave it unset for 'os', "
-                    f"not {self.acc_depth!r}")
-        else:
-            if self.acc_depth is None:
-                object.__setattr__(self, "acc_depth", DEFAULT_ACC_DEPTH)
-            check_int("acc_depth", self.acc_depth, 1, 4096)
+        # the core checks its own fields (acc_depth: only for ws) and fills acc_depth in
+        object.__setattr__(self, "acc_depth", self.core_params.acc_depth)
         _power_of_two("spad_kib", self.spad_kib, 1, 4096)
         _power_of_two("acc_kib", self.acc_kib, 1, 4096)
         _one_of("bus_bytes", self.bus_bytes, BUS_BYTES)
