@@ -12,13 +12,22 @@ Per design (an output-stationary systolic array with its activity counters, as
 - ``hwdse simulate``: the command on an M x K x N GEMM of at least 5 M cycles, timed from
   the process start to its verdict (the build cached beforehand), and the same run inside
   this process split into its parts (job building, job files, the simulator, the check);
-- ``fixed``: ``run_seconds`` of a 1 x 1 x 1 GEMM on the cached build (median of 5).
+- ``fixed``: ``run_seconds`` of a 1 x 1 x 1 GEMM on the cached build (median of 5), and
+  the whole ``hwdse simulate`` command on it (median of 3);
+- ``profile``: the command once more under cProfile, its time split by function (the
+  simulator process, job building, job files, the design's Verilog, the rest).
+
+The loop and the command are measured ``--repeats`` times, alternately (the machine is
+shared: its load changes during a run); the shares use the medians, the best of each is
+recorded beside them.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import pstats
 import re
 import statistics
 import subprocess
@@ -109,12 +118,16 @@ def loop_rate(params: SystolicParams, cycles_to_run: int, folder: Path) -> dict[
             "seconds": round(seconds, 3), "cycles_per_second": round(ran / seconds)}
 
 
-def hwdse_simulate(params: SystolicParams, gemm: Gemm) -> dict[str, object]:
-    """Run ``hwdse simulate`` as a user would; wall seconds from start to verdict."""
+def hwdse_simulate(params: SystolicParams, gemm: Gemm,
+                   profile: Path | None = None) -> dict[str, object]:
+    """Run ``hwdse simulate`` as a user would; wall seconds from start to verdict (under
+    cProfile, writing ``profile``, if given)."""
     command = [str(Path(sys.executable).with_name("hwdse")), "simulate", "systolic",
                "-p", f"rows={params.rows}", "-p", f"cols={params.cols}",
                "-p", f"dataflow={params.dataflow}",
                "--gemm", f"{gemm.m}x{gemm.k}x{gemm.n}", "--json"]
+    if profile is not None:
+        command = [sys.executable, "-m", "cProfile", "-o", str(profile), *command]
     start = time.monotonic()
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     wall = time.monotonic() - start
@@ -168,6 +181,30 @@ def simulator_split(params: SystolicParams, gemm: Gemm, folder: Path) -> dict[st
             "harness_cycles_per_second": round(cycles(params, gemm).cycles / test_seconds)}
 
 
+#: (label, file suffix, function) of the parts of the command's profile.
+PROFILE_PARTS = (
+    ("simulator process (start-up, jobs, exit)", "sim/runner.py", "_run_harness"),
+    ("job files", "sim/runner.py", "_write_harness_jobs"),
+    ("job building (operands, golden GEMM, beats)", "sim/systolic/jobs.py", "gemm_job"),
+    ("the design's Verilog (cache, amaranth import)", "sim/family.py", "emit_checked"),
+)
+
+
+def profile_split(params: SystolicParams, gemm: Gemm, folder: Path) -> dict[str, float]:
+    """Seconds of the command under cProfile by part; ``rest`` is Python start-up, imports,
+    argument parsing, the models and the output."""
+    path = folder / "command.prof"
+    hwdse_simulate(params, gemm, profile=path)
+    stats = pstats.Stats(str(path)).stats  # type: ignore[attr-defined]
+    total = max(entry[3] for entry in stats.values())
+    split = {"total": round(total, 2)}
+    for label, suffix, function in PROFILE_PARTS:
+        split[label] = round(sum(entry[3] for (file, _, name), entry in stats.items()
+                                 if file.endswith(suffix) and name == function), 2)
+    split["rest"] = round(total - sum(split[label] for label, *_ in PROFILE_PARTS), 2)
+    return split
+
+
 def fixed_seconds(params: SystolicParams) -> float:
     artifact = emit_instrumented(params)
     tiny = gemm_job(params, 1, 1, 1)
@@ -179,7 +216,7 @@ def fixed_seconds(params: SystolicParams) -> float:
     return round(statistics.median(samples), 3)
 
 
-def measure(size: int, k: int, loop_cycles: int) -> dict[str, object]:
+def measure(size: int, k: int, loop_cycles: int, repeats: int) -> dict[str, object]:
     params = SystolicParams(rows=size, cols=size, dataflow="os")
     m = n = 16 * size
     gemm = Gemm(m, k, n)
@@ -187,28 +224,44 @@ def measure(size: int, k: int, loop_cycles: int) -> dict[str, object]:
     start = time.monotonic()
     _, cached, _ = build(emit_instrumented(params))
     harness_build = time.monotonic() - start
+    loops, commands = [], []
     with tempfile.TemporaryDirectory(prefix="hwdse-loop-") as folder:
-        loop = loop_rate(params, max(2_000_000, loop_cycles * 64 // size**2), Path(folder))
-    command = hwdse_simulate(params, gemm)
+        for _ in range(repeats):  # alternately: both see the same changes of load
+            loops.append(loop_rate(params, max(2_000_000, loop_cycles * 64 // size**2),
+                                   Path(folder)))
+            commands.append(hwdse_simulate(params, gemm))
+    loop_rates = [sample["cycles_per_second"] for sample in loops]
+    walls = [sample["wall_seconds"] for sample in commands]
+    loop_rate_median = statistics.median(loop_rates)
+    command_rate = model / statistics.median(walls)
+    best_command_rate = model / min(walls)
     split = parts(params, gemm)
     with tempfile.TemporaryDirectory(prefix="hwdse-split-") as folder:
         inside = simulator_split(params, gemm, Path(folder))
-    command_rate = model / command["wall_seconds"]
+        profile = profile_split(params, gemm, Path(folder))
+    tiny = Gemm(1, 1, 1)
+    fixed_command = statistics.median(hwdse_simulate(params, tiny)["wall_seconds"]
+                                      for _ in range(3))
     run_rate = model / split["run_seconds"]
     return {
         "design": f"{size}x{size} os (activity counters)",
         "harness_build_seconds": None if cached else round(harness_build, 1),
-        "loop": loop,
+        "loop": {**loops[0], "cycles_per_second": round(loop_rate_median),
+                 "samples": loop_rates, "best": max(loop_rates)},
         "gemm": f"{m}x{k}x{n}",
         "model_cycles": model,
-        "hwdse_simulate": command,
+        "hwdse_simulate": {**commands[0], "wall_seconds": statistics.median(walls),
+                           "samples": walls},
         "command_cycles_per_second": round(command_rate),
-        "command_fraction_of_loop": round(command_rate / loop["cycles_per_second"], 3),
+        "command_fraction_of_loop": round(command_rate / loop_rate_median, 3),
+        "best_command_fraction_of_best_loop": round(best_command_rate / max(loop_rates), 3),
         **split,
         **inside,
         "run_cycles_per_second": round(run_rate),
-        "run_fraction_of_loop": round(run_rate / loop["cycles_per_second"], 3),
+        "run_fraction_of_loop": round(run_rate / loop_rate_median, 3),
         "fixed_run_seconds_1x1x1": fixed_seconds(params),
+        "fixed_command_seconds_1x1x1": fixed_command,
+        "command_profile_seconds": profile,
     }
 
 
@@ -218,12 +271,14 @@ def main() -> None:
     parser.add_argument("--k", type=int, default=20000, help="K of the (16 rows) x K x "
                         "(16 cols) GEMM: 16*16*K cycles")
     parser.add_argument("--loop-cycles", type=int, default=20_000_000)
+    parser.add_argument("--repeats", type=int, default=3,
+                        help="Measurements of the loop and of the command, alternately.")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     args = parser.parse_args()
     before = machine()
-    rows = [measure(size, args.k, args.loop_cycles) for size in args.sizes]
-    record = {"machine": before, "command": " ".join([Path(sys.executable).name, *sys.argv]),
-              "results": rows}
+    rows = [measure(size, args.k, args.loop_cycles, args.repeats) for size in args.sizes]
+    record = {"machine": before, "load_average_1m_after": round(os.getloadavg()[0], 2),
+              "command": " ".join([Path(sys.executable).name, *sys.argv]), "results": rows}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "stream_sim.json").write_text(json.dumps(record, indent=2) + "\n")
     print(json.dumps(record, indent=2))
@@ -233,17 +288,18 @@ def main() -> None:
 def table(record: dict[str, object]) -> str:
     """The results as a Markdown table (for bench/results/stream_sim.md)."""
     lines = ["| design | GEMM (cycles) | C++ loop | `hwdse simulate` start to verdict | "
-             "share of loop | `simulate()` run | share | in the simulator | 1x1x1 re-run |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "share of loop (best / best) | `simulate()` run | share | in the simulator | "
+             "1x1x1 re-run | 1x1x1 command |", "|---|---|---|---|---|---|---|---|---|---|"]
     for row in record["results"]:  # type: ignore[attr-defined]
         loop = row["loop"]["cycles_per_second"]
         lines.append(
             f"| {row['design']} | {row['gemm']} ({row['model_cycles']:,}) | {loop:,}/s | "
             f"{row['hwdse_simulate']['wall_seconds']} s = {row['command_cycles_per_second']:,}/s"
-            f" | {row['command_fraction_of_loop']:.0%} | {row['run_seconds']} s = "
+            f" | {row['command_fraction_of_loop']:.1%} "
+            f"({row['best_command_fraction_of_best_loop']:.1%}) | {row['run_seconds']} s = "
             f"{row['run_cycles_per_second']:,}/s | {row['run_fraction_of_loop']:.0%} | "
             f"{row['cocotb_test_seconds']} s = {row['harness_cycles_per_second']:,}/s | "
-            f"{row['fixed_run_seconds_1x1x1']} s |")
+            f"{row['fixed_run_seconds_1x1x1']} s | {row['fixed_command_seconds_1x1x1']} s |")
     return "\n".join(lines)
 
 
