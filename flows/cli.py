@@ -807,6 +807,72 @@ def workload(
         f"{kind} {count}" for kind, count in imported.skipped_ops) or "none"))
 
 
+@app.command("map")
+def map_layers(
+    family: Annotated[str, typer.Argument(help="Generator family or versioned name (accel).")],
+    param: ParamOption = None,
+    gemm: Annotated[str | None, typer.Option("--gemm", help="One GEMM MxKxN.")] = None,
+    workload_source: Annotated[str | None, typer.Option(
+        "--workload", help="A network, as `hwdse workload` takes it (hf:NAME, model.onnx, "
+                           "module.path:factory, transformer:NAME).")] = None,
+    input_shape: Annotated[str | None, typer.Option(
+        "--input-shape", help="Input shape of --workload, e.g. 1,3,224,224.")] = None,
+    phase: Annotated[str | None, typer.Option(
+        "--phase", help="prefill or decode (transformer: workloads).")] = None,
+    tokens: Annotated[int | None, typer.Option(
+        "--tokens", help="Prompt or KV-cache tokens (transformer: workloads).")] = None,
+    bandwidth: Annotated[int | None, typer.Option(
+        "--bandwidth", help="DRAM bandwidth in bytes per cycle (default: the bus width).")
+    ] = None,
+    latency: Annotated[int | None, typer.Option(
+        "--latency", help="DRAM latency in cycles (default 40).")] = None,
+    objective: Annotated[str, typer.Option(
+        "--objective", help="What each layer's mapping minimizes: cycles, dram, energy or "
+                            "edp.")] = "cycles",
+    as_json: JsonOption = False,
+) -> None:
+    """Choose each layer's mapping (tiles, loop order) with the exact models: one row per
+    layer and the network total."""
+    from dse.mapping import map_layers as choose
+    from dse.workload import Layer, WorkloadError
+    from dse.workload.sources import cached_source
+    from hw.family import UnknownGeneratorError
+    from hw.params import ParamError
+
+    params = _params(family, param)
+    if (gemm is None) == (workload_source is None):
+        _fail(EXIT_BAD_INPUT, "give one of `--gemm` MxKxN or `--workload` SOURCE")
+    shape = _int_list("--input-shape", input_shape) if input_shape is not None else None
+    try:
+        if gemm is not None:
+            layers: Any = [Layer(str(_parse_gemm(gemm)), _parse_gemm(gemm))]
+        else:
+            layers = cached_source(workload_source, input_shape=shape, phase=phase,
+                                   tokens=tokens).merged().layers
+        mapped = choose(params, layers, bandwidth, latency, objective)
+    except (ParamError, WorkloadError, UnknownGeneratorError) as error:
+        _fail(EXIT_BAD_INPUT, str(error))
+    payload = mapped.to_json(params)
+    if as_json:
+        _print_json(payload)
+        return
+    table = Table(title=f"{params.generator}, {mapped.bandwidth} B/cycle, latency "
+                        f"{mapped.latency}, minimizing {objective}")
+    for column in ("layer", "GEMM MxKxN", "x", "tiles", "order", "cycles", "DRAM bytes",
+                   "/ bound", "energy uJ", "legal"):
+        table.add_column(column, justify="left" if column in ("layer", "order") else "right")
+    for row in payload["layers"]:
+        table.add_row(row["name"], row["gemm"], str(row["repeat"]), row["mapping"]["tiles"],
+                      row["mapping"]["order"], f"{row['cycles']:,}", f"{row['dram_bytes']:,}",
+                      f"{row['bound_ratio']:.2f}", f"{row['energy_pj'] / 1e6:.4g}",
+                      f"{row['legal_mappings']:,}")
+    total = payload["total"]
+    table.add_row("total", "", str(total["layers"]), "", "", f"{total['cycles']:,}",
+                  f"{total['dram_bytes']:,}", f"{total['bound_ratio']:.2f}",
+                  f"{total['energy_pj'] / 1e6:.4g}", f"{total['legal_mappings']:,}")
+    console.print(table)
+
+
 def main() -> None:
     app(prog_name="hwdse")
 

@@ -38,6 +38,7 @@ import dataclasses
 
 import numpy as np
 
+from dse.mapping.records import LayerMapping, Mapper, check_objective
 from dse.mapping.transfers import NEG, transfer_cycles
 from dse.models.accel import (
     COMPUTE_OVERHEAD,
@@ -475,3 +476,54 @@ def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: in
     energy = _energy(params, activity, table or default_energy_table())
     return MappingCosts(cycles=cycles, stall_cycles=stalls, dram_read_bytes=read,
                         dram_write_bytes=written, activity=activity, energy_pj=energy)
+
+
+# --- the mapper ---------------------------------------------------------------------------
+
+
+def compulsory_bytes(params: AccelParams, gemm: Gemm) -> int:
+    """DRAM bytes no mapping can avoid: A and B read once, C written once, unpadded."""
+    return ((gemm.m * gemm.k + gemm.k * gemm.n) * params.element_bytes
+            + gemm.m * gemm.n * params.acc_bytes)
+
+
+def objective_values(costs: MappingCosts, objective: str) -> np.ndarray:
+    """The metric a mapping is chosen by (``OBJECTIVES`` of :mod:`dse.mapping`)."""
+    return {"cycles": costs.cycles, "dram": costs.dram_bytes, "energy": costs.energy_pj,
+            "edp": costs.edp}[objective]
+
+
+def best_index(maps: MappingArrays, costs: MappingCosts, objective: str) -> int:
+    """The mapping minimizing ``objective``; ties go to fewer cycles, then fewer DRAM
+    bytes, then less energy, then smaller TM, TK, TN, then ``mnk``."""
+    keys = (~maps.mnk, maps.tn, maps.tk, maps.tm, costs.energy_pj, costs.dram_bytes,
+            costs.cycles, objective_values(costs, objective))
+    return int(np.lexsort(keys)[0])
+
+
+def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
+             latency: int | None = None, objective: str = "cycles",
+             table: EnergyTable | None = None) -> LayerMapping:
+    """The legal mapping of ``gemm`` minimizing ``objective`` (``best_index``), its cost
+    and the number of legal mappings.
+
+    Raises:
+        ParamError: for an unknown objective, a bad bandwidth or latency.
+    """
+    check_objective(objective)
+    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
+    latency = DEFAULT_LATENCY if latency is None else latency
+    maps = legal_mappings(params, gemm)
+    costs = evaluate(params, gemm, maps, bandwidth, latency, table)
+    best = best_index(maps, costs, objective)
+    return LayerMapping(
+        gemm=gemm, tiles=f"{maps.tm[best]}x{maps.tk[best]}x{maps.tn[best]}",
+        order=maps.order(best), cycles=int(costs.cycles[best]),
+        stall_cycles=int(costs.stall_cycles[best]),
+        dram_read_bytes=int(costs.dram_read_bytes[best]),
+        dram_write_bytes=int(costs.dram_write_bytes[best]),
+        energy_pj=float(costs.energy_pj[best]), compulsory_bytes=compulsory_bytes(params, gemm),
+        legal_mappings=len(maps))
+
+
+MAPPER = Mapper("accel-v1", map_gemm, lambda params: (params.bus_bytes, DEFAULT_LATENCY))
