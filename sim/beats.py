@@ -9,6 +9,7 @@ builders pack large jobs with :func:`pack_fields` instead, vectorized over the b
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -17,6 +18,18 @@ from sim.stream_files import words_per_beat
 #: Jobs up to this many operand beats also carry them as hex strings (``beats``,
 #: ``expected``), the form tests edit by hand; larger ones carry only the packed words.
 HEX_BEATS_LIMIT = 1 << 16
+
+
+def stream_job(meta: dict[str, Any], operand_words: np.ndarray, expected_words: np.ndarray,
+               *, gap_probability: float, seed: int) -> dict[str, Any]:
+    """A job of ``sim.stream_testbench``: the packed operand and golden result beats, and
+    for a job of at most :data:`HEX_BEATS_LIMIT` operand beats the same as hex strings."""
+    job: dict[str, Any] = {"meta": meta, "operand_words": operand_words,
+                           "expected_words": expected_words,
+                           "gap_probability": gap_probability, "seed": seed}
+    if len(operand_words) <= HEX_BEATS_LIMIT:
+        job.update(beats=hex_beats(operand_words), expected=hex_beats(expected_words))
+    return job
 
 
 def pack_fields(count: int, width: int,
@@ -64,6 +77,20 @@ def tile_rows(left: np.ndarray, right: np.ndarray, common: np.ndarray) -> np.nda
     np.bitwise_or(left[:, None], right[None, :], out=out)
     out |= common
     return out.reshape(-1, words)
+
+
+def tile_result_words(c: np.ndarray, rows: int, cols: int, offset: int, width: int,
+                      beat_width: int) -> np.ndarray:
+    """C (M x N, int64) as the result beats of an array of ``rows`` x ``cols`` results per
+    tile: per M tile, per N tile, the tile's ``rows`` rows (zero-padded), element ``j`` of
+    a row at bit ``offset + j * width`` of a ``beat_width``-bit beat."""
+    m, n = c.shape
+    m_tiles, n_tiles = -(-m // rows), -(-n // cols)
+    padded = np.zeros((m_tiles * rows, n_tiles * cols), dtype=np.int64)
+    padded[:m, :n] = c
+    flat = padded.reshape(m_tiles, rows, n_tiles, cols).transpose(0, 2, 1, 3).reshape(-1, cols)
+    return pack_fields(len(flat), beat_width,
+                       array_fields(offset, width, [flat[:, j] for j in range(cols)]))
 
 
 def wrap_int64(values: np.ndarray, width: int, is_signed: bool) -> np.ndarray:

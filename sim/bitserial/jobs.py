@@ -17,10 +17,10 @@ import numpy as np
 from hw.bitserial.array import FLAGS, operand_layout, result_layout
 from hw.bitserial.params import BitSerialParams
 from sim.beats import (
-    HEX_BEATS_LIMIT,
     array_fields,
-    hex_beats,
     pack_fields,
+    stream_job,
+    tile_result_words,
     tile_rows,
     words_from_ints,
     wrap_int64,
@@ -65,12 +65,8 @@ def operands_job(params: BitSerialParams, operands: golden.Operands, *, seed: in
             "gap_probability": gap_probability, "macs": m * k * n,
             "bits": list(operands.group_bits) if per_group else operands.group_bits[0],
             "group_size": group_size}
-    job: dict[str, Any] = {"meta": meta, "operand_words": operand_words,
-                           "expected_words": expected_words,
-                           "gap_probability": gap_probability, "seed": seed}
-    if len(operand_words) <= HEX_BEATS_LIMIT:
-        job.update(beats=hex_beats(operand_words), expected=hex_beats(expected_words))
-    return job
+    return stream_job(meta, operand_words, expected_words,
+                      gap_probability=gap_probability, seed=seed)
 
 
 def exact_gemm(params: BitSerialParams, operands: golden.Operands) -> np.ndarray:
@@ -173,15 +169,8 @@ def result_words(params: BitSerialParams, c: np.ndarray) -> np.ndarray:
     codec = PayloadCodec(result_layout(params))
     if c.dtype == object:
         return words_from_ints(driver.encode_results(params, c), codec.width)
-    rows, cols = params.rows, params.cols
-    m, n = c.shape
-    m_tiles, n_tiles = -(-m // rows), -(-n // cols)
-    padded = np.zeros((m_tiles * rows, n_tiles * cols), dtype=np.int64)
-    padded[:m, :n] = c
-    flat = padded.reshape(m_tiles, rows, n_tiles, cols).transpose(0, 2, 1, 3).reshape(-1, cols)
     offset, width = codec.element("c")[:2]
-    return pack_fields(len(flat), codec.width,
-                       array_fields(offset, width, [flat[:, j] for j in range(cols)]))
+    return tile_result_words(c, params.rows, params.cols, offset, width, codec.width)
 
 
 def network_operands_job(params: BitSerialParams, a: np.ndarray, b: np.ndarray,

@@ -14,7 +14,7 @@ import numpy as np
 
 from hw.logic import pack_array
 from hw.qmlp.params import QmlpParams
-from sim.beats import HEX_BEATS_LIMIT, array_fields, hex_beats, pack_fields
+from sim.beats import array_fields, pack_fields, stream_job
 from sim.golden import draw
 
 
@@ -65,16 +65,11 @@ def inference_job(params: QmlpParams, x: np.ndarray, *, meta: dict[str, Any] | N
     scores = params.quant_network().forward(x)
     vectors = int(x.shape[0])
     macs = vectors * sum(f.inputs * f.outputs for f in params.folds())
-    operand_words, expected_words = input_words(params, x), score_words(params, scores)
-    job: dict[str, Any] = {
-        "meta": {"m": vectors, "k": int(x.shape[1]), "n": int(scores.shape[1]), "seed": seed,
-                 "values": "given", "gap_probability": gap_probability, "macs": macs,
-                 **(meta or {})},
-        "operand_words": operand_words, "expected_words": expected_words,
-        "gap_probability": gap_probability, "seed": seed}
-    if len(operand_words) <= HEX_BEATS_LIMIT:
-        job.update(beats=hex_beats(operand_words), expected=hex_beats(expected_words))
-    return job
+    return stream_job(
+        {"m": vectors, "k": int(x.shape[1]), "n": int(scores.shape[1]), "seed": seed,
+         "values": "given", "gap_probability": gap_probability, "macs": macs, **(meta or {})},
+        input_words(params, x), score_words(params, scores),
+        gap_probability=gap_probability, seed=seed)
 
 
 def gemm_job(params: QmlpParams, m: int, k: int, n: int, *, seed: int = 0,

@@ -15,7 +15,14 @@ import numpy as np
 
 from hw.systolic.array import operand_layout, result_layout
 from hw.systolic.params import SystolicParams
-from sim.beats import HEX_BEATS_LIMIT, array_fields, hex_beats, pack_fields, words_from_ints
+from sim.beats import (
+    array_fields,
+    pack_fields,
+    stream_job,
+    tile_result_words,
+    words_from_ints,
+    wrap_int64,
+)
 from sim.family import OperandsJob
 from sim.payload import PayloadCodec
 from sim.systolic import driver, golden
@@ -41,12 +48,8 @@ def operands_job(params: SystolicParams, a: np.ndarray, b: np.ndarray, *, seed: 
     expected_words = result_words(params, exact_gemm(params, a, b))
     meta = {"m": m, "k": k, "n": n, "seed": seed, "values": values,
             "gap_probability": gap_probability, "macs": m * k * n}
-    job: dict[str, Any] = {"meta": meta, "operand_words": operand_words,
-                           "expected_words": expected_words,
-                           "gap_probability": gap_probability, "seed": seed}
-    if len(operand_words) <= HEX_BEATS_LIMIT:
-        job.update(beats=hex_beats(operand_words), expected=hex_beats(expected_words))
-    return job
+    return stream_job(meta, operand_words, expected_words,
+                      gap_probability=gap_probability, seed=seed)
 
 
 def exact_gemm(params: SystolicParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -58,11 +61,7 @@ def exact_gemm(params: SystolicParams, a: np.ndarray, b: np.ndarray) -> np.ndarr
     if bound >= 1 << 53 or params.acc_width > 62:
         return np.asarray(golden.gemm(params, a, b))
     exact = np.rint(a.astype(np.float64) @ b.astype(np.float64)).astype(np.int64)
-    wrapped = exact & np.int64((1 << params.acc_width) - 1)
-    if params.signed:
-        half = np.int64(1 << (params.acc_width - 1))
-        wrapped = np.where(wrapped >= half, wrapped - (half << np.int64(1)), wrapped)
-    return wrapped
+    return wrap_int64(exact, params.acc_width, params.signed)
 
 
 def encode_words(params: SystolicParams, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -152,16 +151,14 @@ def result_words(params: SystolicParams, c: np.ndarray) -> np.ndarray:
     if c.dtype == object:
         return words_from_ints(driver.encode_results(params, c), codec.width)
     rows, cols = params.rows, params.cols
-    m, n = c.shape
-    m_tiles, n_tiles = -(-m // rows), -(-n // cols)
-    padded = np.zeros((m_tiles * rows, n_tiles * cols), dtype=np.int64)
-    padded[:m, :n] = c
-    if params.dataflow == "os":  # per M tile, per N tile: the tile's rows
-        order: tuple[int, ...] = (m_tiles, rows, n_tiles, cols)
-        flat = padded.reshape(order).transpose(0, 2, 1, 3).reshape(-1, cols)
-    else:  # per N tile: every row of C
-        flat = padded[:m].reshape(m, n_tiles, cols).transpose(1, 0, 2).reshape(-1, cols)
     offset, width = codec.element("c")[:2]
+    if params.dataflow == "os":  # per M tile, per N tile: the tile's rows
+        return tile_result_words(c, rows, cols, offset, width, codec.width)
+    m, n = c.shape  # per N tile: every row of C
+    n_tiles = -(-n // cols)
+    padded = np.zeros((m, n_tiles * cols), dtype=np.int64)
+    padded[:, :n] = c
+    flat = padded.reshape(m, n_tiles, cols).transpose(1, 0, 2).reshape(-1, cols)
     return pack_fields(len(flat), codec.width,
                        array_fields(offset, width, [flat[:, j] for j in range(cols)]))
 
