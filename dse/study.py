@@ -11,6 +11,13 @@ evaluated again: a proposal of it is stored as a PRUNED trial with the user attr
 attribute ``stopped``, when a finite space has no new design left or when the searcher
 proposes only known designs (:data:`MAX_REPEATS_IN_A_ROW` in a row).
 
+Workers: before evaluating a new design, a worker claims it (the trial attribute
+:data:`ATTR_CLAIM`) under the study's claim lock (:func:`claim_lock`: the journal's
+``flock``, a PostgreSQL advisory lock), after checking that no other live worker holds or
+is evaluating it; a proposal of a design in flight elsewhere is stored as a repeat of that
+trial. A dead worker's claim blocks nothing: its running trial is ignored (on this host) or
+failed by the heartbeat (PostgreSQL), and recovered as below.
+
 Resume: the same command continues the study until it holds ``trials`` distinct designs.
 Trials left RUNNING by a worker that died (SIGKILL, power loss) are failed with the reason
 ``interrupted`` and their parameters are queued again, so no design is lost; on PostgreSQL,
@@ -78,6 +85,11 @@ LEGACY_LOCK_GRACE_SECONDS = 30.0
 HEARTBEAT_INTERVAL_SECONDS, HEARTBEAT_GRACE_SECONDS, HEARTBEAT_MAX_RETRIES = 10, 30, 3
 
 
+#: Trial user attribute: the design (its :func:`dse.space.design_key` as JSON) that a
+#: running trial claimed before evaluating it (see :func:`claim_lock`).
+ATTR_CLAIM = "design_claim"
+
+
 class StudyError(ValueError):
     """A study cannot be opened or run as asked; the message says why."""
 
@@ -129,9 +141,15 @@ class JournalFlock(BaseJournalFileLock):
         self.path = path
         self._thread_lock = threading.Lock()
         self._fd: int | None = None
+        self._owner: int | None = None  # the thread holding it, which may take it again
+        self._depth = 0
 
     def acquire(self) -> bool:
-        """Wait until this process holds the lock; returns True."""
+        """Wait until this process holds the lock (again, in the thread that holds it);
+        returns True."""
+        if self._owner == threading.get_ident():
+            self._depth += 1
+            return True
         self._thread_lock.acquire()
         try:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
@@ -144,14 +162,19 @@ class JournalFlock(BaseJournalFileLock):
             self._thread_lock.release()
             raise
         self._fd = fd
+        self._owner, self._depth = threading.get_ident(), 1
         return True
 
     def release(self) -> None:
-        """Release the lock.
+        """Release the lock (once per :meth:`acquire`).
 
         Raises:
             RuntimeError: if this process does not hold it.
         """
+        if self._depth > 1 and self._owner == threading.get_ident():
+            self._depth -= 1
+            return
+        self._owner, self._depth = None, 0
         fd, self._fd = self._fd, None
         if fd is None:
             raise RuntimeError(f"the journal lock {self.path} is not held")
@@ -189,7 +212,9 @@ class JournalFile(JournalFileBackend):
                 self._pending.extend(logs)
                 return
             logs, self._pending = self._pending + logs, []
-        self._append(logs)
+        # a design's claim is written at once for the other workers to read, not fsynced:
+        # a crash that loses it loses its trial too (the next fsync makes both durable)
+        self._append(logs, sync=not (logs and _is_claim(logs[-1])))
 
     @contextlib.contextmanager
     def deferred(self) -> Iterator[None]:
@@ -206,7 +231,7 @@ class JournalFile(JournalFileBackend):
             if pending:
                 self._append(pending)
 
-    def _append(self, logs: list[dict[str, Any]]) -> None:
+    def _append(self, logs: list[dict[str, Any]], sync: bool = True) -> None:
         text = "".join(json.dumps(log, separators=(",", ":")) + "\n" for log in logs)
         self.lock.acquire()
         try:
@@ -214,7 +239,8 @@ class JournalFile(JournalFileBackend):
                 self._repair_tail(journal)
                 journal.write(text.encode("utf-8"))
                 journal.flush()
-                os.fsync(journal.fileno())
+                if sync:
+                    os.fsync(journal.fileno())
         finally:
             self.lock.release()
 
@@ -294,13 +320,19 @@ _TRIAL_OWN_WRITES = frozenset({JournalOperation.SET_TRIAL_PARAM,
                                JournalOperation.SET_TRIAL_SYSTEM_ATTR})
 
 
+def _is_claim(log: Mapping[str, Any]) -> bool:
+    """Whether a journal record is a design's claim (:data:`ATTR_CLAIM`)."""
+    return (log.get("op_code") == JournalOperation.SET_TRIAL_USER_ATTR
+            and ATTR_CLAIM in log.get("user_attr", {}))
+
+
 def _deferrable(log: Mapping[str, Any]) -> bool:
     """Whether a journal record may wait (see :meth:`JournalFile.deferred`): a trial's own
     writes, and its final state (not the RUNNING claim of a queued trial, which is read
-    back to know who owns it)."""
+    back to know who owns it, nor a design's claim, which the other workers read)."""
     operation = log.get("op_code")
     if operation in _TRIAL_OWN_WRITES:
-        return True
+        return not _is_claim(log)
     return (operation == JournalOperation.SET_TRIAL_STATE_VALUES
             and TrialState(log["state"]).is_finished())
 
@@ -423,6 +455,53 @@ def open_storage(run_dir: Path, url: str | None = None) -> Any:
             reason = str(getattr(error, "orig", None) or error).strip().splitlines()[0]
             raise StudyError(f"cannot reach storage {given}: {reason}") from None
     raise StudyError(f"cannot create the study schema in {url}")
+
+
+def claim_lock(storage: Any, study_name: str) -> contextlib.AbstractContextManager[Any] | None:
+    """The lock under which a worker checks whether another worker holds or evaluates a
+    design and, if none does, claims it (:data:`ATTR_CLAIM`): the journal's own lock, a
+    PostgreSQL advisory lock of the study, a lock file beside a SQLite database. None for
+    a storage no other process can share (in memory)."""
+    backend = getattr(storage, "_backend", None)
+    if isinstance(backend, JournalFile):
+        return _held(backend.lock)
+    engine = getattr(backend, "engine", None)
+    if engine is None:
+        return None
+    if engine.dialect.name == "postgresql":
+        return _advisory_lock(engine, study_name)
+    database = engine.url.database
+    if engine.dialect.name == "sqlite" and database and database != ":memory:":
+        return _held(JournalFlock(f"{database}.hwdse-claims{FLOCK_SUFFIX}"))
+    return None
+
+
+@contextlib.contextmanager
+def _held(lock: BaseJournalFileLock) -> Iterator[None]:
+    lock.acquire()
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+@contextlib.contextmanager
+def _advisory_lock(engine: Any, study_name: str) -> Iterator[None]:
+    """A PostgreSQL session advisory lock of the study's claims, released on exit (and by
+    the server if this process dies)."""
+    import hashlib
+
+    import sqlalchemy
+
+    key = int.from_bytes(hashlib.sha256(f"hwdse claims {study_name}".encode()).digest()[:8],
+                         "big", signed=True)
+    with engine.connect() as connection:
+        connection.execute(sqlalchemy.text("SELECT pg_advisory_lock(:key)"), {"key": key})
+        try:
+            yield
+        finally:
+            connection.execute(sqlalchemy.text("SELECT pg_advisory_unlock(:key)"),
+                               {"key": key})
 
 
 def worker_id() -> str:
@@ -644,6 +723,8 @@ class _Context:
         self.stopped = ""
         self._batch: dict[tuple[tuple[str, Any], ...], int] = {}  # evaluated, not yet read
         self._batch_values: dict[int, tuple[float, ...]] = {}
+        # other processes may share the storage: claim each new design before evaluating
+        self._claims = claim_lock(self.study._storage, self.study.study_name) is not None
 
     @property
     def max_proposals(self) -> int:
@@ -692,12 +773,18 @@ class _Context:
         finished trial to ``on_trial``."""
         self._batch.clear()
         self._batch_values.clear()
+        self._read_designs()
 
+    def _read_designs(self) -> None:
+        """Read the trials finished since the last read into ``designs`` (reporting each
+        to ``on_trial``); this batch's designs among them are no longer counted twice."""
         def report(trial: Any, designs: int) -> None:
             if self.on_trial is not None:
                 self.on_trial(self.study, trial, designs)
 
         self.designs.refresh(report)
+        for key in [key for key in self._batch if key in self.designs.first]:
+            del self._batch[key]
 
     def known(self, params: Mapping[str, Any]) -> int | None:
         """The number of the trial that evaluated this design, or None."""
@@ -739,6 +826,8 @@ class _Context:
 
         trial.set_user_attr(ATTR_WORKER, worker_id())
         first = self.known(trial.params)
+        if first is None and self._claims:
+            first = self._claimed_elsewhere(trial)
         if first is not None:
             trial.set_user_attr(ATTR_REPEAT_OF, first)
             if len(self.spec.objective_names) == 1:
@@ -754,6 +843,26 @@ class _Context:
         values = store_evaluation(self.spec, trial, point, metrics)
         self._batch_values[trial.number] = values
         return values
+
+    def _claimed_elsewhere(self, trial: Any) -> int | None:
+        """Under the study's claim lock (:func:`claim_lock`): the number of the trial that
+        holds this design or evaluates it now in another worker (alive: a dead worker's
+        running trial does not block the design); else claim the design for ``trial``
+        (:data:`ATTR_CLAIM`, read by the other workers) and return None."""
+        claim = json.dumps(design_key(trial.params))
+        lock = claim_lock(self.study._storage, self.study.study_name)
+        assert lock is not None
+        with lock:
+            self._read_designs()  # designs finished since the batch began, in any worker
+            first = self.known(trial.params)
+            if first is not None:
+                return first
+            for other in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
+                if (other.number != trial.number and other.user_attrs.get(ATTR_CLAIM) == claim
+                        and _alive_here(other.user_attrs.get(ATTR_WORKER, ""))):
+                    return int(other.number)
+            self.study._storage.set_trial_user_attr(trial._trial_id, ATTR_CLAIM, claim)
+        return None
 
     def _tell(self, trial: Any, point: dict[str, Any],
               metrics: Mapping[str, float] | None = None) -> None:

@@ -534,13 +534,20 @@ def test_a_searcher_that_proposes_only_known_designs_is_stopped(tmp_path, monkey
 def test_a_batch_writes_one_journal_append_per_trial(tmp_path, monkeypatch):
     from dse.study import JournalFile
 
-    appends = []
+    appends, claims = [], []
     real = JournalFile._append
-    monkeypatch.setattr(JournalFile, "_append",
-                        lambda self, logs: appends.append(len(logs)) or real(self, logs))
+
+    def append(self, logs, sync=True):
+        (appends if sync else claims).append(len(logs))
+        return real(self, logs, sync)
+
+    monkeypatch.setattr(JournalFile, "_append", append)
     study = explore(_valid_spec(), tmp_path, trials=20, sampler="random", seed=0)
     trials = len(study.trials)
-    # creating the study and its attributes, then one append per trial (its creation
-    # carries the previous trial's writes) and one at the end of each batch
+    # creating the study and its attributes, then one fsynced append per trial (its
+    # creation carries the previous trial's writes) and one at the end of each batch
     assert len(appends) <= trials + 15
-    assert sum(appends) > 6 * trials  # params, attributes, constraint, state: all written
+    # and, for each new design, its claim (with the trial's parameters), not fsynced
+    designs = finished_count(study)
+    assert len(claims) == designs == 20
+    assert sum(appends) + sum(claims) > 6 * trials  # params, attributes, constraint, state
