@@ -297,8 +297,8 @@ def _job_options(params: Any, **given: Any) -> dict[str, Any]:
     for name in options:
         if name not in accepted:
             flag = "--tiles" if name == "mapping" else f"--{name}"
-            _fail(EXIT_BAD_INPUT, f"`{flag}` does not apply to {params.generator} (it "
-                                  f"applies to families with a memory system: accel)")
+            _fail(EXIT_BAD_INPUT, f"`{flag}` does not apply to {params.generator}: its "
+                                  f"simulation jobs take no {name}")
     return options
 
 
@@ -576,7 +576,7 @@ def explore(
     re-checked in RTL simulation (and synthesis). Resumes a stored study."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from dse.exhaustive import EXHAUSTIVE_LIMIT
+    from dse.exhaustive import exhaustive_limit
     from dse.fidelity import pareto_trials, verify_front
     from dse.records import CheckOptions
     from dse.study import StudyError, front_size, make_searcher, open_storage
@@ -594,9 +594,10 @@ def explore(
         searcher = make_searcher(sampler, seed, workers, spec)  # here, before any output
     except StudyError as error:
         _fail(EXIT_BAD_INPUT, str(error))
-    if searcher.uses_budget and not as_json and spec.space.size() <= EXHAUSTIVE_LIMIT:
+    limit = exhaustive_limit(spec)
+    if searcher.uses_budget and not as_json and spec.space.size() <= limit:
         console.print(f"note: the space holds {spec.space.size():,} designs (at most "
-                      f"{EXHAUSTIVE_LIMIT:,}): `--sampler exhaustive` evaluates them all and "
+                      f"{limit:,}): `--sampler exhaustive` evaluates them all and "
                       "stores the exact Pareto front", markup=False, highlight=False,
                       soft_wrap=True)
 
