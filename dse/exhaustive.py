@@ -33,9 +33,10 @@ from hw.params import ParamError
 
 #: Spaces up to this many points are small enough for ``--sampler exhaustive`` on any
 #: family: at the scalar models' 700-1,900 points per second on one core, under a minute.
-#: Families with batch models sweep a million points in about that time
-#: (``bench/results/exhaustive_speed.md``).
 EXHAUSTIVE_LIMIT = 50_000
+#: ... and up to this many for a hardware spec whose family has batch models: a
+#: 1,048,576-point space took 40.6 s end to end (``bench/results/exhaustive_speed.md``).
+BATCH_EXHAUSTIVE_LIMIT = 1 << 20
 #: The table of every point, in the run folder.
 TABLE_NAME = "space_table.npz"
 #: Study user attribute: ``{"points", "feasible", "front", "table"}`` of the last
@@ -174,6 +175,14 @@ def _params_builder(space: Any) -> Any:
         return space.params
     fixed = dict(space.fixed)
     return lambda point: params_class(**{**fixed, **point})
+
+
+def exhaustive_limit(spec: Any) -> int:
+    """The largest space ``--sampler exhaustive`` sweeps in about a minute for ``spec``:
+    :data:`BATCH_EXHAUSTIVE_LIMIT` with batch models, else :data:`EXHAUSTIVE_LIMIT`."""
+    models = _batch_models(spec)
+    return BATCH_EXHAUSTIVE_LIMIT if models is not None and models.check is not None \
+        else EXHAUSTIVE_LIMIT
 
 
 def _batch_models(spec: Any) -> Any:

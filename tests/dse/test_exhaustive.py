@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from dse.exhaustive import ATTR_EXHAUSTIVE, TABLE_NAME, pareto_mask, read_table
+from dse.exhaustive import (
+    ATTR_EXHAUSTIVE,
+    BATCH_EXHAUSTIVE_LIMIT,
+    EXHAUSTIVE_LIMIT,
+    TABLE_NAME,
+    exhaustive_limit,
+    pareto_mask,
+    read_table,
+)
 from dse.fidelity import pareto_trials
-from dse.spec import parse_spec
+from dse.spec import load_spec, parse_spec
 from dse.study import explore, stop_reason
 from flows.cli import app
 from hw.params import ParamError
@@ -109,7 +117,7 @@ def test_explore_suggests_exhaustive_for_a_small_space(tmp_path):
                                       "--sampler", "random", "--verify", "0",
                                       "--run-dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
-    assert ("note: the space holds 360 designs (at most 50,000): `--sampler exhaustive` "
+    assert ("note: the space holds 360 designs (at most 1,048,576): `--sampler exhaustive` "
             "evaluates them all and stores the exact Pareto front") in result.stdout
     result = CliRunner().invoke(app, ["explore", str(spec_path), "--sampler", "exhaustive",
                                       "--verify", "0", "--json",
@@ -128,3 +136,11 @@ def test_exhaustive_runs_alone(tmp_path, workers):
                                          r"'exhaustive' \(one process evaluates the whole "
                                          r"space\), not 2$"):
         explore(parse_spec(SPEC), tmp_path, trials=5, sampler="exhaustive", workers=workers)
+
+
+def test_the_suggested_limit_is_larger_for_families_with_batch_models():
+    from pathlib import Path
+
+    assert exhaustive_limit(parse_spec(SPEC)) == BATCH_EXHAUSTIVE_LIMIT == 1 << 20
+    pim = load_spec(Path("bench/specs/pim_memory_and_controller.toml"))  # scalar models only
+    assert exhaustive_limit(pim) == EXHAUSTIVE_LIMIT == 50_000
