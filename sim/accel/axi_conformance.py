@@ -20,13 +20,12 @@ from typing import Any
 
 import cocotb
 from cocotb.clock import Clock
-from cocotb.triggers import ReadOnly, RisingEdge, with_timeout
+from cocotb.triggers import ReadOnly, RisingEdge
 from cocotbext.axi import AxiBus, AxiRam
 
 from hw.accel.accelerator import CORE_COUNTERS, COUNTERS
 from sim.accel.system import POISON_BYTE
-
-CLOCK_NS = 10
+from sim.accel.testbench import CLOCK_NS, record, run_command
 
 
 def _image(text: str) -> bytes:
@@ -52,17 +51,9 @@ async def _run_job(dut: Any, ram: AxiRam, job: dict[str, Any], seed: int) -> dic
     dut.cmd__valid.value = 0
     for _ in range(3):
         await RisingEdge(dut.clk)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
-    dut.cmd__payload.value = int(job["command"])
-    dut.cmd__valid.value = 1
-    await RisingEdge(dut.clk)
-    dut.cmd__valid.value = 0
-    error = None
-    try:
-        await with_timeout(RisingEdge(dut.done), 20 * int(job["max_cycles"]) * CLOCK_NS, "ns")
-    except TimeoutError:
-        error = "timeout"
+    # the pauses stretch a job: allow many times the system testbench's limit
+    error = await run_command(dut, dut.cmd__payload, dut.cmd__valid, job,
+                              20 * int(job["max_cycles"]))
     await ReadOnly()
     counters = {name: int(getattr(dut, f"counters__{name}").value)
                 for name in (*COUNTERS, *CORE_COUNTERS)}
@@ -70,11 +61,7 @@ async def _run_job(dut: Any, ram: AxiRam, job: dict[str, Any], seed: int) -> dic
     await RisingEdge(dut.clk)
     got = ram.read(0, len(expected))
     wrong = [i for i in range(len(expected)) if got[i] != expected[i]]
-    if error is None and refused != bool(job["expect_error"]):
-        error = f"error flag {int(refused)}, expected {int(bool(job['expect_error']))}"
-    return {"meta": job["meta"], "passed": error is None and not wrong,
-            "mismatches": len(wrong), "first_mismatch": wrong[0] if wrong else None,
-            "error": error, "cycles": counters["cycles"], "counters": counters}
+    return record(job, error, wrong, refused, counters)
 
 
 @cocotb.test()

@@ -30,6 +30,34 @@ def _words(text: str) -> list[int]:
             if line and not line.startswith(("//", "@"))]
 
 
+async def run_command(dut: Any, payload: Any, valid: Any, job: dict[str, Any],
+                      max_cycles: int) -> str | None:
+    """Release reset, hand the job's command over on ``payload`` / ``valid`` and await
+    ``done``; a timeout message, or None."""
+    dut.rst.value = 0
+    await RisingEdge(dut.clk)
+    payload.value = int(job["command"])
+    valid.value = 1
+    await RisingEdge(dut.clk)
+    valid.value = 0
+    try:
+        await with_timeout(RisingEdge(dut.done), max_cycles * CLOCK_NS, "ns")
+    except TimeoutError:
+        return f"timeout: not done after {max_cycles} cycles"
+    return None
+
+
+def record(job: dict[str, Any], error: str | None, wrong: list[int], refused: bool,
+           counters: dict[str, int]) -> dict[str, Any]:
+    """A job's result record: the refusal checked against the job's expectation."""
+    if error is None and refused != bool(job["expect_error"]):
+        error = f"error flag {int(refused)}, expected {int(bool(job['expect_error']))}"
+    return {"meta": job["meta"], "passed": error is None and not wrong,
+            "mismatches": len(wrong), "first_mismatch": wrong[0] if wrong else None,
+            "error": error, "cycles": counters["cycles"], "refused": refused,
+            "counters": counters}
+
+
 async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     Path("dram.hex").write_text(job["image"])
     dut.rst.value = 1
@@ -41,17 +69,7 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     await RisingEdge(dut.clk)
     dut.load_image.value = 0
     await RisingEdge(dut.clk)
-    dut.rst.value = 0
-    await RisingEdge(dut.clk)
-    dut.cmd_payload.value = int(job["command"])
-    dut.cmd_valid.value = 1
-    await RisingEdge(dut.clk)
-    dut.cmd_valid.value = 0
-    error = None
-    try:
-        await with_timeout(RisingEdge(dut.done), int(job["max_cycles"]) * CLOCK_NS, "ns")
-    except TimeoutError:
-        error = f"timeout: not done after {job['max_cycles']} cycles"
+    error = await run_command(dut, dut.cmd_payload, dut.cmd_valid, job, int(job["max_cycles"]))
     await ReadOnly()
     counters = {name: int(getattr(dut, name).value) for name in (*COUNTERS, *CORE_COUNTERS)}
     counters["system_cycles"] = int(dut.system_cycles.value)
@@ -71,15 +89,11 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
         wrong.append(min(len(got), len(want)))
     if error is None and protocol_error:
         error = "AXI protocol error (the DRAM model could not serve a request as asked)"
-    if error is None and refused != bool(job["expect_error"]):
-        error = f"error flag {int(refused)}, expected {int(bool(job['expect_error']))}"
-    return {"meta": job["meta"], "passed": error is None and not wrong,
-            "mismatches": len(wrong), "first_mismatch": wrong[0] if wrong else None,
-            "mismatched_words": [[i, format(got[i], "x") if i < len(got) else None,
-                                  format(want[i], "x") if i < len(want) else None]
-                                 for i in wrong[:8]],
-            "error": error, "cycles": counters["cycles"], "refused": refused,
-            "counters": counters}
+    result = record(job, error, wrong, refused, counters)
+    result["mismatched_words"] = [[i, format(got[i], "x") if i < len(got) else None,
+                                   format(want[i], "x") if i < len(want) else None]
+                                  for i in wrong[:8]]
+    return result
 
 
 @cocotb.test()

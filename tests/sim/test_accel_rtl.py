@@ -1,8 +1,9 @@
 """accel-v1 in Verilator: every job bit-exact in DRAM (C against the golden model, nothing
 else touched), and the RTL's cycles, DRAM bytes, SRAM accesses and stall cycles equal to
 the model's, across bandwidths from 1 byte per cycle to more than the bus, latencies, both
-loop orders, ragged shapes, tiles that only just fit, and refused jobs. One build per
-design runs all its jobs (the mapping and the DRAM are run-time inputs)."""
+loop orders, both dataflows of the systolic core, ragged shapes, tiles that only just fit,
+and refused jobs. One build per design runs all its jobs (the mapping and the DRAM are
+run-time inputs)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,13 @@ DESIGNS = {
                  [(17, 9, 23, None, None, 16, 10), (40, 33, 16, "16x16x16", "nmk", 1, 3),
                   (16, 24, 32, "16x8x16", "mnk", 64, 25),
                   (31, 64, 8, "16x64x8", "mnk", 4, 60)]),    # the A tile just fits
+    # the weight-stationary core: K tiles of whole weight tiles, blocks of acc_depth rows
+    "ws": (AccelParams(rows=4, cols=8, dataflow="ws", acc_depth=16, spad_kib=8, acc_kib=8),
+           [(16, 8, 16, "8x8x8", "mnk", 8, 5), (20, 13, 9, "8x8x8", "nmk", 2, 3),
+            (33, 70, 17, "20x16x16", "mnk", 1, 40), (64, 64, 64, None, None, 8, 40),
+            (40, 24, 24, "40x24x16", "nmk", 16, 2), (5, 3, 2, None, "nmk", 4, 17),
+            (64, 32, 8, "64x32x8", "mnk", 8, 3),        # the A tile just fits (2 KiB)
+            (24, 20, 24, "8x12x8", "mnk", 8, 3)]),      # refused: TK not a multiple of 8
     # a narrow bus, 64-bit accumulators, one burst in flight (latency-bound)
     "latency-bound": (AccelParams(rows=2, cols=4, acc_width=64, bus_bytes=4, spad_kib=4,
                                   acc_kib=4, max_burst=8, outstanding=1),
@@ -63,7 +71,7 @@ def _jobs(params, cases):
 
 
 @pytest.fixture(scope="module", params=[
-    pytest.param(name, id=name, marks=() if name == "default" else pytest.mark.slow)
+    pytest.param(name, id=name, marks=() if name in ("default", "ws") else pytest.mark.slow)
     for name in DESIGNS])
 def design_run(request):
     params, cases = DESIGNS[request.param]
@@ -95,10 +103,8 @@ def test_the_cases_refuse_what_they_say():
     assert refused.count(True) == 3 and refused.count(False) == 10
 
 
-def test_simulate_cli_reports_dram_traffic_and_the_mapping(design_run):
-    params, _, _, _ = design_run
-    if params != AccelParams():
-        pytest.skip("the CLI is checked on the default design (its build is shared)")
+def test_simulate_cli_reports_dram_traffic_and_the_mapping():
+    """On the default design, whose build the tests above cached."""
     runner = CliRunner()
     result = runner.invoke(app, ["simulate", "accel", "-p", "core=systolic", "-p", "rows=8",
                                  "-p", "cols=8", "-p", "spad_kib=32", "-p", "acc_kib=16",
