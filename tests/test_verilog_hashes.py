@@ -42,6 +42,13 @@ PINNED = [
       'act_bits': 2, 'input_bits': 2, 'folding': '3x4,3x2'},
      '79bbe42add7ba66feea0e23972728ac6e286a8518a561f3e1365be1ab8acdcf6',
      '852b5a847babd9dd83e5680a597b772d524d09dbdfdb4bebeb8cd1956e01794b'),
+    ('accel-v1', {},
+     'b5a19905820f059cfb1c20fadcae47db8a4c8271dbfc7c55437617669cec7594',
+     None),
+    ('accel-v1', {'rows': 4, 'cols': 2, 'dataflow': 'ws', 'acc_depth': 16, 'spad_kib': 4,
+      'acc_kib': 2, 'bus_bytes': 16, 'input_width': 16, 'acc_width': 64},
+     'ec65bb0c3e065fed0cacdf5534f9e5c937ae2916404a29b2d81cd08f4984745a',
+     None),
 ]
 
 

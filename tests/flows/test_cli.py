@@ -16,8 +16,9 @@ runner = CliRunner()
     (["generate", "systolic", "-p", "rows=0"], "error: `rows` must be an integer in 1..128, not 0"),
     (["generate", "systolic", "-p", "dataflow=rs"],
      "error: `dataflow` must be one of 'os', 'ws', not 'rs'"),
-    (["generate", "systolik"], "error: unknown generator 'systolik'; known: bitserial, "
-                               "pim, qmlp, systolic, bitserial-v1, pim-v1, qmlp-v1, systolic-v1"),
+    (["generate", "systolik"], "error: unknown generator 'systolik'; known: accel, "
+                               "bitserial, pim, qmlp, systolic, accel-v1, bitserial-v1, "
+                               "pim-v1, qmlp-v1, systolic-v1"),
     (["generate", "pim", "-p", "banks=6"],
      "error: `banks` must be a power of two in 1, 2, 4, 8, 16, 32, not 6"),
     (["simulate", "pim", "--gemm", "8x8x2"],
@@ -69,7 +70,7 @@ def test_list_names_every_generator():
     result = runner.invoke(app, ["list", "--json"])
     assert result.exit_code == 0
     names = [g["name"] for g in json.loads(result.stdout)["generators"]]
-    assert names == ["systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1"]
+    assert names == ["systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1", "accel-v1"]
 
 
 @pytest.mark.sim

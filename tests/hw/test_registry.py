@@ -11,8 +11,8 @@ def test_family_name_resolves_to_newest_version():
 
 def test_unknown_name_lists_valid_ones():
     with pytest.raises(registry.UnknownGeneratorError, match=r"^unknown generator 'systolik'; "
-                       r"known: bitserial, pim, qmlp, systolic, bitserial-v1, pim-v1, "
-                       r"qmlp-v1, systolic-v1$"):
+                       r"known: accel, bitserial, pim, qmlp, systolic, accel-v1, "
+                       r"bitserial-v1, pim-v1, qmlp-v1, systolic-v1$"):
         registry.get("systolik")
 
 
