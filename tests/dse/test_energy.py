@@ -135,7 +135,7 @@ def test_energy_from_counters_equals_the_prediction_on_the_same_counts():
 
 
 def test_registry_knows_the_energy_model():
-    assert set(names()) == {"systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1"}
+    assert set(names()) == {"systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1", "accel-v1"}
     assert family_models("systolic-v1").energy is energy
     with pytest.raises(UnknownGeneratorError, match=r"^no analytic models for 'nope'; known: "):
         family_models("nope")
