@@ -107,7 +107,10 @@ def mapping_record(cme: CostModelEvaluation) -> dict[str, Any]:
     just below DRAM (spatial and temporal loops below it): A's M x K in ``spad_a``, B's
     K x N in ``spad_b``, C's M x N in ``acc``. ``dram_loops``: the loops left at DRAM
     per operand, outer to inner. Our hardware runs one (TM, TK, TN) and one tile loop
-    nest for all three, so ``as_our_tiles`` is set only when the extents agree.
+    nest for all three and keeps C on chip over K, so ``as_our_tiles`` is set only when
+    the extents agree and no K loop is left above the accumulator (whether the tiles fit
+    our slots is for ``hw.accel.tiling.refusal`` to say: ZigZag lets a tile that is the
+    whole tensor fill both halves of a double-buffered memory).
     """
     tm = cme.temporal_mapping
     hierarchy = cme.accelerator.memory_hierarchy
@@ -131,6 +134,8 @@ def mapping_record(cme: CostModelEvaluation) -> dict[str, Any]:
         dram_loops[str(layer_op)] = [[str(d), _num(s)] for d, s in reversed(per_level[-1])]
     a, b, c = extent.get("I", {}), extent.get("W", {}), extent.get("O", {})
     same = a.get("M") == c.get("M") and b.get("N") == c.get("N") and a.get("K") == b.get("K")
+    # a K loop above the accumulator sends C's partial sums to DRAM and back
+    spills = any(dim == "K" for dim, _ in dram_loops.get("O", []))
     return {
         "spatial": spatial,
         "temporal_allocated": {str(op): _loops(lv) for op, lv in tm.mapping_dic_origin.items()},
@@ -139,7 +144,8 @@ def mapping_record(cme: CostModelEvaluation) -> dict[str, Any]:
         "memory_levels": levels,
         "buffer_extent": extent,
         "dram_loops_outer_to_inner": dram_loops,
-        "as_our_tiles": (f"{a['M']}x{a['K']}x{b['N']}" if same else None),
+        "c_partial_sums_in_dram": spills,
+        "as_our_tiles": (f"{a['M']}x{a['K']}x{b['N']}" if same and not spills else None),
     }
 
 
