@@ -37,6 +37,9 @@ EXHAUSTIVE_LIMIT = 50_000
 #: ... and up to this many for a hardware spec whose family has batch models: a
 #: 1,048,576-point space took 40.6 s end to end (``bench/results/exhaustive_speed.md``).
 BATCH_EXHAUSTIVE_LIMIT = 1 << 20
+#: The most points ``--sampler exhaustive`` sweeps: it holds every point's columns in
+#: memory (about 200 bytes a point).
+MAX_POINTS = 1 << 23
 #: The table of every point, in the run folder.
 TABLE_NAME = "space_table.npz"
 #: Study user attribute: ``{"points", "feasible", "front", "table"}`` of the last
@@ -165,8 +168,11 @@ def _params_builder(space: Any) -> Any:
     Raises:
         ParamError: (from the function) if the generator rejects the point.
     """
+    from dse.space import Space
     from hw.registry import get
 
+    if type(space) is not Space:  # a joint co-design space builds its own designs
+        return space.params
     params_class = get(space.generator).params_class
     hints = typing.get_type_hints(params_class)
     values = [(d.name, v) for d in space.dimensions for v in d.all_values()]

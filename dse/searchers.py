@@ -183,6 +183,15 @@ class Exhaustive(Searcher):
 
         return optuna.samplers.RandomSampler(seed=self.seed)  # proposes nothing here
 
+    def check_spec(self, spec: Any) -> None:
+        from dse.exhaustive import MAX_POINTS
+
+        if spec.space.size() > MAX_POINTS:
+            raise SearcherError(f"the searcher 'exhaustive' sweeps spaces of at most "
+                                f"{MAX_POINTS:,} designs (it holds them all in memory): this "
+                                f"spec's space holds {spec.space.size():,} (use another "
+                                "--sampler)")
+
     def search(self, context: SearchContext) -> None:
         from dse import exhaustive
 

@@ -144,3 +144,17 @@ def test_the_suggested_limit_is_larger_for_families_with_batch_models():
     assert exhaustive_limit(parse_spec(SPEC)) == BATCH_EXHAUSTIVE_LIMIT == 1 << 20
     pim = load_spec(Path("bench/specs/pim_memory_and_controller.toml"))  # scalar models only
     assert exhaustive_limit(pim) == EXHAUSTIVE_LIMIT == 50_000
+
+
+def test_a_space_too_large_to_hold_in_memory_is_refused(tmp_path):
+    from dse.study import StudyError
+
+    spec = parse_spec(SPEC.replace("rows = [1, 2, 4, 8]",
+                                   "rows = { low = 1, high = 128 }\nsigned = [true, false]")
+                      .replace("cols = [1, 2, 4, 8, 16]", "cols = { low = 1, high = 128 }")
+                      .replace("acc_width = [24, 32]", "acc_width = { low = 32, high = 64 }"))
+    with pytest.raises(StudyError, match=r"^the searcher 'exhaustive' sweeps spaces of at most "
+                                         r"8,388,608 designs \(it holds them all in memory\): "
+                                         r"this spec's space holds 9,732,096 \(use another "
+                                         r"--sampler\)$"):
+        explore(spec, tmp_path, trials=5, sampler="exhaustive")
