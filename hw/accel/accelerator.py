@@ -40,7 +40,7 @@ from __future__ import annotations
 
 from amaranth.hdl import Cat, Const, Module, Mux, Signal, Value
 from amaranth.lib import data, wiring
-from amaranth.lib.memory import Memory
+from amaranth.lib.memory import Memory, WritePort
 from amaranth.lib.wiring import In, Out
 
 from hw.accel.params import AccelParams
@@ -133,7 +133,7 @@ class Accelerator(wiring.Component):
             m.submodules[f"acc{slot}"] = mem
             acc_mems.append(mem)
 
-        def granular_write(mem: Memory, word: int, unit: int) -> object:
+        def granular_write(mem: Memory, word: int, unit: int) -> WritePort:
             return mem.write_port(granularity=8 * unit if word > unit else None)
 
         a_write = granular_write(spad_a, word_a, bus)

@@ -68,7 +68,7 @@ async def _run_job(dut: Any, ram: AxiRam, job: dict[str, Any], seed: int) -> dic
 async def accel_axi_ram(dut: Any) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
     logging.getLogger("cocotb.accel").setLevel(logging.WARNING)
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())  # type: ignore[arg-type]
     ram = AxiRam(AxiBus.from_prefix(dut, "axi_"), dut.clk, dut.rst, size=8 << 20)
     for interface in (ram.read_if, ram.write_if):
         interface.log.setLevel(logging.WARNING)

@@ -99,7 +99,7 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
 @cocotb.test()
 async def accel_jobs(dut: Any) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
-    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())
+    cocotb.start_soon(Clock(dut.clk, CLOCK_NS, unit="ns").start())  # type: ignore[arg-type]
     records = []
     for job in config["jobs"]:
         records.append(await _run_job(dut, job))
