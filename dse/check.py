@@ -24,31 +24,33 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
     params = spec.space.params(trial.params)
     checks = []
     error = ""
-    for layer in spec.workload:
-        model = cycle_model(params.generator)(params, layer.gemm).cycles
+    for layer, job in zip(spec.workload, spec.layer_options(params), strict=True):
+        model = cycle_model(params.generator)(params, layer.gemm, **job).cycles
+        mapping = " ".join(str(job[k]) for k in ("mapping", "order") if k in job)
         if model > options.max_sim_cycles:
-            checks.append(LayerCheck(layer.name, str(layer.gemm), model,
+            checks.append(LayerCheck(layer.name, str(layer.gemm), model, mapping=mapping,
                                      skipped=f"{model} model cycles > {options.max_sim_cycles}"))
             continue
-        try:
-            verification = verify_gemm(params, layer.gemm, timeout=options.timeout)
+        try:  # the layer's mapping is a run-time job input: one build runs every layer
+            verification = verify_gemm(params, layer.gemm, timeout=options.timeout,
+                                       options=job)
         except (SimulationError, ToolNotFoundError) as failure:
             error = f"{layer.name}: {str(failure).splitlines()[0]}"
-            checks.append(LayerCheck(layer.name, str(layer.gemm), model, skipped="error"))
+            checks.append(LayerCheck(layer.name, str(layer.gemm), model, mapping=mapping,
+                                     skipped="error"))
             continue
         result = verification.result
         checks.append(LayerCheck(layer.name, str(layer.gemm), model, result.cycles,
-                                 result.passed))
+                                 result.passed, activity_matches=verification.activity_matches,
+                                 mapping=mapping))
     synth_json = None
     if options.synth:
-        from dse.metrics import model_metrics
         from flows.synth import synthesize
 
         try:
             result = synthesize(params, spec.target, clock_mhz=spec.clock_mhz,
                                 timeout=options.timeout)
-            metrics = model_metrics(params, spec.workload, target=spec.target,
-                                    clock_mhz=spec.clock_mhz, energy_table=spec.energy_table)
+            metrics = spec.evaluate(params)
             measured = {r: result.synthesized[r] for r in ("lut", "ff", "dsp", "bram")}
             synth_json = {
                 "status": result.status, "fmax_mhz": result.fmax_mhz,

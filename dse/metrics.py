@@ -17,8 +17,9 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from dse.workload import Layer
 from hw.params import Params
@@ -68,8 +69,12 @@ def _energy_table(path: Path | None) -> object:
 
 
 def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
-                  clock_mhz: float, energy_table: Path | None = None) -> dict[str, float]:
-    """Every metric of ``params`` on ``workload`` from the analytic models.
+                  clock_mhz: float, energy_table: Path | None = None,
+                  layer_options: Sequence[Mapping[str, Any]] | None = None
+                  ) -> dict[str, float]:
+    """Every metric of ``params`` on ``workload`` from the analytic models; ``layer_options``
+    (one per layer) are the family's job options of each layer (e.g. the mapping and DRAM
+    of ``accel-v1``), given to its cycle and energy models.
 
     Raises:
         UnknownGeneratorError: if the generator lacks a model.
@@ -87,10 +92,11 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
     macs = 0
     pes = 0
     busy = 0.0  # utilization x cycles, summed
-    for layer in workload:
-        report = cycles_of(params, layer.gemm)
+    options = layer_options if layer_options is not None else [{}] * len(workload)
+    for layer, job in zip(workload, options, strict=True):
+        report = cycles_of(params, layer.gemm, **job)
         cycles += layer.repeat * report.cycles
-        energy += layer.repeat * predict_energy(params, layer.gemm, table).total_pj
+        energy += layer.repeat * predict_energy(params, layer.gemm, table, **job).total_pj
         macs += layer.macs
         pes = report.pes
         busy += layer.repeat * report.utilization * report.cycles

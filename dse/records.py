@@ -80,12 +80,18 @@ class LayerCheck:
     rtl_cycles: int | None = None
     passed: bool | None = None
     skipped: str = ""
+    #: The RTL's activity counters (DRAM bytes, SRAM accesses, MACs, ...) equal the model's
+    #: (None: not compared).
+    activity_matches: bool | None = None
+    #: The layer's run-time mapping (``"TMxTKxTN order"``; "" for a family without one).
+    mapping: str = ""
 
     @property
     def agrees(self) -> bool | None:
         if self.rtl_cycles is None:
             return None
-        return bool(self.passed) and self.rtl_cycles == self.model_cycles
+        return (bool(self.passed) and self.rtl_cycles == self.model_cycles
+                and self.activity_matches is not False)
 
 
 @dataclasses.dataclass(frozen=True)

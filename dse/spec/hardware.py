@@ -29,6 +29,12 @@ Example (``examples/systolic_dnn.toml``)::
 
     [constraints]
     lut = { max = 5000 }
+
+A family whose jobs take a run-time mapping (``accel-v1``: tile sizes and loop order, see
+:mod:`dse.mapping`) runs against a DRAM the spec fixes, top level: ``bandwidth`` (bytes per
+cycle) and ``latency`` (cycles), defaults those of the family; ``map_objective`` (cycles,
+dram, energy or edp; default cycles) is what the mapper minimizes for each layer of each
+design. Every trial maps every layer (repeated shapes once) and sums them.
 """
 
 from __future__ import annotations
@@ -56,7 +62,19 @@ from hw.params import ParamError
 from hw.registry import UnknownGeneratorError, get
 
 _TOP_KEYS = {"name", "generator", "target", "clock_mhz", "space", "workload", "objectives",
-             "constraints", "energy_table"}
+             "constraints", "energy_table", "bandwidth", "latency", "map_objective"}
+#: Keys of the DRAM a mapped family runs against (see the module docstring).
+_DRAM_KEYS = ("bandwidth", "latency", "map_objective")
+
+
+@dataclasses.dataclass(frozen=True)
+class Dram:
+    """The DRAM of a spec whose family maps each layer at run time (None: the family's
+    default), and the metric its mapper minimizes."""
+
+    bandwidth: int | None = None
+    latency: int | None = None
+    map_objective: str = "cycles"
 #: Keys of a ``[[workload]]`` entry; ``bits`` (an int or one per group) and ``group_size``
 #: set the serial precision of families with run-time precision (``dse.workload.Gemm``).
 #: ``model`` (``hf:NAME`` or ``module.path:factory``, with ``input_shape``), ``onnx`` (a file
@@ -81,13 +99,32 @@ class Spec(ObjectivesMixin):
     constraints: tuple[Constraint, ...]
     energy_table: Path | None = None
     source: str = ""  # the TOML text, stored with the study
+    dram: Dram | None = None  # for a family with run-time mappings (dse.mapping)
 
     def evaluate(self, params: Any) -> dict[str, float]:
-        """The model-fidelity metrics of ``params`` on the workload."""
+        """The model-fidelity metrics of ``params`` on the workload (each layer with its
+        mapping, for a family with run-time mappings)."""
         from dse.metrics import model_metrics
 
         return model_metrics(params, self.workload, target=self.target,
-                             clock_mhz=self.clock_mhz, energy_table=self.energy_table)
+                             clock_mhz=self.clock_mhz, energy_table=self.energy_table,
+                             layer_options=self.layer_options(params))
+
+    def layer_options(self, params: Any) -> tuple[dict[str, Any], ...]:
+        """Each layer's job options: for a family with run-time mappings, the mapping the
+        mapper chooses (:func:`dse.mapping.map_layers`) and the spec's DRAM; else none.
+
+        Raises:
+            ParamError: for a DRAM the design cannot run against.
+        """
+        if self.dram is None:
+            return tuple({} for _ in self.workload)
+        from dse.mapping import map_layers
+
+        mapped = map_layers(params, self.workload, self.dram.bandwidth, self.dram.latency,
+                            self.dram.map_objective)
+        return tuple({"mapping": m.tiles, "order": m.order, "bandwidth": mapped.bandwidth,
+                      "latency": mapped.latency} for _, m in mapped.layers)
 
     def check_design(self, trial: Any, options: CheckOptions = DEFAULT_CHECK) -> DesignCheck:
         """RTL simulation (and synthesis) of ``trial``'s design
@@ -228,9 +265,45 @@ def parse_hardware(data: Mapping[str, Any], text: str, base: Path) -> Spec:
         if metric in missing:
             raise SpecError(f"`{key}.{metric}` cannot be computed: {missing[metric]}")
     energy_table = _energy_table(data.get("energy_table"), base)
+    dram = _dram(generator, data)
     return Spec(
         name=string_value(data, "name") if "name" in data else generator,
         generator=generator, target=target, clock_mhz=float(clock), space=space,
         workload=_workload(data["workload"], base), objectives=objectives,
         constraints=constraints,
-        energy_table=energy_table, source=text)
+        energy_table=energy_table, source=text, dram=dram)
+
+
+def _dram(generator: str, data: Mapping[str, Any]) -> Dram | None:
+    """The spec's DRAM for a family with run-time mappings (None for the others, which
+    refuse the keys).
+
+    Raises:
+        SpecError: naming the key.
+    """
+    from dse.mapping import OBJECTIVES, mapper
+
+    given = [key for key in _DRAM_KEYS if key in data]
+    try:
+        mapper(generator)
+    except UnknownGeneratorError as error:
+        if given:
+            raise SpecError(f"`{given[0]}` is for families with run-time mappings: "
+                            f"{error}") from None
+        return None
+    values: dict[str, Any] = {}
+    for key in ("bandwidth", "latency"):
+        if key in data:
+            value = data[key]
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise SpecError(f"`{key}` must be a positive integer "
+                                f"({'bytes per cycle' if key == 'bandwidth' else 'cycles'}), "
+                                f"not {value!r}")
+            values[key] = value
+    if "map_objective" in data:
+        objective = data["map_objective"]
+        if objective not in OBJECTIVES:
+            raise SpecError(f"`map_objective` must be one of {', '.join(OBJECTIVES)}, "
+                            f"not {objective!r}")
+        values["map_objective"] = objective
+    return Dram(**values)

@@ -1,0 +1,111 @@
+"""Specs of a family with run-time mappings (accel-v1, issue 19): the spec fixes the DRAM,
+every trial maps every layer with the mapper, the metrics sum the mapped layers, and the
+RTL check runs each layer with its chosen mapping as job input (one build)."""
+
+from __future__ import annotations
+
+import types
+
+import pytest
+
+from dse.mapping import map_layers
+from dse.models.accel import cycles, energy
+from dse.spec import SpecError, parse_spec
+
+SPEC = """
+name = "accel-tiny"
+generator = "accel"
+target = "ecp5-85k"
+bandwidth = 2
+latency = 12
+map_objective = "energy"
+
+[space]
+rows = [2, 4]
+cols = 2
+spad_kib = [2, 4]
+acc_kib = 1
+bus_bytes = 4
+
+[[workload]]
+name = "fc1"
+gemm = "12x20x10"
+
+[[workload]]
+name = "fc2"
+gemm = "5x8x6"
+repeat = 3
+
+[objectives]
+latency_cycles = "minimize"
+energy_pj = "minimize"
+"""
+
+
+def test_the_spec_fixes_the_dram_and_the_mapper_objective():
+    spec = parse_spec(SPEC)
+    assert spec.dram is not None
+    assert (spec.dram.bandwidth, spec.dram.latency, spec.dram.map_objective) == (2, 12, "energy")
+    params = spec.space.params({"rows": 4, "spad_kib": 2})
+    options = spec.layer_options(params)
+    mapped = map_layers(params, spec.workload, 2, 12, "energy")
+    assert [(o["mapping"], o["order"]) for o in options] == [
+        (m.tiles, m.order) for _, m in mapped.layers]
+    assert all(o["bandwidth"] == 2 and o["latency"] == 12 for o in options)
+
+
+def test_metrics_sum_the_mapped_layers():
+    spec = parse_spec(SPEC)
+    params = spec.space.params({"rows": 2, "spad_kib": 4})
+    metrics = spec.evaluate(params)
+    total_cycles = total_energy = 0.0
+    for layer, job in zip(spec.workload, spec.layer_options(params), strict=True):
+        total_cycles += layer.repeat * cycles(params, layer.gemm, **job).cycles
+        total_energy += layer.repeat * energy(params, layer.gemm, None, **job).total_pj
+    assert metrics["latency_cycles"] == total_cycles
+    assert metrics["energy_pj"] == pytest.approx(total_energy, rel=1e-12)
+    # the mapper's own figures for its choice are the same models
+    mapped = map_layers(params, spec.workload, 2, 12, "energy")
+    assert metrics["latency_cycles"] == mapped.total()["cycles"]
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ('bandwidth = 2', r"^`bandwidth` is for families with run-time mappings: no mapper for "
+                      r"'systolic-v1'; known: accel-v1$"),
+    ('map_objective = "energy"', r"^`map_objective` is for families with run-time mappings"),
+])
+def test_a_family_without_mappings_refuses_the_dram_keys(edit, message):
+    text = SPEC.replace('generator = "accel"', 'generator = "systolic"').replace(
+        "bandwidth = 2\nlatency = 12\nmap_objective = \"energy\"\n", edit + "\n")
+    text = text.replace("spad_kib = [2, 4]\nacc_kib = 1\nbus_bytes = 4\n", "")
+    with pytest.raises(SpecError, match=message):
+        parse_spec(text)
+
+
+@pytest.mark.parametrize(("edit", "message"), [
+    ("bandwidth = 0", r"^`bandwidth` must be a positive integer \(bytes per cycle\), not 0$"),
+    ('latency = "40"', r"^`latency` must be a positive integer \(cycles\), not '40'$"),
+    ('map_objective = "area"', r"^`map_objective` must be one of cycles, dram, energy, edp, "
+                               r"not 'area'$"),
+])
+def test_bad_dram_values_name_the_key(edit, message):
+    key = edit.split(" = ")[0]
+    lines = [line for line in SPEC.splitlines() if not line.startswith(key + " = ")]
+    text = "\n".join(lines).replace('target = "ecp5-85k"', f'target = "ecp5-85k"\n{edit}')
+    with pytest.raises(SpecError, match=message):
+        parse_spec(text)
+
+
+@pytest.mark.sim
+def test_the_rtl_check_runs_each_layer_with_its_mapping():
+    spec = parse_spec(SPEC)
+    trial = types.SimpleNamespace(number=0, params={"rows": 2, "spad_kib": 2})
+    check = spec.check_design(trial)
+    params = spec.space.params(trial.params)
+    assert not check.error and not check.disagrees
+    for layer, job, result in zip(spec.workload, spec.layer_options(params), check.layers,
+                                  strict=True):
+        assert result.mapping == f"{job['mapping']} {job['order']}"
+        assert result.passed and result.activity_matches  # bit-exact; DRAM bytes, SRAM too
+        assert result.rtl_cycles == result.model_cycles == cycles(params, layer.gemm,
+                                                                  **job).cycles
