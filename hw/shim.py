@@ -22,8 +22,18 @@ from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 
+class NotAStreamComponentError(ValueError):
+    """The component has no operand or result stream for the shim to serialize."""
+
+
 def _payload_width(component: wiring.Component, port: str) -> int:
-    return Shape.cast(getattr(component, port).payload.shape()).width
+    stream = getattr(component, port, None)
+    if stream is None or not hasattr(stream, "payload"):
+        raise NotAStreamComponentError(
+            f"{type(component).__name__} has no `{port}` stream: the IO shim that places a "
+            f"design on a package's pins takes designs with one operand and one result "
+            f"stream; synthesize this one alone (`hwdse synth --synth-only`)")
+    return Shape.cast(stream.payload.shape()).width
 
 
 def shim_flip_flops(component: wiring.Component, operands: str = "operands",
