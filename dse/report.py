@@ -222,6 +222,27 @@ def _exhaustive_line(study: Any) -> list[str]:
             f"folder.", ""]
 
 
+def _mapping_lines(spec: Spec, front: list[dict[str, Any]]) -> list[str]:
+    """The per-layer mappings of the Pareto designs, for a family with run-time mappings
+    (the mapper's choice, recomputed: it is a pure function of the design)."""
+    if not isinstance(spec, Spec) or spec.dram is None or not front:
+        return []
+    lines = ["", f"## Per-layer mappings of the Pareto designs (mapper objective: "
+                 f"{spec.dram.map_objective})", ""]
+    for r in sorted(front, key=lambda r: r["values"]):
+        mapped = spec.mapped(spec.space.params(r["params"]))
+        lines += [f"Trial {r['number']} ({mapped.bandwidth} B/cycle, latency "
+                  f"{mapped.latency} cycles):", "",
+                  "| layer | GEMM | x | tiles | order | cycles | DRAM bytes | / compulsory "
+                  "| energy pJ | legal mappings |", "|---" * 10 + "|"]
+        for layer, m in mapped.layers:
+            lines.append(f"| {layer.name} | {m.gemm} | {layer.repeat} | {m.tiles} | {m.order} "
+                         f"| {m.cycles} | {m.dram_bytes} | {m.bound_ratio:.3f} "
+                         f"| {m.energy_pj:.4g} | {m.legal_mappings} |")
+        lines.append("")
+    return lines
+
+
 def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) -> Path:
     states: dict[str, int] = {}
     for r in records:
@@ -246,6 +267,7 @@ def _summary(spec: Spec, study: Any, records: list[dict[str, Any]], path: Path) 
         lines.append(f"| {r['number']} | " + " | ".join(f"{v:.4g}" for v in r["values"])
                      + " | " + ", ".join(f"{k}={v}" for k, v in r["params"].items())
                      + f" | {verdict} |")
+    lines += _mapping_lines(spec, front)
     failures = [r for r in records if r["failure"]]
     if failures:
         lines += ["", "Failed trials (reason):", ""]

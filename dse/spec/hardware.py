@@ -110,19 +110,27 @@ class Spec(ObjectivesMixin):
                              clock_mhz=self.clock_mhz, energy_table=self.energy_table,
                              layer_options=self.layer_options(params))
 
-    def layer_options(self, params: Any) -> tuple[dict[str, Any], ...]:
-        """Each layer's job options: for a family with run-time mappings, the mapping the
-        mapper chooses (:func:`dse.mapping.map_layers`) and the spec's DRAM; else none.
+    def mapped(self, params: Any) -> Any:
+        """Every layer's mapping on ``params`` (:class:`dse.mapping.NetworkMapping`: the
+        mapper's choice against the spec's DRAM), or None for a family without run-time
+        mappings.
 
         Raises:
             ParamError: for a DRAM the design cannot run against.
         """
         if self.dram is None:
-            return tuple({} for _ in self.workload)
+            return None
         from dse.mapping import map_layers
 
-        mapped = map_layers(params, self.workload, self.dram.bandwidth, self.dram.latency,
-                            self.dram.map_objective)
+        return map_layers(params, self.workload, self.dram.bandwidth, self.dram.latency,
+                          self.dram.map_objective)
+
+    def layer_options(self, params: Any) -> tuple[dict[str, Any], ...]:
+        """Each layer's job options: the mapping :meth:`mapped` chooses and the spec's
+        DRAM, or none (a family without run-time mappings)."""
+        mapped = self.mapped(params)
+        if mapped is None:
+            return tuple({} for _ in self.workload)
         return tuple({"mapping": m.tiles, "order": m.order, "bandwidth": mapped.bandwidth,
                       "latency": mapped.latency} for _, m in mapped.layers)
 

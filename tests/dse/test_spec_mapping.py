@@ -109,3 +109,22 @@ def test_the_rtl_check_runs_each_layer_with_its_mapping():
         assert result.passed and result.activity_matches  # bit-exact; DRAM bytes, SRAM too
         assert result.rtl_cycles == result.model_cycles == cycles(params, layer.gemm,
                                                                   **job).cycles
+
+
+def test_the_report_lists_each_pareto_designs_layer_mappings(tmp_path):
+    from dse.fidelity import pareto_trials
+    from dse.report import write_report
+    from dse.study import explore
+
+    spec = parse_spec(SPEC)
+    study = explore(spec, tmp_path / "run", trials=4, sampler="random", seed=0)
+    write_report(spec, study, tmp_path / "report", top=0)
+    summary = (tmp_path / "report" / "summary.md").read_text()
+    front = pareto_trials(study)
+    assert front
+    for trial in front:
+        mapped = spec.mapped(spec.space.params(trial.params))
+        assert f"Trial {trial.number} (2 B/cycle, latency 12 cycles):" in summary
+        for layer, m in mapped.layers:
+            assert (f"| {layer.name} | {m.gemm} | {layer.repeat} | {m.tiles} | {m.order} "
+                    f"| {m.cycles} | {m.dram_bytes} |") in summary
