@@ -366,6 +366,14 @@ def simulate(
         _print_json(payload)
     else:
         _print_verifications([payload])
+        if "mapping" in payload:  # a family with a memory system: its mapping and traffic
+            console.print(
+                f"mapping {payload['mapping']['tiles']} {payload['mapping']['order']}; DRAM "
+                f"read {payload['dram_read_bytes']:,} B (model "
+                f"{payload['model_dram_read_bytes']:,}), written "
+                f"{payload['dram_write_bytes']:,} B (model "
+                f"{payload['model_dram_write_bytes']:,}); stall cycles "
+                f"{payload['stall_cycles']:,} (model {payload['model_stall_cycles']:,})")
     if not (payload["passed"] and payload["model_matches"]
             and payload["energy"]["activity_matches"]):
         raise typer.Exit(EXIT_CHECK_FAILED)
