@@ -42,7 +42,7 @@ def unavailable_metrics(generator: str, target: str) -> dict[str, str]:
     """Metrics that cannot be computed for ``generator`` on ``target``, with the reason."""
     from dse.models.area import AreaModelError
     from dse.models.clock import find_clock_model
-    from dse.models.registry import area_model, names
+    from dse.models.registry import area_model, family_models, names
 
     missing: dict[str, str] = {}
     if find_clock_model(generator, target) is None:
@@ -55,10 +55,27 @@ def unavailable_metrics(generator: str, target: str) -> dict[str, str]:
     try:
         area_model(generator, target)
     except AreaModelError:
+        exact = (_exact_resource_names(family_models(generator), target)
+                 if generator in names() else set())
         missing.update(dict.fromkeys(
-            _AREA_METRICS, f"no area model for {generator} on {target} (fit one with "
-                           "bench/area_<family>.py)"))
+            (m for m in _AREA_METRICS if m not in exact),
+            f"no area model for {generator} on {target} (fit one with "
+            "bench/area_<family>.py)"))
     return missing
+
+
+def _exact_resource_names(models: Any, target: str) -> set[str]:
+    """The area metrics a family knows exactly on ``target`` without a fit (its
+    ``exact_resources``, asked of its default design)."""
+    from dse.models.area import AreaModelError
+    from hw.registry import get
+
+    if models.exact_resources is None:
+        return set()
+    try:
+        return set(models.exact_resources(get(models.generator).params_class(), target))
+    except AreaModelError:  # e.g. a target without memory primitives listed
+        return set()
 
 
 @functools.cache
@@ -104,6 +121,8 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         resources = area(params, target).resources()
     except AreaModelError:  # the spec check refuses area metrics without a model
         resources = dict.fromkeys(_AREA_METRICS, float("nan"))
+        if models.exact_resources is not None:
+            resources.update(models.exact_resources(params, target))
     clock = find_clock_model(params.generator, target)
     fmax = float("nan") if clock is None else clock.estimate(params).fmax_mhz
     return {

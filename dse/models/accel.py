@@ -372,5 +372,11 @@ def bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
     return total
 
 
+def exact_resources(params: AccelParams, target: str) -> dict[str, float]:
+    """The resources known without a fitted model: the buffers' block RAMs."""
+    return {"bram": float(bram_blocks(params, target))}
+
+
 MODELS = FamilyModels("accel-v1", cycles=cycles, energy=energy,
-                      energy_from_counters=energy_from_counters)
+                      energy_from_counters=energy_from_counters,
+                      exact_resources=exact_resources)

@@ -34,6 +34,9 @@ class FamilyModels:
       into the hardware (``network_mapping = "network"``), the cheapest design of the
       network ``params`` meeting an initiation interval: a choice with ``params`` and
       ``initiation_interval`` (None: the family runs layers as GEMMs);
+    - ``exact_resources(params, target)``: resources known exactly without a fitted area
+      model (e.g. block RAMs by the memory-mapping rule), for a family whose LUTs and FFs
+      have no model yet (None: none);
     - ``batch``: the same models for many designs at once, on numpy arrays
       (:class:`dse.models.batch.BatchModels`; None: only the scalar models).
     """
@@ -45,4 +48,5 @@ class FamilyModels:
     area_features: FeatureFunction | None = None
     tolerance: float = 0.0
     fold_network: Callable[..., Any] | None = None
+    exact_resources: Callable[[Any, str], Mapping[str, float]] | None = None
     batch: BatchModels | None = None

@@ -128,3 +128,16 @@ def test_the_report_lists_each_pareto_designs_layer_mappings(tmp_path):
         for layer, m in mapped.layers:
             assert (f"| {layer.name} | {m.gemm} | {layer.repeat} | {m.tiles} | {m.order} "
                     f"| {m.cycles} | {m.dram_bytes} |") in summary
+
+
+def test_block_rams_are_exact_without_a_fitted_area_model():
+    from dse.models.accel import bram_blocks
+
+    text = SPEC.replace("[objectives]", "[constraints]\nbram = { max = 208 }\n\n[objectives]")
+    spec = parse_spec(text)
+    params = spec.space.params({"rows": 4, "spad_kib": 4})
+    metrics = spec.evaluate(params)
+    assert metrics["bram"] == bram_blocks(params, "ecp5-85k") > 0
+    with pytest.raises(SpecError, match=r"^`objectives.lut` cannot be computed: no area model "
+                                        r"for accel-v1 on ecp5-85k"):
+        parse_spec(SPEC.replace('energy_pj = "minimize"', 'lut = "minimize"'))
