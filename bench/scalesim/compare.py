@@ -26,6 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from common import machine  # noqa: E402 (bench/common.py, beside this folder)
 
 from dse.models.systolic import cycles
+from dse.records import DEFAULT_MAX_SIM_CYCLES
 from dse.verify import verify_gemm
 from dse.workload import Gemm
 from hw.systolic import SystolicParams
@@ -305,8 +306,9 @@ def main() -> None:
     parser.add_argument("--layers", type=Gemm.parse, nargs="+",
                         default=[Gemm.parse(t) for t in DEFAULT_LAYERS],
                         help="GEMMs as MxKxN (A is MxK, B is KxN)")
-    parser.add_argument("--rtl-max-cycles", type=int, default=100_000,
-                        help="skip the RTL simulation when the model predicts more cycles")
+    parser.add_argument("--rtl-max-cycles", type=int, default=DEFAULT_MAX_SIM_CYCLES,
+                        help="skip the RTL simulation when the model predicts more cycles "
+                             "(default: --verify's limit, so no case of the default set)")
     parser.add_argument("--sram-kb", type=int, default=1024,
                         help="SCALE-Sim SRAM sizes (only affect the incl.-prefetch count)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
