@@ -37,8 +37,9 @@ access of ``b`` bits costs ``sram_access_64b.at(capacity KiB) * b / 64`` with th
 capacity of one scratchpad half (``spad_kib / 2``) and of one accumulator slot
 (``acc_kib / 2``); a DRAM access of ``b`` bits ``dram_access_64b.energy_pj * b / 64``.
 ZigZag charges ``r_cost``/``w_cost`` per access of a port's ``bandwidth_max`` bits
-(``cost_model.py: CostModelEvaluation._calc_memory_access``), so every port of one memory
-has the same width here and the cost is for that width.
+(``cost_model.py: CostModelEvaluation._calc_memory_access``) and one ``r_cost`` (``w_cost``)
+for all reads (writes) of a memory, so all read (write) ports of one memory have one width
+here and ``r_cost`` (``w_cost``) is the energy of that many bits.
 
 Workload layers are GEMMs ``C (M x N) = A (M x K) @ B (K x N)`` from our importer
 (``dse.workload.sources.load_source``), one ZigZag layer each:
