@@ -348,32 +348,41 @@ def energy_from_counters(params: AccelParams, counters: MappingType[str, int],
 
 
 def buffer_memories(params: AccelParams) -> dict[str, tuple[int, int]]:
-    """The buffers as (width bits, depth) memories, as ``hw.accel.accelerator`` builds them:
-    the A and B halves of the scratchpad (both slots each) and the two accumulator slots."""
+    """The memories as (width bits, depth), as ``hw.accel.accelerator`` builds them: the A
+    and B halves of the scratchpad (both slots each), the two accumulator slots and, for
+    the weight-stationary core, the core's own accumulator (``acc_depth`` rows of
+    ``cols`` sums)."""
     slot = params.spad_slot_bytes
     acc = params.acc_slot_bytes
-    return {"spad_a": (8 * params.a_word_bytes, 2 * slot // params.a_word_bytes),
-            "spad_b": (8 * params.b_word_bytes, 2 * slot // params.b_word_bytes),
-            "acc0": (8 * params.c_word_bytes, acc // params.c_word_bytes),
-            "acc1": (8 * params.c_word_bytes, acc // params.c_word_bytes)}
+    memories = {"spad_a": (8 * params.a_word_bytes, 2 * slot // params.a_word_bytes),
+                "spad_b": (8 * params.b_word_bytes, 2 * slot // params.b_word_bytes),
+                "acc0": (8 * params.c_word_bytes, acc // params.c_word_bytes),
+                "acc1": (8 * params.c_word_bytes, acc // params.c_word_bytes)}
+    if params.acc_depth is not None:
+        memories["core_acc"] = (params.cols * params.acc_width, params.acc_depth)
+    return memories
+
+
+def memory_cells(params: AccelParams, target: str = "ecp5-85k") -> dict[str, int]:
+    """Primitive cells of the memories on ``target`` by kind (``bram``, ``lutram``), as
+    Yosys ``memory_libmap`` maps each (:func:`dse.models.area.map_memory`)."""
+    from dse.models.area import map_memory
+
+    cells = {"bram": 0, "lutram": 0}
+    for width, depth in buffer_memories(params).values():
+        mapping = map_memory(width, depth, target)
+        if mapping.kind in cells:
+            cells[mapping.kind] += mapping.cells
+    return cells
 
 
 def bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
-    """Block RAMs of the buffers on ``target``, as Yosys ``memory_libmap`` maps each
-    (:func:`dse.models.area.map_memory`); buffers it would build in logic count none here
-    (the README's synthesis record says whether any does)."""
-    from dse.models.area import map_memory
-
-    total = 0
-    for width, depth in buffer_memories(params).values():
-        mapping = map_memory(width, depth, target)
-        if mapping.kind == "bram":
-            total += mapping.cells
-    return total
+    """Block RAMs of ``params`` on ``target`` (:func:`memory_cells`)."""
+    return memory_cells(params, target)["bram"]
 
 
 def exact_resources(params: AccelParams, target: str) -> dict[str, float]:
-    """The resources known without a fitted model: the buffers' block RAMs."""
+    """The resources known without a fitted model: the memories' block RAMs."""
     return {"bram": float(bram_blocks(params, target))}
 
 
