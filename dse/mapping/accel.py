@@ -327,8 +327,8 @@ def _cycles(job: _Job) -> tuple[np.ndarray, np.ndarray]:
             run = runs[np.searchsorted(keys, np.where(present, key, keys[0]))]
             dma += np.where(present, 1 + run, 0)
         busy = np.maximum(dma, compute)
-        np.add.at(cycles, i, size * (busy + STEP_OVERHEAD))
-        np.add.at(stalls, i, size * (busy - compute))
+        cycles[i] += size * (busy + STEP_OVERHEAD)   # i holds each mapping once
+        stalls[i] += size * (busy - compute)
     return cycles, stalls
 
 
@@ -356,16 +356,20 @@ def _step(job: _Job, i: np.ndarray, linear: np.ndarray
 # --- traffic, activity and energy ------------------------------------------------------
 
 
-def _dram_bytes(job: _Job) -> tuple[np.ndarray, np.ndarray]:
-    """``hw.accel.tiling.dram_bytes`` on arrays."""
-    p = job.p
+def _load_times(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    """How many times each A tile and each B tile is loaded (``tiling.dram_bytes``)."""
     one_k = job.kt == 1
     a_mnk = np.where(one_k, 1, job.nt)
     b_mnk = np.where(one_k & (job.nt == 1), 1, job.mt)
     b_nmk = np.where(one_k, 1, job.mt)
     a_nmk = np.where(one_k & (job.mt == 1), 1, job.nt)
-    a_times = np.where(job.mnk, a_mnk, a_nmk)
-    b_times = np.where(job.mnk, b_mnk, b_nmk)
+    return np.where(job.mnk, a_mnk, a_nmk), np.where(job.mnk, b_mnk, b_nmk)
+
+
+def _dram_bytes(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    """``hw.accel.tiling.dram_bytes`` on arrays."""
+    p = job.p
+    a_times, b_times = _load_times(job)
     read = (a_times * job.m_pad * job.k_pad + b_times * job.n_pad * job.k_pad) * p.element_bytes
     written = np.full(len(job.tm), job.m * job.n_pad * p.acc_bytes, dtype=np.int64)
     return read, written
@@ -456,6 +460,23 @@ def _energy(params: AccelParams, activity: dict[str, np.ndarray], table: EnergyT
     return core + scratchpad + accumulator + offchip
 
 
+def _closed_forms(job: _Job, table: EnergyTable | None
+                  ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """DRAM bytes (read, written), activity (all but stalls) and energy of every mapping:
+    none of them depends on the cycle model."""
+    read, written = _dram_bytes(job)
+    activity = _activity(job, read, written)
+    return read, written, activity, _energy(job.p, activity, table or default_energy_table())
+
+
+def _job(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: int | None,
+         latency: int | None) -> _Job:
+    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
+    interval = _check_interval(params, bandwidth)
+    latency = DEFAULT_LATENCY if latency is None else check_latency(latency)
+    return _Job(params, gemm, maps, interval, max(latency, 2))
+
+
 def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: int | None = None,
              latency: int | None = None, table: EnergyTable | None = None) -> MappingCosts:
     """The exact models of :mod:`dse.models.accel` for every mapping in ``maps`` (all
@@ -465,15 +486,10 @@ def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: in
     Raises:
         ParamError: for a bad bandwidth or latency, naming it and what is allowed.
     """
-    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
-    interval = _check_interval(params, bandwidth)
-    latency = DEFAULT_LATENCY if latency is None else check_latency(latency)
-    job = _Job(params, gemm, maps, interval, max(latency, 2))
+    job = _job(params, gemm, maps, bandwidth, latency)
     cycles, stalls = _cycles(job)
-    read, written = _dram_bytes(job)
-    activity = _activity(job, read, written)
+    read, written, activity, energy = _closed_forms(job, table)
     activity["stall_cycles"] = stalls
-    energy = _energy(params, activity, table or default_energy_table())
     return MappingCosts(cycles=cycles, stall_cycles=stalls, dram_read_bytes=read,
                         dram_write_bytes=written, activity=activity, energy_pj=energy)
 
@@ -501,28 +517,91 @@ def best_index(maps: MappingArrays, costs: MappingCosts, objective: str) -> int:
     return int(np.lexsort(keys)[0])
 
 
+def _cycle_bounds(job: _Job, read: np.ndarray, written: np.ndarray) -> np.ndarray:
+    """A lower bound of each mapping's cycles, in closed form:
+    ``1 + sum(max(D, C) + 3) >= 1 + 3 (T + 2) + max(sum C, sum D)``, with ``sum C`` over the
+    tiles by shape and ``sum D >= (T + 2) + sum(1 + R)``, where a transfer of ``b`` beats
+    runs ``R >= latency + 2 + (b - 1) * interval`` (its first beat comes ``latency``
+    after its request, each next one ``interval`` after the one before)."""
+    everyone = np.arange(len(job.tm))
+    compute = np.zeros(len(job.tm), dtype=np.int64)
+    last = (job.mt - 1, job.nt - 1, job.kt - 1)
+    for mi, count_m in ((0 * job.mt, job.mt - 1), (last[0], 1)):
+        for ni, count_n in ((0 * job.nt, job.nt - 1), (last[1], 1)):
+            for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
+                compute += count_m * count_n * count_k * job.compute_cycles(everyone, mi, ni,
+                                                                            ki)
+    steps = job.mt * job.nt * job.kt + 2
+    read_d, write_d = _dram_bytes_parts(job)
+    transfers = read_d + write_d
+    beats = (read + written) // job.p.bus_bytes
+    dma = steps + transfers * (job.latency + 3) + (beats - transfers) * job.interval
+    return 1 + STEP_OVERHEAD * steps + np.maximum(compute, dma)
+
+
+def _dram_bytes_parts(job: _Job) -> tuple[np.ndarray, np.ndarray]:
+    """Transfers a job makes: (A and B tile loads, C tile writes)."""
+    a_times, b_times = _load_times(job)
+    return a_times * job.mt * job.kt + b_times * job.nt * job.kt, job.mt * job.nt
+
+
 def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
              latency: int | None = None, objective: str = "cycles",
              table: EnergyTable | None = None) -> LayerMapping:
-    """The legal mapping of ``gemm`` minimizing ``objective`` (``best_index``), its cost
-    and the number of legal mappings.
+    """The legal mapping of ``gemm`` minimizing ``objective``, its cost and the number of
+    legal mappings. Ties go to fewer cycles, then fewer DRAM bytes, less energy, smaller
+    TM, TK, TN, then ``mnk``.
+
+    DRAM bytes and energy are closed forms, evaluated for every mapping. Cycles come from
+    the exact grouped model (:func:`evaluate`) for the mappings that can still win: every
+    mapping has a closed-form lower bound of its cycles (:func:`_cycle_bounds`); mappings
+    are taken in order of their bound of the objective, and those whose bound is worse
+    than the best exact value found are never costed further (branch and bound: the
+    choice is the one brute force makes).
 
     Raises:
         ParamError: for an unknown objective, a bad bandwidth or latency.
     """
     check_objective(objective)
-    bandwidth = params.bus_bytes if bandwidth is None else bandwidth
-    latency = DEFAULT_LATENCY if latency is None else latency
     maps = legal_mappings(params, gemm)
-    costs = evaluate(params, gemm, maps, bandwidth, latency, table)
-    best = best_index(maps, costs, objective)
+    job = _job(params, gemm, maps, bandwidth, latency)
+    read, written, activity, energy = _closed_forms(job, table)
+    dram = read + written
+    cycles_low = _cycle_bounds(job, read, written)
+    metric_low = {"cycles": cycles_low, "dram": dram, "energy": energy,
+                  "edp": energy * cycles_low}[objective]
+    cycles = np.zeros(len(maps), dtype=np.int64)
+    stalls = np.zeros(len(maps), dtype=np.int64)
+    done = np.zeros(len(maps), dtype=bool)
+    best_metric, best_cycles, batch = np.inf, np.inf, 256
+    while True:
+        open_ = ~done & ((metric_low < best_metric)
+                         | ((metric_low == best_metric) & (cycles_low <= best_cycles)))
+        left = np.flatnonzero(open_)
+        if not len(left):
+            break
+        take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
+        cycles[take], stalls[take] = _cycles(_Job(params, gemm, maps.take(take),
+                                                  job.interval, job.latency))
+        done[take] = True
+        batch *= 2
+        found = np.flatnonzero(done)
+        metric = {"cycles": cycles, "dram": dram, "energy": energy,
+                  "edp": energy * cycles}[objective][found]
+        first = found[np.lexsort((cycles[found], metric))[0]]
+        best_metric = {"cycles": cycles, "dram": dram, "energy": energy,
+                       "edp": energy * cycles}[objective][first]
+        best_cycles = cycles[first]
+    found = np.flatnonzero(done)
+    costs = MappingCosts(cycles=cycles[found], stall_cycles=stalls[found],
+                         dram_read_bytes=read[found], dram_write_bytes=written[found],
+                         activity={}, energy_pj=energy[found])
+    best = int(found[best_index(maps.take(found), costs, objective)])
     return LayerMapping(
         gemm=gemm, tiles=f"{maps.tm[best]}x{maps.tk[best]}x{maps.tn[best]}",
-        order=maps.order(best), cycles=int(costs.cycles[best]),
-        stall_cycles=int(costs.stall_cycles[best]),
-        dram_read_bytes=int(costs.dram_read_bytes[best]),
-        dram_write_bytes=int(costs.dram_write_bytes[best]),
-        energy_pj=float(costs.energy_pj[best]), compulsory_bytes=compulsory_bytes(params, gemm),
+        order=maps.order(best), cycles=int(cycles[best]), stall_cycles=int(stalls[best]),
+        dram_read_bytes=int(read[best]), dram_write_bytes=int(written[best]),
+        energy_pj=float(energy[best]), compulsory_bytes=compulsory_bytes(params, gemm),
         legal_mappings=len(maps))
 
 

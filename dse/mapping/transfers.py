@@ -7,12 +7,13 @@ all rows of a transfer split alike: ``min(row_beats, max_burst - position)`` bea
 whole bursts, then the rest). The loop runs over burst index, all transfers at once.
 
 Rows repeat, and the recurrence is made of ``max`` and ``+`` only, so it commutes with a
-shift of time: if the whole state after a row (the last issue cycle, the last
-``outstanding`` burst completions, the last data beat) equals the state after the row
-before plus one constant ``delta``, every further row adds exactly ``delta``. The loop
-checks that at every row end and jumps to the transfer's end when it holds; it is an
-identity, not an approximation, and a transfer for which it never holds is run to its
-last burst.
+shift of time: if the whole state after a row (the last ``outstanding`` burst
+completions, the last data beat, and the cycle before which the next burst cannot issue:
+the later of the last issue and the oldest of those completions) equals the state ``c``
+rows before plus one constant ``delta``, every further ``c`` rows add exactly ``delta``.
+The loop checks that at every row end (``c`` up to :data:`HISTORY`), jumps over the whole
+periods left and runs the rest; it is an identity, not an approximation, and a transfer
+for which it never holds is run to its last burst.
 """
 
 from __future__ import annotations
@@ -21,6 +22,14 @@ import numpy as np
 
 #: Stands for minus infinity (no constraint yet); far below any cycle, far from overflow.
 NEG = -(1 << 50)
+#: Row-end states kept to find a repeating pattern (periods of up to this many rows).
+HISTORY = 8
+
+
+def _put(table: np.ndarray, index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    out = table.copy()
+    np.put_along_axis(out, index, values, axis=1)
+    return out
 
 
 def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
@@ -55,9 +64,7 @@ def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
     response = np.full(count, NEG, dtype=np.int64)
     burst = np.zeros(count, dtype=np.int64)               # bursts done
     rows_done = np.zeros(count, dtype=np.int64)
-    saved_issued = np.full(count, NEG, dtype=np.int64)
-    saved_ring = np.full((count, o), NEG, dtype=np.int64)
-    saved_last = np.full(count, NEG, dtype=np.int64)
+    history = np.full((count, HISTORY, o + 2), NEG, dtype=np.int64)   # row-end states
     active = np.arange(count)
     while len(active):
         j = burst[active]
@@ -85,19 +92,44 @@ def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
         if row_end.any():
             ended = active[row_end]
             rows_done[ended] += 1
+            done_rows = rows_done[ended]
             jj = burst[ended]
             order = (jj[:, None] - o + np.arange(o)[None, :]) % o
             window = np.take_along_axis(ring[ended], order, axis=1)
-            delta = issued[ended] - saved_issued[ended]
-            same = ((window - saved_ring[ended] == delta[:, None]).all(axis=1)
-                    & (last[ended] - saved_last[ended] == delta))
-            left = rows[ended] - rows_done[ended]
-            end_now = np.where(write[ended], response[ended], last[ended]) + 2
-            complete = (left == 0) | same
-            result[ended[complete]] = end_now[complete] + (left * delta)[complete]
-            saved_issued[ended] = issued[ended]
-            saved_ring[ended] = window
-            saved_last[ended] = last[ended]
+            # the next issue waits for max(last issue, oldest completion) + 1: only that
+            # maximum is state (a last issue below it never acts again)
+            state = np.concatenate([np.maximum(issued[ended][:, None], window[:, :1]), window,
+                                    last[ended][:, None]], axis=1)
+            period = np.zeros(len(ended), dtype=np.int64)
+            delta = np.zeros(len(ended), dtype=np.int64)
+            for rows_back in range(HISTORY, 0, -1):   # the shortest period wins
+                before = history[ended, (done_rows - rows_back) % HISTORY]
+                shift = state - before
+                repeats = ((done_rows > rows_back) & (before > NEG // 2).all(axis=1)
+                           & (shift == shift[:, :1]).all(axis=1))
+                period = np.where(repeats, rows_back, period)
+                delta = np.where(repeats, shift[:, 0], delta)
+            history[ended, done_rows % HISTORY] = state
+            left = rows[ended] - done_rows
+            jumps = np.where(period > 0, left // np.maximum(period, 1), 0)
+            jump = jumps > 0
+            if jump.any():
+                which, times = ended[jump], jumps[jump]
+                shift = (times * delta[jump])
+                skipped_rows = times * period[jump]
+                burst[which] += skipped_rows * per_row[which]
+                rows_done[which] += skipped_rows
+                new_order = (burst[which][:, None] - o + np.arange(o)[None, :]) % o
+                ring[which] = _put(ring[which], new_order, window[jump] + shift[:, None])
+                issued[which] = state[jump, 0] + shift
+                last[which] += shift
+                next_ok[which] += shift
+                handshake[which] += shift
+                response[which] = np.where(write[which], response[which] + shift, NEG)
+                history[which] = NEG
+            complete = rows_done[ended] == rows[ended]
+            result[ended[complete]] = (np.where(write[ended], response[ended], last[ended])
+                                       + 2)[complete]
             finished[row_end] = complete
         active = active[~finished]
     return result

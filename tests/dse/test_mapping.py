@@ -5,6 +5,7 @@ an error naming the parameter and the allowed values."""
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 
@@ -46,7 +47,7 @@ DESIGNS = {
 CASES = [
     ("default", 40, 24, 33, 1, 40), ("default", 17, 70, 9, 8, 2), ("default", 64, 9, 64, 2, 9),
     ("default", 1, 1, 1, 16, 1), ("wide-bus", 23, 17, 40, 2, 10), ("wide-bus", 40, 33, 16, 16, 3),
-    ("wide-bus", 9, 40, 31, 32, 25), ("ws", 33, 70, 17, 1, 40), ("ws", 20, 13, 9, 8, 3),
+    ("wide-bus", 9, 40, 31, 32, 25), ("ws", 33, 30, 17, 1, 40), ("ws", 20, 13, 9, 8, 3),
     ("ws", 40, 24, 24, 16, 2), ("latency-bound", 12, 40, 12, 1, 2),
     ("latency-bound", 9, 17, 30, 4, 20), ("small-buffers", 50, 30, 27, 1, 5),
     ("small-buffers", 19, 64, 40, 8, 40), ("ws-wide", 30, 20, 13, 4, 7),
@@ -96,16 +97,21 @@ def test_the_enumeration_is_exactly_what_the_hardware_accepts(name):
         assert found == expected
 
 
-def _brute_force_metric(params, gemm, bandwidth, latency, objective):
+@functools.cache
+def _brute_force(name, m, k, n, bandwidth, latency):
+    """The least value of each objective over every legal mapping, through the scalar
+    models."""
+    params, gemm = DESIGNS[name], Gemm(m, k, n)
     maps = legal_mappings(params, gemm)
-    values = []
+    values = {objective: [] for objective in OBJECTIVES}
     for index in range(len(maps)):
         _, report = _scalar(params, gemm, maps, index, bandwidth, latency)
         energy = energy_of_counts(params, report.activity, gemm.macs).total_pj
         dram = report.activity.dram_read_bytes + report.activity.dram_write_bytes
-        values.append({"cycles": report.cycles, "dram": dram, "energy": energy,
-                       "edp": energy * report.cycles}[objective])
-    return min(values)
+        for objective, value in (("cycles", report.cycles), ("dram", dram),
+                                 ("energy", energy), ("edp", energy * report.cycles)):
+            values[objective].append(value)
+    return {objective: min(found) for objective, found in values.items()}
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
@@ -125,8 +131,7 @@ def test_the_choice_is_optimal_by_brute_force(case, objective):
     assert chosen.energy_pj == pytest.approx(energy, rel=1e-12)
     value = {"cycles": chosen.cycles, "dram": chosen.dram_bytes, "energy": chosen.energy_pj,
              "edp": chosen.energy_pj * chosen.cycles}[objective]
-    assert value == pytest.approx(_brute_force_metric(params, gemm, bandwidth, latency,
-                                                      objective), rel=1e-12)
+    assert value == pytest.approx(_brute_force(*case)[objective], rel=1e-12)
     assert chosen.legal_mappings == len(legal_mappings(params, gemm))
 
 

@@ -1,0 +1,119 @@
+"""Mapper speed (issue 19): mappings evaluated per second on one core by the vectorized
+accel-v1 models (dse.mapping.accel), and the whole mapping of a network on one design.
+
+    .venv/bin/python bench/mapper_speed.py [--workload hf:resnet-50 --input-shape 1,3,224,224]
+        [-p key=value ...] [--bandwidth 8] [--latency 40] [--out bench/results/mapper_speed]
+
+Runs in this process on one core (numpy is single-threaded here; BLAS threads are pinned
+to 1 before numpy loads). Writes ``<out>.json`` and ``<out>.md`` with the machine, the
+command, the date and one row per distinct layer shape: legal mappings, seconds, mappings
+per second, the chosen mapping and its cost.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+
+for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(variable, "1")
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from dse.mapping import map_layers  # noqa: E402
+from dse.mapping.accel import evaluate, legal_mappings, map_gemm  # noqa: E402
+from dse.workload import Gemm  # noqa: E402
+from dse.workload.sources import cached_source  # noqa: E402
+from hw.accel import AccelParams  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--workload", default="hf:resnet-50")
+    parser.add_argument("--input-shape", default="1,3,224,224")
+    parser.add_argument("-p", "--param", action="append", default=[])
+    parser.add_argument("--bandwidth", type=int, default=8)
+    parser.add_argument("--latency", type=int, default=40)
+    parser.add_argument("--objective", default="cycles")
+    parser.add_argument("--out", default="bench/results/mapper_speed")
+    args = parser.parse_args()
+    params = AccelParams.from_strings(args.param)
+    shape = tuple(int(x) for x in args.input_shape.split(","))
+    workload = cached_source(args.workload, input_shape=shape).merged()
+    # warm-up (imports, energy table) outside the timings
+    map_gemm(params, Gemm(64, 64, 64), args.bandwidth, args.latency)
+    rows = []
+    for layer in workload.layers:
+        gemm = layer.gemm
+        if any(row["gemm"] == str(gemm) for row in rows):
+            continue
+        start = time.perf_counter()
+        maps = legal_mappings(params, gemm)
+        enumerated = time.perf_counter()
+        evaluate(params, gemm, maps, args.bandwidth, args.latency)
+        evaluated = time.perf_counter()
+        chosen = map_gemm(params, gemm, args.bandwidth, args.latency, args.objective)
+        rows.append({"layer": layer.name, "gemm": str(gemm), "legal_mappings": len(maps),
+                     "enumerate_s": enumerated - start, "evaluate_s": evaluated - enumerated,
+                     "mappings_per_s": len(maps) / (evaluated - start),
+                     "tiles": chosen.tiles, "order": chosen.order, "cycles": chosen.cycles,
+                     "dram_bytes": chosen.dram_bytes, "bound_ratio": chosen.bound_ratio})
+        print(f"{layer.name:40s} {str(gemm):>16s} {len(maps):>9,d} mappings "
+              f"{evaluated - start:7.3f} s {rows[-1]['mappings_per_s']:>11,.0f}/s", flush=True)
+    start = time.perf_counter()
+    network = map_layers(params, workload.layers, args.bandwidth, args.latency, args.objective)
+    whole = time.perf_counter() - start
+    total_maps = sum(row["legal_mappings"] for row in rows)
+    total_time = sum(row["enumerate_s"] + row["evaluate_s"] for row in rows)
+    record = {
+        "machine": {"platform": platform.platform(), "processor": platform.processor(),
+                    "python": platform.python_version(), "cpus": os.cpu_count(),
+                    "load_average": os.getloadavg()},
+        "command": " ".join([".venv/bin/python", *sys.argv]),
+        "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        "design": params.to_dict(), "bandwidth": args.bandwidth, "latency": args.latency,
+        "workload": args.workload, "input_shape": shape, "objective": args.objective,
+        "layers": rows, "distinct_shapes": len(rows), "legal_mappings": total_maps,
+        "mappings_per_s": total_maps / total_time,
+        "network_mapping_s": whole, "network_total": network.total(),
+    }
+    with open(args.out + ".json", "w") as handle:
+        json.dump(record, handle, indent=1)
+    with open(args.out + ".md", "w") as handle:
+        handle.write(render(record))
+    print(f"{total_maps:,} mappings in {total_time:.2f} s: {record['mappings_per_s']:,.0f}/s; "
+          f"whole network {whole:.2f} s")
+
+
+def render(record: dict) -> str:
+    lines = [f"# Mapper speed ({record['workload']}, {record['date']})", "",
+             f"- command: `{record['command']}`",
+             f"- machine: {record['machine']['platform']}, {record['machine']['cpus']} CPUs "
+             f"(shared; load average {', '.join(f'{x:.1f}' for x in record['machine']['load_average'])}"
+             f"), Python {record['machine']['python']}, one core (numpy, BLAS threads 1)",
+             f"- design: " + ", ".join(f"{k}={v}" for k, v in record["design"].items()
+                                      if v is not None),
+             f"- DRAM: {record['bandwidth']} B/cycle, latency {record['latency']}; objective "
+             f"{record['objective']}",
+             f"- {record['distinct_shapes']} distinct layer shapes, "
+             f"{record['legal_mappings']:,} legal mappings evaluated: "
+             f"**{record['mappings_per_s']:,.0f} mappings/s** (target 1,000,000)",
+             f"- whole network mapped (`map_layers`): **{record['network_mapping_s']:.2f} s** "
+             f"(target 2 s)", "",
+             "| layer | GEMM | legal mappings | s | mappings/s | chosen | cycles | DRAM bytes | / bound |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|"]
+    for row in record["layers"]:
+        lines.append(f"| {row['layer']} | {row['gemm']} | {row['legal_mappings']:,} | "
+                     f"{row['enumerate_s'] + row['evaluate_s']:.3f} | "
+                     f"{row['mappings_per_s']:,.0f} | {row['tiles']} {row['order']} | "
+                     f"{row['cycles']:,} | {row['dram_bytes']:,} | {row['bound_ratio']:.2f} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
