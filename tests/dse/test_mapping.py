@@ -230,10 +230,9 @@ def test_map_cli_takes_a_workload_source():
 @pytest.mark.sim
 @pytest.mark.slow
 def test_a_chosen_mapping_runs_in_rtl_with_the_models_cycles_and_traffic():
-    from tests.sim.test_accel_rtl import _jobs
-    from flows.verilog import emit  # noqa: F401  (the sim tests' build path)
     from sim.accel.system import emit_system
     from sim.runner import simulate
+    from tests.sim.test_accel_rtl import _jobs
 
     params = DESIGNS["default"]
     gemm, bandwidth, latency = Gemm(40, 24, 33), 2, 40
