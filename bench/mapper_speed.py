@@ -108,7 +108,8 @@ def render(record: dict) -> str:
     lines = [f"# Mapper speed ({record['workload']}, {record['date']})", "",
              f"- command: `{record['command']}`",
              f"- machine: {record['machine']['platform']}, {record['machine']['cpus']} CPUs "
-             f"(shared; load average {load}), Python {record['machine']['python']}, one core (numpy, BLAS threads 1)",
+             f"(shared; load average {load}), Python {record['machine']['python']}, one "
+             f"core (numpy, BLAS threads 1)",
              "- design: " + ", ".join(f"{k}={v}" for k, v in record["design"].items()
                                       if v is not None),
              f"- DRAM: {record['bandwidth']} B/cycle, latency {record['latency']}; objective "

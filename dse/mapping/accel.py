@@ -270,15 +270,20 @@ def _check_interval(params: AccelParams, bandwidth: int) -> int:
     return interval
 
 
-def _cycles(job: _Job) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cycles and stall cycles of every mapping of ``job``."""
+def _cycles(job: _Job, bound: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cycles and stall cycles of every mapping of ``job``; with ``bound``, a lower
+    bound of the cycles instead: the same sum of ``max(D, C) + 3`` over the steps, with
+    each transfer's ``R`` at its floor ``latency + 2 + (beats - 1) * interval`` (see
+    :func:`_cycle_bounds`), which needs no burst positions, so one class per dimension."""
     p = job.p
     count = len(job.tm)
     everyone = np.arange(count)
-    outer_reps, outer_counts = _groups(job.outer, job.period_outer, int(job.period_outer.max()))
-    middle_reps, middle_counts = _groups(job.middle, job.period_middle,
-                                         int(job.period_middle.max()))
-    k_reps, k_counts = _groups(job.kt, job.period_k, int(job.period_k.max()))
+    ones = np.ones(count, dtype=np.int64)
+    periods = ((ones, ones, ones) if bound else
+               (job.period_outer, job.period_middle, job.period_k))
+    outer_reps, outer_counts = _groups(job.outer, periods[0], int(periods[0].max()))
+    middle_reps, middle_counts = _groups(job.middle, periods[1], int(periods[1].max()))
+    k_reps, k_counts = _groups(job.kt, periods[2], int(periods[2].max()))
     tiles = job.mt * job.nt * job.kt
     # pass 1: every group's representative step, with its transfers as keys
     groups = []
@@ -314,9 +319,12 @@ def _cycles(job: _Job) -> tuple[np.ndarray, np.ndarray]:
     write_flag, pred, rows, beats, position = _unkey(keys)
     carry = np.select([pred == _AFTER_READ, pred == _AFTER_WRITE],
                       [job.interval - 4, job.interval - 3 - job.latency], NEG)
-    runs = transfer_cycles(write_flag, rows, beats, position, carry,
-                           max_burst=p.max_burst, outstanding=p.outstanding,
-                           interval=job.interval, latency=job.latency)
+    if bound:
+        runs = job.latency + 2 + (rows * beats - 1) * job.interval
+    else:
+        runs = transfer_cycles(write_flag, rows, beats, position, carry,
+                               max_burst=p.max_burst, outstanding=p.outstanding,
+                               interval=job.interval, latency=job.latency)
     # pass 3: durations
     cycles = np.ones(count, dtype=np.int64)   # the check cycle
     stalls = np.zeros(count, dtype=np.int64)
@@ -569,15 +577,29 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     dram = read + written
     cycles_low = _cycle_bounds(job, read, written)
     metric_low = {"cycles": cycles_low, "dram": dram, "energy": energy,
-                  "edp": energy * cycles_low}[objective]
+                  "edp": energy * cycles_low}[objective].copy()
     cycles = np.zeros(len(maps), dtype=np.int64)
     stalls = np.zeros(len(maps), dtype=np.int64)
     done = np.zeros(len(maps), dtype=bool)
+    refined = np.zeros(len(maps), dtype=bool)
     best_metric, best_cycles, batch = np.inf, np.inf, 256
+
+    def still_open() -> np.ndarray:
+        return ~done & ((metric_low < best_metric)
+                        | ((metric_low == best_metric) & (cycles_low <= best_cycles)))
+
     while True:
-        open_ = ~done & ((metric_low < best_metric)
-                         | ((metric_low == best_metric) & (cycles_low <= best_cycles)))
-        left = np.flatnonzero(open_)
+        if np.isfinite(best_metric):
+            # the step-by-step bound, for the mappings the closed form cannot rule out
+            sharpen = np.flatnonzero(still_open() & ~refined)
+            if len(sharpen):
+                sharper, _ = _cycles(_Job(params, gemm, maps.take(sharpen), job.interval,
+                                          job.latency), bound=True)
+                cycles_low[sharpen] = np.maximum(cycles_low[sharpen], sharper)
+                metric_low[sharpen] = {"cycles": cycles_low, "dram": dram, "energy": energy,
+                                       "edp": energy * cycles_low}[objective][sharpen]
+                refined[sharpen] = True
+        left = np.flatnonzero(still_open())
         if not len(left):
             break
         take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
@@ -586,12 +608,10 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
         done[take] = True
         batch *= 2
         found = np.flatnonzero(done)
-        metric = {"cycles": cycles, "dram": dram, "energy": energy,
-                  "edp": energy * cycles}[objective][found]
-        first = found[np.lexsort((cycles[found], metric))[0]]
-        best_metric = {"cycles": cycles, "dram": dram, "energy": energy,
-                       "edp": energy * cycles}[objective][first]
-        best_cycles = cycles[first]
+        exact = {"cycles": cycles, "dram": dram, "energy": energy,
+                 "edp": energy * cycles}[objective]
+        first = found[np.lexsort((cycles[found], exact[found]))[0]]
+        best_metric, best_cycles = exact[first], cycles[first]
     found = np.flatnonzero(done)
     costs = MappingCosts(cycles=cycles[found], stall_cycles=stalls[found],
                          dram_read_bytes=read[found], dram_write_bytes=written[found],
