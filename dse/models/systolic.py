@@ -193,7 +193,8 @@ _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "colu
                 "deskew_acc_bits", "pick_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
-                "bram_blocks", "address_bits", "memory_ff_bits")
+                "bram_blocks", "address_bits", "memory_ff_bits", "bram_mux_bits",
+                "ram_width_bits")
 
 
 def psum_widths(params: SystolicParams) -> list[int]:
@@ -226,8 +227,10 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
   (deskew and staging registers of the bottom row's width), and the accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
   target (:func:`map_memory`): ``lutram_cells`` (distributed RAM primitives),
-  ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks``,
-  ``memory_ff_bits`` (a memory of depth 1 is flip-flops) and ``address_bits``;
+  ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks``, ``bram_mux_bits``
+  (read multiplexing across DP16KD blocks in depth), ``ram_width_bits`` (``C * A`` where
+  the memory is RAM: its read and write ports' logic), ``memory_ff_bits`` (a memory of
+  depth 1 is flip-flops) and ``address_bits``;
 - ``multipliers = P``: one multiplier per PE (``input_width <= 16`` fits one 18x18 DSP;
   Yosys maps even 2-bit products to MULT18X18D).
 
@@ -263,9 +266,12 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
         if mapping.kind == "lutram":
             weight_stationary.update(lutram_cells=float(mapping.cells),
-                                     lutram_mux_bits=float(mapping.mux_bits))
+                                     lutram_mux_bits=float(mapping.mux_bits),
+                                     ram_width_bits=float(cols * acc))
         elif mapping.kind == "bram":
-            weight_stationary["bram_blocks"] = float(mapping.cells)
+            weight_stationary.update(bram_blocks=float(mapping.cells),
+                                     bram_mux_bits=float(mapping.mux_bits),
+                                     ram_width_bits=float(cols * acc))
         else:  # flip-flops (a depth of 1)
             weight_stationary["memory_ff_bits"] = float(cols * acc * params.acc_depth)
     return {"multipliers": float(pes),
@@ -349,15 +355,16 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool) -> tuple[int
 
 
 def _memory_features(width: int, depth: int, target: str
-                     ) -> tuple[float, float, float, float]:
-    """``lutram_cells``, ``lutram_mux_bits``, ``bram_blocks`` and ``memory_ff_bits`` of an
-    accumulator memory, as :func:`systolic_features` has them."""
+                     ) -> tuple[float, float, float, float, float, float]:
+    """``lutram_cells``, ``lutram_mux_bits``, ``bram_blocks``, ``memory_ff_bits``,
+    ``bram_mux_bits`` and ``ram_width_bits`` of an accumulator memory, as
+    :func:`systolic_features` has them."""
     mapping = map_memory(width, depth, target)
     if mapping.kind == "lutram":
-        return float(mapping.cells), float(mapping.mux_bits), 0.0, 0.0
+        return float(mapping.cells), float(mapping.mux_bits), 0.0, 0.0, 0.0, float(width)
     if mapping.kind == "bram":
-        return 0.0, 0.0, float(mapping.cells), 0.0
-    return 0.0, 0.0, 0.0, float(width * depth)
+        return 0.0, 0.0, float(mapping.cells), 0.0, float(mapping.mux_bits), float(width)
+    return 0.0, 0.0, 0.0, float(width * depth), 0.0, 0.0
 
 
 def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
@@ -393,6 +400,7 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
                  "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 2],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
                  "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
+                 "bram_mux_bits": memory[:, 4], "ram_width_bits": memory[:, 5],
                  "address_bits": address}
         for name, values in on_ws.items():
             ws_only[name] = np.zeros(len(rows))
