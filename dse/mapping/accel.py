@@ -239,11 +239,18 @@ def _unkey(keys: np.ndarray) -> tuple[np.ndarray, ...]:
     return write.astype(bool), pred, rows, beats, position
 
 
-def _groups(size: np.ndarray, period: np.ndarray, slots: int
+def _groups(size: np.ndarray, period: np.ndarray, slots: int,
+            steps: tuple[np.ndarray, ...] = (), max_burst: int = 1
             ) -> tuple[np.ndarray, np.ndarray]:
     """Representative index and size of each group of one loop dimension (module
     docstring): index 0, index 1, the last index, then the classes of 2 .. size - 2
-    modulo ``period`` (``slots`` of them, the largest period)."""
+    modulo ``period`` (``slots`` of them, the largest period).
+
+    A step touches tiles at index ``i``, ``i - 1`` and ``i - 2`` of a dimension, and a
+    tile's burst position matters only through how its rows split into bursts (the first
+    burst's length ``min(row_beats, max_burst - position)``; ``steps``: the beats a tile
+    advances each position, its interior row beats too). Classes whose three tiles split
+    alike are one group (the first of them takes the others' sizes)."""
     n = len(size)
     reps = np.zeros((n, 3 + slots), dtype=np.int64)
     counts = np.zeros((n, 3 + slots), dtype=np.int64)
@@ -254,6 +261,21 @@ def _groups(size: np.ndarray, period: np.ndarray, slots: int
         reps[:, 3 + j] = rep
         counts[:, 3 + j] = np.where((j < period) & (rep <= size - 2),
                                     (size - 2 - rep) // period + 1, 0)
+    if slots > 1 and steps:
+        signature = np.zeros((n, slots), dtype=np.int64)
+        for step in steps:
+            for back in range(3):
+                index = reps[:, 3:] - back
+                first = np.minimum(step[:, None], max_burst - index * step[:, None] % max_burst)
+                signature = signature * (max_burst + 1) + first
+        for j in range(1, slots):
+            live = counts[:, 3 + j] > 0
+            for earlier in range(j):
+                same = live & (counts[:, 3 + earlier] > 0) & (
+                    signature[:, earlier] == signature[:, j])
+                counts[same, 3 + earlier] += counts[same, 3 + j]
+                counts[same, 3 + j] = 0
+                live &= ~same
     return reps, counts
 
 
@@ -281,9 +303,17 @@ def _cycles(job: _Job, bound: bool = False) -> tuple[np.ndarray, np.ndarray]:
     ones = np.ones(count, dtype=np.int64)
     periods = ((ones, ones, ones) if bound else
                (job.period_outer, job.period_middle, job.period_k))
-    outer_reps, outer_counts = _groups(job.outer, periods[0], int(periods[0].max()))
-    middle_reps, middle_counts = _groups(job.middle, periods[1], int(periods[1].max()))
-    k_reps, k_counts = _groups(job.kt, periods[2], int(periods[2].max()))
+    # the beats each dimension's index moves the operands' burst positions (0: none)
+    q_m = job.q_a if job.os else 0 * ones
+    q_k = 0 * ones if job.os else job.q_a
+    steps = ((np.where(job.mnk, q_m, job.q_b), np.where(job.mnk, 0, job.q_c)),
+             (np.where(job.mnk, job.q_b, q_m), np.where(job.mnk, job.q_c, 0)), (q_k,))
+    outer_reps, outer_counts = _groups(job.outer, periods[0], int(periods[0].max()),
+                                       steps[0], p.max_burst)
+    middle_reps, middle_counts = _groups(job.middle, periods[1], int(periods[1].max()),
+                                         steps[1], p.max_burst)
+    k_reps, k_counts = _groups(job.kt, periods[2], int(periods[2].max()), steps[2],
+                               p.max_burst)
     tiles = job.mt * job.nt * job.kt
     # pass 1: every group's representative step, with its transfers as keys
     groups = []
