@@ -87,3 +87,30 @@ def test_no_clock_model_makes_the_fmax_metrics_unavailable():
     missing = unavailable_metrics("pim-v1", "ice40-up5k")
     assert missing["fmax_mhz"].startswith("no clock model for pim-v1 on ice40-up5k")
     assert "latency_s_at_fmax" in missing
+
+
+def test_shipped_systolic_clock_model_refits_and_drives_the_metrics():
+    """The shipped model is the fit of its stored designs; the metrics are its estimate
+    and the cycles at that clock, while ``latency_s`` stays at the spec's clock."""
+    import json
+    from importlib import resources
+
+    from dse.metrics import model_metrics
+    from dse.models.clock import load_clock_model
+    from dse.workload import Gemm, Layer
+
+    model = load_clock_model("systolic-v1", "ecp5-85k")
+    text = resources.files("dse.models").joinpath(
+        "data/clock_systolic-v1_ecp5-85k.json").read_text()
+    _, stored = parse_clock_data(json.loads(text))
+    refit, _ = build_clock_model("systolic-v1", "ecp5-85k", stored, model.fit.features, {})
+    assert refit.fit.coefficients == pytest.approx(model.fit.coefficients, rel=1e-6, abs=1e-9)
+    assert refit.held_out_error.mean == pytest.approx(model.held_out_error.mean)
+    assert model.held_out_error.count >= 8
+    params = SystolicParams(rows=2, cols=3, input_width=8, acc_width=24)
+    metrics = model_metrics(params, [Layer("l", Gemm(16, 16, 16))], target="ecp5-85k",
+                            clock_mhz=25.0)
+    fmax = model.estimate(params).fmax_mhz
+    assert metrics["fmax_mhz"] == fmax
+    assert metrics["latency_s_at_fmax"] == metrics["latency_cycles"] / (fmax * 1e6)
+    assert metrics["latency_s"] == metrics["latency_cycles"] / 25e6
