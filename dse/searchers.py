@@ -56,6 +56,10 @@ class SearchContext(Protocol):
         """Ask the study's sampler for ``size`` trials and tell their results: new designs
         evaluated, designs the study holds answered from it (a repeat, not counted)."""
 
+    def record_all(self, designs: Any) -> None:
+        """:meth:`record` each (point, metrics) of ``designs``, written to the storage
+        together where it can (one fsync for them all)."""
+
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store a design evaluated by the searcher itself (None: invalid) as a trial."""
 
@@ -198,8 +202,8 @@ class Exhaustive(Searcher):
         table = exhaustive.evaluate_space(context.spec)
         path = exhaustive.write_table(context.spec, table,
                                       context.run_dir / exhaustive.TABLE_NAME)
-        for index in table.front.tolist():
-            context.record(table.point(index), table.metrics_of(index))
+        context.record_all((table.point(index), table.metrics_of(index))
+                           for index in table.front.tolist())
         context.study.set_user_attr(exhaustive.ATTR_EXHAUSTIVE, {
             "points": len(table), "feasible": len(table.feasible),
             "front": len(table.front), "table": path.name})

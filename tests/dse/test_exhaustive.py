@@ -158,3 +158,14 @@ def test_a_space_too_large_to_hold_in_memory_is_refused(tmp_path):
                                          r"this spec's space holds 9,732,096 \(use another "
                                          r"--sampler\)$"):
         explore(spec, tmp_path, trials=5, sampler="exhaustive")
+
+
+def test_the_front_is_stored_with_one_fsync_not_one_per_design(tmp_path, monkeypatch):
+    import os
+
+    fsyncs = []
+    real = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real(fd))
+    study = explore(parse_spec(SPEC), tmp_path, trials=5, sampler="exhaustive")
+    # creating the study and its attributes, the stop, and one for the whole front
+    assert len(study.trials) == 21 > 10 >= len(fsyncs)
