@@ -292,7 +292,17 @@ def _check_interval(params: AccelParams, bandwidth: int) -> int:
     return interval
 
 
-def _cycles(job: _Job, bound: bool = False) -> tuple[np.ndarray, np.ndarray]:
+@dataclasses.dataclass
+class _TransferCache:
+    """Transfers already run through the burst recurrence for one GEMM, design and DRAM
+    (sorted keys and their ``R``), shared by the batches of one search."""
+
+    keys: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+    runs: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
+
+
+def _cycles(job: _Job, bound: bool = False, cache: _TransferCache | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """Exact cycles and stall cycles of every mapping of ``job``; with ``bound``, a lower
     bound of the cycles instead: the same sum of ``max(D, C) + 3`` over the steps, with
     each transfer's ``R`` at its floor ``latency + 2 + (beats - 1) * interval`` (see
@@ -346,15 +356,22 @@ def _cycles(job: _Job, bound: bool = False) -> tuple[np.ndarray, np.ndarray]:
     # pass 2: each distinct transfer once through the burst recurrence
     keys = np.unique(np.concatenate([g[k] for g in groups for k in (3, 4, 5)]))
     keys = keys[keys >= 0]
-    write_flag, pred, rows, beats, position = _unkey(keys)
+    cache = cache if cache is not None and not bound else _TransferCache()
+    known = np.isin(keys, cache.keys, assume_unique=True)
+    new = keys[~known]
+    write_flag, pred, rows, beats, position = _unkey(new)
     carry = np.select([pred == _AFTER_READ, pred == _AFTER_WRITE],
                       [job.interval - 4, job.interval - 3 - job.latency], NEG)
     if bound:
-        runs = job.latency + 2 + (rows * beats - 1) * job.interval
+        fresh_runs = job.latency + 2 + (rows * beats - 1) * job.interval
     else:
-        runs = transfer_cycles(write_flag, rows, beats, position, carry,
-                               max_burst=p.max_burst, outstanding=p.outstanding,
-                               interval=job.interval, latency=job.latency)
+        fresh_runs = transfer_cycles(write_flag, rows, beats, position, carry,
+                                     max_burst=p.max_burst, outstanding=p.outstanding,
+                                     interval=job.interval, latency=job.latency)
+    merged = np.concatenate([cache.keys, new])
+    order = np.argsort(merged, kind="stable")
+    cache.keys, cache.runs = merged[order], np.concatenate([cache.runs, fresh_runs])[order]
+    keys, runs = cache.keys, cache.runs
     # pass 3: durations
     cycles = np.ones(count, dtype=np.int64)   # the check cycle
     stalls = np.zeros(count, dtype=np.int64)
@@ -613,6 +630,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     done = np.zeros(len(maps), dtype=bool)
     refined = np.zeros(len(maps), dtype=bool)
     best_metric, best_cycles, batch = np.inf, np.inf, 256
+    cache = _TransferCache()
 
     def still_open() -> np.ndarray:
         return ~done & ((metric_low < best_metric)
@@ -634,7 +652,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
             break
         take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
         cycles[take], stalls[take] = _cycles(_Job(params, gemm, maps.take(take),
-                                                  job.interval, job.latency))
+                                                  job.interval, job.latency), cache=cache)
         done[take] = True
         batch *= 2
         found = np.flatnonzero(done)
