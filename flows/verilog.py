@@ -4,8 +4,9 @@ Emitted Verilog is cached (``<cache>/verilog/<key>.json``, written atomically) u
 made of the generator, the params (their content hash, which covers a network file's
 contents), the variant, the tool versions and a digest of the generator's Python sources:
 every file of the family's package and, transitively, every module of ``hw`` they import
-(plus a variant's own wrapper modules). An edited generator therefore misses the cache and
-is emitted afresh; ``HWDSE_VERILOG_CACHE=0`` turns the cache off.
+(plus this module's and a variant's wrapper modules' own files). An edited generator
+therefore misses the cache and is emitted afresh; ``HWDSE_VERILOG_CACHE=0`` turns the
+cache off.
 """
 
 from __future__ import annotations
@@ -167,12 +168,12 @@ def emission_key(params: Params, variant: str = "",
                  wrapper_modules: Iterable[str] = ()) -> str:
     """Cache key of the Verilog of ``params``: generator, params (and their content hash,
     which covers a network file), variant, tool versions, the :func:`source_digest` of the
-    generator and the sources of ``wrapper_modules`` (each file alone: what a wrapper
-    imports from ``hw`` is the generator's)."""
+    generator, and the sources of this module and of ``wrapper_modules`` (each file alone:
+    what a wrapper imports from ``hw`` is the generator's)."""
     spec = get(params.generator)
     module = spec.component_path.partition(":")[0]
     wrappers = {}
-    for name in wrapper_modules:
+    for name in (__name__, *wrapper_modules):  # this module converts: its source counts too
         path = _module_file(name)
         wrappers[name] = hashlib.sha256(path.read_bytes()).hexdigest() if path else ""
     identity = {"cache_format": CACHE_FORMAT, "generator": spec.name,
