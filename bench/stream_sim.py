@@ -12,8 +12,8 @@ Per design (an output-stationary systolic array with its activity counters, as
 - ``hwdse simulate``: the command on an M x K x N GEMM of at least 5 M cycles, timed from
   the process start to its verdict (the build cached beforehand), and the same run inside
   this process split into its parts (job building, job files, the simulator, the check);
-- ``fixed``: ``run_seconds`` of a 1 x 1 x 1 GEMM on the cached build (median of 5), and
-  the whole ``hwdse simulate`` command on it (median of 3);
+- ``fixed``: ``run_seconds`` of a 1 x 1 x 1 GEMM on the cached build (median of 5) and the
+  CPU seconds it took, and the whole ``hwdse simulate`` command on it (median of 3);
 - ``profile``: the command once more under cProfile, its time split by function (the
   simulator process, job building, job files, the design's Verilog, the rest).
 
@@ -29,6 +29,7 @@ import json
 import os
 import pstats
 import re
+import resource
 import statistics
 import subprocess
 import sys
@@ -205,15 +206,24 @@ def profile_split(params: SystolicParams, gemm: Gemm, folder: Path) -> dict[str,
     return split
 
 
-def fixed_seconds(params: SystolicParams) -> float:
+def fixed_seconds(params: SystolicParams) -> tuple[float, float]:
+    """Median ``run_seconds`` of a 1x1x1 GEMM on the cached build, and the median CPU
+    seconds it took (the simulator process and this one): on a busy machine the wall time
+    is the CPU time stretched by the load."""
     artifact = emit_instrumented(params)
     tiny = gemm_job(params, 1, 1, 1)
-    samples = []
+    samples, cpu = [], []
     for _ in range(5):
+        before = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN,
+                                                      resource.RUSAGE_SELF)]
         run = simulate(artifact, "sim.stream_testbench", [tiny])
+        after = [resource.getrusage(who) for who in (resource.RUSAGE_CHILDREN,
+                                                     resource.RUSAGE_SELF)]
         assert run.passed
         samples.append(run.run_seconds)
-    return round(statistics.median(samples), 3)
+        cpu.append(sum(a.ru_utime + a.ru_stime - b.ru_utime - b.ru_stime
+                       for a, b in zip(after, before, strict=True)))
+    return round(statistics.median(samples), 3), round(statistics.median(cpu), 3)
 
 
 def measure(size: int, k: int, loop_cycles: int, repeats: int) -> dict[str, object]:
@@ -259,7 +269,8 @@ def measure(size: int, k: int, loop_cycles: int, repeats: int) -> dict[str, obje
         **inside,
         "run_cycles_per_second": round(run_rate),
         "run_fraction_of_loop": round(run_rate / loop_rate_median, 3),
-        "fixed_run_seconds_1x1x1": fixed_seconds(params),
+        **dict(zip(("fixed_run_seconds_1x1x1", "fixed_run_cpu_seconds_1x1x1"),
+                   fixed_seconds(params), strict=True)),
         "fixed_command_seconds_1x1x1": fixed_command,
         "command_profile_seconds": profile,
     }
