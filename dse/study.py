@@ -797,18 +797,12 @@ class _Context:
         finished trial to ``on_trial``."""
         self._batch.clear()
         self._batch_values.clear()
-        self._read_designs()
 
-    def _read_designs(self) -> None:
-        """Read the trials finished since the last read into ``designs`` (reporting each
-        to ``on_trial``); this batch's designs among them are no longer counted twice."""
         def report(trial: Any, designs: int) -> None:
             if self.on_trial is not None:
                 self.on_trial(self.study, trial, designs)
 
         self.designs.refresh(report)
-        for key in [key for key in self._batch if key in self.designs.first]:
-            del self._batch[key]
 
     def known(self, params: Mapping[str, Any]) -> int | None:
         """The number of the trial that evaluated this design, or None."""
@@ -877,12 +871,13 @@ class _Context:
         lock = claim_lock(self.study._storage, self.study.study_name)
         assert lock is not None
         with lock:
-            self._read_designs()  # designs finished since the batch began, in any worker
-            first = self.known(trial.params)
-            if first is not None:
-                return first
-            for other in self.study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-                if (other.number != trial.number and other.user_attrs.get(ATTR_CLAIM) == claim
+            # every worker claims its designs: a claimed trial that finished since this
+            # batch began holds the design; a running one evaluates it, if its worker lives
+            for other in self.study.get_trials(deepcopy=False):
+                if other.number == trial.number or other.user_attrs.get(ATTR_CLAIM) != claim:
+                    continue
+                if holds_design(other) or (
+                        other.state == TrialState.RUNNING
                         and _alive_here(other.user_attrs.get(ATTR_WORKER, ""))):
                     return int(other.number)
             self.study._storage.set_trial_user_attr(trial._trial_id, ATTR_CLAIM, claim)
@@ -904,15 +899,23 @@ class _Context:
     def record_all(self, designs: Iterable[tuple[dict[str, Any], Mapping[str, float] | None]]
                    ) -> None:
         """:meth:`record` each (point, metrics) of ``designs``, with the journal fsynced
-        once at the end (:meth:`JournalFile.unsynced`), not after every write."""
+        once at the end (:meth:`JournalFile.unsynced`), not after every write, and the
+        study read once at the end."""
         with unsynced_writes(self.study._storage):
             for point, metrics in designs:
-                self.record(point, metrics)
+                self._store(point, metrics)
+        self.refresh()
 
     def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
         """Store one design the searcher evaluated itself as a trial, exactly as the
         Optuna samplers' trials are stored (same attributes and constraints); a design the
         study holds is not stored again."""
+        self._store(point, metrics)
+        self.refresh()
+
+    def _store(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
+        """:meth:`record` without reading the study after it (a design stored here is
+        known from this batch until the next read)."""
         if self.known(point) is not None:
             self.repeats_in_a_row += 1
             return
@@ -920,7 +923,6 @@ class _Context:
         with deferred_writes(self.study._storage):
             trial = self.study.ask()
             self._tell(trial, suggest_point(self.spec.space, trial), metrics)
-        self.refresh()
 
 
 def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed: int | None,
