@@ -145,7 +145,7 @@ def render(record: dict) -> str:
 NOTES = """## Where the time goes (both targets missed)
 
 Both targets are missed, by far: 1 M mappings/s and a ResNet-50 in under 2 s would need
-the figures above to be roughly 100 to 250 times better, and on an idle core they would
+the figures above to be about 180 and 20 times better, and on an idle core they would
 be a few times better only (this machine was shared: see the load average). What the
 mapper does per layer (`dse/mapping/accel.py`, `map_gemm`):
 
