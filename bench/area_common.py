@@ -167,7 +167,13 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
                         help="Latin-hypercube samples fitted to (besides the corners)")
     parser.add_argument("--fresh", type=int, default=fresh,
                         help="held-out designs: a fresh uniform random draw")
+    parser.add_argument("--held-out-seed", type=int, default=None,
+                        help="seed of the held-out draw (default: --seed + 1; a new one after "
+                             "the features changed)")
     parser.add_argument("--jobs", type=int, default=2, help="synthesis processes")
+    parser.add_argument("--recheck-only", action="store_true",
+                        help="only synthesize again the designs the shipped fit recorded as "
+                             "failed, and add the count to <out>/<name>.{json,md}")
     parser.add_argument("--target", default="ecp5-85k")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
@@ -193,7 +199,7 @@ def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
         f"Sampled space: {bench.space}  ",
         f"Fit: {result['train']} samples ({len(bench.anchors)} corners and a Latin "
         f"hypercube of {result['lhs']} points, seed {result['seed']}); held out: "
-        f"{result['held_out']} designs of a fresh uniform draw (seed {result['seed'] + 1}), "
+        f"{result['held_out']} designs of a fresh uniform draw (seed {result['held_out_seed']}), "
         f"synthesized after the features were fixed  ",
         f"Synthesis: {result['synth_seconds_total']:.0f} s of Yosys in all (largest "
         f"{result['synth_seconds_max']:.0f} s, {result['slowest']}); wall time of this run "
@@ -305,6 +311,47 @@ def _verdict(errors: Mapping[str, Any]) -> str:
             f"and max within {TARGET_MAX:.0%}; DSP and BRAM exact.")
 
 
+def _recheck(args: argparse.Namespace, bench: AreaBenchmark, before_version: int | None,
+             before_failed: list[dict[str, Any]], before_samples: int
+             ) -> tuple[dict[str, Any], str]:
+    """Synthesize again the designs an earlier flow version failed on: JSON and a line."""
+    cls = get_generator(bench.generator).params_class
+    again = distinct([cls.from_mapping(p) for p in before_failed])
+    redone, still, _ = synthesize_all(again, dict.fromkeys(again, "recheck"), args.target,
+                                      bench.describe, args.jobs)
+    recheck = {"flow_version_before": before_version, "failed_before": len(again),
+               "samples_before": before_samples, "synthesize_now": len(redone),
+               "still_failing": [f["params"] for f in still],
+               "designs": [{"config": bench.describe(s.params), "measured": dict(s.measured),
+                            "synth_seconds": s.synth_seconds} for s in redone]}
+    line = (f"Before (flow version {before_version}): {len(again)} of the previous fit's "
+            f"sampled designs failed in Yosys ({before_samples} synthesized); under flow "
+            f"version {FLOW_VERSION}, {len(redone)} of those {len(again)} synthesize.")
+    return recheck, line
+
+
+def recheck_failures(args: argparse.Namespace, bench: AreaBenchmark,
+                     before_version: int | None, before_failed: list[dict[str, Any]],
+                     before_samples: int) -> None:
+    """``--recheck-only``: add the before / after count to the existing results."""
+    recheck, line = _recheck(args, bench, before_version, before_failed, before_samples)
+    recheck["command"] = " ".join(["python", f"bench/{bench.name}.py", *sys.argv[1:]])
+    recheck["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    recheck["machine"] = machine()
+    path = args.out / f"{bench.name}.json"
+    result = json.loads(path.read_text())
+    result["recheck"] = recheck
+    path.write_text(json.dumps(result, indent=1) + "\n")
+    lines = ["", f"## Failed syntheses again under flow version {FLOW_VERSION} "
+                 f"(`{recheck['command']}`, {recheck['date']})", "", line, "",
+             "| config | LUT | FF | Yosys s |", "|---|---|---|---|"]
+    lines += [f"| {d['config']} | {d['measured']['lut']:.0f} | {d['measured']['ff']:.0f} | "
+              f"{d['synth_seconds']:.1f} |" for d in recheck["designs"]]
+    markdown_path = args.out / f"{bench.name}.md"
+    markdown_path.write_text(markdown_path.read_text() + "\n".join(lines) + "\n")
+    print(line)
+
+
 def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     """Synthesize the corners, a Latin hypercube of ``args.samples`` designs (fitted to) and
     ``args.fresh`` designs of a fresh random draw (held out), fit the family's model, and
@@ -312,11 +359,15 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     start = time.monotonic()
     data_path = args.data_dir / data_file_name(bench.generator, args.target)
     before_version, before_failed, before_samples = _previous_failures(data_path)
+    if args.recheck_only:
+        recheck_failures(args, bench, before_version, before_failed, before_samples)
+        return
     lhs = distinct([bench.from_unit(u) for u in
                     latin_hypercube(bench.axes, args.samples, args.seed)], bench.anchors)
     train = list(bench.anchors) + lhs
+    held_seed = args.seed + 1 if args.held_out_seed is None else args.held_out_seed
     fresh = distinct([bench.from_unit(u) for u in
-                      uniform_draw(bench.axes, args.fresh, args.seed + 1)], train)
+                      uniform_draw(bench.axes, args.fresh, held_seed)], train)
     splits = {**dict.fromkeys(train, "train"), **dict.fromkeys(fresh, "held_out")}
     samples, failed, tools = synthesize_all(train + fresh, splits, args.target,
                                             bench.describe, args.jobs)
@@ -324,24 +375,15 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
                        f"synthesized ({len(failed)} failed) under flow version {FLOW_VERSION}."]
     recheck: dict[str, Any] = {}
     if before_failed and before_version != FLOW_VERSION:
-        cls = get_generator(bench.generator).params_class
-        again = distinct([cls.from_mapping(p) for p in before_failed])
-        redone, still, _ = synthesize_all(again, dict.fromkeys(again, "recheck"),
-                                          args.target, bench.describe, args.jobs)
-        recheck = {"flow_version_before": before_version, "failed_before": len(again),
-                   "samples_before": before_samples, "synthesize_now": len(redone),
-                   "still_failing": [f["params"] for f in still]}
-        synthesis_lines.append(
-            f"Before (flow version {before_version}): {len(again)} of the previous fit's "
-            f"sampled designs failed in Yosys ({before_samples} synthesized); under flow "
-            f"version {FLOW_VERSION}, {len(redone)} of those {len(again)} synthesize.")
+        recheck, line = _recheck(args, bench, before_version, before_failed, before_samples)
+        synthesis_lines.append(line)
 
     provenance = {
         "command": " ".join(["python", f"bench/{bench.name}.py", *sys.argv[1:]]),
         "flow": f"flows.synth.synthesize(params, {args.target!r}, place=False)",
         "flow_version": FLOW_VERSION, "tools": tools, "seed": args.seed,
         "sampling": f"corners + Latin hypercube of {args.samples} (seed {args.seed}); "
-                    f"held out: uniform draw of {args.fresh} (seed {args.seed + 1})",
+                    f"held out: uniform draw of {args.fresh} (seed {held_seed})",
         "space": bench.space,
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
@@ -359,7 +401,8 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         "command": provenance["command"], "machine": machine(), "tools": tools,
         "flow_version": FLOW_VERSION, "date": time.strftime("%Y-%m-%d %H:%M UTC",
                                                              time.gmtime()),
-        "seed": args.seed, "jobs": args.jobs, "space": bench.space,
+        "seed": args.seed, "held_out_seed": held_seed, "jobs": args.jobs,
+        "space": bench.space,
         "lhs": len(lhs), "train": sum(s.split == "train" for s in samples),
         "held_out": sum(s.split == "held_out" for s in samples),
         "synth_seconds_total": round(sum(seconds), 1), "synth_seconds_max": max(seconds),

@@ -57,7 +57,8 @@ NOTES = (
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("os.one", "os.pes", "os.pe_acc_bits", "os.column_acc_bits", "os.pick_bits",
             "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.pe_input_bits", "ws.column_acc_bits",
-            "ws.lutram_cells", "ws.lutram_mux_bits", "ws.address_bits", "ws.memory_ff_bits"),
+            "ws.lutram_cells", "ws.lutram_mux_bits", "ws.address_bits", "ws.memory_ff_bits",
+            "ws.bram_mux_bits", "ws.ram_width_bits"),
     "ff": ("os.one", "os.pes", "os.pe_acc_bits", "os.pe_input_bits", "os.skew_bits",
            "os.column_acc_bits", "os.deskew_acc_bits",
            "ws.one", "ws.pes", "ws.psum_bits", "ws.pe_input_bits", "ws.skew_bits",
