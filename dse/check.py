@@ -4,6 +4,7 @@ synthesis (area and Fmax against the area model)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from dse.records import DEFAULT_CHECK, CheckOptions, DesignCheck, LayerCheck
@@ -56,8 +57,9 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                 "status": result.status, "fmax_mhz": result.fmax_mhz,
                 "synthesized": measured, "placed": {n: r.to_json() for n, r in
                                                     result.resources.items()},
+                # the resources the models predict (a family may lack a LUT/FF model)
                 "area_error": {r: (metrics[r] - measured[r]) / max(measured[r], 1.0)
-                               for r in measured},
+                               for r in measured if math.isfinite(metrics[r])},
                 "latency_s_at_fmax": (None if not result.fmax_mhz else
                                       metrics["latency_cycles"] / (result.fmax_mhz * 1e6)),
                 "fmax_model_mhz": metrics.get("fmax_mhz"),

@@ -113,7 +113,8 @@ class DesignCheck:
         if any(check.agrees is False for check in self.layers):
             return True
         if self.synth is not None:
-            return any(abs(self.synth["area_error"][r]) > 0.10 for r in ("lut", "ff"))
+            return any(abs(self.synth["area_error"][r]) > 0.10 for r in ("lut", "ff")
+                       if r in self.synth["area_error"])
         return False
 
     @property

@@ -264,11 +264,16 @@ class PhasedSpec(Protocol):
 
 #: The study's user attribute holding the sequential searcher's network phase.
 ATTR_NETWORK_PHASE = "sequential:networks"
+#: ... and the network its hardware phase searches for (set when that phase begins).
+ATTR_NETWORK_CHOSEN = "sequential:network"
 
 
 def best_network(study: Any) -> dict[str, Any] | None:
-    """The most accurate network of a sequential search's network phase (ties: the earlier),
-    None before any network trained."""
+    """The network a sequential search's hardware phase searches for: the most accurate of
+    its network phase (ties: the earlier), None before any network trained."""
+    chosen = study.user_attrs.get(ATTR_NETWORK_CHOSEN)
+    if chosen is not None:
+        return dict(chosen)
     trained = [(dict(p), a) for p, a in study.user_attrs.get(ATTR_NETWORK_PHASE, [])
                if a is not None]
     return max(trained, key=lambda entry: entry[1])[0] if trained else None
@@ -313,12 +318,18 @@ class Sequential(Searcher):
         if not 1 <= first < context.trials:
             raise SearcherError(f"`trials` must be at least 2 for the searcher {self.name!r} "
                                 f"(one network and one hardware phase), not {context.trials}")
-        self._network_phase(context, first)
-        best = best_network(context.study)
-        if best is None:
-            context.stop("sequential: no network of the first phase trained; nothing for "
-                         "the hardware phase")
-            return
+        chosen = context.study.user_attrs.get(ATTR_NETWORK_CHOSEN)
+        if chosen is None:  # the network phase; it ends when the hardware phase begins
+            self._network_phase(context, first)
+            best = best_network(context.study)
+            if best is None:
+                context.stop("sequential: no network of the first phase trained; nothing "
+                             "for the hardware phase")
+                return
+            context.study.set_user_attr(ATTR_NETWORK_CHOSEN, best)
+        else:  # resumed in the hardware phase: the network stays (a larger budget goes to
+            best = dict(chosen)  # the hardware)
+        first = len(context.study.user_attrs.get(ATTR_NETWORK_PHASE, []))
         hardware = context.spec.with_networks(best)
         study = optuna.create_study(directions=hardware.directions, sampler=self.sampler())
         held = self._replay_hardware(context, hardware, best, study)

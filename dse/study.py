@@ -960,7 +960,10 @@ def search(spec: SearchSpec, study: Any, searcher: Searcher, trials: int, *,
     context = _Context(spec, study, trials, on_trial, searcher.name, run_dir)
     if searcher.uses_budget and context.done():
         return
-    searcher.search(context)
+    try:
+        searcher.search(context)
+    except searchers.SearcherError as error:  # e.g. a budget the searcher cannot split
+        raise StudyError(str(error)) from None
     context.refresh()
     if searcher.uses_budget and not context.done():
         context.stop(f"the searcher {searcher.name} stopped after {context.max_proposals} "

@@ -271,6 +271,28 @@ def test_sequential_search_fixes_the_most_accurate_network_then_searches_hardwar
                                               "digits.width2", "digits.weight_bits")
 
 
+def test_a_resumed_sequential_search_keeps_its_network_and_its_budget(tiny, tmp_path):
+    from dse.searchers import ATTR_NETWORK_CHOSEN
+    from dse.study import StudyError
+
+    with pytest.raises(StudyError, match=r"^`trials` must be at least 2 for the searcher "
+                                         r"'sequential-random'"):
+        explore(tiny, tmp_path / "one", trials=1, sampler="sequential-random", seed=0)
+    first = run_search(tiny, tmp_path, method="sequential", sampler="random", trials=2,
+                       seed=0)
+    chosen = first.study.user_attrs[ATTR_NETWORK_CHOSEN]
+    grown = run_search(tiny, tmp_path, method="sequential", sampler="random", trials=8,
+                       seed=0)
+    study = grown.study
+    assert study.user_attrs[ATTR_NETWORK_CHOSEN] == chosen == grown.network_point
+    assert len(study.user_attrs[ATTR_NETWORK_PHASE]) == 1  # not extended once hardware began
+    held = [t for t in study.trials if t.state.name in ("COMPLETE", "FAIL")]
+    # 8 evaluations: 1 network and 7 hardware designs, or every design the network's
+    # hardware space holds
+    assert len(held) == min(7, tiny.with_networks(chosen).space.size())
+    assert all(t.params[k] == v for t in held for k, v in chosen.items())
+
+
 def test_hardware_phase_leaves_out_precisions_the_chosen_network_cannot_use(tiny):
     network = {"digits.depth": 1, "digits.width1": 8, "digits.weight_bits": 2}
     hardware = with_networks(tiny, network)
