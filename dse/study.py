@@ -749,6 +749,8 @@ class _Context:
         self._batch_values: dict[int, tuple[float, ...]] = {}
         # other processes may share the storage: claim each new design before evaluating
         self._claims = claim_lock(self.study._storage, self.study.study_name) is not None
+        self._claimed: dict[str, int] = {}  # claim -> the finished trial holding the design
+        self._claims_settled = 0  # trials before this one are finished and indexed
 
     @property
     def max_proposals(self) -> int:
@@ -871,15 +873,27 @@ class _Context:
         lock = claim_lock(self.study._storage, self.study.study_name)
         assert lock is not None
         with lock:
-            # every worker claims its designs: a claimed trial that finished since this
-            # batch began holds the design; a running one evaluates it, if its worker lives
-            for other in self.study.get_trials(deepcopy=False):
-                if other.number == trial.number or other.user_attrs.get(ATTR_CLAIM) != claim:
+            # every worker claims its designs: a claimed trial that finished holds the
+            # design; a running one evaluates it, if its worker lives. Finished trials
+            # before the first unfinished one are indexed once.
+            trials = self.study.get_trials(deepcopy=False)
+            settled = None
+            for index in range(self._claims_settled, len(trials)):
+                other = trials[index]
+                held = other.user_attrs.get(ATTR_CLAIM)
+                if other.state.is_finished():
+                    if held is not None and holds_design(other):
+                        self._claimed.setdefault(held, other.number)
                     continue
-                if holds_design(other) or (
-                        other.state == TrialState.RUNNING
+                settled = index if settled is None else settled
+                if (held == claim and other.number != trial.number
+                        and other.state == TrialState.RUNNING
                         and _alive_here(other.user_attrs.get(ATTR_WORKER, ""))):
                     return int(other.number)
+            self._claims_settled = len(trials) if settled is None else settled
+            first = self._claimed.get(claim)
+            if first is not None:
+                return first
             self.study._storage.set_trial_user_attr(trial._trial_id, ATTR_CLAIM, claim)
         return None
 
