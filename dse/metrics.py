@@ -79,7 +79,8 @@ def _exact_resource_names(models: Any, target: str) -> set[str]:
 
 
 @functools.cache
-def _energy_table(path: Path | None) -> object:
+def read_energy_table(path: Path | None) -> object:
+    """The energy table in ``path`` (None: the default), read once per process."""
     from dse.models.energy import load_energy_table
 
     return None if path is None else load_energy_table(path)
@@ -103,7 +104,7 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
 
     models = family_models(params.generator)
     cycles_of, predict_energy = models.cycles, models.energy
-    table = _energy_table(energy_table)
+    table = read_energy_table(energy_table)
     cycles = 0
     energy = 0.0
     macs = 0

@@ -79,10 +79,12 @@ class NetworkMapping:
 
 
 def map_layers(params: Any, layers: Sequence[Layer], bandwidth: int | None = None,
-               latency: int | None = None, objective: str = "cycles") -> NetworkMapping:
+               latency: int | None = None, objective: str = "cycles",
+               table: Any = None) -> NetworkMapping:
     """Map every layer of ``layers`` on ``params`` (each distinct GEMM once) against a DRAM
     of ``bandwidth`` bytes per cycle and ``latency`` cycles (the family's defaults where
-    None).
+    None), with the energies of ``table`` (:class:`dse.models.energy.EnergyTable`; None:
+    the default table).
 
     Raises:
         ParamError: for an unknown objective, a bad bandwidth or latency.
@@ -98,7 +100,8 @@ def map_layers(params: Any, layers: Sequence[Layer], bandwidth: int | None = Non
     for layer in layers:
         key = (layer.gemm.m, layer.gemm.k, layer.gemm.n)
         if key not in done:
-            done[key] = record.map_gemm(params, Gemm(*key), bandwidth, latency, objective)
+            done[key] = record.map_gemm(params, Gemm(*key), bandwidth, latency, objective,
+                                        table=table)
         chosen.append((layer, done[key]))
     return NetworkMapping(tuple(chosen), objective, bandwidth, latency)
 

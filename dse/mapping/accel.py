@@ -52,6 +52,7 @@ from dse.workload import Gemm
 from hw.accel.params import AccelParams
 from hw.accel.tiling import (
     DEFAULT_LATENCY,
+    MAX_DIM,
     ORDERS,
     beat_interval,
     check_latency,
@@ -90,7 +91,16 @@ def _multiples(granule: int, limit: int) -> np.ndarray:
 
 def legal_mappings(params: AccelParams, gemm: Gemm) -> MappingArrays:
     """Every mapping :func:`hw.accel.tiling.refusal` accepts with tiles up to the padded
-    extents, ordered by TM, TN, TK, then ``mnk`` before ``nmk``."""
+    extents, ordered by TM, TN, TK, then ``mnk`` before ``nmk``.
+
+    Raises:
+        ParamError: for a GEMM the hardware refuses whatever the mapping (M, K or N out of
+            range).
+    """
+    for name, value in (("M", gemm.m), ("K", gemm.k), ("N", gemm.n)):
+        if not 1 <= value <= MAX_DIM:
+            raise ParamError(f"{params.generator} refuses the GEMM {gemm}: M, K and N must "
+                             f"be in 1..{MAX_DIM} ({name} = {value})")
     e, slot, acc_slot = params.element_bytes, params.spad_slot_bytes, params.acc_slot_bytes
     tms = _multiples(params.m_granule, padded_m(params, gemm.m))
     tns = _multiples(params.n_granule, padded_n(params, gemm.n))

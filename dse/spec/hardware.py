@@ -121,9 +121,10 @@ class Spec(ObjectivesMixin):
         if self.dram is None:
             return None
         from dse.mapping import map_layers
+        from dse.metrics import read_energy_table
 
         return map_layers(params, self.workload, self.dram.bandwidth, self.dram.latency,
-                          self.dram.map_objective)
+                          self.dram.map_objective, read_energy_table(self.energy_table))
 
     def layer_options(self, params: Any) -> tuple[dict[str, Any], ...]:
         """Each layer's job options: the mapping :meth:`mapped` chooses and the spec's

@@ -5,12 +5,13 @@ RTL check runs each layer with its chosen mapping as job input (one build)."""
 from __future__ import annotations
 
 import types
+from pathlib import Path
 
 import pytest
 
 from dse.mapping import map_layers
 from dse.models.accel import cycles, energy
-from dse.spec import SpecError, parse_spec
+from dse.spec import SpecError, load_spec, parse_spec
 
 SPEC = """
 name = "accel-tiny"
@@ -141,3 +142,41 @@ def test_block_rams_are_exact_without_a_fitted_area_model():
     with pytest.raises(SpecError, match=r"^`objectives.lut` cannot be computed: no area model "
                                         r"for accel-v1 on ecp5-85k"):
         parse_spec(SPEC.replace('energy_pj = "minimize"', 'lut = "minimize"'))
+
+
+def test_the_mapper_prices_with_the_specs_energy_table(tmp_path):
+    """With ``map_objective = "energy"`` the mapper minimizes the spec's table, and the
+    mapped layers' energy is the trial's."""
+    from dse.mapping import map_layers
+    from dse.models.energy import load_energy_table
+
+    original = Path("dse/models/data/energy_45nm_horowitz.toml").read_text()
+    expensive = original.replace("points = { 8 = 10.0, 32 = 20.0, 1024 = 100.0 }",
+                                 "points = { 8 = 10000.0, 32 = 20000.0, 1024 = 100000.0 }")
+    assert expensive != original
+    (tmp_path / "sram.toml").write_text(expensive)
+    (tmp_path / "spec.toml").write_text(SPEC.replace('target = "ecp5-85k"',
+                                                     'target = "ecp5-85k"\n'
+                                                     'energy_table = "sram.toml"'))
+    spec = load_spec(tmp_path / "spec.toml")
+    params = spec.space.params({"rows": 2, "spad_kib": 4})
+    table = load_energy_table(tmp_path / "sram.toml")
+    mapped = spec.mapped(params)
+    assert mapped == map_layers(params, spec.workload, 2, 12, "energy", table)
+    assert spec.evaluate(params)["energy_pj"] == pytest.approx(mapped.total()["energy_pj"],
+                                                               rel=1e-12)
+    default = map_layers(params, spec.workload, 2, 12, "energy")
+    # every mapping costs more under the dearer SRAM, so the least one does too
+    assert mapped.total()["energy_pj"] > default.total()["energy_pj"]
+
+
+def test_a_gemm_the_hardware_refuses_has_no_mapping():
+    from dse.mapping import map_layers
+    from dse.workload import Gemm, Layer
+    from hw.params import ParamError
+
+    spec = parse_spec(SPEC)
+    params = spec.space.params({"rows": 2, "spad_kib": 4})
+    with pytest.raises(ParamError, match=r"^accel-v1 refuses the GEMM 70000x16x8: M, K and N "
+                                         r"must be in 1\.\.65535 \(M = 70000\)$"):
+        map_layers(params, [Layer("big", Gemm(70000, 16, 8))], 2, 12)
