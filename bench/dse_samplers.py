@@ -282,7 +282,8 @@ def _summary(record: dict[str, Any], samplers: list[str]) -> str:
               f"{m['load_average_1m']} at the start. Command: `{record['command']}`."]
     for added in record.get("added", []):
         seeds = sum(r["sampler"] in added["samplers"] for r in record["runs"])
-        lines += ["", f"{', '.join(added['samplers'])} ({seeds} runs) added on "
+        lines += ["", f"{', '.join(added['samplers'])} ({seeds} run{'s' * (seeds != 1)}; "
+                  "one run shows no spread) added on "
                   f"{added['date']}, load average {added['machine']['load_average_1m']} at "
                   f"the start: `{added['command']}`."]
     return "\n".join(lines) + "\n"
