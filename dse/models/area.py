@@ -526,20 +526,31 @@ def load_area_data(generator: str, target: str, feature_fn: FeatureFunction
         AreaModelError: if there is no data file for them (listing the ones there are) or
             it is malformed.
     """
+    payload, origin = shipped_json("area", generator, target)
+    return parse_area_data(payload, feature_fn, origin)
+
+
+def shipped_json(kind: str, generator: str, target: str) -> tuple[Any, str]:
+    """The ``kind`` model data (``area``, ``clock``) of ``generator`` on ``target`` shipped
+    in ``dse/models/data`` as ``<kind>_<generator>_<target>.json``, and where it is.
+
+    Raises:
+        AreaModelError: if there is none (listing the ones there are) or it is not JSON.
+    """
     data_dir = resources.files("dse.models").joinpath("data")
-    name = data_file_name(generator, target)
+    name = f"{kind}_{generator}_{target}.json"
     entry = data_dir.joinpath(name)
     if not entry.is_file():
         shipped = sorted(p.name for p in data_dir.iterdir()
-                         if p.name.startswith("area_") and p.name.endswith(".json"))
-        raise AreaModelError(f"no area model for {generator!r} on {target!r} ({name}); "
+                         if p.name.startswith(f"{kind}_") and p.name.endswith(".json"))
+        raise AreaModelError(f"no {kind} model for {generator!r} on {target!r} ({name}); "
                              f"shipped: {', '.join(shipped) or 'none'}")
     try:
         payload = json.loads(entry.read_text())
     except json.JSONDecodeError as error:
-        raise AreaModelError(f"area model dse.models/data/{name}: not valid JSON: {error}") \
-            from None
-    return parse_area_data(payload, feature_fn, f"dse.models/data/{name}")
+        raise AreaModelError(f"{kind} model dse.models/data/{name}: not valid JSON: "
+                             f"{error}") from None
+    return payload, f"dse.models/data/{name}"
 
 
 def load_area_model(generator: str, target: str, feature_fn: FeatureFunction) -> AreaModel:

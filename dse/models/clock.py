@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import json
 import math
 from collections.abc import Mapping, Sequence
 from importlib import resources
@@ -33,6 +32,7 @@ from dse.models.area import (
     LinearFit,
     fit,
     relative_errors,
+    shipped_json,
     stats_from_json,
 )
 from hw.params import Params
@@ -203,20 +203,8 @@ def load_clock_model(generator: str, target: str) -> ClockModel:
     Raises:
         AreaModelError: if there is none (listing the ones there are) or it is malformed.
     """
-    data_dir = resources.files("dse.models").joinpath("data")
-    name = data_file_name(generator, target)
-    entry = data_dir.joinpath(name)
-    if not entry.is_file():
-        shipped = sorted(p.name for p in data_dir.iterdir()
-                         if p.name.startswith("clock_") and p.name.endswith(".json"))
-        raise AreaModelError(f"no clock model for {generator!r} on {target!r} ({name}); "
-                             f"shipped: {', '.join(shipped) or 'none'}")
-    try:
-        payload = json.loads(entry.read_text())
-    except json.JSONDecodeError as error:
-        raise AreaModelError(f"clock model dse.models/data/{name}: not valid JSON: "
-                             f"{error}") from None
-    return parse_clock_data(payload, f"dse.models/data/{name}")[0]
+    payload, origin = shipped_json("clock", generator, target)
+    return parse_clock_data(payload, origin)[0]
 
 
 @functools.cache
