@@ -139,15 +139,17 @@ def render(record: dict) -> str:
                      f"{exact_cell} | "
                      f"{row['tiles']} {row['order']} | "
                      f"{row['cycles']:,} | {row['dram_bytes']:,} | {row['bound_ratio']:.2f} |")
-    return "\n".join(lines) + "\n\n" + NOTES
+    rate = 1_000_000 / record["mappings_per_s"]
+    network = record["network_mapping_s"] / 2.0
+    return "\n".join(lines) + "\n\n" + NOTES.format(
+        shortfall=f"about {rate:,.0f} and {network:,.1f} times better (at the load above)")
 
 
 NOTES = """## Where the time goes (both targets missed)
 
-Both targets are missed, by far: 1 M mappings/s and a ResNet-50 in under 2 s would need
-the figures above to be about 180 and 20 times better, and on an idle core they would
-be a few times better only (this machine was shared: see the load average). What the
-mapper does per layer (`dse/mapping/accel.py`, `map_gemm`):
+Both targets are missed: 1 M mappings/s and a ResNet-50 in under 2 s would need the
+figures above to be {shortfall}. What the mapper does per layer
+(`dse/mapping/accel.py`, `map_gemm`):
 
 - enumerates the legal mappings and costs DRAM bytes, SRAM accesses and energy in closed
   form for all of them (cheap: a few dozen array operations);
