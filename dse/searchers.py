@@ -60,8 +60,10 @@ class SearchContext(Protocol):
         """:meth:`record` each (point, metrics) of ``designs``, written to the storage
         together where it can (one fsync for them all)."""
 
-    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
-        """Store a design evaluated by the searcher itself (None: invalid) as a trial."""
+    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None,
+               failure: str | None = None) -> None:
+        """Store a design evaluated by the searcher itself as a trial (an invalid one:
+        ``metrics`` None and the ``failure`` found, so it is not evaluated again)."""
 
     @property
     def run_dir(self) -> Path:
@@ -344,11 +346,12 @@ class Sequential(Searcher):
             if number is not None:
                 study.tell(trial, state=optuna.trial.TrialState.PRUNED)
                 continue
+            failure = None
             try:
                 metrics = hardware.evaluate(hardware.space.params(point))
-            except ParamError:
-                metrics = None  # recorded as the invalid design it is
-            context.record(joint, metrics)
+            except ParamError as error:
+                metrics, failure = None, f"invalid design: {error}"
+            context.record(joint, metrics, failure)
             held += 1
             if metrics is None:
                 study.tell(trial, state=optuna.trial.TrialState.FAIL)

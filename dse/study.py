@@ -687,13 +687,18 @@ def stop_reason(study: Any) -> str:
 
 
 def store_evaluation(spec: SearchSpec, trial: Any, point: Mapping[str, Any],
-                     metrics: Mapping[str, float] | None = None) -> tuple[float, ...]:
-    """Evaluate ``point`` (or take ``metrics`` evaluated before) and store the result in a
-    running trial: its metrics and constraints. Returns the objective values.
+                     metrics: Mapping[str, float] | None = None,
+                     failure: str | None = None) -> tuple[float, ...]:
+    """Evaluate ``point`` (or take ``metrics``, or the ``failure`` of an invalid design,
+    found before) and store the result in a running trial: its metrics and constraints.
+    Returns the objective values.
 
     Raises:
         DesignFailed: for a design the generator rejects (the reason is stored).
     """
+    if failure is not None:  # found invalid by the searcher: not evaluated again
+        Evaluation(failure=failure).store(trial)
+        raise DesignFailed(failure)
     try:
         params = spec.space.params(point)
         if metrics is None:
@@ -834,7 +839,8 @@ class _Context:
         self.refresh()
 
     def _evaluate(self, trial: Any, point: dict[str, Any],
-                  metrics: Mapping[str, float] | None = None) -> tuple[float, ...]:
+                  metrics: Mapping[str, float] | None = None,
+                  failure: str | None = None) -> tuple[float, ...]:
         """Evaluate a running trial's design and store the result in it; a design the
         study holds is not evaluated: the trial names the one that was (``repeat_of``).
 
@@ -860,7 +866,7 @@ class _Context:
             raise optuna.TrialPruned(f"the design of trial {first}")
         self.repeats_in_a_row = 0
         self._batch[design_key(trial.params)] = trial.number
-        values = store_evaluation(self.spec, trial, point, metrics)
+        values = store_evaluation(self.spec, trial, point, metrics, failure)
         self._batch_values[trial.number] = values
         return values
 
@@ -898,11 +904,11 @@ class _Context:
         return None
 
     def _tell(self, trial: Any, point: dict[str, Any],
-              metrics: Mapping[str, float] | None = None) -> None:
+              metrics: Mapping[str, float] | None = None, failure: str | None = None) -> None:
         import optuna
 
         try:
-            values = self._evaluate(trial, point, metrics)
+            values = self._evaluate(trial, point, metrics, failure)
         except optuna.TrialPruned:
             self.study.tell(trial, state=TrialState.PRUNED)
         except DesignFailed:
@@ -920,14 +926,18 @@ class _Context:
                 self._store(point, metrics)
         self.refresh()
 
-    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
+    def record(self, point: dict[str, Any], metrics: Mapping[str, float] | None,
+               failure: str | None = None) -> None:
         """Store one design the searcher evaluated itself as a trial, exactly as the
         Optuna samplers' trials are stored (same attributes and constraints); a design the
-        study holds is not stored again."""
-        self._store(point, metrics)
+        study holds is not stored again. An invalid design comes with ``metrics`` None and
+        its ``failure`` (stored as it is; without one the design is evaluated here to learn
+        why)."""
+        self._store(point, metrics, failure)
         self.refresh()
 
-    def _store(self, point: dict[str, Any], metrics: Mapping[str, float] | None) -> None:
+    def _store(self, point: dict[str, Any], metrics: Mapping[str, float] | None,
+               failure: str | None = None) -> None:
         """:meth:`record` without reading the study after it (a design stored here is
         known from this batch until the next read)."""
         if self.known(point) is not None:
@@ -936,7 +946,7 @@ class _Context:
         self.study.enqueue_trial(point, skip_if_exists=False)
         with deferred_writes(self.study._storage):
             trial = self.study.ask()
-            self._tell(trial, suggest_point(self.spec.space, trial), metrics)
+            self._tell(trial, suggest_point(self.spec.space, trial), metrics, failure)
 
 
 def run_worker(spec: SearchSpec, run_dir: Path, trials: int, sampler: str, seed: int | None,

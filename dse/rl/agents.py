@@ -54,7 +54,8 @@ class _RecordingCache(EvaluationCache):
     a progress display)."""
 
     def __init__(self, spec: Any,
-                 record: Callable[[dict[str, Any], Mapping[str, float] | None], None]) -> None:
+                 record: Callable[[dict[str, Any], Mapping[str, float] | None, str | None],
+                                  None]) -> None:
         super().__init__(spec)
         self.record = record
         self.recording = False
@@ -66,7 +67,7 @@ class _RecordingCache(EvaluationCache):
     def __call__(self, point: Mapping[str, Any]) -> Evaluation:
         result = super().__call__(point)
         if self.recording and not result.cached:
-            self.record(dict(result.point), result.metrics)
+            self.record(dict(result.point), result.metrics, result.failure)
         return result
 
 

@@ -117,3 +117,44 @@ def test_a_searcher_driving_optimize_itself_evaluates_no_design_twice(tmp_path, 
         assert repeat.state.name == "PRUNED"
         # one objective: the repeat carries the stored value
         assert repeat.values == study.trials[repeat.user_attrs[ATTR_REPEAT_OF]].values
+
+
+def test_an_invalid_design_a_searcher_found_is_stored_without_evaluating_it_again(
+        tmp_path, monkeypatch):
+    """``record(point, None, failure)`` stores the searcher's reason and calls no model;
+    ``record(point, None)`` without a reason evaluates the design to learn it."""
+    import optuna
+
+    from dse.records import ATTR_FAILURE
+    from dse.spec import parse_spec
+    from dse.study import explore
+
+    spec = parse_spec(SMALL_SPEC.format(name="invalid"))
+    calls = []
+    evaluate = type(spec).evaluate
+
+    def counting(self, params):
+        calls.append(params)
+        return evaluate(self, params)
+
+    monkeypatch.setattr(type(spec), "evaluate", counting)
+
+    class Reporting(searchers.Searcher):
+        name = "reporting"
+        summary = "records the first design invalid with a reason, the second without"
+
+        def sampler(self):
+            return optuna.samplers.RandomSampler(seed=self.seed)
+
+        def search(self, context):
+            first, second = list(context.spec.space.points())[:2]
+            context.record(first, None, "invalid design: found by the searcher")
+            context.record(second, None)
+
+    monkeypatch.setitem(searchers.SEARCHERS, "reporting", Reporting)
+    study = explore(spec, tmp_path, trials=2, sampler="reporting")
+    first, second = study.trials
+    assert first.state.name == "FAIL"
+    assert first.user_attrs[ATTR_FAILURE] == "invalid design: found by the searcher"
+    assert second.state.name == "COMPLETE"  # evaluated here: the design is valid
+    assert len(calls) == 1
