@@ -1,12 +1,14 @@
 """Synthesis (Yosys) and place-and-route (nextpnr) of a generated design, from the
 pip-installed YoWASP tools, with typed results cached by content hash.
 
-Place-and-route targets synthesize the design inside the IO shim (``hw.shim.SerialShim``)
-so it fits the package's pins, pack it with ``nextpnr --pack-only`` to read the used and
-available cells from nextpnr's JSON report (a design that does not fit stops there, reported
-as ``does-not-fit``), then place and route it against the clock of the target's constraint
-file and read Fmax per clock from the report. Synthesis-only targets count the cells of the
-bare design against the device's capacity.
+Place-and-route targets synthesize the design inside an IO shim (``hw.shim.shim_for``: the
+stream shim for one operand and one result stream, the port shim for any other ports, such
+as the accelerator's AXI4 master) so it fits the package's pins, pack it with
+``nextpnr --pack-only`` to read the used and available cells from nextpnr's JSON report (a
+design that does not fit stops there, reported as ``does-not-fit``), then place and route
+it against the clock of the target's constraint file and read Fmax per clock from the
+report. Synthesis-only targets count the cells of the bare design against the device's
+capacity.
 
 Statuses: ``ok``; ``does-not-fit`` (some resource is over the device's capacity);
 ``timing-failed`` (an achieved Fmax is below its constraint). A tool crash or timeout is a
@@ -179,11 +181,10 @@ def flow_design(params: Params, target: Target, *, place: bool = True) -> FlowDe
         return FlowDesign(artifact.top, artifact.text, 0, artifact.content_hash)
     from amaranth.back import verilog
 
-    from hw.shim import SerialShim, shim_flip_flops
+    from hw.shim import shim_for
 
-    component = get(params.generator).build(params)
-    shim_ffs = shim_flip_flops(component)
-    text = verilog.convert(SerialShim(component), name="top", emit_src=False)
+    shim, shim_ffs = shim_for(get(params.generator).build(params))
+    text = verilog.convert(shim, name="top", emit_src=False)
     return FlowDesign("top", text, shim_ffs, artifact.content_hash)
 
 
