@@ -124,7 +124,9 @@ class PortShim(wiring.Component):
                               the output register
         out_bit, out_shift    output register bit 0 / shift the output register right, its
                               top bit taking input register bit 0 (one scan path from
-                              ``in_bit`` to ``out_bit``)
+                              ``in_bit`` to ``out_bit``: with ``in_shift`` and
+                              ``out_shift`` both high, the input register follows the
+                              captured outputs out)
 
     Its registers are one flip-flop per input and per output port bit
     (:func:`port_shim_flip_flops`); every one of them reaches ``out_bit``, so synthesis
