@@ -1,7 +1,10 @@
 """Clock and pin constraint files per supported device, rendered with the clock target.
 
 Each file constrains the place-and-route top level of hwdse (``hw.shim.SerialShim``): the
-clock ``clk``, the reset ``rst`` and eight serial stream pins. ``${clock_mhz}`` and
+clock ``clk``, the reset ``rst`` and eight serial stream pins. ``hw.shim.PortShim`` (designs
+with other ports than one operand and one result stream) uses five of the same pins;
+nextpnr passes over the constraints of pins a top level does not have (nextpnr-ice40 with a
+warning). ``${clock_mhz}`` and
 ``${clock_period_ns}`` in a file are replaced by the flow's clock target.
 """
 
