@@ -4,8 +4,8 @@ Each file constrains the place-and-route top level of hwdse (``hw.shim.SerialShi
 clock ``clk``, the reset ``rst`` and eight serial stream pins. ``hw.shim.PortShim`` (designs
 with other ports than one operand and one result stream) uses five of the same pins;
 nextpnr passes over the constraints of pins a top level does not have (nextpnr-ice40 with a
-warning). ``${clock_mhz}`` and
-``${clock_period_ns}`` in a file are replaced by the flow's clock target.
+warning). ``${clock_mhz}`` and ``${clock_period_ns}`` in a file are replaced by the flow's
+clock target.
 """
 
 from __future__ import annotations
