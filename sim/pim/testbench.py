@@ -22,16 +22,13 @@ from cocotb.clock import Clock
 from cocotb.triggers import ReadOnly, RisingEdge
 
 from sim.pim.device import KINDS, Channel, Command, TimingViolation
+from sim.pim.results import job_record
 from sim.streams import reset
 
 
 def _field(word: int, spec: list[int]) -> int:
     offset, width = spec
     return (word >> offset) & ((1 << width) - 1)
-
-
-def _signed(value: int, width: int) -> int:
-    return value - (1 << width) if value >> (width - 1) else value
 
 
 async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
@@ -111,23 +108,6 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
         now += 1
     await RisingEdge(dut.clk)  # leave the read-only phase
     dut.job__valid.value = 0
-    wrong = []
-    if error is None:
-        mask = (1 << acc_width) - 1
-        for row, want in enumerate(expected):
-            got: Any = 0
-            if host:
-                for chunk in range(job["chunks"]):
-                    packed = seen.get((row, chunk), 0)
-                    weights = [_signed((packed >> (i * width)) & ((1 << width) - 1), width)
-                               for i in range(lanes)]
-                    got += sum(w * v for w, v in zip(
-                        weights, job["x"][chunk * lanes:(chunk + 1) * lanes], strict=False))
-                got &= mask
-            else:
-                got = seen.get(row)
-            if got != want:
-                wrong.append(row)
     counts: dict[str, int] = {}
     bank_ops: dict[str, int] = {}
     for device in devices:
@@ -135,13 +115,7 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
             counts[kind] = counts.get(kind, 0) + n
         for kind, n in device.bank_ops.items():
             bank_ops[kind] = bank_ops.get(kind, 0) + n
-    cycles = (last_result - start + 1) if (last_result is not None and start is not None) \
-        else 0
-    return {"meta": {**job["meta"], "error": error}, "passed": error is None and not wrong,
-            "mismatches": len(wrong), "first_mismatch": wrong[0] if wrong else None,
-            "error": error, "cycles": cycles,
-            "counters": {**{f"cmd_{k.lower()}": v for k, v in counts.items()},
-                         **{f"bank_{k.lower()}": v for k, v in bank_ops.items()}}}
+    return job_record(job, seen, error, start, last_result, counts, bank_ops)
 
 
 @cocotb.test()
