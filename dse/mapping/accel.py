@@ -21,12 +21,23 @@ its transfers. Two facts make the sum exact without running every step:
    waits for the one before, and every step's duration is a function of the tiles it
    touches alone. Cycles are then ``1 + sum over steps``, in any order.
 
-So steps are summed by group: per loop dimension, the first two indices, the last, and
-the others by class modulo the period of their DRAM burst positions (a tile's rows start
-``index * tile_beats mod max_burst`` beats past a burst boundary). All steps of a group
-touch tiles of the same shapes, burst splits and load pattern, so one representative
-step, costed on arrays, stands for the group times its size. The transfers' ``R`` come
-from the burst recurrence run once per distinct transfer (:mod:`dse.mapping.transfers`).
+So steps are summed by block: per loop dimension a coarse group (index 0, index 1, the
+last index, the interior). All steps of a block touch tiles of the same shapes and load
+pattern and compute for the same ``C``; they differ only in the DRAM burst positions of
+their tiles' rows (``index * tile_beats mod max_burst`` beats past a burst boundary),
+which move with the interior index of two dimensions, by class modulo their period: A's
+(M for ``os``, K for ``ws``) and B's and C's (N). A block's durations are then
+``D = 1 + F_a + F_b`` over pairs of classes, and its sum of ``max(D, C)`` is ``sum D`` (a
+sum per dimension) when ``C`` is at most the least ``D``, ``C`` times its steps when ``C``
+is at least the largest, and the sum over the pairs of classes otherwise
+(:func:`_block_cycles`). A transfer's ``R`` comes from its row profile
+(:mod:`dse.mapping.transfers`): the burst recurrence run once per row shape, for every
+number of rows at once, kept across GEMMs for one DRAM and burst shape.
+
+The search (:func:`map_gemm`) is a branch and bound on two lower bounds of the cycles: a
+closed form (:func:`_cycle_bounds`), and the block sum with every transfer at its least
+``R`` over burst positions (no classes). Both hold because the recurrence is made of
+``max`` and ``+``: a later start or a busier DRAM only delays a transfer.
 
 Below ``bandwidth = bus_bytes / 9`` the carried state can delay a step; the mapper then
 refuses the bandwidth (the scalar model still covers it).
@@ -35,11 +46,12 @@ refuses the bandwidth (the scalar model still covers it).
 from __future__ import annotations
 
 import dataclasses
+import functools
 
 import numpy as np
 
 from dse.mapping.records import LayerMapping, Mapper, check_objective
-from dse.mapping.transfers import NEG, transfer_cycles
+from dse.mapping.transfers import NEG, row_profiles, runs_of_rows
 from dse.models.accel import (
     COMPUTE_OVERHEAD,
     STEP_OVERHEAD,
@@ -231,6 +243,7 @@ class _Job:
 
 
 # transfer keys: what a transfer's R depends on, packed into one integer
+_POSITION_MASK = (1 << 9) - 1
 _FRESH, _AFTER_READ, _AFTER_WRITE = 0, 1, 2
 
 
@@ -249,46 +262,6 @@ def _unkey(keys: np.ndarray) -> tuple[np.ndarray, ...]:
     return write.astype(bool), pred, rows, beats, position
 
 
-def _groups(size: np.ndarray, period: np.ndarray, slots: int,
-            steps: tuple[np.ndarray, ...] = (), max_burst: int = 1
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Representative index and size of each group of one loop dimension (module
-    docstring): index 0, index 1, the last index, then the classes of 2 .. size - 2
-    modulo ``period`` (``slots`` of them, the largest period).
-
-    A step touches tiles at index ``i``, ``i - 1`` and ``i - 2`` of a dimension, and a
-    tile's burst position matters only through how its rows split into bursts (the first
-    burst's length ``min(row_beats, max_burst - position)``; ``steps``: the beats a tile
-    advances each position, its interior row beats too). Classes whose three tiles split
-    alike are one group (the first of them takes the others' sizes)."""
-    n = len(size)
-    reps = np.zeros((n, 3 + slots), dtype=np.int64)
-    counts = np.zeros((n, 3 + slots), dtype=np.int64)
-    reps[:, 1], counts[:, 0], counts[:, 1] = 1, 1, size >= 2
-    reps[:, 2], counts[:, 2] = size - 1, size >= 3
-    for j in range(slots):
-        rep = 2 + (j - 2) % period
-        reps[:, 3 + j] = rep
-        counts[:, 3 + j] = np.where((j < period) & (rep <= size - 2),
-                                    (size - 2 - rep) // period + 1, 0)
-    if slots > 1 and steps:
-        signature = np.zeros((n, slots), dtype=np.int64)
-        for step in steps:
-            for back in range(3):
-                index = reps[:, 3:] - back
-                first = np.minimum(step[:, None], max_burst - index * step[:, None] % max_burst)
-                signature = signature * (max_burst + 1) + first
-        for j in range(1, slots):
-            live = counts[:, 3 + j] > 0
-            for earlier in range(j):
-                same = live & (counts[:, 3 + earlier] > 0) & (
-                    signature[:, earlier] == signature[:, j])
-                counts[same, 3 + earlier] += counts[same, 3 + j]
-                counts[same, 3 + j] = 0
-                live &= ~same
-    return reps, counts
-
-
 def _check_interval(params: AccelParams, bandwidth: int) -> int:
     interval = beat_interval(params, bandwidth)
     if interval > MAX_INTERVAL:
@@ -300,101 +273,6 @@ def _check_interval(params: AccelParams, bandwidth: int) -> int:
             f"not {bandwidth!r}: below it a step can wait for the DRAM traffic of the one "
             f"before, which the grouped model does not follow")
     return interval
-
-
-@dataclasses.dataclass
-class _TransferCache:
-    """Transfers already run through the burst recurrence for one GEMM, design and DRAM
-    (sorted keys and their ``R``), shared by the batches of one search."""
-
-    keys: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-    runs: np.ndarray = dataclasses.field(default_factory=lambda: np.zeros(0, np.int64))
-
-
-def _cycles(job: _Job, bound: bool = False, cache: _TransferCache | None = None
-            ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact cycles and stall cycles of every mapping of ``job``; with ``bound``, a lower
-    bound of the cycles instead: the same sum of ``max(D, C) + 3`` over the steps, with
-    each transfer's ``R`` at its floor ``latency + 2 + (beats - 1) * interval`` (see
-    :func:`_cycle_bounds`), which needs no burst positions, so one class per dimension."""
-    p = job.p
-    count = len(job.tm)
-    everyone = np.arange(count)
-    ones = np.ones(count, dtype=np.int64)
-    periods = ((ones, ones, ones) if bound else
-               (job.period_outer, job.period_middle, job.period_k))
-    # the beats each dimension's index moves the operands' burst positions (0: none)
-    q_m = job.q_a if job.os else 0 * ones
-    q_k = 0 * ones if job.os else job.q_a
-    steps = ((np.where(job.mnk, q_m, job.q_b), np.where(job.mnk, 0, job.q_c)),
-             (np.where(job.mnk, job.q_b, q_m), np.where(job.mnk, job.q_c, 0)), (q_k,))
-    outer_reps, outer_counts = _groups(job.outer, periods[0], int(periods[0].max()),
-                                       steps[0], p.max_burst)
-    middle_reps, middle_counts = _groups(job.middle, periods[1], int(periods[1].max()),
-                                         steps[1], p.max_burst)
-    k_reps, k_counts = _groups(job.kt, periods[2], int(periods[2].max()), steps[2],
-                               p.max_burst)
-    tiles = job.mt * job.nt * job.kt
-    # pass 1: every group's representative step, with its transfers as keys
-    groups = []
-    for go in range(outer_reps.shape[1]):
-        live_o = everyone[outer_counts[:, go] > 0]
-        for gd in range(middle_reps.shape[1]):
-            live_d = live_o[middle_counts[live_o, gd] > 0]
-            for gk in range(k_reps.shape[1]):
-                i = live_d[k_counts[live_d, gk] > 0]
-                if not len(i):
-                    continue
-                size = outer_counts[i, go] * middle_counts[i, gd] * k_counts[i, gk]
-                linear = (outer_reps[i, go] * job.middle[i] + middle_reps[i, gd]) * job.kt[i] \
-                    + k_reps[i, gk]
-                groups.append((i, size) + _step(job, i, linear))
-    # the last two steps: compute tile T - 1 (and write back T - 2 if its K loop ends);
-    # write back T - 1
-    last = tiles - 1
-    mi1, ni1, ki1 = job.split(everyone, last)
-    mi2, ni2, ki2 = job.split(everyone, np.maximum(last - 1, 0))
-    write = (last >= 1) & (ki2 == job.kt - 1)
-    none = np.full(count, -1, dtype=np.int64)
-    fresh = np.zeros(count, dtype=np.int64)
-    groups.append((everyone, np.ones(count, dtype=np.int64),
-                   job.compute_cycles(everyone, mi1, ni1, ki1),
-                   np.where(write, _key(1, fresh, job.c_kind(everyone, mi2, ni2)), -1),
-                   none, none))
-    groups.append((everyone, np.ones(count, dtype=np.int64), np.zeros(count, dtype=np.int64),
-                   _key(1, fresh, job.c_kind(everyone, mi1, ni1)), none, none))
-    # pass 2: each distinct transfer once through the burst recurrence
-    keys = np.unique(np.concatenate([g[k] for g in groups for k in (3, 4, 5)]))
-    keys = keys[keys >= 0]
-    cache = cache if cache is not None and not bound else _TransferCache()
-    known = np.isin(keys, cache.keys, assume_unique=True)
-    new = keys[~known]
-    write_flag, pred, rows, beats, position = _unkey(new)
-    carry = np.select([pred == _AFTER_READ, pred == _AFTER_WRITE],
-                      [job.interval - 4, job.interval - 3 - job.latency], NEG)
-    if bound:
-        fresh_runs = job.latency + 2 + (rows * beats - 1) * job.interval
-    else:
-        fresh_runs = transfer_cycles(write_flag, rows, beats, position, carry,
-                                     max_burst=p.max_burst, outstanding=p.outstanding,
-                                     interval=job.interval, latency=job.latency)
-    merged = np.concatenate([cache.keys, new])
-    order = np.argsort(merged, kind="stable")
-    cache.keys, cache.runs = merged[order], np.concatenate([cache.runs, fresh_runs])[order]
-    keys, runs = cache.keys, cache.runs
-    # pass 3: durations
-    cycles = np.ones(count, dtype=np.int64)   # the check cycle
-    stalls = np.zeros(count, dtype=np.int64)
-    for i, size, compute, *transfer_keys in groups:
-        dma = np.ones(len(i), dtype=np.int64)
-        for key in transfer_keys:
-            present = key >= 0
-            run = runs[np.searchsorted(keys, np.where(present, key, keys[0]))]
-            dma += np.where(present, 1 + run, 0)
-        busy = np.maximum(dma, compute)
-        cycles[i] += size * (busy + STEP_OVERHEAD)   # i holds each mapping once
-        stalls[i] += size * (busy - compute)
-    return cycles, stalls
 
 
 def _step(job: _Job, i: np.ndarray, linear: np.ndarray
@@ -416,6 +294,281 @@ def _step(job: _Job, i: np.ndarray, linear: np.ndarray
     b_pred = np.where(load_a, _AFTER_READ, a_pred)
     b_key = np.where(load_b, _key(0, b_pred, job.b_kind(i, ni, ki)), -1)
     return compute, c_key, a_key, b_key
+
+
+# --- the exact cycle model, summed by blocks of steps ------------------------------------
+
+#: Coarse groups of one loop dimension: index 0, index 1, the last index, the interior.
+_FIRST, _SECOND, _LAST, _INTERIOR = range(4)
+
+
+@dataclasses.dataclass(frozen=True)
+class _Dimension:
+    """One loop dimension of a batch of mappings: its size, how many indices each coarse
+    group holds, and the interior's classes of burst position (offsets from index 2 and
+    how many indices each holds)."""
+
+    size: np.ndarray
+    coarse: np.ndarray     # (mappings, 4)
+    offsets: np.ndarray    # (mappings, classes)
+    counts: np.ndarray     # (mappings, classes)
+
+    @classmethod
+    def of(cls, size: np.ndarray, period: np.ndarray) -> _Dimension:
+        classes = int(period.max()) if len(period) else 1
+        coarse = np.stack([np.ones_like(size), (size >= 2).astype(np.int64),
+                           (size >= 3).astype(np.int64), np.maximum(size - 3, 0)], axis=1)
+        j = np.arange(classes)[None, :]
+        rep = 2 + (j - 2) % period[:, None]
+        counts = np.where((j < period[:, None]) & (rep <= size[:, None] - 2),
+                          (size[:, None] - 2 - rep) // period[:, None] + 1, 0)
+        return cls(size, coarse, rep - 2, counts)
+
+    def index(self, group: int, i: np.ndarray) -> np.ndarray:
+        """The index standing for ``group`` (the interior's: index 2)."""
+        return (0 * i, 0 * i + 1, self.size[i] - 1, 0 * i + 2)[group]
+
+
+def _moved(keys: np.ndarray, offsets: np.ndarray, q: np.ndarray, max_burst: int
+           ) -> np.ndarray:
+    """``keys`` (one per mapping) with their burst position moved ``offsets`` indices of
+    ``q`` beats each (one column per class); -1 stays -1."""
+    position = (keys >> 40) & ((1 << 9) - 1)
+    beats = ((keys >> 20) & ((1 << 20) - 1))[:, None]
+    moved = (position[:, None] + offsets * q[:, None]) % max_burst
+    moved = np.where(max_burst - moved >= beats, 0, moved)   # the same bursts as at 0
+    return np.where(keys[:, None] >= 0, keys[:, None] + ((moved - position[:, None]) << 40),
+                    -1)
+
+
+class _Transfers:
+    """``R`` of every transfer (by key) on one DRAM and burst shape, from row profiles
+    (:func:`dse.mapping.transfers.row_profiles`), kept across GEMMs: a transfer's ``R``
+    depends on its key alone, not on the GEMM it belongs to."""
+
+    #: Rows profiled at least, so that short transfers serve longer ones later.
+    MIN_ROWS = 32
+
+    def __init__(self, max_burst: int, outstanding: int, interval: int, latency: int
+                 ) -> None:
+        self.max_burst, self.outstanding = max_burst, outstanding
+        self.interval, self.latency = interval, latency
+        self.shapes = np.zeros(0, dtype=np.int64)    # sorted keys without their rows
+        self.offsets = np.zeros(0, dtype=np.int64)
+        self.known = np.zeros(0, dtype=np.int64)
+        self.period = np.zeros(0, dtype=np.int64)
+        self.delta = np.zeros(0, dtype=np.int64)
+        self.table = np.zeros(0, dtype=np.int64)
+        self.floor_keys = np.zeros(0, dtype=np.int64)    # keys with position 0
+        self.floor_values = np.zeros(0, dtype=np.int64)
+
+    def _find(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        at = np.minimum(np.searchsorted(self.shapes, shapes), max(len(self.shapes) - 1, 0))
+        found = (self.shapes[at] == shapes) if len(self.shapes) else np.zeros(
+            shapes.shape, dtype=bool)
+        return at, found
+
+    def cover(self, keys: np.ndarray) -> None:
+        """Profile the row shapes of ``keys`` (>= 0) not yet known far enough."""
+        keys = keys[keys >= 0]
+        shapes, rows = keys >> 20, keys & ((1 << 20) - 1)
+        at, found = self._find(shapes)
+        missing = ~found
+        if len(self.shapes):
+            missing |= (self.period[at] == 0) & (rows > self.known[at])
+        if not missing.any():
+            return
+        shapes, rows = shapes[missing], rows[missing]
+        new, inverse = np.unique(shapes, return_inverse=True)
+        needed = np.full(len(new), self.MIN_ROWS, dtype=np.int64)
+        np.maximum.at(needed, inverse, rows)
+        write, pred, _, beats, position = _unkey(new << 20)
+        carry = np.select([pred == _AFTER_READ, pred == _AFTER_WRITE],
+                          [self.interval - 4, self.interval - 3 - self.latency], NEG)
+        ends, known, period, delta = row_profiles(
+            write, beats, position, carry, needed, max_burst=self.max_burst,
+            outstanding=self.outstanding, interval=self.interval, latency=self.latency)
+        lengths = known + 1
+        offsets = len(self.table) + np.cumsum(lengths) - lengths
+        table = ends[np.arange(ends.shape[1])[None, :] < lengths[:, None]]
+        keep = ~np.isin(self.shapes, new, assume_unique=True)
+        merged = np.concatenate([self.shapes[keep], new])
+        order = np.argsort(merged)
+        self.shapes = merged[order]
+        self.offsets = np.concatenate([self.offsets[keep], offsets])[order]
+        self.known = np.concatenate([self.known[keep], known])[order]
+        self.period = np.concatenate([self.period[keep], period])[order]
+        self.delta = np.concatenate([self.delta[keep], delta])[order]
+        self.table = np.concatenate([self.table, table])
+
+    def floor_runs(self, keys: np.ndarray) -> np.ndarray:
+        """``1 + R`` of each transfer of ``keys`` at the burst position that makes it
+        least (0 where a key is -1): a lower bound that needs no position."""
+        present = keys >= 0
+        shapes = np.where(present, keys & ~(_POSITION_MASK << 40), -1)
+        at = np.minimum(np.searchsorted(self.floor_keys, shapes),
+                        max(len(self.floor_keys) - 1, 0))
+        missing = present & ((self.floor_keys[at] != shapes) if len(self.floor_keys)
+                             else True)
+        if missing.any():
+            new = np.unique(shapes[missing])
+            everywhere = _moved(new, np.arange(self.max_burst)[None, :],
+                                np.ones(len(new), dtype=np.int64), self.max_burst)
+            self.cover(everywhere.ravel())
+            values = self.runs(everywhere).min(axis=1)
+            merged = np.concatenate([self.floor_keys, new])
+            order = np.argsort(merged)
+            self.floor_keys = merged[order]
+            self.floor_values = np.concatenate([self.floor_values, values])[order]
+            at = np.minimum(np.searchsorted(self.floor_keys, shapes), len(self.floor_keys) - 1)
+        return np.where(present, self.floor_values[at], 0)
+
+    def runs(self, keys: np.ndarray) -> np.ndarray:
+        """``1 + R`` of each transfer of ``keys`` (covered), 0 where a key is -1."""
+        present = keys >= 0
+        at, _ = self._find(np.where(present, keys >> 20, self.shapes[0]))
+        rows = np.where(present, keys & ((1 << 20) - 1), 1)
+        offsets = self.offsets[at]
+        run = runs_of_rows(rows, self.known[at], self.period[at], self.delta[at],
+                           lambda r: self.table[offsets + r])
+        return np.where(present, 1 + run, 0)
+
+
+@functools.lru_cache(maxsize=16)
+def _transfers(max_burst: int, outstanding: int, interval: int, latency: int) -> _Transfers:
+    return _Transfers(max_burst, outstanding, interval, latency)
+
+
+#: Blocks of steps: the coarse groups of the outer, middle and K dimensions.
+_BLOCKS = np.array([(o, d, k) for o in range(4) for d in range(4) for k in range(4)])
+#: Mappings costed together (bounds the size of the arrays of blocks and classes).
+_CHUNK = 1024
+
+
+def _block_sums(compute: np.ndarray, f_a: np.ndarray, f_n: np.ndarray, count_a: np.ndarray,
+                count_n: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(sum of ``max(D, C)``, steps) of blocks whose steps last ``D = 1 + f_a + f_n`` over
+    the pairs of classes (``count_a`` by ``count_n`` steps each), ``C = compute``."""
+    steps_a, steps_n = count_a.sum(axis=1), count_n.sum(axis=1)
+    steps = steps_a * steps_n
+    far = np.int64(1 << 60)
+    least = 1 + np.where(count_a > 0, f_a, far).min(axis=1) + np.where(
+        count_n > 0, f_n, far).min(axis=1)
+    most = 1 + np.where(count_a > 0, f_a, -far).max(axis=1) + np.where(
+        count_n > 0, f_n, -far).max(axis=1)
+    dma = steps + steps_n * (count_a * f_a).sum(axis=1) + steps_a * (count_n * f_n).sum(axis=1)
+    total = np.where(compute <= least, dma, steps * compute)
+    mixed = np.flatnonzero((compute > least) & (compute < most))
+    if len(mixed):
+        durations = 1 + f_a[mixed, :, None] + f_n[mixed, None, :]
+        weights = count_a[mixed, :, None] * count_n[mixed, None, :]
+        total[mixed] = (weights * np.maximum(durations, compute[mixed, None, None])
+                        ).sum(axis=(1, 2))
+    return total, steps
+
+
+def _spread(dims: tuple[_Dimension, ...], dim: np.ndarray, group: np.ndarray,
+            size: np.ndarray, i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(offsets, counts) of the classes of dimension ``dim`` (per block) of mappings
+    ``i`` whose ``group`` there is the interior: one class of ``size`` steps elsewhere."""
+    classes = max(d.offsets.shape[1] for d in dims)
+    offsets = np.zeros((len(i), classes), dtype=np.int64)
+    counts = np.zeros((len(i), classes), dtype=np.int64)
+    counts[:, 0] = size
+    for d in range(3):
+        where = np.flatnonzero((group == _INTERIOR) & (dim == d))
+        width = dims[d].offsets.shape[1]
+        offsets[where, :width] = dims[d].offsets[i[where]]
+        counts[where, 0] = 0
+        counts[where, :width] = dims[d].counts[i[where]]
+    return offsets, counts
+
+
+def _blocks_of(job: _Job, dims: tuple[_Dimension, ...], transfers: _Transfers,
+               rows: np.ndarray, floor: bool, cycles: np.ndarray, stalls: np.ndarray) -> None:
+    """Add the steps of every block of mappings ``rows`` (all but the last two steps) to
+    ``cycles`` and ``stalls``."""
+    mb = job.p.max_burst
+    coarse = np.stack([d.coarse[rows] for d in dims])
+    live = np.ones((len(rows), len(_BLOCKS)), dtype=bool)
+    for dim in range(3):
+        live &= coarse[dim][:, _BLOCKS[:, dim]] > 0
+    local, block = np.nonzero(live)
+    i = rows[local]
+    groups = _BLOCKS[block]
+    index = [np.choose(groups[:, dim], (0 * i, 0 * i + 1, dims[dim].size[i] - 1, 0 * i + 2))
+             for dim in range(3)]
+    linear = (index[0] * job.middle[i] + index[1]) * job.kt[i] + index[2]
+    compute, c_key, a_key, b_key = _step(job, i, linear)
+    mnk = job.mnk[i]
+    pairs = np.arange(len(i))
+    # the dimensions that move A's, and B's and C's, burst positions; the third
+    n_dim = np.where(mnk, 1, 0)
+    a_dim = np.where(mnk, 0, 1) if job.os else np.full(len(i), 2)
+    third = 3 - a_dim - n_dim
+    group_a, group_n = groups[pairs, a_dim], groups[pairs, n_dim]
+    size_a, size_n = coarse[a_dim, local, group_a], coarse[n_dim, local, group_n]
+    multiplier = coarse[third, local, groups[pairs, third]]
+    runs = transfers.floor_runs if floor else transfers.runs
+    spread_a = (group_a == _INTERIOR) & ~floor
+    spread_n = (group_n == _INTERIOR) & ~floor
+    for kind in range(4):
+        wide_a, wide_n = bool(kind & 1), bool(kind & 2)
+        which = np.flatnonzero((spread_a == wide_a) & (spread_n == wide_n))
+        if not len(which):
+            continue
+        w = i[which]
+        one = np.zeros((len(which), 1), dtype=np.int64)
+        off_a, count_a = (_spread(dims, a_dim[which], group_a[which], size_a[which], w)
+                          if wide_a else (one, size_a[which, None]))
+        off_n, count_n = (_spread(dims, n_dim[which], group_n[which], size_n[which], w)
+                          if wide_n else (one, size_n[which, None]))
+        keys_a = _moved(a_key[which], off_a, job.q_a[w], mb)
+        keys_b = _moved(b_key[which], off_n, job.q_b[w], mb)
+        keys_c = _moved(c_key[which], off_n, job.q_c[w], mb)
+        if not floor:
+            transfers.cover(np.concatenate([keys_a.ravel(), keys_b.ravel(),
+                                            keys_c.ravel()]))
+        total, steps = _block_sums(compute[which], runs(keys_a), runs(keys_b) + runs(keys_c),
+                                   count_a, count_n)
+        np.add.at(cycles, w, multiplier[which] * (total + STEP_OVERHEAD * steps))
+        np.add.at(stalls, w, multiplier[which] * (total - steps * compute[which]))
+
+
+def _block_cycles(job: _Job, floor: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Exact cycles and stall cycles of every mapping of ``job`` (module docstring); with
+    ``floor``, a lower bound of the cycles instead: every transfer at its least ``R`` over
+    burst positions (:meth:`_Transfers.floor_runs`), so no classes of position."""
+    p = job.p
+    count = len(job.tm)
+    dims = (_Dimension.of(job.outer, job.period_outer),
+            _Dimension.of(job.middle, job.period_middle),
+            _Dimension.of(job.kt, job.period_k))
+    transfers = _transfers(p.max_burst, p.outstanding, job.interval, job.latency)
+    runs = transfers.floor_runs if floor else transfers.runs
+    cycles = np.ones(count, dtype=np.int64)   # the check cycle
+    stalls = np.zeros(count, dtype=np.int64)
+    everyone = np.arange(count)
+    for start in range(0, count, _CHUNK):
+        _blocks_of(job, dims, transfers, everyone[start:start + _CHUNK], floor, cycles,
+                   stalls)
+    # the last two steps: compute tile T - 1 (and write back T - 2 if its K loop ends);
+    # write back T - 1
+    last = job.mt * job.nt * job.kt - 1
+    mi1, ni1, ki1 = job.split(everyone, last)
+    mi2, ni2, ki2 = job.split(everyone, np.maximum(last - 1, 0))
+    write = (last >= 1) & (ki2 == job.kt - 1)
+    fresh = np.zeros(count, dtype=np.int64)
+    ones = np.ones((count, 1), dtype=np.int64)
+    for compute, key in ((job.compute_cycles(everyone, mi1, ni1, ki1),
+                          np.where(write, _key(1, fresh, job.c_kind(everyone, mi2, ni2)), -1)),
+                         (fresh, _key(1, fresh, job.c_kind(everyone, mi1, ni1)))):
+        if not floor:
+            transfers.cover(key)
+        total, steps = _block_sums(compute, runs(key[:, None]), 0 * ones, ones, ones)
+        cycles += total + STEP_OVERHEAD
+        stalls += total - compute
+    return cycles, stalls
 
 
 # --- traffic, activity and energy ------------------------------------------------------
@@ -552,7 +705,7 @@ def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: in
         ParamError: for a bad bandwidth or latency, naming it and what is allowed.
     """
     job = _job(params, gemm, maps, bandwidth, latency)
-    cycles, stalls = _cycles(job)
+    cycles, stalls = _block_cycles(job)
     read, written, activity, energy = _closed_forms(job, table)
     activity["stall_cycles"] = stalls
     return MappingCosts(cycles=cycles, stall_cycles=stalls, dram_read_bytes=read,
@@ -582,32 +735,57 @@ def best_index(maps: MappingArrays, costs: MappingCosts, objective: str) -> int:
     return int(np.lexsort(keys)[0])
 
 
-def _cycle_bounds(job: _Job, read: np.ndarray, written: np.ndarray) -> np.ndarray:
+def _cycle_bounds(job: _Job) -> np.ndarray:
     """A lower bound of each mapping's cycles, in closed form:
     ``1 + sum(max(D, C) + 3) >= 1 + 3 (T + 2) + max(sum C, sum D)``, with ``sum C`` over the
-    tiles by shape and ``sum D >= (T + 2) + sum(1 + R)``, where a transfer of ``b`` beats
-    runs ``R >= latency + 2 + (b - 1) * interval`` (its first beat comes ``latency``
-    after its request, each next one ``interval`` after the one before)."""
+    tiles by shape and ``sum D >= (T + 2) + sum(1 + R)`` over the transfers by shape, each
+    ``R`` at its least over burst positions and with nothing before it in its step (the
+    recurrence is made of ``max`` and ``+``, so a DRAM still busy only delays it)."""
     everyone = np.arange(len(job.tm))
     compute = np.zeros(len(job.tm), dtype=np.int64)
+    dma = job.mt * job.nt * job.kt + 2
+    steps = dma
     last = (job.mt - 1, job.nt - 1, job.kt - 1)
+    a_times, b_times = _load_times(job)
+    transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
+    fresh = np.zeros(len(job.tm), dtype=np.int64)
     for mi, count_m in ((0 * job.mt, job.mt - 1), (last[0], 1)):
+        for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
+            kind = job.a_kind(everyone, mi, ki)
+            dma = dma + a_times * count_m * count_k * transfers.floor_runs(
+                _key(0, fresh, (kind[0], kind[1], fresh)))
         for ni, count_n in ((0 * job.nt, job.nt - 1), (last[1], 1)):
+            kind = job.c_kind(everyone, mi, ni)
+            dma = dma + count_m * count_n * transfers.floor_runs(
+                _key(1, fresh, (kind[0], kind[1], fresh)))
             for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
                 compute += count_m * count_n * count_k * job.compute_cycles(everyone, mi, ni,
                                                                             ki)
-    steps = job.mt * job.nt * job.kt + 2
-    read_d, write_d = _dram_bytes_parts(job)
-    transfers = read_d + write_d
-    beats = (read + written) // job.p.bus_bytes
-    dma = steps + transfers * (job.latency + 3) + (beats - transfers) * job.interval
-    return 1 + STEP_OVERHEAD * steps + np.maximum(compute, dma)
+    for ni, count_n in ((0 * job.nt, job.nt - 1), (last[1], 1)):
+        for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
+            kind = job.b_kind(everyone, ni, ki)
+            dma = dma + b_times * count_n * count_k * transfers.floor_runs(
+                _key(0, fresh, (kind[0], kind[1], fresh)))
+    # the first step loads and the last writes back with nothing to compute; the one
+    # before computes the last tile
+    a_kind, b_kind = job.a_kind(everyone, fresh, fresh), job.b_kind(everyone, fresh, fresh)
+    first = 1 + transfers.floor_runs(_key(0, fresh, (a_kind[0], a_kind[1], fresh))) \
+        + transfers.floor_runs(_key(0, fresh, (b_kind[0], b_kind[1], fresh)))
+    tiles = job.mt * job.nt * job.kt
+    mi1, ni1, ki1 = job.split(everyone, tiles - 1)
+    mi2, ni2, ki2 = job.split(everyone, np.maximum(tiles - 2, 0))
+    c_kind = job.c_kind(everyone, mi1, ni1)
+    final = 1 + transfers.floor_runs(_key(1, fresh, (c_kind[0], c_kind[1], fresh)))
+    c_kind = job.c_kind(everyone, mi2, ni2)
+    written = np.where((tiles >= 2) & (ki2 == job.kt - 1), transfers.floor_runs(
+        _key(1, fresh, (c_kind[0], c_kind[1], fresh))), 0)
+    last_compute = job.compute_cycles(everyone, mi1, ni1, ki1)
+    return (1 + STEP_OVERHEAD * steps + first + final + np.maximum(1 + written, last_compute)
+            + np.maximum(compute - last_compute, dma - first - final - 1 - written))
 
 
-def _dram_bytes_parts(job: _Job) -> tuple[np.ndarray, np.ndarray]:
-    """Transfers a job makes: (A and B tile loads, C tile writes)."""
-    a_times, b_times = _load_times(job)
-    return a_times * job.mt * job.kt + b_times * job.nt * job.kt, job.mt * job.nt
+#: Mappings given the step-by-step bound before the first exact costs.
+FIRST_SHARPENED = 256
 
 
 def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
@@ -632,37 +810,43 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     job = _job(params, gemm, maps, bandwidth, latency)
     read, written, activity, energy = _closed_forms(job, table)
     dram = read + written
-    cycles_low = _cycle_bounds(job, read, written)
+    cycles_low = _cycle_bounds(job)
     metric_low = {"cycles": cycles_low, "dram": dram, "energy": energy,
                   "edp": energy * cycles_low}[objective].copy()
     cycles = np.zeros(len(maps), dtype=np.int64)
     stalls = np.zeros(len(maps), dtype=np.int64)
     done = np.zeros(len(maps), dtype=bool)
     refined = np.zeros(len(maps), dtype=bool)
-    best_metric, best_cycles, batch = np.inf, np.inf, 256
-    cache = _TransferCache()
+    best_metric, best_cycles, batch = np.inf, np.inf, 8
 
     def still_open() -> np.ndarray:
         return ~done & ((metric_low < best_metric)
                         | ((metric_low == best_metric) & (cycles_low <= best_cycles)))
 
+    def sharpen(which: np.ndarray) -> None:
+        """The step-by-step bound (:func:`_block_cycles` with ``floor``) for ``which``."""
+        which = which[~refined[which]]
+        if len(which):
+            sharper, _ = _block_cycles(_Job(params, gemm, maps.take(which), job.interval,
+                                            job.latency), floor=True)
+            cycles_low[which] = np.maximum(cycles_low[which], sharper)
+            metric_low[which] = {"cycles": cycles_low, "dram": dram, "energy": energy,
+                                 "edp": energy * cycles_low}[objective][which]
+            refined[which] = True
+
+    # a first incumbent: the exact model for the best few of the best few hundred by the
+    # step-by-step bound
+    left = np.flatnonzero(still_open())
+    sharpen(left[np.lexsort((cycles_low[left], metric_low[left]))][:FIRST_SHARPENED])
     while True:
         if np.isfinite(best_metric):
-            # the step-by-step bound, for the mappings the closed form cannot rule out
-            sharpen = np.flatnonzero(still_open() & ~refined)
-            if len(sharpen):
-                sharper, _ = _cycles(_Job(params, gemm, maps.take(sharpen), job.interval,
-                                          job.latency), bound=True)
-                cycles_low[sharpen] = np.maximum(cycles_low[sharpen], sharper)
-                metric_low[sharpen] = {"cycles": cycles_low, "dram": dram, "energy": energy,
-                                       "edp": energy * cycles_low}[objective][sharpen]
-                refined[sharpen] = True
-        left = np.flatnonzero(still_open())
+            sharpen(np.flatnonzero(still_open()))
+        left = np.flatnonzero(still_open() & refined)
         if not len(left):
             break
         take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
-        cycles[take], stalls[take] = _cycles(_Job(params, gemm, maps.take(take),
-                                                  job.interval, job.latency), cache=cache)
+        cycles[take], stalls[take] = _block_cycles(_Job(params, gemm, maps.take(take),
+                                                        job.interval, job.latency))
         done[take] = True
         batch *= 2
         found = np.flatnonzero(done)

@@ -6,14 +6,16 @@ beats past a burst boundary (the canonical DRAM layout puts rows on burst bounda
 all rows of a transfer split alike: ``min(row_beats, max_burst - position)`` beats, then
 whole bursts, then the rest). The loop runs over burst index, all transfers at once.
 
-Rows repeat, and the recurrence is made of ``max`` and ``+`` only, so it commutes with a
-shift of time: if the whole state after a row (the last ``outstanding`` burst
-completions, the last data beat, and the cycle before which the next burst cannot issue:
-the later of the last issue and the oldest of those completions) equals the state ``c``
-rows before plus one constant ``delta``, every further ``c`` rows add exactly ``delta``.
-The loop checks that at every row end (``c`` up to :data:`HISTORY`), jumps over the whole
-periods left and runs the rest; it is an identity, not an approximation, and a transfer
-for which it never holds is run to its last burst.
+A transfer of ``r`` rows runs the first ``r`` rows of a longer one, so one run per row
+shape (direction, the transfer before it, row beats, position) gives ``R`` for every
+number of rows (:func:`row_profiles`). Rows repeat, and the recurrence is made of ``max``
+and ``+`` only, so it commutes with a shift of time: if the whole state after a row (the
+last ``outstanding`` burst completions, the last data beat, and the cycle before which the
+next burst cannot issue: the later of the last issue and the oldest of those completions)
+equals the state ``c`` rows before plus one constant ``delta``, every further ``c`` rows
+add exactly ``delta``. The run stops there (``c`` up to :data:`HISTORY`) and longer
+transfers are read off the profile (:func:`runs_of_rows`); it is an identity, not an
+approximation, and a shape for which it never holds is run to the rows asked for.
 """
 
 from __future__ import annotations
@@ -26,27 +28,29 @@ NEG = -(1 << 50)
 HISTORY = 8
 
 
-def _put(table: np.ndarray, index: np.ndarray, values: np.ndarray) -> np.ndarray:
-    out = table.copy()
-    np.put_along_axis(out, index, values, axis=1)
-    return out
+def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
+                 carry: np.ndarray, rows_needed: np.ndarray, *, max_burst: int,
+                 outstanding: int, interval: int, latency: int
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """What :func:`transfer_cycles` gives for every number of rows at once: the recurrence
+    of a transfer of ``r`` rows is the first ``r`` rows of a longer one, so one run per
+    row shape gives ``R`` for every ``r``.
 
-
-def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
-                    position: np.ndarray, carry: np.ndarray, *, max_burst: int,
-                    outstanding: int, interval: int, latency: int) -> np.ndarray:
-    """The cycles ``R`` each transfer runs (the model's ``_read_transfer`` /
-    ``_write_transfer`` with ``start = 0``), given the DRAM's ``next_ok`` at the start
-    relative to it (``carry``; :data:`NEG` for a DRAM with nothing to finish).
-
-    ``latency`` is the model's (``max(latency, 2)``).
-    """
-    count = len(rows)
-    result = np.zeros(count, dtype=np.int64)
+    Returns ``(ends, known, period, delta)``: ``ends[t, r]`` is ``R`` of ``r`` rows for
+    ``r <= known[t]``; where ``period[t] > 0`` the state after row ``known[t]`` is that
+    ``period[t]`` rows before plus ``delta[t]`` (module docstring), so every further
+    ``period`` rows add ``delta`` (:func:`runs_of_rows`); where it is 0 the run went to
+    ``rows_needed[t]`` rows without repeating."""
+    count = len(row_beats)
+    rows_needed = np.asarray(rows_needed, dtype=np.int64)
+    width = int(rows_needed.max()) + 1 if count else 1
+    ends = np.zeros((count, width), dtype=np.int64)
+    known = np.zeros(count, dtype=np.int64)
+    period = np.zeros(count, dtype=np.int64)
+    delta = np.zeros(count, dtype=np.int64)
     if count == 0:
-        return result
+        return ends, known, period, delta
     write = np.asarray(write, dtype=bool)
-    rows = np.asarray(rows, dtype=np.int64)
     row_beats = np.asarray(row_beats, dtype=np.int64)
     position = np.asarray(position, dtype=np.int64)
     first_len = np.minimum(row_beats, max_burst - position)
@@ -55,16 +59,15 @@ def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
     tail = rest % max_burst
     per_row = 1 + full + (tail > 0)
     o = outstanding
-    # state, per transfer
-    issued = np.full(count, -1, dtype=np.int64)          # cycle of the last issue
-    ring = np.full((count, o), NEG, dtype=np.int64)       # completions of the last o bursts
-    last = np.full(count, NEG, dtype=np.int64)            # last data beat so far
+    issued = np.full(count, -1, dtype=np.int64)
+    ring = np.full((count, o), NEG, dtype=np.int64)
+    last = np.full(count, NEG, dtype=np.int64)
     next_ok = np.asarray(carry, dtype=np.int64).copy()
     handshake = np.zeros(count, dtype=np.int64)
     response = np.full(count, NEG, dtype=np.int64)
-    burst = np.zeros(count, dtype=np.int64)               # bursts done
+    burst = np.zeros(count, dtype=np.int64)
     rows_done = np.zeros(count, dtype=np.int64)
-    history = np.full((count, HISTORY, o + 2), NEG, dtype=np.int64)   # row-end states
+    history = np.full((count, HISTORY, o + 2), NEG, dtype=np.int64)
     active = np.arange(count)
     while len(active):
         j = burst[active]
@@ -72,8 +75,7 @@ def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
         length = np.where(in_row == 0, first_len[active],
                           np.where(in_row <= full[active], max_burst, tail[active]))
         slot = j % o
-        gate = ring[active, slot] + 1
-        at = np.maximum(issued[active] + 1, gate)
+        at = np.maximum(issued[active] + 1, ring[active, slot] + 1)
         wr = write[active]
         nok = next_ok[active]
         first = np.where(wr, np.maximum(np.maximum(handshake[active] + 1, nok), at + 1),
@@ -88,48 +90,40 @@ def transfer_cycles(write: np.ndarray, rows: np.ndarray, row_beats: np.ndarray,
         last[active] = beat
         burst[active] = j + 1
         row_end = in_row == per_row[active] - 1
+        if not row_end.any():
+            continue
+        ended = active[row_end]
+        rows_done[ended] += 1
+        done_rows = rows_done[ended]
+        ends[ended, done_rows] = np.where(write[ended], response[ended], last[ended]) + 2
+        jj = burst[ended]
+        order = (jj[:, None] - o + np.arange(o)[None, :]) % o
+        window = np.take_along_axis(ring[ended], order, axis=1)
+        state = np.concatenate([np.maximum(issued[ended][:, None], window[:, :1]), window,
+                                last[ended][:, None]], axis=1)
+        found = np.zeros(len(ended), dtype=np.int64)
+        shift_found = np.zeros(len(ended), dtype=np.int64)
+        for rows_back in range(HISTORY, 0, -1):   # the shortest period wins
+            before = history[ended, (done_rows - rows_back) % HISTORY]
+            shift = state - before
+            repeats = ((done_rows > rows_back) & (before > NEG // 2).all(axis=1)
+                       & (shift == shift[:, :1]).all(axis=1))
+            found = np.where(repeats, rows_back, found)
+            shift_found = np.where(repeats, shift[:, 0], shift_found)
+        history[ended, done_rows % HISTORY] = state
+        stop = (found > 0) | (done_rows >= rows_needed[ended])
+        known[ended[stop]] = done_rows[stop]
+        period[ended] = found
+        delta[ended] = shift_found
         finished = np.zeros(len(active), dtype=bool)
-        if row_end.any():
-            ended = active[row_end]
-            rows_done[ended] += 1
-            done_rows = rows_done[ended]
-            jj = burst[ended]
-            order = (jj[:, None] - o + np.arange(o)[None, :]) % o
-            window = np.take_along_axis(ring[ended], order, axis=1)
-            # the next issue waits for max(last issue, oldest completion) + 1: only that
-            # maximum is state (a last issue below it never acts again)
-            state = np.concatenate([np.maximum(issued[ended][:, None], window[:, :1]), window,
-                                    last[ended][:, None]], axis=1)
-            period = np.zeros(len(ended), dtype=np.int64)
-            delta = np.zeros(len(ended), dtype=np.int64)
-            for rows_back in range(HISTORY, 0, -1):   # the shortest period wins
-                before = history[ended, (done_rows - rows_back) % HISTORY]
-                shift = state - before
-                repeats = ((done_rows > rows_back) & (before > NEG // 2).all(axis=1)
-                           & (shift == shift[:, :1]).all(axis=1))
-                period = np.where(repeats, rows_back, period)
-                delta = np.where(repeats, shift[:, 0], delta)
-            history[ended, done_rows % HISTORY] = state
-            left = rows[ended] - done_rows
-            jumps = np.where(period > 0, left // np.maximum(period, 1), 0)
-            jump = jumps > 0
-            if jump.any():
-                which, times = ended[jump], jumps[jump]
-                shift = (times * delta[jump])
-                skipped_rows = times * period[jump]
-                burst[which] += skipped_rows * per_row[which]
-                rows_done[which] += skipped_rows
-                new_order = (burst[which][:, None] - o + np.arange(o)[None, :]) % o
-                ring[which] = _put(ring[which], new_order, window[jump] + shift[:, None])
-                issued[which] = state[jump, 0] + shift
-                last[which] += shift
-                next_ok[which] += shift
-                handshake[which] += shift
-                response[which] = np.where(write[which], response[which] + shift, NEG)
-                history[which] = NEG
-            complete = rows_done[ended] == rows[ended]
-            result[ended[complete]] = (np.where(write[ended], response[ended], last[ended])
-                                       + 2)[complete]
-            finished[row_end] = complete
+        finished[row_end] = stop
         active = active[~finished]
-    return result
+    return ends, known, period, delta
+
+
+def runs_of_rows(rows: np.ndarray, known: np.ndarray, period: np.ndarray,
+                 delta: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``R`` of ``rows`` rows from a profile (:func:`row_profiles`): ``at(r)`` reads its
+    table at ``r <= known``; beyond, ``k`` whole periods back, plus ``k`` deltas."""
+    back = np.where(rows > known, -(-(rows - known) // np.maximum(period, 1)), 0)
+    return at(rows - back * period) + back * delta
