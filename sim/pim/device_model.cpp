@@ -4,10 +4,11 @@
 // as there. One call per clock cycle steps every channel, collects the controller's results
 // and gives back the read data due on the next cycle.
 //
-// A job file (job-<n>.pim, written by sim.pim.harness.write_job) holds little-endian int64:
-// a header (see kHeader* below), x, then per channel the stored columns of W. The run's
-// outcome goes to job-<n>.pim.out (read by sim.pim.harness.read_outcome).
+// A job file (job-<n>.pim, written by sim.pim.job_files.write_job) holds little-endian
+// int64: a header of kHeaderWords (in write_job's order), x, then per channel the stored
+// columns of W. The outcome goes to job-<n>.pim.out (read by sim.pim.job_files.read_outcome).
 #include <cstdint>
+#include <ctime>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -306,8 +307,26 @@ class Channel {
     }
 };
 
+int64_t clock_ns() {
+    timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000000000LL + now.tv_nsec;
+}
+
+// With HWDSE_PIM_PROFILE set, the seconds spent in the model (for bench/pim_sim.py).
+struct Profile {
+    int64_t* total;
+    int64_t start;
+    explicit Profile(int64_t* into) : total(into), start(into ? clock_ns() : 0) {}
+    ~Profile() {
+        if (total) *total += clock_ns() - start;
+    }
+};
+
 struct Run {
     int number = 0;
+    bool profile = false;
+    int64_t device_ns = 0, load_ns = 0;
     Job job;
     std::vector<Channel> channels;
     int64_t now = 0, start = -1, last_result = -1, remaining = 0;
@@ -336,6 +355,7 @@ Field field_at(const int64_t* h, int at) { return Field{h[at], h[at + 1]}; }
 }  // namespace
 
 extern "C" void hwdse_pim_begin(int number, long long* job_word) {
+    int64_t started = clock_ns();
     std::string path = job_path(number, ".pim");
     FILE* file = std::fopen(path.c_str(), "rb");
     if (!file) die("cannot open " + path);
@@ -383,6 +403,8 @@ extern "C" void hwdse_pim_begin(int number, long long* job_word) {
     run->remaining = j.results_expected;
     run->data_words = (j.result_data.width + 31) / 32;
     *job_word = (long long)j.job_word;
+    run->profile = std::getenv("HWDSE_PIM_PROFILE") != nullptr;
+    run->load_ns = run->profile ? clock_ns() - started : 0;
 }
 
 // One clock cycle of the job: the command and result buses as the controller drives them in
@@ -392,6 +414,7 @@ extern "C" int hwdse_pim_cycle(const svBitVecVal* cmd, const svBitVecVal* result
                                svBit job_ready, svBitVecVal* rdata, svBit* job_valid) {
     Run& r = *run;
     const Job& j = r.job;
+    Profile profile(r.profile ? &r.device_ns : nullptr);
     if (r.now > j.max_cycles) {
         r.error = "timeout: " + S(r.remaining) + " results missing after " + S(r.now) +
                   " cycles";
@@ -452,7 +475,7 @@ extern "C" void hwdse_pim_finish() {
     if (!file) die("cannot write " + staging);
     std::vector<int64_t> header = {(int64_t)kOutcomeMagic, r.now, r.start, r.last_result,
                                    (int64_t)(r.keys.size() / 2), r.data_words,
-                                   (int64_t)r.error.size()};
+                                   (int64_t)r.error.size(), r.device_ns, r.load_ns};
     for (int kind = 0; kind < 7; ++kind) {
         int64_t count = 0, ops = 0, seen = 0;
         for (const Channel& ch : r.channels) {

@@ -268,12 +268,14 @@ def _check_channels(artifact: VerilogArtifact, jobs: list[dict[str, Any]]) -> No
 
 def simulate(artifact: VerilogArtifact, jobs: list[dict[str, Any]], *, backend: str = "cpp",
              build_timeout: float = DEFAULT_BUILD_TIMEOUT,
-             timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
+             timeout: float = DEFAULT_RUN_TIMEOUT, testbench: str | None = None) -> SimRun:
     """Run the PIM ``jobs`` (``sim.pim.jobs``) on the controller ``artifact`` with the
     device model in C++ inside the simulator (``cpp``) or in Python (``python``, through
     :func:`sim.runner.simulate`). Both report the same records: bit-exact check, cycles from
     the job handshake to the last result, commands and bank operations per kind, and the
-    first timing violation's message.
+    first timing violation's message. ``testbench`` replaces the backend's cocotb module
+    (:data:`HARNESS_TESTBENCH` or :data:`PYTHON_TESTBENCH`) with one that does the same,
+    e.g. a benchmark's timed copy.
 
     Raises:
         ValueError: for an unknown backend or jobs of another design.
@@ -284,8 +286,8 @@ def simulate(artifact: VerilogArtifact, jobs: list[dict[str, Any]], *, backend: 
     if backend not in BACKENDS:
         raise ValueError(f"`backend` must be one of {', '.join(BACKENDS)}, not {backend!r}")
     if backend == "python":
-        return runner_simulate(artifact, PYTHON_TESTBENCH, jobs, build_timeout=build_timeout,
-                               timeout=timeout)
+        return runner_simulate(artifact, testbench or PYTHON_TESTBENCH, jobs,
+                               build_timeout=build_timeout, timeout=timeout)
     _check_channels(artifact, jobs)
     build_dir, cached, build_seconds = build(artifact, build_timeout)
     start = time.monotonic()
@@ -301,7 +303,7 @@ def simulate(artifact: VerilogArtifact, jobs: list[dict[str, Any]], *, backend: 
         config_path = work / "config.json"
         config_path.write_text(json.dumps({"jobs": entries, "jobs_dir": str(work),
                                            "result_path": str(result_path)}))
-        env = harness_environment(HARNESS_TESTBENCH, config_path, work)
+        env = harness_environment(testbench or HARNESS_TESTBENCH, config_path, work)
         env["COCOTB_TOPLEVEL"] = PIM_TOP
         log_path = work / "sim.log"
         failure = None

@@ -30,22 +30,30 @@ from sim.pim.job_files import read_outcome
 from sim.pim.results import job_record
 
 
+async def run_job(dut: Any, folder: Path, number: int) -> dict[str, Any]:
+    """Start job ``number`` in the harness, wait for its end and read its outcome."""
+    dut.job.value = number
+    while int(dut.jobs_done.value) != number:
+        await ValueChange(dut.jobs_done)
+    return read_outcome(folder / f"job-{number}.pim.out")
+
+
+def record(job: dict[str, Any], outcome: dict[str, Any]) -> dict[str, Any]:
+    """The job's record from its outcome, checked as the Python backend checks it."""
+    host = job["design"]["pim_mode"] == "none"
+    seen = {(key if host else key[0]): value
+            for key, value in zip(outcome["keys"], outcome["values"], strict=True)}
+    return job_record(job, seen, outcome["error"], outcome["start"], outcome["last_result"],
+                      outcome["counts"], outcome["bank_ops"])
+
+
 @cocotb.test()
 async def pim_jobs(dut: Any) -> None:
     config = json.loads(Path(os.environ["HWDSE_SIM_CONFIG"]).read_text())
     folder = Path(config["jobs_dir"])
     records = []
     for number, job in enumerate(config["jobs"], 1):
-        dut.job.value = number
-        while int(dut.jobs_done.value) != number:
-            await ValueChange(dut.jobs_done)
-        outcome = read_outcome(folder / f"job-{number}.pim.out")
-        host = job["design"]["pim_mode"] == "none"
-        seen = {(key if host else key[0]): value
-                for key, value in zip(outcome["keys"], outcome["values"], strict=True)}
-        records.append(job_record(job, seen, outcome["error"], outcome["start"],
-                                  outcome["last_result"], outcome["counts"],
-                                  outcome["bank_ops"]))
+        records.append(record(job, await run_job(dut, folder, number)))
         Path(config["result_path"]).write_text(json.dumps(records))
     failed = [r for r in records if not r["passed"]]
     assert not failed, (f"{len(failed)} job(s) failed: {failed[0]['meta']}: "

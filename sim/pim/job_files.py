@@ -13,7 +13,7 @@ import numpy as np
 JOB_MAGIC = 0x4D4944504F4A5748     # "HWJOPDIM", as device_model.cpp expects
 OUTCOME_MAGIC = 0x54554F4D49505748  # "HWPIMOUT"
 KIND_NAMES = ("NOP", "ACT", "PRE", "MAC", "RD", "RDRES", "REF")
-_OUTCOME_HEADER = 7 + 3 * len(KIND_NAMES)
+_OUTCOME_HEADER = 9 + 3 * len(KIND_NAMES)
 
 
 def _field_pairs(layout: dict[str, Any], names: tuple[str, ...]) -> list[int]:
@@ -56,16 +56,19 @@ def write_job(path: Path, job: dict[str, Any]) -> None:
 
 def read_outcome(path: Path) -> dict[str, Any]:
     """What ``device_model.cpp`` wrote for a job: cycles processed, the handshake and last
-    result cycles, the results by key, the error, the command counts."""
+    result cycles, the results by key, the error, the command counts, and with
+    ``HWDSE_PIM_PROFILE`` set in the simulator the nanoseconds the model spent in its
+    per-cycle calls and loading the job file (else 0)."""
     raw = path.read_bytes()
     header = np.frombuffer(raw, dtype="<i8", count=_OUTCOME_HEADER)
     if int(header[0]) != OUTCOME_MAGIC:
         raise ValueError(f"{path} is not a PIM outcome")
-    now, start, last_result, results, data_words, error_bytes = (int(v) for v in header[1:7])
+    now, start, last_result, results, data_words, error_bytes, device_ns, load_ns = (
+        int(v) for v in header[1:9])
     counts: dict[str, int] = {}
     bank_ops: dict[str, int] = {}
     for index, kind in enumerate(KIND_NAMES):
-        count, ops, seen = (int(v) for v in header[7 + 3 * index:10 + 3 * index])
+        count, ops, seen = (int(v) for v in header[9 + 3 * index:12 + 3 * index])
         if count:
             counts[kind] = count
         if seen:
@@ -81,4 +84,5 @@ def read_outcome(path: Path) -> dict[str, Any]:
     return {"cycles_run": now, "start": None if start < 0 else start,
             "last_result": None if last_result < 0 else last_result,
             "keys": [(int(tag), int(chunk)) for tag, chunk in keys], "values": values,
-            "error": error, "counts": counts, "bank_ops": bank_ops}
+            "error": error, "counts": counts, "bank_ops": bank_ops, "device_ns": device_ns,
+            "load_ns": load_ns}
