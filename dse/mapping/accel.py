@@ -683,7 +683,10 @@ def _closed_forms(job: _Job, table: EnergyTable | None
     """DRAM bytes (read, written), activity (all but stalls) and energy of every mapping:
     none of them depends on the cycle model."""
     read, written = _dram_bytes(job)
-    activity = _activity(job, read, written)
+    shapes, inverse = _tile_shapes(job)
+    activity = {name: values[inverse] for name, values in _activity(
+        shapes, *_dram_bytes(shapes)).items()}
+    activity.update(dram_read_bytes=read, spad_writes=read // job.p.bus_bytes)
     return read, written, activity, _energy(job.p, activity, table or default_energy_table())
 
 
@@ -735,53 +738,114 @@ def best_index(maps: MappingArrays, costs: MappingCosts, objective: str) -> int:
     return int(np.lexsort(keys)[0])
 
 
+def _tile_shapes(job: _Job) -> tuple[_Job, np.ndarray]:
+    """The distinct tile shapes of ``job`` (as ``mnk`` mappings) and, per mapping, its
+    shape's index: what does not depend on the loop order is computed once per shape."""
+    shape_ids = (job.tm * (MAX_DIM + 1) + job.tk) * (MAX_DIM + 1) + job.tn
+    _, firsts, inverse = np.unique(shape_ids, return_index=True, return_inverse=True)
+    shapes = _Job(job.p, Gemm(job.m, job.k, job.n),
+                  MappingArrays(job.tm[firsts], job.tk[firsts], job.tn[firsts],
+                                np.ones(len(firsts), dtype=bool)), job.interval, job.latency)
+    return shapes, inverse
+
+
 def _cycle_bounds(job: _Job) -> np.ndarray:
-    """A lower bound of each mapping's cycles, in closed form:
-    ``1 + sum(max(D, C) + 3) >= 1 + 3 (T + 2) + max(sum C, sum D)``, with ``sum C`` over the
-    tiles by shape and ``sum D >= (T + 2) + sum(1 + R)`` over the transfers by shape, each
-    ``R`` at its least over burst positions and with nothing before it in its step (the
-    recurrence is made of ``max`` and ``+``, so a DRAM still busy only delays it)."""
+    """A lower bound of each mapping's cycles, in closed form. Steps are split into parts
+    (the first, which only loads; the last two; those that write a C tile back; the
+    others) and ``sum max(D, C) >= max(sum D, sum C)`` taken per part, with ``sum C`` over
+    the tiles by shape and ``sum D`` over the transfers by shape, each ``R`` at its least
+    over burst positions and with nothing before it in its step (the recurrence is made of
+    ``max`` and ``+``, so a DRAM still busy only delays a transfer).
+
+    What does not depend on the loop order is computed once per tile shape."""
+    shapes, inverse = _tile_shapes(job)
+    per_shape = _shape_bounds(shapes)
+    parts = {name: values[inverse] for name, values in per_shape.items()}
     everyone = np.arange(len(job.tm))
-    compute = np.zeros(len(job.tm), dtype=np.int64)
-    dma = job.mt * job.nt * job.kt + 2
-    steps = dma
-    last = (job.mt - 1, job.nt - 1, job.kt - 1)
-    a_times, b_times = _load_times(job)
-    transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
     fresh = np.zeros(len(job.tm), dtype=np.int64)
-    for mi, count_m in ((0 * job.mt, job.mt - 1), (last[0], 1)):
-        for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
-            kind = job.a_kind(everyone, mi, ki)
-            dma = dma + a_times * count_m * count_k * transfers.floor_runs(
-                _key(0, fresh, (kind[0], kind[1], fresh)))
-        for ni, count_n in ((0 * job.nt, job.nt - 1), (last[1], 1)):
-            kind = job.c_kind(everyone, mi, ni)
-            dma = dma + count_m * count_n * transfers.floor_runs(
-                _key(1, fresh, (kind[0], kind[1], fresh)))
-            for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
-                compute += count_m * count_n * count_k * job.compute_cycles(everyone, mi, ni,
-                                                                            ki)
-    for ni, count_n in ((0 * job.nt, job.nt - 1), (last[1], 1)):
-        for ki, count_k in ((0 * job.kt, job.kt - 1), (last[2], 1)):
-            kind = job.b_kind(everyone, ni, ki)
-            dma = dma + b_times * count_n * count_k * transfers.floor_runs(
-                _key(0, fresh, (kind[0], kind[1], fresh)))
-    # the first step loads and the last writes back with nothing to compute; the one
-    # before computes the last tile
-    a_kind, b_kind = job.a_kind(everyone, fresh, fresh), job.b_kind(everyone, fresh, fresh)
-    first = 1 + transfers.floor_runs(_key(0, fresh, (a_kind[0], a_kind[1], fresh))) \
-        + transfers.floor_runs(_key(0, fresh, (b_kind[0], b_kind[1], fresh)))
-    tiles = job.mt * job.nt * job.kt
-    mi1, ni1, ki1 = job.split(everyone, tiles - 1)
+    transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
+    a_times, b_times = _load_times(job)
+    blocks = job.mt * job.nt
+    tiles = blocks * job.kt
+    steps = tiles + 2
+    dma = steps + a_times * parts["a"] + b_times * parts["b"] + parts["c"]
+    # the step computing the last tile writes back the one before if its K loop ends
     mi2, ni2, ki2 = job.split(everyone, np.maximum(tiles - 2, 0))
-    c_kind = job.c_kind(everyone, mi1, ni1)
-    final = 1 + transfers.floor_runs(_key(1, fresh, (c_kind[0], c_kind[1], fresh)))
-    c_kind = job.c_kind(everyone, mi2, ni2)
+    kind = job.c_kind(everyone, mi2, ni2)
     written = np.where((tiles >= 2) & (ki2 == job.kt - 1), transfers.floor_runs(
-        _key(1, fresh, (c_kind[0], c_kind[1], fresh))), 0)
-    last_compute = job.compute_cycles(everyone, mi1, ni1, ki1)
-    return (1 + STEP_OVERHEAD * steps + first + final + np.maximum(1 + written, last_compute)
-            + np.maximum(compute - last_compute, dma - first - final - 1 - written))
+        _key(1, fresh, (kind[0], kind[1], fresh))), 0)
+    rest_dma = dma - parts["first"] - parts["final"] - 1 - written
+    rest_compute = parts["compute"] - parts["last_compute"]
+    # with K tiles >= 2, the steps loading K tile 1 of C tiles 2.. write a C tile back
+    write_dma = (blocks - 1) + parts["c"] - parts["final"] + 1 + job.nt * parts["a1"] \
+        + job.mt * parts["b1"] - parts["a1_first"] - parts["b1_first"]
+    write_compute = parts["compute0"] - parts["compute_first"]
+    split = job.kt >= 2
+    rest = np.where(split, np.maximum(np.where(split, write_dma, 0), write_compute)
+                    + np.maximum(rest_dma - np.where(split, write_dma, 0),
+                                 rest_compute - write_compute),
+                    np.maximum(rest_dma, rest_compute))
+    return (1 + STEP_OVERHEAD * steps + parts["first"] + parts["final"]
+            + np.maximum(1 + written, parts["last_compute"]) + rest)
+
+
+def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
+    """The order-independent sums of :func:`_cycle_bounds` for the tile shapes of
+    ``job``: ``1 + R`` at its floor summed over the A, B and C tiles (``a``, ``b``,
+    ``c``), over the A (B) tiles at K index 1 (``a1``, ``b1``) and that of the first;
+    ``C`` summed over the tiles (``compute``) and over those at K index 0 (``compute0``),
+    and that of the first; the first step's and the last's ``D`` (``first``, ``final``)
+    and the last tile's ``C``."""
+    everyone = np.arange(len(job.tm))
+    zero = 0 * everyone
+    fresh = np.zeros(len(job.tm), dtype=np.int64)
+    lasts = (job.mt - 1, job.nt - 1, job.kt - 1)
+    one = np.minimum(1, lasts[2])
+    m_classes = ((zero, job.mt - 1), (lasts[0], 1))
+    n_classes = ((zero, job.nt - 1), (lasts[1], 1))
+    k_indices = (zero, one, lasts[2])
+    keys = []
+    for mi, _ in m_classes:
+        for ki in k_indices:
+            kind = job.a_kind(everyone, mi, ki)
+            keys.append(_key(0, fresh, (kind[0], kind[1], fresh)))
+    for ni, _ in n_classes:
+        for ki in k_indices:
+            kind = job.b_kind(everyone, ni, ki)
+            keys.append(_key(0, fresh, (kind[0], kind[1], fresh)))
+    for mi, _ in m_classes:
+        for ni, _ in n_classes:
+            kind = job.c_kind(everyone, mi, ni)
+            keys.append(_key(1, fresh, (kind[0], kind[1], fresh)))
+    transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
+    runs = transfers.floor_runs(np.stack(keys)).reshape(len(keys), -1)
+    a, b, c = runs[:6].reshape(2, 3, -1), runs[6:12].reshape(2, 3, -1), runs[12:].reshape(2, 2, -1)
+    out = {name: 0 * everyone for name in ("a", "b", "c", "a1", "b1", "compute", "compute0")}
+    for m, (_, count_m) in enumerate(m_classes):
+        out["a"] += count_m * ((job.kt - 1) * a[m, 0] + a[m, 2])
+        out["a1"] += count_m * a[m, 1]
+        for n, (_, count_n) in enumerate(n_classes):
+            out["c"] += count_m * count_n * c[m, n]
+    for n, (_, count_n) in enumerate(n_classes):
+        out["b"] += count_n * ((job.kt - 1) * b[n, 0] + b[n, 2])
+        out["b1"] += count_n * b[n, 1]
+    for mi, count_m in m_classes:
+        for ni, count_n in n_classes:
+            first_k = job.compute_cycles(everyone, mi, ni, zero)
+            out["compute0"] += count_m * count_n * first_k
+            out["compute"] += count_m * count_n * (
+                (job.kt - 1) * first_k + job.compute_cycles(everyone, mi, ni, lasts[2]))
+    # m class 0 is the last where there is one M tile (its count is then 0), likewise n
+    first_m = np.where(job.mt == 1, 1, 0)
+    first_n = np.where(job.nt == 1, 1, 0)
+    out["a1_first"] = np.where(first_m == 1, a[1, 1], a[0, 1])
+    out["b1_first"] = np.where(first_n == 1, b[1, 1], b[0, 1])
+    out["compute_first"] = job.compute_cycles(everyone, zero, zero, zero)
+    out["first"] = 1 + np.where(first_m == 1, a[1, 0], a[0, 0]) + np.where(
+        first_n == 1, b[1, 0], b[0, 0])
+    out["final"] = 1 + c[1, 1]
+    out["last_compute"] = job.compute_cycles(everyone, *lasts)
+    return out
 
 
 #: Mappings given the step-by-step bound before the first exact costs.
@@ -817,7 +881,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     stalls = np.zeros(len(maps), dtype=np.int64)
     done = np.zeros(len(maps), dtype=bool)
     refined = np.zeros(len(maps), dtype=bool)
-    best_metric, best_cycles, batch = np.inf, np.inf, 8
+    best_metric, best_cycles, batch = np.inf, np.inf, 32
 
     def still_open() -> np.ndarray:
         return ~done & ((metric_low < best_metric)
@@ -834,21 +898,26 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
                                  "edp": energy * cycles_low}[objective][which]
             refined[which] = True
 
-    # a first incumbent: the exact model for the best few of the best few hundred by the
-    # step-by-step bound
-    left = np.flatnonzero(still_open())
-    sharpen(left[np.lexsort((cycles_low[left], metric_low[left]))][:FIRST_SHARPENED])
+    # the step-by-step bound, in growing chunks by the closed-form bound, between batches
+    # of exact costs for the best by the step-by-step bound: a good incumbent early
+    chunk = FIRST_SHARPENED
     while True:
-        if np.isfinite(best_metric):
-            sharpen(np.flatnonzero(still_open()))
+        unrefined = np.flatnonzero(still_open() & ~refined)
+        if len(unrefined):
+            order = np.lexsort((cycles_low[unrefined], metric_low[unrefined]))
+            sharpen(unrefined[order][:chunk])
+            chunk *= 2
         left = np.flatnonzero(still_open() & refined)
         if not len(left):
+            if len(unrefined):
+                continue
             break
         take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
         cycles[take], stalls[take] = _block_cycles(_Job(params, gemm, maps.take(take),
                                                         job.interval, job.latency))
         done[take] = True
-        batch *= 2
+        if not len(unrefined):
+            batch *= 2
         found = np.flatnonzero(done)
         exact = {"cycles": cycles, "dram": dram, "energy": energy,
                  "edp": energy * cycles}[objective]
