@@ -2,7 +2,7 @@
 
 The Python backend (``sim.pim.testbench``) steps ``sim.pim.device`` from cocotb every
 cycle. This module builds the ``cpp`` backend: a SystemVerilog harness around the
-controller whose clocked process calls the device model in C++ (``device_model.cpp``, the
+controller whose clocked process calls the device model in C++ (``sim.pim.device_model``, the
 same rules in the same order with the same messages) through DPI-C once a cycle, and a
 simulator main loop (``sim.stream_harness.HARNESS_MAIN``) that runs the clock back to back
 while a job is busy. cocotb stays the testbench framework (``sim.pim.harness_testbench``):
@@ -37,6 +37,7 @@ from flows.tools import (
     staged_directory,
 )
 from flows.verilog import VerilogArtifact, port_name
+from sim.pim.device_model import DEVICE_CPP
 from sim.pim.job_files import write_job
 from sim.runner import (
     BUILD_ARGS,
@@ -69,8 +70,8 @@ PYTHON_TESTBENCH = "sim.pim.testbench"
 
 
 def device_source() -> str:
-    """The C++ device model (read when a build needs it, not at import)."""
-    return (Path(__file__).with_name("device_model.cpp")).read_text()
+    """The C++ device model."""
+    return DEVICE_CPP
 
 
 def _port_widths(artifact: VerilogArtifact) -> dict[str, int]:

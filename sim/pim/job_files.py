@@ -1,4 +1,4 @@
-"""The files between the host and the C++ DRAM-PIM device model (``device_model.cpp``):
+"""The files between the host and the C++ DRAM-PIM device model (``sim.pim.device_model``):
 a job (memory images, x, timing, bus layouts) written in bulk before the run, and its
 outcome (results, counters, the first violation) read in bulk after it. Standard library
 and numpy only: the outcome is read inside the simulator."""
@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-JOB_MAGIC = 0x4D4944504F4A5748     # "HWJOPDIM", as device_model.cpp expects
+JOB_MAGIC = 0x4D4944504F4A5748     # "HWJOPDIM", as the C++ model expects
 OUTCOME_MAGIC = 0x54554F4D49505748  # "HWPIMOUT"
 KIND_NAMES = ("NOP", "ACT", "PRE", "MAC", "RD", "RDRES", "REF")
 _OUTCOME_HEADER = 9 + 3 * len(KIND_NAMES)
@@ -21,7 +21,7 @@ def _field_pairs(layout: dict[str, Any], names: tuple[str, ...]) -> list[int]:
 
 
 def write_job(path: Path, job: dict[str, Any]) -> None:
-    """Write ``job`` (``sim.pim.jobs``) in the layout ``device_model.cpp`` loads."""
+    """Write ``job`` (``sim.pim.jobs``) in the layout the C++ model loads."""
     config = job["design"]
     layout = config["layout"]
     timing = config["timing"]
@@ -55,7 +55,7 @@ def write_job(path: Path, job: dict[str, Any]) -> None:
 
 
 def read_outcome(path: Path) -> dict[str, Any]:
-    """What ``device_model.cpp`` wrote for a job: cycles processed, the handshake and last
+    """What the C++ model wrote for a job: cycles processed, the handshake and last
     result cycles, the results by key, the error, the command counts, and with
     ``HWDSE_PIM_PROFILE`` set in the simulator the nanoseconds the model spent in its
     per-cycle calls and loading the job file (else 0)."""

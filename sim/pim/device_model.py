@@ -1,4 +1,12 @@
-// hwdse (sim/pim/device_model.cpp): the DRAM-PIM device model of sim/pim/device.py in C++,
+"""The DRAM-PIM device model of :mod:`sim.pim.device` in C++, compiled into the PIM harness
+(:mod:`sim.pim.harness`) and called through DPI-C once a cycle. Kept as text here, as
+``sim.stream_harness`` keeps its C++, so that an installed package carries it."""
+
+from __future__ import annotations
+
+#: The C++ source (``device_model.cpp`` in a build folder).
+DEVICE_CPP = r"""
+// hwdse (sim/pim/device_model.py): the DRAM-PIM device model of sim/pim/device.py in C++,
 // reached through DPI-C from the PIM harness (sim/pim/harness.py). Same rules, checked in
 // the same order, with the same messages; the MAC data path and the read-data return queue
 // as there. One call per clock cycle steps every channel, collects the controller's results
@@ -496,3 +504,4 @@ extern "C" void hwdse_pim_finish() {
     delete run;
     run = nullptr;
 }
+"""
