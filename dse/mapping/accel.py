@@ -359,8 +359,10 @@ class _Transfers:
         self.period = np.zeros(0, dtype=np.int64)
         self.delta = np.zeros(0, dtype=np.int64)
         self.table = np.zeros(0, dtype=np.int64)
-        self.floor_keys = np.zeros(0, dtype=np.int64)    # keys with position 0
-        self.floor_values = np.zeros(0, dtype=np.int64)
+        # floor_table[floor_lines[write * 4 + before, row beats], rows]: 1 + least R, -1
+        # where not known (line 0 is never filled)
+        self.floor_lines = np.zeros((8, 1), dtype=np.int64)
+        self.floor_table = np.full((1, 1), -1, dtype=np.int64)
 
     def _find(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         at = np.minimum(np.searchsorted(self.shapes, shapes), max(len(self.shapes) - 1, 0))
@@ -403,25 +405,44 @@ class _Transfers:
 
     def floor_runs(self, keys: np.ndarray) -> np.ndarray:
         """``1 + R`` of each transfer of ``keys`` at the burst position that makes it
-        least (0 where a key is -1): a lower bound that needs no position."""
+        least (0 where a key is -1): a lower bound that needs no position. Kept in a
+        table by (direction and transfer before, row beats) and rows."""
         present = keys >= 0
-        shapes = np.where(present, keys & ~(_POSITION_MASK << 40), -1)
-        at = np.minimum(np.searchsorted(self.floor_keys, shapes),
-                        max(len(self.floor_keys) - 1, 0))
-        missing = present & ((self.floor_keys[at] != shapes) if len(self.floor_keys)
-                             else True)
+        kinds = np.where(present, keys >> 49, 0)
+        beats = np.where(present, (keys >> 20) & ((1 << 20) - 1), 0)
+        rows = np.where(present, keys & ((1 << 20) - 1), 0)
+        self._grow(int(beats.max(initial=0)), int(rows.max(initial=0)))
+        values = self.floor_table[self.floor_lines[kinds, beats], rows]
+        missing = present & (values < 0)
         if missing.any():
-            new = np.unique(shapes[missing])
+            new = np.unique(keys[missing] & ~(_POSITION_MASK << 40))
             everywhere = _moved(new, np.arange(self.max_burst)[None, :],
                                 np.ones(len(new), dtype=np.int64), self.max_burst)
             self.cover(everywhere.ravel())
-            values = self.runs(everywhere).min(axis=1)
-            merged = np.concatenate([self.floor_keys, new])
-            order = np.argsort(merged)
-            self.floor_keys = merged[order]
-            self.floor_values = np.concatenate([self.floor_values, values])[order]
-            at = np.minimum(np.searchsorted(self.floor_keys, shapes), len(self.floor_keys) - 1)
-        return np.where(present, self.floor_values[at], 0)
+            least = self.runs(everywhere).min(axis=1)
+            new_kinds, new_beats = new >> 49, (new >> 20) & ((1 << 20) - 1)
+            unlined = self.floor_lines[new_kinds, new_beats] == 0
+            if unlined.any():
+                codes = np.unique(new_kinds[unlined] * (1 << 20) + new_beats[unlined])
+                start = len(self.floor_table)
+                self.floor_lines[codes >> 20, codes & ((1 << 20) - 1)] = start + np.arange(
+                    len(codes))
+                self.floor_table = np.concatenate([self.floor_table, np.full(
+                    (len(codes), self.floor_table.shape[1]), -1, dtype=np.int64)])
+            self.floor_table[self.floor_lines[new_kinds, new_beats],
+                             new & ((1 << 20) - 1)] = least
+            values = self.floor_table[self.floor_lines[kinds, beats], rows]
+        return np.where(present, values, 0)
+
+    def _grow(self, beats: int, rows: int) -> None:
+        """Make room in the floor tables for ``beats`` row beats and ``rows`` rows."""
+        lines, table = self.floor_lines, self.floor_table
+        if beats >= lines.shape[1]:
+            self.floor_lines = np.zeros((8, 2 * beats + 1), dtype=np.int64)
+            self.floor_lines[:, :lines.shape[1]] = lines
+        if rows >= table.shape[1]:
+            self.floor_table = np.full((len(table), 2 * rows + 1), -1, dtype=np.int64)
+            self.floor_table[:, :table.shape[1]] = table
 
     def runs(self, keys: np.ndarray) -> np.ndarray:
         """``1 + R`` of each transfer of ``keys`` (covered), 0 where a key is -1."""
@@ -776,15 +797,19 @@ def _cycle_bounds(job: _Job) -> np.ndarray:
         _key(1, fresh, (kind[0], kind[1], fresh))), 0)
     rest_dma = dma - parts["first"] - parts["final"] - 1 - written
     rest_compute = parts["compute"] - parts["last_compute"]
-    # with K tiles >= 2, the steps loading K tile 1 of C tiles 2.. write a C tile back
-    write_dma = (blocks - 1) + parts["c"] - parts["final"] + 1 + job.nt * parts["a1"] \
-        + job.mt * parts["b1"] - parts["a1_first"] - parts["b1_first"]
-    write_compute = parts["compute0"] - parts["compute_first"]
-    split = job.kt >= 2
-    rest = np.where(split, np.maximum(np.where(split, write_dma, 0), write_compute)
-                    + np.maximum(rest_dma - np.where(split, write_dma, 0),
-                                 rest_compute - write_compute),
-                    np.maximum(rest_dma, rest_compute))
+    # with K tiles >= 2, every step loads A and B, and the steps by the K index of the
+    # tile they load: 0 (after the first), 1 (writing the C tile before back), the last,
+    # the others
+    full = (blocks + job.nt * parts["a0"] + job.mt * parts["b0"],
+            parts["compute_full"])
+    by_k = (np.maximum(full[0] - 1 - parts["first"] + 1, parts["compute_last"]
+                       - parts["last_compute"]),
+            np.maximum(blocks + job.nt * parts["a1"] + job.mt * parts["b1"] + parts["c"]
+                       - parts["final"] + 1, full[1]),
+            np.where(job.kt >= 3, np.maximum(
+                blocks + job.nt * parts["a_last"] + job.mt * parts["b_last"], full[1]), 0),
+            np.maximum(job.kt - 3, 0) * np.maximum(full[0], full[1]))
+    rest = np.where(job.kt >= 2, sum(by_k), np.maximum(rest_dma, rest_compute))
     return (1 + STEP_OVERHEAD * steps + parts["first"] + parts["final"]
             + np.maximum(1 + written, parts["last_compute"]) + rest)
 
@@ -792,10 +817,10 @@ def _cycle_bounds(job: _Job) -> np.ndarray:
 def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     """The order-independent sums of :func:`_cycle_bounds` for the tile shapes of
     ``job``: ``1 + R`` at its floor summed over the A, B and C tiles (``a``, ``b``,
-    ``c``), over the A (B) tiles at K index 1 (``a1``, ``b1``) and that of the first;
-    ``C`` summed over the tiles (``compute``) and over those at K index 0 (``compute0``),
-    and that of the first; the first step's and the last's ``D`` (``first``, ``final``)
-    and the last tile's ``C``."""
+    ``c``) and over the A (B) tiles at K index 0, 1 and the last (``a0``, ``a1``,
+    ``a_last``); ``C`` summed over the tiles (``compute``) and over those at K index 0
+    and the last (``compute_full``, ``compute_last``); the first step's and the last's
+    ``D`` (``first``, ``final``) and the last tile's ``C``."""
     everyone = np.arange(len(job.tm))
     zero = 0 * everyone
     fresh = np.zeros(len(job.tm), dtype=np.int64)
@@ -820,27 +845,31 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
     runs = transfers.floor_runs(np.stack(keys)).reshape(len(keys), -1)
     a, b, c = runs[:6].reshape(2, 3, -1), runs[6:12].reshape(2, 3, -1), runs[12:].reshape(2, 2, -1)
-    out = {name: 0 * everyone for name in ("a", "b", "c", "a1", "b1", "compute", "compute0")}
+    out = {name: 0 * everyone for name in ("a", "b", "c", "a1", "b1", "compute")}
+    out.update({name: 0 * everyone for name in ("a0", "a_last", "b0", "b_last",
+                                                 "compute_full", "compute_last")})
     for m, (_, count_m) in enumerate(m_classes):
         out["a"] += count_m * ((job.kt - 1) * a[m, 0] + a[m, 2])
+        out["a0"] += count_m * a[m, 0]
         out["a1"] += count_m * a[m, 1]
+        out["a_last"] += count_m * a[m, 2]
         for n, (_, count_n) in enumerate(n_classes):
             out["c"] += count_m * count_n * c[m, n]
     for n, (_, count_n) in enumerate(n_classes):
         out["b"] += count_n * ((job.kt - 1) * b[n, 0] + b[n, 2])
+        out["b0"] += count_n * b[n, 0]
         out["b1"] += count_n * b[n, 1]
+        out["b_last"] += count_n * b[n, 2]
     for mi, count_m in m_classes:
         for ni, count_n in n_classes:
             first_k = job.compute_cycles(everyone, mi, ni, zero)
-            out["compute0"] += count_m * count_n * first_k
-            out["compute"] += count_m * count_n * (
-                (job.kt - 1) * first_k + job.compute_cycles(everyone, mi, ni, lasts[2]))
+            last_k = job.compute_cycles(everyone, mi, ni, lasts[2])
+            out["compute_full"] += count_m * count_n * first_k
+            out["compute_last"] += count_m * count_n * last_k
+            out["compute"] += count_m * count_n * ((job.kt - 1) * first_k + last_k)
     # m class 0 is the last where there is one M tile (its count is then 0), likewise n
     first_m = np.where(job.mt == 1, 1, 0)
     first_n = np.where(job.nt == 1, 1, 0)
-    out["a1_first"] = np.where(first_m == 1, a[1, 1], a[0, 1])
-    out["b1_first"] = np.where(first_n == 1, b[1, 1], b[0, 1])
-    out["compute_first"] = job.compute_cycles(everyone, zero, zero, zero)
     out["first"] = 1 + np.where(first_m == 1, a[1, 0], a[0, 0]) + np.where(
         first_n == 1, b[1, 0], b[0, 0])
     out["final"] = 1 + c[1, 1]
@@ -898,16 +927,21 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
                                  "edp": energy * cycles_low}[objective][which]
             refined[which] = True
 
+    # a first incumbent: the exact model for the best few by the closed-form bound; then
     # the step-by-step bound, in growing chunks by the closed-form bound, between batches
-    # of exact costs for the best by the step-by-step bound: a good incumbent early
+    # of exact costs for the best by the step-by-step bound
     chunk = FIRST_SHARPENED
+    unrefined = np.zeros(0, dtype=np.int64)
     while True:
-        unrefined = np.flatnonzero(still_open() & ~refined)
-        if len(unrefined):
-            order = np.lexsort((cycles_low[unrefined], metric_low[unrefined]))
-            sharpen(unrefined[order][:chunk])
-            chunk *= 2
-        left = np.flatnonzero(still_open() & refined)
+        if np.isfinite(best_metric):
+            unrefined = np.flatnonzero(still_open() & ~refined)
+            if len(unrefined):
+                order = np.lexsort((cycles_low[unrefined], metric_low[unrefined]))
+                sharpen(unrefined[order][:chunk])
+                chunk *= 2
+            left = np.flatnonzero(still_open() & refined)
+        else:
+            left = np.flatnonzero(still_open())
         if not len(left):
             if len(unrefined):
                 continue
