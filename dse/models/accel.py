@@ -29,6 +29,13 @@ writes alike, carried from one transfer to the next.
 
 The recurrence runs once per burst (a few per tile row), so a model evaluation costs
 O(bursts); a vectorized mapper (issue 19) can group steps of equal shape.
+
+The bit-serial core (``core`` ``bitserial``) runs at the job's precision ``bits``
+(``Gemm.bits``, one integer; default ``max_bits``): the feeder gives it one beat per cycle
+from the scratchpad (per core tile, per bit plane, per chunk of ``lanes`` of the tile's
+padded K), so ``T_core`` is :func:`dse.models.bitserial.cycles` of the padded tile at that
+precision, its events :func:`dse.models.bitserial.activity`'s (:class:`AccelBitSerialActivity`),
+and its energy :func:`dse.models.bitserial.energy_of_activity`'s on-chip terms.
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ import dataclasses
 from collections.abc import Mapping as MappingType
 from typing import Any
 
+from dse.models import bitserial as bitserial_model
 from dse.models.common import ActivityCounts
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
@@ -57,6 +65,9 @@ from hw.accel.tiling import (
     resolve_mapping,
     tiles,
 )
+from hw.bitserial.params import BitSerialParams
+from hw.params import ParamError
+from hw.systolic.params import SystolicParams
 
 #: Cycles the compute engine is busy beyond the core's own (see the module docstring).
 COMPUTE_OVERHEAD = 3
@@ -85,6 +96,51 @@ class AccelActivity(ActivityCounts):
 
 
 @dataclasses.dataclass(frozen=True)
+class AccelBitSerialActivity(ActivityCounts):
+    """What the RTL counts per job with the bit-serial core: the memory system's counts
+    as :class:`AccelActivity`, then the core's taps (``hw.bitserial.array``)."""
+
+    dram_read_bytes: int
+    dram_write_bytes: int
+    spad_reads: int
+    spad_writes: int
+    acc_reads: int
+    acc_writes: int
+    stall_cycles: int
+    core_pe_steps: int
+    core_group_adds: int
+    core_dequant_steps: int
+    core_serial_bits: int
+    core_parallel_words: int
+    core_scale_words: int
+    core_result_words: int
+
+
+def activity_class(params: AccelParams) -> type[AccelActivity] | type[AccelBitSerialActivity]:
+    """The activity record of ``params``' core."""
+    return AccelBitSerialActivity if params.core == "bitserial" else AccelActivity
+
+
+def job_bits(params: AccelParams, gemm: Gemm) -> int | None:
+    """The precision ``gemm`` runs at on ``params``: its ``bits`` (default ``max_bits``) for
+    the bit-serial core, None for the systolic one.
+
+    Raises:
+        ParamError: for a per-group precision or a ``group_size`` (one precision per job,
+            no scale groups), a precision out of range, or ``bits`` on the systolic core.
+    """
+    if gemm.group_size is not None:
+        raise ParamError("accel-v1 takes no `group_size`: its bit-serial core runs one "
+                         "precision per job, without scale groups")
+    if isinstance(gemm.bits, tuple):
+        if len(set(gemm.bits)) != 1:
+            raise ParamError(f"`bits` must be one integer per accel-v1 job, not "
+                             f"{list(gemm.bits)!r}")
+        return params.job_bits(gemm.bits[0])
+    return params.job_bits(gemm.bits)
+
+
+@dataclasses.dataclass(frozen=True)
 class AccelCycleReport:
     """Predicted cycles and traffic of one GEMM on the accelerator."""
 
@@ -94,7 +150,7 @@ class AccelCycleReport:
     pes: int
     steps: int
     tiles: int
-    activity: AccelActivity
+    activity: AccelActivity | AccelBitSerialActivity
     mapping: Mapping
     bandwidth: int
     latency: int
@@ -182,6 +238,11 @@ def _write_transfer(params: AccelParams, dram: _Dram, start: int, bursts: list[i
 
 def _tile_bursts(params: AccelParams, tile: Tile, what: str) -> list[int]:
     e, acc, bus = params.element_bytes, params.acc_bytes, params.bus_bytes
+    if params.core == "bitserial" and what in ("a", "b"):   # rows of blocked A or B
+        lanes = params.k_lanes
+        start, extent = (tile.m0, tile.tm_pad) if what == "a" else (tile.n0, tile.tn_pad)
+        return (_bursts(params, start * lanes * e, extent * lanes * e // bus)
+                * (tile.tk_pad // lanes))
     if what == "a" and params.dataflow == "os":   # rows of A^T
         return _bursts(params, tile.m0 * e, tile.tm_pad * e // bus) * tile.tk
     if what == "a":                                # rows of A
@@ -189,6 +250,18 @@ def _tile_bursts(params: AccelParams, tile: Tile, what: str) -> list[int]:
     if what == "b":
         return _bursts(params, tile.n0 * e, tile.tn_pad * e // bus) * tile.tk_pad
     return _bursts(params, tile.n0 * acc, tile.tn_pad * acc // bus) * tile.tm_eff
+
+
+def _bitserial_compute(params: AccelParams, tile: Tile, bits: int
+                       ) -> tuple[int, int, int, int, bitserial_model.BitSerialActivity]:
+    """As :func:`_compute`, and the core's events, for the bit-serial core at ``bits``:
+    per core tile ``bits`` planes of ``tk_pad / lanes`` chunks, one beat a cycle."""
+    core = params.core_params
+    assert isinstance(core, BitSerialParams)
+    shape = Gemm(tile.tm_pad, tile.tk_pad, tile.tn_pad, bits=bits)
+    report = bitserial_model.cycles(core, shape)
+    return (report.cycles, report.operand_beats, report.result_beats, 2,
+            bitserial_model.activity(core, shape))
 
 
 def _compute(params: AccelParams, tile: Tile) -> tuple[int, int, int, int]:
@@ -225,8 +298,9 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
         ParamError: for a mapping the hardware refuses, or a bad bandwidth or latency.
     """
     m, k, n = gemm.m, gemm.k, gemm.n
+    bits = job_bits(params, gemm)
     mapping = resolve_mapping(params, m, k, n, mapping, order)
-    check_mapping(params, m, k, n, mapping)
+    check_mapping(params, m, k, n, mapping, bits)
     bandwidth = params.bus_bytes if bandwidth is None else bandwidth
     latency = DEFAULT_LATENCY if latency is None else check_latency(latency)
     dram = _Dram(next_ok=-(1 << 40), interval=beat_interval(params, bandwidth),
@@ -236,18 +310,27 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
     clock = 1                           # the check cycle
     stalls = 0
     beats = results = rmw_reads = 0
-    core_counts = dict.fromkeys(SystolicActivity.events(), 0)
+    events = (bitserial_model.BitSerialActivity.events() if bits is not None
+              else SystolicActivity.events())
+    core_counts = dict.fromkeys(events, 0)
     for step in range(len(sequence) + 2):
         computing = sequence[step - 1] if 1 <= step <= len(sequence) else None
         loading = sequence[step] if step < len(sequence) else None
         written = sequence[step - 2] if step >= 2 and sequence[step - 2].last_k else None
         compute = 0
-        if computing is not None:
+        if computing is not None and bits is not None:
+            core_time, tile_beats, tile_results, reads_per_beat, counted = \
+                _bitserial_compute(params, computing, bits)
+            for name in core_counts:
+                core_counts[name] += getattr(counted, name)
+        elif computing is not None:
             shape = Gemm(computing.tm_pad, computing.tk_pad, computing.tn_pad)
+            assert isinstance(core, SystolicParams)
             counts = core_activity(core, shape)
             for name in core_counts:
                 core_counts[name] += getattr(counts, name)
             core_time, tile_beats, tile_results, reads_per_beat = _compute(params, computing)
+        if computing is not None:
             compute = core_time + COMPUTE_OVERHEAD
             beats += reads_per_beat * tile_beats
             results += tile_results
@@ -269,13 +352,16 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
         clock += max(dma, compute) + STEP_OVERHEAD
     read, written_bytes = dram_bytes(params, m, k, n, mapping)
     bus = params.bus_bytes
-    activity = AccelActivity(
+    activity = activity_class(params)(
         dram_read_bytes=read, dram_write_bytes=written_bytes, spad_reads=beats,
         spad_writes=read // bus, acc_reads=rmw_reads + written_bytes // bus,
         acc_writes=results, stall_cycles=stalls,
         **{f"core_{name}": value for name, value in core_counts.items()})
+    # no stall of any kind: every PE busy (the bit-serial core: bits beats per lanes MACs)
+    compute_bound = (-(-gemm.macs // params.pes) if bits is None
+                     else -(-gemm.macs * bits // (params.pes * params.k_lanes)))
     return AccelCycleReport(
-        cycles=clock, compute_bound=-(-gemm.macs // params.pes), macs=gemm.macs,
+        cycles=clock, compute_bound=compute_bound, macs=gemm.macs,
         pes=params.pes, steps=len(sequence) + 2, tiles=len(sequence), activity=activity,
         mapping=mapping, bandwidth=bandwidth, latency=latency)
 
@@ -283,13 +369,15 @@ def cycles(params: AccelParams, gemm: Gemm, mapping: Mapping | str | None = None
 # --- energy ---------------------------------------------------------------------------
 
 
-def energy_of_counts(params: AccelParams, counts: AccelActivity, useful_macs: int,
-                       table: EnergyTable | None = None) -> EnergyReport:
+def energy_of_counts(params: AccelParams, counts: AccelActivity | AccelBitSerialActivity,
+                     useful_macs: int, table: EnergyTable | None = None) -> EnergyReport:
     """Energy of the events ``counts`` on ``params``:
 
     - the core's own on-chip energy (``core_*``: MACs, PE registers), from
       :func:`dse.models.systolic.energy_of_activity` of its activity (its streams now come
-      from the scratchpad, so its off-chip term is dropped);
+      from the scratchpad, so its off-chip term is dropped); for the bit-serial core
+      :func:`dse.models.bitserial.energy_of_activity`'s (lane adder trees, shift-and-add,
+      PE and beat registers, group hand-overs), likewise without its off-chip term;
     - ``scratchpad``: reads of an A word and a B word per beat, writes of one bus beat per
       DRAM beat, each at the table's 64-bit SRAM access energy for the capacity of one half
       (``spad_kib / 2``) scaled by bits / 64 (Horowitz, ISSCC 2014, 45 nm);
@@ -316,12 +404,32 @@ def energy_of_counts(params: AccelParams, counts: AccelActivity, useful_macs: in
                        8 * (counts.dram_read_bytes + counts.dram_write_bytes))
 
 
-def energy_of_activity_core(params: AccelParams, counts: AccelActivity, useful_macs: int,
-                            table: EnergyTable) -> EnergyReport:
-    """The core's energy report for the core events in ``counts``."""
+def energy_of_activity_core(params: AccelParams,
+                            counts: AccelActivity | AccelBitSerialActivity,
+                            useful_macs: int, table: EnergyTable) -> EnergyReport:
+    """The core's energy report for the core events in ``counts``.
+
+    Raises:
+        ParamError: if ``counts`` holds another core's events than ``params``' (the
+            mapper of ``dse.mapping``, which counts the systolic core's, meets this for a
+            bit-serial design).
+    """
+    if not isinstance(counts, activity_class(params)):
+        raise ParamError(f"accel-v1 with core {params.core!r} counts its own core's events "
+                         f"({activity_class(params).__name__}), not "
+                         f"{type(counts).__name__}'s; the mapper (dse.mapping) handles core "
+                         f"'systolic' only")
+    core = params.core_params
+    if isinstance(counts, AccelBitSerialActivity):
+        assert isinstance(core, BitSerialParams)
+        serial = bitserial_model.BitSerialActivity(**{
+            name: getattr(counts, f"core_{name}")
+            for name in bitserial_model.BitSerialActivity.events()})
+        return bitserial_model.energy_of_activity(core, serial, useful_macs, table)
+    assert isinstance(core, SystolicParams)
     core_counts = SystolicActivity(**{name: getattr(counts, f"core_{name}")
                                       for name in SystolicActivity.events()})
-    return core_energy(params.core_params, core_counts, useful_macs, table)
+    return core_energy(core, core_counts, useful_macs, table)
 
 
 def energy(params: AccelParams, gemm: Gemm, table: EnergyTable | None = None,
@@ -341,7 +449,8 @@ def energy_from_counters(params: AccelParams, counters: MappingType[str, int],
         KeyError: naming a missing count.
         ValueError: if ``useful_macs`` is not positive.
     """
-    return energy_of_counts(params, AccelActivity.from_counters(counters), useful_macs, table)
+    return energy_of_counts(params, activity_class(params).from_counters(counters),
+                            useful_macs, table)
 
 
 # --- block RAM --------------------------------------------------------------------------

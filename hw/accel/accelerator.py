@@ -1,11 +1,13 @@
-"""The accelerator component ``accel-v1``: an output-stationary systolic core fed from an
+"""The accelerator component ``accel-v1``: a systolic or bit-serial core fed from an
 operand scratchpad, an accumulator buffer, and a DMA engine with an AXI4 master.
 
 Ports:
 
 - ``cmd`` (stream in): one job, ``{a_addr, b_addr, c_addr, lda, ldb, ldc, m, k, n, tm, tk,
   tn, order}`` (byte addresses and row strides of the layout in ``hw.accel.tiling``; order
-  0 = ``mnk``, 1 = ``nmk``), taken while ``busy`` is low;
+  0 = ``mnk``, 1 = ``nmk``), and for the bit-serial core ``bits``, the precision of its
+  serial operand (a job with ``bits`` outside 1..``max_bits`` is refused), taken while
+  ``busy`` is low;
 - ``busy``, ``done`` (high from the end of a job until the next command), ``error`` (the
   last job was refused: its tiles do not fit or break a rule of ``tiling.refusal``; nothing
   was read or written);
@@ -15,7 +17,8 @@ Ports:
   done), ``dram_read_bytes``, ``dram_write_bytes``, ``spad_reads`` / ``spad_writes``
   (scratchpad words), ``acc_reads`` / ``acc_writes`` (accumulator words), ``stall_cycles``
   (cycles a step waits for the DMA with the core idle) and the core's activity taps
-  (``core_pe_macs``, ``core_operand_words``, ...: ``hw.systolic.array`` names them).
+  (``core_pe_macs``, ``core_operand_words``, ...: ``hw.systolic.array`` names them; for the
+  bit-serial core ``core_pe_steps``, ``core_serial_bits``, ...: ``hw.bitserial.array``).
 
 Schedule (one step at a time, deterministic): a job's tiles run in the order of
 ``tiling.tiles``. Step s computes tile s - 1 from its scratchpad slots while the DMA first
@@ -31,9 +34,13 @@ tile, ``tk`` beats from the scratchpad (a column of A^T's tile row and a row of 
 read of each per beat). Weight-stationary core: for each ``cols`` columns of the tile, each
 block of ``acc_depth`` rows and each ``rows`` of K, ``rows`` weight beats (a row of B each)
 and then one activation beat per row of the block (a row of A: ``rows`` elements of K;
-``swap`` on the first, the core sums over the tile's K in its own accumulator). Either
-way each result row is added into the accumulator slot (written without a read on the
-first K tile).
+``swap`` on the first, the core sums over the tile's K in its own accumulator). Bit-serial
+core (``lanes`` = L): for each core tile, for each bit plane of the job's precision (most
+significant first), for each chunk of L elements of the tile's K, one beat from the
+scratchpad (a word of the blocked A and one of the blocked B, one read of each; the serial
+operand's plane bits picked from its words), with the flags of ``hw.bitserial.array``.
+Every way each result row is added into the accumulator slot (written without a read on
+the first K tile).
 """
 
 from __future__ import annotations
@@ -44,6 +51,8 @@ from amaranth.lib.memory import Memory, WritePort
 from amaranth.lib.wiring import In, Out
 
 from hw.accel.params import AccelParams
+from hw.accel.tiling import BITS_WIDTH
+from hw.bitserial.array import BitSerialArray, activity_bounds
 from hw.stream import stream_signature
 from hw.systolic.array import SystolicArray
 
@@ -59,13 +68,29 @@ CORE_EVENTS = ("pe_macs", "operand_words", "result_words", "acc_reads", "acc_wri
 CORE_COUNTERS = tuple(f"core_{event}" for event in CORE_EVENTS)
 
 
-def command_layout() -> data.StructLayout:
-    """Payload of the ``cmd`` stream (fields from the least significant bit)."""
-    return data.StructLayout({
+def core_events(params: AccelParams) -> tuple[str, ...]:
+    """The activity taps of ``params``' core (:data:`CORE_EVENTS` for the systolic one)."""
+    if params.core == "bitserial":
+        return tuple(activity_bounds(params.core_params))  # type: ignore[arg-type]
+    return CORE_EVENTS
+
+
+def core_counters(params: AccelParams) -> tuple[str, ...]:
+    """The counters of ``params``' core activity, ``core_<event>``."""
+    return tuple(f"core_{event}" for event in core_events(params))
+
+
+def command_layout(params: AccelParams | None = None) -> data.StructLayout:
+    """Payload of the ``cmd`` stream (fields from the least significant bit); the
+    bit-serial core's adds ``bits`` at the top."""
+    fields = {
         "a_addr": ADDR_WIDTH, "b_addr": ADDR_WIDTH, "c_addr": ADDR_WIDTH,
         "lda": ADDR_WIDTH, "ldb": ADDR_WIDTH, "ldc": ADDR_WIDTH,
         "m": DIM_WIDTH, "k": DIM_WIDTH, "n": DIM_WIDTH,
-        "tm": DIM_WIDTH, "tk": DIM_WIDTH, "tn": DIM_WIDTH, "order": 1})
+        "tm": DIM_WIDTH, "tk": DIM_WIDTH, "tn": DIM_WIDTH, "order": 1}
+    if params is not None and params.core == "bitserial":
+        fields["bits"] = BITS_WIDTH
+    return data.StructLayout(fields)
 
 
 def axi_signature(bus_bytes: int) -> wiring.Signature:
@@ -103,8 +128,8 @@ class Accelerator(wiring.Component):
     def __init__(self, params: AccelParams) -> None:
         self.params = params
         counters = wiring.Signature({name: Out(COUNTER_WIDTH)
-                                     for name in (*COUNTERS, *CORE_COUNTERS)})
-        super().__init__({"cmd": In(stream_signature(command_layout())),
+                                     for name in (*COUNTERS, *core_counters(params))})
+        super().__init__({"cmd": In(stream_signature(command_layout(params))),
                           "busy": Out(1), "done": Out(1), "error": Out(1),
                           "axi": Out(axi_signature(params.bus_bytes)),
                           "counters": Out(counters)})
@@ -113,7 +138,9 @@ class Accelerator(wiring.Component):
         p = self.params
         m = Module()
         e, acc_b, bus = p.element_bytes, p.acc_bytes, p.bus_bytes
-        lane_a, lane_b, res = p.rows * e, p.cols * e, p.cols * acc_b
+        lane_a, lane_b, res = p.a_lane_bytes, p.b_lane_bytes, p.cols * acc_b
+        bs_core = p.core == "bitserial"
+        lanes = p.k_lanes
         word_a, word_b, word_c = p.a_word_bytes, p.b_word_bytes, p.c_word_bytes
         slot_a_words = p.spad_slot_bytes // word_a
         slot_b_words = p.spad_slot_bytes // word_b
@@ -122,7 +149,11 @@ class Accelerator(wiring.Component):
         axi = self.axi
         cnt = self.counters
 
-        m.submodules.core = core = SystolicArray(p.core_params)
+        core: SystolicArray | BitSerialArray
+        if bs_core:
+            m.submodules.core = core = BitSerialArray(p.core_params)  # type: ignore[arg-type]
+        else:
+            m.submodules.core = core = SystolicArray(p.core_params)  # type: ignore[arg-type]
         m.submodules.spad_a = spad_a = Memory(shape=8 * word_a, depth=2 * slot_a_words,
                                               init=[])
         m.submodules.spad_b = spad_b = Memory(shape=8 * word_b, depth=2 * slot_b_words,
@@ -143,7 +174,7 @@ class Accelerator(wiring.Component):
         c_reads = [mem.read_port() for mem in acc_mems]
 
         # --- job registers ---------------------------------------------------------
-        job = Signal(command_layout(), name="job")
+        job = Signal(command_layout(p), name="job")
         order_nmk = job.order
         m_pad = Signal(DIM_WIDTH + 1, name="m_pad")
         n_pad = Signal(DIM_WIDTH + 1, name="n_pad")
@@ -170,6 +201,14 @@ class Accelerator(wiring.Component):
             "b_src": ADDR_WIDTH, "c_dst": ADDR_WIDTH})
         here = Signal(tile_layout, name="load_tile")  # the tile at the position
         first_k = k0 == 0
+        if bs_core:   # rows of the blocked A and B: one per chunk of K
+            chunk_row = k0 >> _log2(lanes)
+            a_src = job.a_addr + chunk_row * job.lda + m0 * (e * lanes)
+            b_src = job.b_addr + chunk_row * job.ldb + n0 * (e * lanes)
+        else:
+            a_src = (job.a_addr + k0 * job.lda + m0 * e if p.dataflow == "os"
+                     else job.a_addr + m0 * job.lda + k0 * e)
+            b_src = job.b_addr + k0 * job.ldb + n0 * e
         load_a = ~prev_valid | (prev_m0 != m0) | (prev_k0 != k0)
         load_b = ~prev_valid | (prev_n0 != n0) | (prev_k0 != k0)
         m.d.comb += [
@@ -183,9 +222,8 @@ class Accelerator(wiring.Component):
             here.a_slot.eq(Mux(load_a, ~prev_a_slot, prev_a_slot)),
             here.b_slot.eq(Mux(load_b, ~prev_b_slot, prev_b_slot)),
             here.c_slot.eq(Mux(first_k, ~prev_c_slot, prev_c_slot)),
-            here.a_src.eq(job.a_addr + k0 * job.lda + m0 * e if p.dataflow == "os"
-                          else job.a_addr + m0 * job.lda + k0 * e),
-            here.b_src.eq(job.b_addr + k0 * job.ldb + n0 * e),
+            here.a_src.eq(a_src),
+            here.b_src.eq(b_src),
             here.c_dst.eq(job.c_addr + m0 * job.ldc + n0 * acc_b),
         ]
         comp = Signal(tile_layout, name="comp_tile")
@@ -219,7 +257,7 @@ class Accelerator(wiring.Component):
         # --- legality check (tiling.refusal) ------------------------------------------
         gm, gn, gk = p.m_granule, p.n_granule, p.k_granule
         refused = Signal(name="refused")
-        m.d.comb += refused.eq(
+        rule = (
             (job.m == 0) | (job.k == 0) | (job.n == 0) | (job.tm == 0) | (job.tk == 0)
             | (job.tn == 0) | (job.tm[:_log2(gm)] != 0 if gm > 1 else Const(0))
             | (job.tn[:_log2(gn)] != 0 if gn > 1 else Const(0))
@@ -227,6 +265,9 @@ class Accelerator(wiring.Component):
             | (job.tm * job.tk * e > p.spad_slot_bytes)
             | (job.tk * job.tn * e > p.spad_slot_bytes)
             | (job.tm * job.tn * acc_b > p.acc_slot_bytes))
+        if bs_core:
+            rule = rule | (job.bits == 0) | (job.bits > p.max_bits)
+        m.d.comb += refused.eq(rule)
 
         # --- engines' handshake with the step controller -----------------------------
         launch = Signal(name="launch")
@@ -325,9 +366,13 @@ class Accelerator(wiring.Component):
                     m.next = "RUN"
                 with m.Elif(pend_a):
                     # A^T rows of the M extent (os), or A rows of the K extent (ws)
-                    a_rows, a_row = ((here.tk, here.tm_pad) if p.dataflow == "os"
-                                     else (here.tm_pad, here.tk_pad))
-                    beats = _scale(a_row, e, bus)
+                    if bs_core:    # rows of the blocked A: M x lanes elements each
+                        a_rows = here.tk_pad >> _log2(lanes)
+                        beats = _scale(here.tm_pad, e * lanes, bus)
+                    else:
+                        a_rows, a_row = ((here.tk, here.tm_pad) if p.dataflow == "os"
+                                         else (here.tm_pad, here.tk_pad))
+                        beats = _scale(a_row, e, bus)
                     m.d.sync += [pend_a.eq(0), x_write.eq(0), x_to_b.eq(0),
                                  x_slot.eq(here.a_slot), x_stride.eq(job.lda),
                                  x_row_beats.eq(beats), iss_addr.eq(here.a_src),
@@ -335,12 +380,13 @@ class Accelerator(wiring.Component):
                                  iss_rows.eq(a_rows)]
                     m.next = "RUN"
                 with m.Elif(pend_b):
-                    beats = _scale(here.tn_pad, e, bus)
+                    beats = _scale(here.tn_pad, e * lanes, bus)
+                    b_rows = here.tk_pad >> _log2(lanes) if bs_core else here.tk_pad
                     m.d.sync += [pend_b.eq(0), x_write.eq(0), x_to_b.eq(1),
                                  x_slot.eq(here.b_slot), x_stride.eq(job.ldb),
                                  x_row_beats.eq(beats), iss_addr.eq(here.b_src),
                                  iss_row.eq(here.b_src), iss_left.eq(beats),
-                                 iss_rows.eq(here.tk_pad)]
+                                 iss_rows.eq(b_rows)]
                     m.next = "RUN"
                 with m.Else():
                     m.next = "IDLE"
@@ -416,8 +462,9 @@ class Accelerator(wiring.Component):
         # --- compute -----------------------------------------------------------------
         m_subs = Signal(DIM_WIDTH + 1, name="m_subs")
         n_subs = Signal(DIM_WIDTH + 1, name="n_subs")
-        pitch_a = Signal(DIM_WIDTH + 2, name="pitch_a")
-        pitch_b = Signal(DIM_WIDTH + 2, name="pitch_b")
+        pitch_width = ADDR_WIDTH if bs_core else DIM_WIDTH + 2
+        pitch_a = Signal(pitch_width, name="pitch_a")
+        pitch_b = Signal(pitch_width, name="pitch_b")
         pitch_c = Signal(DIM_WIDTH + 4, name="pitch_c")
         f_more = Signal(name="feed_more")
         f_k = Signal(DIM_WIDTH + 1, name="feed_k")
@@ -463,8 +510,9 @@ class Accelerator(wiring.Component):
                          f_mb0.eq(0), a_blk.eq(0), a_k.eq(0),
                          m_subs.eq(comp.tm_pad >> _log2(p.rows)),
                          n_subs.eq(comp.tn_pad >> _log2(p.cols)),
-                         pitch_a.eq((comp.tm_pad if os_core else comp.tk_pad) * e),
-                         pitch_b.eq(comp.tn_pad * e), pitch_c.eq(comp.tn_pad * acc_b)]
+                         pitch_a.eq((comp.tm_pad if os_core else comp.tk_pad) * (e * lanes)),
+                         pitch_b.eq(comp.tn_pad * (e * lanes)),
+                         pitch_c.eq(comp.tn_pad * acc_b)]
 
         # feeder: scratchpad reads to operand beats
         feed = Signal(name="feed")
@@ -477,7 +525,47 @@ class Accelerator(wiring.Component):
                 m.d.sync += a_sel.eq((a_off >> _log2(lane_a))[:_log2(word_a // lane_a)])
             if word_b > lane_b:
                 m.d.sync += b_sel.eq((b_off >> _log2(lane_b))[:_log2(word_b // lane_b)])
-        if os_core:
+        if bs_core:
+            # f_k counts chunks of `lanes`, f_plane the bit planes from the top one down
+            f_plane = Signal(BITS_WIDTH, name="feed_plane")
+            plane_sel = Signal(BITS_WIDTH, name="plane_sel")
+            flags = Signal(data.StructLayout(dict.fromkeys(
+                ("start", "shift", "negate", "group_last", "last"), 1)), name="bs_flags")
+            top = (job.bits - 1)[:BITS_WIDTH]
+            with m.If(launch & comp_valid):
+                m.d.sync += f_plane.eq(top)
+            k_end = f_k == (comp.tk_pad >> _log2(lanes)) - 1
+            first_plane = f_plane == top
+            tile_end = k_end & (f_plane == 0)
+            with m.If(feed):
+                m.d.sync += [cnt.spad_reads.eq(cnt.spad_reads + 2), plane_sel.eq(f_plane),
+                             flags.start.eq((f_k == 0) & first_plane),
+                             flags.shift.eq((f_k == 0) & ~first_plane),
+                             flags.negate.eq(first_plane if p.signed else 0),
+                             flags.group_last.eq(tile_end), flags.last.eq(tile_end)]
+                with m.If(k_end):
+                    m.d.sync += [f_k.eq(0), a_off.eq(a_row_base), b_off.eq(b_col_base)]
+                    with m.If(f_plane == 0):
+                        m.d.sync += f_plane.eq(top)
+                        with m.If(n_end):
+                            m.d.sync += [f_n.eq(0), f_m.eq(f_m + 1),
+                                         a_row_base.eq(a_row_base + lane_a),
+                                         a_off.eq(a_row_base + lane_a), b_col_base.eq(0),
+                                         b_off.eq(0)]
+                            with m.If(f_m == m_subs - 1):
+                                m.d.sync += f_more.eq(0)
+                        with m.Else():
+                            m.d.sync += [f_n.eq(f_n + 1), b_col_base.eq(b_col_base + lane_b),
+                                         b_off.eq(b_col_base + lane_b)]
+                    with m.Else():
+                        m.d.sync += f_plane.eq(f_plane - 1)
+                with m.Else():
+                    m.d.sync += [f_k.eq(f_k + 1), a_off.eq(a_off + pitch_a),
+                                 b_off.eq(b_off + pitch_b)]
+            m.d.comb += [a_read.en.eq(feed), b_read.en.eq(feed)]
+            m.d.comb += [getattr(core.operands.payload, name).eq(getattr(flags, name))
+                         for name in ("start", "shift", "negate", "group_last", "last")]
+        elif os_core:
             k_end = f_k == comp.tk - 1
             with m.If(feed):
                 m.d.sync += [beat_last.eq(k_end), cnt.spad_reads.eq(cnt.spad_reads + 2)]
@@ -545,6 +633,18 @@ class Accelerator(wiring.Component):
                   else a_read.data)
         b_lane = (b_read.data.word_select(b_sel, 8 * lane_b) if word_b > lane_b
                   else b_read.data)
+        if bs_core:
+            width = p.input_width
+
+            def plane_bits(lane: Value, count: int) -> Value:
+                """Bit ``plane_sel`` of each of the ``count`` elements of ``lane``."""
+                return Cat(*[lane.word_select(i, width).bit_select(plane_sel, 1)
+                             for i in range(count)])
+
+            if p.serial == "weights":
+                a_lane, b_lane = a_lane, plane_bits(b_lane, p.cols * lanes)
+            else:
+                a_lane, b_lane = plane_bits(a_lane, p.rows * lanes), b_lane
         m.d.comb += [core.operands.valid.eq(beat_valid),
                      core.operands.payload.a.eq(a_lane),
                      core.operands.payload.b.eq(b_lane),
@@ -615,9 +715,9 @@ class Accelerator(wiring.Component):
         # stall: the step waits for the DMA alone
         with m.If(dma_busy & ~comp_busy & ~launch):
             m.d.sync += cnt.stall_cycles.eq(cnt.stall_cycles + 1)
-        for event, name in zip(CORE_EVENTS, CORE_COUNTERS, strict=True):
+        for event, name in zip(core_events(p), core_counters(p), strict=True):
             counter = getattr(cnt, name)
             m.d.sync += counter.eq(counter + core.activity[event])
         with m.If(self.cmd.valid & self.cmd.ready):  # a new job clears them (this wins)
-            m.d.sync += [getattr(cnt, name).eq(0) for name in (*COUNTERS, *CORE_COUNTERS)]
+            m.d.sync += [getattr(cnt, name).eq(0) for name in (*COUNTERS, *core_counters(p))]
         return m

@@ -7,13 +7,16 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from hw.bitserial.params import SERIAL_OPERANDS, BitSerialParams
 from hw.params import ParamError, Params, check_bool, check_choice, check_int
 from hw.systolic.params import SystolicParams
 
-#: Compute cores the accelerator is built with so far (``bitserial`` is not built yet).
-CORES = ("systolic",)
+#: Compute cores the accelerator is built with.
+CORES = ("systolic", "bitserial")
 #: Dataflows of the systolic core.
 CORE_DATAFLOWS = ("os", "ws")
+#: The bit-serial core's fields (unset for the systolic core) and their defaults.
+BITSERIAL_DEFAULTS = {"lanes": 8, "max_bits": 8, "serial": "weights"}
 #: Element widths (bits) the DMA moves as whole bytes.
 INPUT_WIDTHS = (8, 16)
 ACC_WIDTHS = (16, 32, 64)
@@ -41,17 +44,24 @@ def _one_of(name: str, value: object, choices: tuple[int, ...]) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class AccelParams(Params):
-    """An accelerator: a ``rows`` x ``cols`` systolic core (``dataflow`` ``os`` or ``ws``,
-    ``acc_depth`` rows of the ``ws`` core's own accumulator), an operand
+    """An accelerator: a ``rows`` x ``cols`` compute core, either systolic (``core``
+    ``systolic``: ``dataflow`` ``os`` or ``ws``, ``acc_depth`` rows of the ``ws`` core's own
+    accumulator) or bit-serial (``core`` ``bitserial``, ``hw.bitserial``: ``lanes``
+    elements of K per PE and beat, the ``serial`` operand (``weights`` = B, or
+    ``activations`` = A) taken one bit plane per beat at a precision chosen per job up to
+    ``max_bits``, output-stationary, no scales), an operand
     scratchpad of ``spad_kib`` KiB (half for A, half for B, each half two slots: the next
     tile loads while the current one computes), an accumulator buffer of ``acc_kib`` KiB
     (two slots: one tile accumulates while the previous one is written back), and a DMA
     engine with an AXI4 master of ``bus_bytes`` data bytes, bursts of up to ``max_burst``
     beats and up to ``outstanding`` transactions in flight per direction.
 
-    Elements are ``input_width``-bit (whole bytes), results ``acc_width``-bit, written back
-    to DRAM at that width. ``rows``, ``cols``, the buffer sizes and the burst length are
-    powers of two, so every buffer word and bus beat divides the others.
+    Elements are ``input_width``-bit (whole bytes; the bit-serial core's parallel width,
+    and the width its serial operand is stored at in DRAM), results ``acc_width``-bit,
+    written back to DRAM at that width. ``rows``, ``cols``, ``lanes``, the buffer sizes and
+    the burst length are powers of two, so every buffer word and bus beat divides the
+    others. The bit-serial fields stay unset (None) for the systolic core and default to
+    ``lanes`` 8, ``max_bits`` 8, ``serial`` weights for the bit-serial one.
 
     Raises:
         ParamError: for any value out of range, naming the field.
@@ -72,9 +82,19 @@ class AccelParams(Params):
     bus_bytes: int = 8
     max_burst: int = 16
     outstanding: int = 4
+    lanes: int | None = None
+    max_bits: int | None = None
+    serial: str | None = None
 
     def __post_init__(self) -> None:
         check_choice("core", self.core, CORES)
+        bitserial = self.core == "bitserial"
+        for name, default in BITSERIAL_DEFAULTS.items():
+            if not bitserial and getattr(self, name) is not None:
+                raise ParamError(f"`{name}` applies only to core 'bitserial'; leave it unset "
+                                 f"for {self.core!r}, not {getattr(self, name)!r}")
+            if bitserial and getattr(self, name) is None:
+                object.__setattr__(self, name, default)
         _power_of_two("rows", self.rows, 1, 64)
         _power_of_two("cols", self.cols, 1, 64)
         _one_of("input_width", self.input_width, INPUT_WIDTHS)
@@ -85,8 +105,21 @@ class AccelParams(Params):
                              f"= {2 * self.input_width}), not {self.acc_width!r}")
         check_bool("signed", self.signed)
         check_choice("dataflow", self.dataflow, CORE_DATAFLOWS)
-        # the core checks its own fields (acc_depth: only for ws) and fills acc_depth in
-        object.__setattr__(self, "acc_depth", self.core_params.acc_depth)
+        if bitserial:
+            if self.dataflow != "os":
+                raise ParamError(f"`dataflow` must be 'os' for core 'bitserial' (each PE "
+                                 f"holds one output), not {self.dataflow!r}")
+            if self.acc_depth is not None:
+                raise ParamError(f"`acc_depth` applies only to core 'systolic' with dataflow "
+                                 f"'ws'; leave it unset for 'bitserial', not "
+                                 f"{self.acc_depth!r}")
+            _power_of_two("lanes", self.lanes, 1, 64)
+            check_int("max_bits", self.max_bits, 1, self.input_width)
+            check_choice("serial", self.serial, SERIAL_OPERANDS)
+            self.core_params  # noqa: B018 (the core checks the rest of its fields)
+        else:
+            # the core checks its own fields (acc_depth: only for ws) and fills acc_depth in
+            object.__setattr__(self, "acc_depth", self.core_params.acc_depth)
         _power_of_two("spad_kib", self.spad_kib, 1, 4096)
         _power_of_two("acc_kib", self.acc_kib, 1, 4096)
         _one_of("bus_bytes", self.bus_bytes, BUS_BYTES)
@@ -113,11 +146,50 @@ class AccelParams(Params):
     # --- derived sizes (bytes) -----------------------------------------------------
 
     @property
-    def core_params(self) -> SystolicParams:
-        """The compute core's own parameters."""
+    def core_params(self) -> SystolicParams | BitSerialParams:
+        """The compute core's own parameters (the bit-serial core's parallel width is
+        ``input_width``, it has no scales)."""
+        if self.core == "bitserial":
+            assert self.lanes is not None and self.max_bits is not None
+            assert self.serial is not None
+            return BitSerialParams(rows=self.rows, cols=self.cols, lanes=self.lanes,
+                                   max_bits=self.max_bits, parallel_width=self.input_width,
+                                   serial=self.serial, signed=self.signed,
+                                   acc_width=self.acc_width, scale_width=0)
         return SystolicParams(rows=self.rows, cols=self.cols, input_width=self.input_width,
                               acc_width=self.acc_width, signed=self.signed,
                               dataflow=self.dataflow, acc_depth=self.acc_depth)
+
+    @property
+    def k_lanes(self) -> int:
+        """Elements of K a core beat takes per row and column: ``lanes`` for the
+        bit-serial core, 1 for the systolic one."""
+        return self.lanes if self.core == "bitserial" and self.lanes else 1
+
+    def check_bits(self, bits: int, name: str = "bits") -> int:
+        """``bits`` if it is a precision this design runs (the bit-serial core: 1..
+        ``max_bits``).
+
+        Raises:
+            ParamError: naming ``name`` and the allowed range, or saying that the
+                systolic core takes no run-time precision.
+        """
+        if self.core != "bitserial":
+            raise ParamError(f"`{name}` applies only to core 'bitserial' (run-time "
+                             f"precision); core {self.core!r} is bit-parallel")
+        assert self.max_bits is not None
+        return check_int(name, bits, 1, self.max_bits)
+
+    def job_bits(self, bits: int | None) -> int | None:
+        """The serial precision a job runs at: ``bits`` (default ``max_bits``) for the
+        bit-serial core, None for the systolic one.
+
+        Raises:
+            ParamError: for a precision out of range, or any ``bits`` on the systolic core.
+        """
+        if bits is None:
+            return self.max_bits if self.core == "bitserial" else None
+        return self.check_bits(bits)
 
     @property
     def pes(self) -> int:
@@ -138,18 +210,26 @@ class AccelParams(Params):
     @property
     def m_granule(self) -> int:
         """TM is a multiple of this: ``os`` reads A transposed, a core row and whole bus
-        beats of M at a time; ``ws`` reads rows of A (any M)."""
+        beats of M at a time; ``ws`` reads rows of A (any M); the bit-serial core reads
+        rows of ``lanes`` elements per M (``hw.accel.tiling``), a core row and whole beats."""
+        if self.core == "bitserial":
+            return max(self.rows, self.beat_elements // self.k_lanes)
         return max(self.rows, self.beat_elements) if self.dataflow == "os" else 1
 
     @property
     def k_granule(self) -> int:
         """TK is a multiple of this: ``ws`` reads rows of A, a core row (a weight tile's
-        height) and whole bus beats of K at a time; ``os`` any K."""
+        height) and whole bus beats of K at a time; ``os`` any K; the bit-serial core a
+        chunk of ``lanes``."""
+        if self.core == "bitserial":
+            return self.k_lanes
         return 1 if self.dataflow == "os" else max(self.rows, self.beat_elements)
 
     @property
     def n_granule(self) -> int:
         """TN is a multiple of this (a column of the core and whole bus beats)."""
+        if self.core == "bitserial":
+            return max(self.cols, self.beat_elements // self.k_lanes)
         return max(self.cols, self.beat_elements)
 
     @property
@@ -164,16 +244,21 @@ class AccelParams(Params):
 
     @property
     def a_lane_bytes(self) -> int:
-        """Bytes of A in one beat of the core (``rows`` elements)."""
-        return self.rows * self.element_bytes
+        """Bytes of A in one beat of the core (``rows`` elements, times ``lanes``)."""
+        return self.rows * self.k_lanes * self.element_bytes
+
+    @property
+    def b_lane_bytes(self) -> int:
+        """Bytes of B in one beat of the core (``cols`` elements, times ``lanes``)."""
+        return self.cols * self.k_lanes * self.element_bytes
 
     @property
     def a_word_bytes(self) -> int:
-        return max(self.bus_bytes, self.rows * self.element_bytes)
+        return max(self.bus_bytes, self.a_lane_bytes)
 
     @property
     def b_word_bytes(self) -> int:
-        return max(self.bus_bytes, self.cols * self.element_bytes)
+        return max(self.bus_bytes, self.b_lane_bytes)
 
     @property
     def c_word_bytes(self) -> int:

@@ -11,6 +11,14 @@ DRAM layout (bytes, little-endian elements; the host zero-pads every row to its 
 - ``B``: K rows of N elements, row stride ``ldb``;
 - ``C``: M rows of N results of ``acc_width`` bits, row stride ``ldc``.
 
+For the bit-serial core (``lanes`` = L elements of K per beat) A and B are blocked by
+chunks of L along K, so that one scratchpad word holds one core beat: ``A``
+ceil(K / L) rows, row ``c`` holding for each m the L elements ``A[m, cL .. cL + L - 1]``
+(M x L elements); ``B`` ceil(K / L) rows, row ``c`` holding for each n the L elements
+``B[cL .. cL + L - 1, n]`` (N x L elements); K is padded with zeros to a multiple of L.
+Both operands are stored as ``input_width``-bit elements; the core takes the serial one's
+low ``bits`` bits (the job's precision), one plane per beat.
+
 A tile reads (and writes) whole bus beats: its extent along A's and B's rows is padded up
 to a multiple of the granule (``os``: M to the core's rows and whole beats; ``ws``: K to
 the core's rows, a weight tile's height, and whole beats; N to the core's columns and
@@ -117,21 +125,35 @@ def dram_layout(params: AccelParams, m: int, k: int, n: int) -> DramLayout:
     boundaries, every row stride padded to a multiple of the burst boundary (so every row
     of a tile splits into bursts alike, and the models need no addresses)."""
     boundary = params.burst_bytes
-    a_rows, a_row = (k, padded_m(params, m)) if params.dataflow == "os" else (m, padded_k(
-        params, k))
+    lanes = params.k_lanes
+    if params.core == "bitserial":
+        a_rows, a_row = padded_k(params, k) // lanes, padded_m(params, m) * lanes
+    else:
+        a_rows, a_row = (k, padded_m(params, m)) if params.dataflow == "os" else (
+            m, padded_k(params, k))
     lda = align(a_row * params.element_bytes, boundary)
-    ldb = align(padded_n(params, n) * params.element_bytes, boundary)
+    ldb = align(padded_n(params, n) * lanes * params.element_bytes, boundary)
     ldc = align(padded_n(params, n) * params.acc_bytes, boundary)
     a_addr = 0
     b_addr = align(a_addr + a_rows * lda, BASE_ALIGN)
-    c_addr = align(b_addr + padded_k(params, k) * ldb, BASE_ALIGN)
+    c_addr = align(b_addr + padded_k(params, k) // lanes * ldb, BASE_ALIGN)
     return DramLayout(a_addr, b_addr, c_addr, lda, ldb, ldc, c_addr + m * ldc)
 
 
-def refusal(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> str | None:
-    """Why the hardware refuses the job (the rule it checks), or None if it runs it."""
+#: Width of the command's ``bits`` field (the bit-serial core's precision, 0..31).
+BITS_WIDTH = 5
+
+
+def refusal(params: AccelParams, m: int, k: int, n: int, mapping: Mapping,
+            bits: int | None = None) -> str | None:
+    """Why the hardware refuses the job (the rule it checks), or None if it runs it.
+    ``bits`` is the bit-serial core's precision (default ``max_bits``; ignored by the
+    systolic core)."""
     if not all(1 <= d <= MAX_DIM for d in (m, k, n)):
         return f"M, K and N must be in 1..{MAX_DIM}"
+    if params.core == "bitserial" and bits is not None and not 1 <= bits <= (
+            params.max_bits or 0):
+        return f"bits = {bits} is not a precision of the core (1..{params.max_bits})"
     if mapping.tm % params.m_granule:
         return f"TM = {mapping.tm} is not a multiple of {params.m_granule} (the M granule)"
     if mapping.tk % params.k_granule:
@@ -154,13 +176,14 @@ def refusal(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> st
     return None
 
 
-def check_mapping(params: AccelParams, m: int, k: int, n: int, mapping: Mapping) -> Mapping:
-    """``mapping`` if the hardware runs it.
+def check_mapping(params: AccelParams, m: int, k: int, n: int, mapping: Mapping,
+                  bits: int | None = None) -> Mapping:
+    """``mapping`` if the hardware runs it (at ``bits``, for the bit-serial core).
 
     Raises:
         ParamError: saying which rule it breaks.
     """
-    reason = refusal(params, m, k, n, mapping)
+    reason = refusal(params, m, k, n, mapping, bits)
     if reason is not None:
         raise ParamError(f"`tiles` {mapping.tiles_text} is refused by {params.generator}: "
                          f"{reason}")

@@ -56,7 +56,7 @@ async def _run_job(dut: Any, ram: AxiRam, job: dict[str, Any], seed: int) -> dic
                               20 * int(job["max_cycles"]))
     await ReadOnly()
     counters = {name: int(getattr(dut, f"counters__{name}").value)
-                for name in (*COUNTERS, *CORE_COUNTERS)}
+                for name in job.get("counters") or (*COUNTERS, *CORE_COUNTERS)}
     refused = bool(int(dut.error.value))
     await RisingEdge(dut.clk)
     got = ram.read(0, len(expected))

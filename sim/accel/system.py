@@ -26,7 +26,7 @@ from __future__ import annotations
 import hashlib
 
 from flows.verilog import VerilogArtifact, emit, port_name
-from hw.accel.accelerator import CORE_COUNTERS, COUNTERS, command_layout
+from hw.accel.accelerator import COUNTERS, command_layout, core_counters
 from hw.accel.params import AccelParams
 
 #: Top module of the simulated system.
@@ -46,8 +46,8 @@ def system_verilog(params: AccelParams, accel_top: str) -> str:
     bus = params.bus_bytes
     words = DRAM_BYTES // bus
     shift = bus.bit_length() - 1
-    cmd_width = command_layout().size
-    counters = (*COUNTERS, *CORE_COUNTERS)
+    cmd_width = command_layout(params).size
+    counters = (*COUNTERS, *core_counters(params))
     counter_ports = "".join(f",\n  output [47:0] {name}" for name in counters)
     counter_links = "".join(f",\n    .{port_name('counters', name)}({name})"
                             for name in counters)

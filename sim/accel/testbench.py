@@ -71,7 +71,8 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     await RisingEdge(dut.clk)
     error = await run_command(dut, dut.cmd_payload, dut.cmd_valid, job, int(job["max_cycles"]))
     await ReadOnly()
-    counters = {name: int(getattr(dut, name).value) for name in (*COUNTERS, *CORE_COUNTERS)}
+    names = job.get("counters") or (*COUNTERS, *CORE_COUNTERS)
+    counters = {name: int(getattr(dut, name).value) for name in names}
     counters["system_cycles"] = int(dut.system_cycles.value)
     refused = bool(int(dut.error.value))
     protocol_error = bool(int(dut.protocol_error.value))

@@ -24,7 +24,26 @@ from hw.params import ParamError
 
 
 @pytest.mark.parametrize(("values", "message"), [
-    ({"core": "tpu"}, r"^`core` must be one of 'systolic', not 'tpu'$"),
+    ({"core": "tpu"}, r"^`core` must be one of 'systolic', 'bitserial', not 'tpu'$"),
+    ({"lanes": 4}, r"^`lanes` applies only to core 'bitserial'; leave it unset for "
+                   r"'systolic', not 4$"),
+    ({"max_bits": 4}, r"^`max_bits` applies only to core 'bitserial'; leave it unset for "
+                      r"'systolic', not 4$"),
+    ({"core": "bitserial", "lanes": 3},
+     r"^`lanes` must be a power of two in 1\.\.64, not 3$"),
+    ({"core": "bitserial", "max_bits": 9},
+     r"^`max_bits` must be an integer in 1\.\.8, not 9$"),
+    ({"core": "bitserial", "serial": "both"},
+     r"^`serial` must be one of 'weights', 'activations', not 'both'$"),
+    ({"core": "bitserial", "dataflow": "ws"},
+     r"^`dataflow` must be 'os' for core 'bitserial' \(each PE holds one output\), "
+     r"not 'ws'$"),
+    ({"core": "bitserial", "acc_depth": 16},
+     r"^`acc_depth` applies only to core 'systolic' with dataflow 'ws'; leave it unset for "
+     r"'bitserial', not 16$"),
+    ({"core": "bitserial", "rows": 64, "lanes": 16, "spad_kib": 1},
+     r"^`spad_kib` is too small: the smallest tile needs a slot of 1024 bytes, a 1 KiB "
+     r"buffer has 256$"),
     ({"rows": 6}, r"^`rows` must be a power of two in 1\.\.64, not 6$"),
     ({"input_width": 4}, r"^`input_width` must be one of 8, 16, not 4$"),
     ({"input_width": 16, "acc_width": 16},
@@ -150,3 +169,82 @@ def test_place_and_route_refuses_clearly():
     result = CliRunner().invoke(app, ["synth", "accel", "-p", "spad_kib=8", "-p", "acc_kib=4"])
     assert result.exit_code == 2
     assert result.stderr.strip().startswith("error: Accelerator has no `operands` stream")
+
+
+# --- the bit-serial core ---------------------------------------------------------------
+
+
+def test_bitserial_defaults_core_params_and_granules():
+    params = AccelParams(core="bitserial", rows=2, cols=4, lanes=4, bus_bytes=16)
+    assert (params.lanes, params.max_bits, params.serial) == (4, 8, "weights")
+    core = params.core_params
+    assert (core.rows, core.cols, core.lanes, core.max_bits, core.parallel_width,
+            core.scale_width, core.acc_width) == (2, 4, 4, 8, 8, 0, 32)
+    # a core beat is rows (cols) x lanes elements; 16-byte beats hold 4 lanes of 4 M
+    assert (params.m_granule, params.k_granule, params.n_granule) == (4, 4, 4)
+    assert (params.a_word_bytes, params.b_word_bytes) == (16, 16)
+    assert AccelParams().lanes is None and AccelParams().k_lanes == 1
+    assert AccelParams.from_strings(["core=bitserial", "serial=activations"]).serial == \
+        "activations"
+
+
+def test_bitserial_precision_is_checked():
+    params = AccelParams(core="bitserial", max_bits=4)
+    assert params.check_bits(4) == 4 and params.job_bits(None) == 4
+    with pytest.raises(ParamError, match=r"^`bits` must be an integer in 1\.\.4, not 5$"):
+        params.check_bits(5)
+    with pytest.raises(ParamError, match=r"^`bits` applies only to core 'bitserial' "
+                                         r"\(run-time precision\); core 'systolic' is "
+                                         r"bit-parallel$"):
+        AccelParams().check_bits(4)
+    assert AccelParams().job_bits(None) is None
+    mapping = Mapping(8, 8, 8)
+    assert refusal(params, 8, 8, 8, mapping, 4) is None
+    assert refusal(params, 8, 8, 8, mapping, 5) == "bits = 5 is not a precision of the " \
+                                                   "core (1..4)"
+    assert "precision" in refusal(params, 8, 8, 8, mapping, 0)
+    assert refusal(AccelParams(), 8, 8, 8, mapping, 20) is None   # systolic: no bits
+
+
+def test_bitserial_blocked_layout_and_k_granule():
+    params = AccelParams(core="bitserial", rows=2, cols=4, lanes=4, bus_bytes=8, max_burst=4)
+    layout = dram_layout(params, 5, 13, 9)      # K padded to 16: 4 chunk rows
+    burst = params.burst_bytes
+    assert layout.lda == -(-(6 * 4) // burst) * burst     # padded M = 6, 4 lanes of bytes
+    assert layout.ldb == -(-(12 * 4) // burst) * burst    # padded N = 12
+    assert layout.b_addr >= 4 * layout.lda and layout.c_addr >= layout.b_addr + 4 * layout.ldb
+    assert "K granule" in refusal(params, 20, 20, 20, Mapping(2, 6, 4))
+    assert refusal(params, 20, 20, 20, Mapping(2, 8, 4)) is None
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 1), (33, 70, 17), (9, 200, 40), (100, 3, 7)])
+@pytest.mark.parametrize("params", [
+    AccelParams(core="bitserial", rows=2, cols=4, lanes=4, spad_kib=4, acc_kib=4),
+    AccelParams(core="bitserial", rows=4, cols=2, lanes=1, bus_bytes=16, spad_kib=8,
+                serial="activations", input_width=16, max_bits=12)])
+def test_bitserial_default_mapping_is_legal_and_bytes_match_the_tiles(params, shape):
+    m, k, n = shape
+    for order in (None, "mnk", "nmk"):
+        mapping = resolve_mapping(params, m, k, n, None, order)
+        assert refusal(params, m, k, n, mapping) is None
+        e, acc = params.element_bytes, params.acc_bytes
+        read = written = 0
+        for tile in tiles(params, m, k, n, mapping):
+            assert tile.tk_pad % params.lanes == 0
+            read += tile.load_a * tile.tm_pad * tile.tk_pad * e + tile.load_b * \
+                tile.tk_pad * tile.tn_pad * e
+            written += tile.last_k * tile.tm_eff * tile.tn_pad * acc
+        assert dram_bytes(params, m, k, n, mapping) == (read, written)
+
+
+def test_bitserial_elaborates_with_a_bits_field():
+    from hw.accel.accelerator import command_layout, core_counters
+
+    params = AccelParams(core="bitserial", rows=2, cols=2, lanes=2, spad_kib=1, acc_kib=1,
+                         bus_bytes=4)
+    text = emit(params).text
+    for name in ("counters__core_pe_steps", "counters__core_serial_bits", "axi__arvalid"):
+        assert name in text
+    assert "counters__core_pe_macs" not in text
+    assert command_layout(params).size == command_layout().size + 5
+    assert core_counters(params)[0] == "core_pe_steps"
