@@ -760,10 +760,17 @@ def best_index(maps: MappingArrays, costs: MappingCosts, objective: str) -> int:
 
 
 def _tile_shapes(job: _Job) -> tuple[_Job, np.ndarray]:
-    """The distinct tile shapes of ``job`` (as ``mnk`` mappings) and, per mapping, its
-    shape's index: what does not depend on the loop order is computed once per shape."""
-    shape_ids = (job.tm * (MAX_DIM + 1) + job.tk) * (MAX_DIM + 1) + job.tn
-    _, firsts, inverse = np.unique(shape_ids, return_index=True, return_inverse=True)
+    """Tile shapes of ``job`` (as ``mnk`` mappings) and, per mapping, its shape's index:
+    what does not depend on the loop order is computed once per shape. Mappings in pairs
+    of one shape (as :func:`legal_mappings` gives them) are taken as they come."""
+    count = len(job.tm)
+    paired = count % 2 == 0 and all(
+        (values[0::2] == values[1::2]).all() for values in (job.tm, job.tk, job.tn))
+    if paired:
+        firsts, inverse = np.arange(0, count, 2), np.arange(count) // 2
+    else:
+        shape_ids = (job.tm * (MAX_DIM + 1) + job.tk) * (MAX_DIM + 1) + job.tn
+        _, firsts, inverse = np.unique(shape_ids, return_index=True, return_inverse=True)
     shapes = _Job(job.p, Gemm(job.m, job.k, job.n),
                   MappingArrays(job.tm[firsts], job.tk[firsts], job.tn[firsts],
                                 np.ones(len(firsts), dtype=bool)), job.interval, job.latency)
@@ -772,46 +779,53 @@ def _tile_shapes(job: _Job) -> tuple[_Job, np.ndarray]:
 
 def _cycle_bounds(job: _Job) -> np.ndarray:
     """A lower bound of each mapping's cycles, in closed form. Steps are split into parts
-    (the first, which only loads; the last two; those that write a C tile back; the
-    others) and ``sum max(D, C) >= max(sum D, sum C)`` taken per part, with ``sum C`` over
-    the tiles by shape and ``sum D`` over the transfers by shape, each ``R`` at its least
-    over burst positions and with nothing before it in its step (the recurrence is made of
-    ``max`` and ``+``, so a DRAM still busy only delays a transfer).
+    (the first, which only loads; the last two; the others by the K index of the tile
+    they load) and ``sum max(D, C) >= max(sum D, sum C)`` taken per part, with ``sum C``
+    over the tiles by shape and ``sum D`` over the transfers by shape, each ``R`` at its
+    least over burst positions and with nothing before it in its step (the recurrence is
+    made of ``max`` and ``+``, so a DRAM still busy only delays a transfer).
 
-    What does not depend on the loop order is computed once per tile shape."""
+    With two K tiles or more every step loads both operands and the bound does not depend
+    on the loop order: it is computed once per tile shape."""
     shapes, inverse = _tile_shapes(job)
-    per_shape = _shape_bounds(shapes)
-    parts = {name: values[inverse] for name, values in per_shape.items()}
-    everyone = np.arange(len(job.tm))
-    fresh = np.zeros(len(job.tm), dtype=np.int64)
-    transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
-    a_times, b_times = _load_times(job)
-    blocks = job.mt * job.nt
-    tiles = blocks * job.kt
-    steps = tiles + 2
-    dma = steps + a_times * parts["a"] + b_times * parts["b"] + parts["c"]
-    # the step computing the last tile writes back the one before if its K loop ends
-    mi2, ni2, ki2 = job.split(everyone, np.maximum(tiles - 2, 0))
-    kind = job.c_kind(everyone, mi2, ni2)
-    written = np.where((tiles >= 2) & (ki2 == job.kt - 1), transfers.floor_runs(
-        _key(1, fresh, (kind[0], kind[1], fresh))), 0)
-    rest_dma = dma - parts["first"] - parts["final"] - 1 - written
-    rest_compute = parts["compute"] - parts["last_compute"]
-    # with K tiles >= 2, every step loads A and B, and the steps by the K index of the
-    # tile they load: 0 (after the first), 1 (writing the C tile before back), the last,
-    # the others
-    full = (blocks + job.nt * parts["a0"] + job.mt * parts["b0"],
+    parts = _shape_bounds(shapes)
+    blocks = shapes.mt * shapes.nt
+    steps = blocks * shapes.kt + 2
+    head = 1 + STEP_OVERHEAD * steps + parts["first"] + parts["final"]
+    # by the K index of the tile a step loads: 0 (after the first), 1 (writing the C tile
+    # before back), the last, the others
+    full = (blocks + shapes.nt * parts["a0"] + shapes.mt * parts["b0"],
             parts["compute_full"])
-    by_k = (np.maximum(full[0] - 1 - parts["first"] + 1, parts["compute_last"]
+    by_k = (np.maximum(full[0] - parts["first"], parts["compute_last"]
                        - parts["last_compute"]),
-            np.maximum(blocks + job.nt * parts["a1"] + job.mt * parts["b1"] + parts["c"]
-                       - parts["final"] + 1, full[1]),
-            np.where(job.kt >= 3, np.maximum(
-                blocks + job.nt * parts["a_last"] + job.mt * parts["b_last"], full[1]), 0),
-            np.maximum(job.kt - 3, 0) * np.maximum(full[0], full[1]))
-    rest = np.where(job.kt >= 2, sum(by_k), np.maximum(rest_dma, rest_compute))
-    return (1 + STEP_OVERHEAD * steps + parts["first"] + parts["final"]
-            + np.maximum(1 + written, parts["last_compute"]) + rest)
+            np.maximum(blocks + shapes.nt * parts["a1"] + shapes.mt * parts["b1"]
+                       + parts["c"] - parts["final"] + 1, full[1]),
+            np.where(shapes.kt >= 3, np.maximum(
+                blocks + shapes.nt * parts["a_last"] + shapes.mt * parts["b_last"],
+                full[1]), 0),
+            np.maximum(shapes.kt - 3, 0) * np.maximum(full[0], full[1]))
+    bound = (head + np.maximum(1, parts["last_compute"]) + sum(by_k))[inverse]
+    # one K tile: the loop order decides which operand stays, and which C tile the step
+    # computing the last tile writes back
+    i = np.flatnonzero(job.kt == 1)
+    if len(i):
+        one = {name: values[inverse[i]] for name, values in parts.items()}
+        mt, nt, mnk = job.mt[i], job.nt[i], job.mnk[i]
+        a_times = np.where(mnk | (mt == 1), 1, nt)
+        b_times = np.where(~mnk | (nt == 1), 1, mt)
+        tiles = mt * nt
+        fresh = np.zeros(len(i), dtype=np.int64)
+        mi2, ni2, _ = job.split(i, np.maximum(tiles - 2, 0))
+        kind = job.c_kind(i, mi2, ni2)
+        transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval,
+                               job.latency)
+        written = np.where(tiles >= 2, transfers.floor_runs(
+            _key(1, fresh, (kind[0], kind[1], fresh))), 0)
+        dma = tiles + 2 + a_times * one["a"] + b_times * one["b"] + one["c"]
+        bound[i] = (head[inverse[i]] + np.maximum(1 + written, one["last_compute"])
+                    + np.maximum(dma - one["first"] - one["final"] - 1 - written,
+                                 one["compute"] - one["last_compute"]))
+    return bound
 
 
 def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
@@ -823,28 +837,30 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     ``D`` (``first``, ``final``) and the last tile's ``C``."""
     everyone = np.arange(len(job.tm))
     zero = 0 * everyone
-    fresh = np.zeros(len(job.tm), dtype=np.int64)
     lasts = (job.mt - 1, job.nt - 1, job.kt - 1)
     one = np.minimum(1, lasts[2])
     m_classes = ((zero, job.mt - 1), (lasts[0], 1))
     n_classes = ((zero, job.nt - 1), (lasts[1], 1))
     k_indices = (zero, one, lasts[2])
-    keys = []
-    for mi, _ in m_classes:
-        for ki in k_indices:
-            kind = job.a_kind(everyone, mi, ki)
-            keys.append(_key(0, fresh, (kind[0], kind[1], fresh)))
-    for ni, _ in n_classes:
-        for ki in k_indices:
-            kind = job.b_kind(everyone, ni, ki)
-            keys.append(_key(0, fresh, (kind[0], kind[1], fresh)))
-    for mi, _ in m_classes:
-        for ni, _ in n_classes:
-            kind = job.c_kind(everyone, mi, ni)
-            keys.append(_key(1, fresh, (kind[0], kind[1], fresh)))
     transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
-    runs = transfers.floor_runs(np.stack(keys)).reshape(len(keys), -1)
-    a, b, c = runs[:6].reshape(2, 3, -1), runs[6:12].reshape(2, 3, -1), runs[12:].reshape(2, 2, -1)
+
+    def floors(first: np.ndarray, second: np.ndarray, write: int, kind_of, indices
+               ) -> np.ndarray:
+        """``1 + R`` at its floor of a tile whose kind depends on two tile sizes only, at
+        each pair of ``indices`` (once per distinct pair of sizes)."""
+        _, at, back = np.unique(first * (MAX_DIM + 1) + second, return_index=True,
+                                return_inverse=True)
+        none = np.zeros(len(at), dtype=np.int64)
+        keys = [_key(write, none, (*kind_of(at, x[at], y[at])[:2], none))
+                for x, y in indices]
+        return transfers.floor_runs(np.stack(keys))[:, back]
+
+    a = floors(job.tm, job.tk, 0, job.a_kind, [(mi, ki) for mi, _ in m_classes
+                                               for ki in k_indices]).reshape(2, 3, -1)
+    b = floors(job.tk, job.tn, 0, job.b_kind, [(ni, ki) for ni, _ in n_classes
+                                               for ki in k_indices]).reshape(2, 3, -1)
+    c = floors(job.tm, job.tn, 1, job.c_kind, [(mi, ni) for mi, _ in m_classes
+                                               for ni, _ in n_classes]).reshape(2, 2, -1)
     out = {name: 0 * everyone for name in ("a", "b", "c", "a1", "b1", "compute")}
     out.update({name: 0 * everyone for name in ("a0", "a_last", "b0", "b_last",
                                                  "compute_full", "compute_last")})
