@@ -256,8 +256,7 @@ def _bitserial_compute(params: AccelParams, tile: Tile, bits: int
                        ) -> tuple[int, int, int, int, bitserial_model.BitSerialActivity]:
     """As :func:`_compute`, and the core's events, for the bit-serial core at ``bits``:
     per core tile ``bits`` planes of ``tk_pad / lanes`` chunks, one beat a cycle."""
-    core = params.core_params
-    assert isinstance(core, BitSerialParams)
+    core = params.bitserial_core
     shape = Gemm(tile.tm_pad, tile.tk_pad, tile.tn_pad, bits=bits)
     report = bitserial_model.cycles(core, shape)
     return (report.cycles, report.operand_beats, report.result_beats, 2,
@@ -276,7 +275,7 @@ def _compute(params: AccelParams, tile: Tile) -> tuple[int, int, int, int]:
     if params.dataflow == "os":
         shape = Gemm(tile.tm_pad, tile.tk, tile.tn_pad)
         subtiles = (tile.tm_pad // rows) * n_subs
-        return (core_cycles(params.core_params, shape).cycles, subtiles * tile.tk,
+        return (core_cycles(params.systolic_core, shape).cycles, subtiles * tile.tk,
                 subtiles * rows, 2)
     depth = params.acc_depth or 1
     blocks = -(-tile.tm_pad // depth)

@@ -71,7 +71,7 @@ CORE_COUNTERS = tuple(f"core_{event}" for event in CORE_EVENTS)
 def core_events(params: AccelParams) -> tuple[str, ...]:
     """The activity taps of ``params``' core (:data:`CORE_EVENTS` for the systolic one)."""
     if params.core == "bitserial":
-        return tuple(activity_bounds(params.core_params))  # type: ignore[arg-type]
+        return tuple(activity_bounds(params.bitserial_core))
     return CORE_EVENTS
 
 
@@ -151,9 +151,9 @@ class Accelerator(wiring.Component):
 
         core: SystolicArray | BitSerialArray
         if bs_core:
-            m.submodules.core = core = BitSerialArray(p.core_params)  # type: ignore[arg-type]
+            m.submodules.core = core = BitSerialArray(p.bitserial_core)
         else:
-            m.submodules.core = core = SystolicArray(p.core_params)  # type: ignore[arg-type]
+            m.submodules.core = core = SystolicArray(p.systolic_core)
         m.submodules.spad_a = spad_a = Memory(shape=8 * word_a, depth=2 * slot_a_words,
                                               init=[])
         m.submodules.spad_b = spad_b = Memory(shape=8 * word_b, depth=2 * slot_b_words,

@@ -116,10 +116,10 @@ class AccelParams(Params):
             _power_of_two("lanes", self.lanes, 1, 64)
             check_int("max_bits", self.max_bits, 1, self.input_width)
             check_choice("serial", self.serial, SERIAL_OPERANDS)
-            self.core_params  # noqa: B018 (the core checks the rest of its fields)
+            self.bitserial_core  # noqa: B018 (the core checks the rest of its fields)
         else:
             # the core checks its own fields (acc_depth: only for ws) and fills acc_depth in
-            object.__setattr__(self, "acc_depth", self.core_params.acc_depth)
+            object.__setattr__(self, "acc_depth", self.systolic_core.acc_depth)
         _power_of_two("spad_kib", self.spad_kib, 1, 4096)
         _power_of_two("acc_kib", self.acc_kib, 1, 4096)
         _one_of("bus_bytes", self.bus_bytes, BUS_BYTES)
@@ -147,18 +147,37 @@ class AccelParams(Params):
 
     @property
     def core_params(self) -> SystolicParams | BitSerialParams:
-        """The compute core's own parameters (the bit-serial core's parallel width is
-        ``input_width``, it has no scales)."""
-        if self.core == "bitserial":
-            assert self.lanes is not None and self.max_bits is not None
-            assert self.serial is not None
-            return BitSerialParams(rows=self.rows, cols=self.cols, lanes=self.lanes,
-                                   max_bits=self.max_bits, parallel_width=self.input_width,
-                                   serial=self.serial, signed=self.signed,
-                                   acc_width=self.acc_width, scale_width=0)
+        """The compute core's own parameters."""
+        return self.bitserial_core if self.core == "bitserial" else self.systolic_core
+
+    @property
+    def systolic_core(self) -> SystolicParams:
+        """The systolic core's parameters.
+
+        Raises:
+            ParamError: for a design of another core.
+        """
+        if self.core != "systolic":
+            raise ParamError(f"`core` is {self.core!r}, not 'systolic'")
         return SystolicParams(rows=self.rows, cols=self.cols, input_width=self.input_width,
                               acc_width=self.acc_width, signed=self.signed,
                               dataflow=self.dataflow, acc_depth=self.acc_depth)
+
+    @property
+    def bitserial_core(self) -> BitSerialParams:
+        """The bit-serial core's parameters: its parallel width is ``input_width``, it has
+        no scales.
+
+        Raises:
+            ParamError: for a design of another core.
+        """
+        if self.core != "bitserial" or self.lanes is None or self.max_bits is None \
+                or self.serial is None:
+            raise ParamError(f"`core` is {self.core!r}, not 'bitserial'")
+        return BitSerialParams(rows=self.rows, cols=self.cols, lanes=self.lanes,
+                               max_bits=self.max_bits, parallel_width=self.input_width,
+                               serial=self.serial, signed=self.signed,
+                               acc_width=self.acc_width, scale_width=0)
 
     @property
     def k_lanes(self) -> int:

@@ -48,7 +48,7 @@ def command_word(params: AccelParams, layout: DramLayout, m: int, k: int, n: int
               "lda": layout.lda, "ldb": layout.ldb, "ldc": layout.ldc, "m": m, "k": k, "n": n,
               "tm": mapping.tm, "tk": mapping.tk, "tn": mapping.tn,
               "order": 0 if mapping.order == "mnk" else 1,
-              "bits": params.max_bits if bits is None else bits}
+              "bits": (params.max_bits or 0) if bits is None else bits}
     word = 0
     for name, field in command_layout(params):
         width = field.shape.width if hasattr(field.shape, "width") else int(field.shape)
@@ -118,17 +118,16 @@ def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
     if layout.size + params.burst_bytes > DRAM_BYTES:
         raise ParamError(f"`gemm` {m}x{k}x{n} needs {layout.size:,} bytes of DRAM; the "
                          f"simulated DRAM has {DRAM_BYTES:,}")
-    core = params.core_params
     e, acc = params.element_bytes, params.acc_bytes
     image = np.full(layout.size, POISON_BYTE, dtype=np.uint8)
     if params.core == "bitserial":
         assert bits is not None and params.max_bits is not None
         operands = bitserial_golden.random_operands(
-            core, m, k, n, seed, values, min(max(bits, 1), params.max_bits))  # type: ignore[arg-type]
+            params.bitserial_core, m, k, n, seed, values, min(max(bits, 1), params.max_bits))
         a, b = operands.a, operands.b
         a_rows, b_rows = _blocked_rows(params, layout, a, b)
     else:
-        a, b = golden.random_operands(core, m, k, n, seed, values)  # type: ignore[arg-type]
+        a, b = golden.random_operands(params.systolic_core, m, k, n, seed, values)
         a_stored = a.T if params.dataflow == "os" else a   # A^T for os, A for ws
         a_rows = np.zeros((a_stored.shape[0], layout.lda), dtype=np.uint8)
         a_rows[:, :a_stored.shape[1] * e] = _element_bytes(np.ascontiguousarray(a_stored), e)
@@ -141,9 +140,9 @@ def gemm_job(params: AccelParams, m: int, k: int, n: int, *, seed: int = 0,
     expected = image.copy()
     if refused is None:
         if params.core == "bitserial":
-            c = bitserial_gemm(core, operands)  # type: ignore[arg-type]
+            c = bitserial_gemm(params.bitserial_core, operands)
         else:
-            c = exact_gemm(core, a, b)  # type: ignore[arg-type]
+            c = exact_gemm(params.systolic_core, a, b)
         c_rows = np.full((m, layout.ldc), POISON_BYTE, dtype=np.uint8)
         c_rows[:, :padded_n(params, n) * acc] = 0
         c_rows[:, :n * acc] = _element_bytes(c, acc)
