@@ -128,3 +128,18 @@ def test_simulate_cli_takes_the_precision():
     assert too_wide.exit_code == 2 and "`bits` must be an integer in 1..8" in too_wide.output
     systolic = runner.invoke(app, ["simulate", "accel", "--bits", "4"])
     assert systolic.exit_code == 2 and "core 'systolic' is bit-parallel" in systolic.output
+
+
+@pytest.mark.synth
+@pytest.mark.slow
+def test_block_rams_are_the_models_count():
+    """Yosys maps the bit-serial accelerator's buffers (one word per core beat) to the
+    block RAMs the model counts, and no buffer to distributed RAM."""
+    from dse.models.accel import memory_cells
+    from flows.synth import synthesize
+
+    params = AccelParams(core="bitserial", rows=2, cols=4, lanes=4, spad_kib=8, acc_kib=4)
+    result = synthesize(params, "ecp5-85k", place=False)
+    cells = memory_cells(params, "ecp5-85k")
+    assert result.cells.get("DP16KD", 0) == cells["bram"] > 0
+    assert result.cells.get("TRELLIS_DPR16X4", 0) == cells["lutram"] == 0
