@@ -917,16 +917,25 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     check_objective(objective)
     maps = legal_mappings(params, gemm)
     job = _job(params, gemm, maps, bandwidth, latency)
-    read, written, activity, energy = _closed_forms(job, table)
+    read, written = _dram_bytes(job)
     dram = read + written
+    # energy is a closed form; the search needs it for every mapping only where it is the
+    # objective or part of it, else only for the mappings costed exactly (ties)
+    energy = (_closed_forms(job, table)[3] if objective in ("energy", "edp")
+              else np.full(len(maps), np.nan))
     cycles_low = _cycle_bounds(job)
-    metric_low = {"cycles": cycles_low, "dram": dram, "energy": energy,
-                  "edp": energy * cycles_low}[objective].copy()
+
+    def metric(of_cycles: np.ndarray, which: np.ndarray | slice = slice(None)) -> np.ndarray:
+        return {"cycles": lambda: of_cycles[which], "dram": lambda: dram[which],
+                "energy": lambda: energy[which],
+                "edp": lambda: energy[which] * of_cycles[which]}[objective]()
+
+    metric_low = metric(cycles_low).copy()
     cycles = np.zeros(len(maps), dtype=np.int64)
     stalls = np.zeros(len(maps), dtype=np.int64)
     done = np.zeros(len(maps), dtype=bool)
     refined = np.zeros(len(maps), dtype=bool)
-    best_metric, best_cycles, batch = np.inf, np.inf, 32
+    best_metric, best_cycles, batch = np.inf, np.inf, 16
 
     def still_open() -> np.ndarray:
         return ~done & ((metric_low < best_metric)
@@ -939,8 +948,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
             sharper, _ = _block_cycles(_Job(params, gemm, maps.take(which), job.interval,
                                             job.latency), floor=True)
             cycles_low[which] = np.maximum(cycles_low[which], sharper)
-            metric_low[which] = {"cycles": cycles_low, "dram": dram, "energy": energy,
-                                 "edp": energy * cycles_low}[objective][which]
+            metric_low[which] = metric(cycles_low, which)
             refined[which] = True
 
     # a first incumbent: the exact model for the best few by the closed-form bound; then
@@ -969,11 +977,13 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
         if not len(unrefined):
             batch *= 2
         found = np.flatnonzero(done)
-        exact = {"cycles": cycles, "dram": dram, "energy": energy,
-                 "edp": energy * cycles}[objective]
-        first = found[np.lexsort((cycles[found], exact[found]))[0]]
-        best_metric, best_cycles = exact[first], cycles[first]
+        exact = metric(cycles, found)
+        first = np.lexsort((cycles[found], exact))[0]
+        best_metric, best_cycles = exact[first], cycles[found[first]]
     found = np.flatnonzero(done)
+    if objective not in ("energy", "edp"):
+        energy[found] = _closed_forms(_Job(params, gemm, maps.take(found), job.interval,
+                                           job.latency), table)[3]
     costs = MappingCosts(cycles=cycles[found], stall_cycles=stalls[found],
                          dram_read_bytes=read[found], dram_write_bytes=written[found],
                          activity={}, energy_pj=energy[found])
