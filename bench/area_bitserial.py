@@ -1,17 +1,20 @@
-"""Benchmark: fit the analytic area model of ``bitserial-v1`` on ECP5 to real synthesis of
-designs sampled over the whole space and measure its error on a fresh random draw.
+"""Benchmark: fit the analytic area model of ``bitserial-v1`` on an FPGA target (ECP5 by
+default, ``--target ice40-up5k``) to real synthesis of designs sampled over the whole space
+and measure its error on a fresh random draw.
 
-Run: ``python bench/area_bitserial.py [--seed 77] [--samples 48] [--fresh 32] [--jobs 2]``
+Run: ``python bench/area_bitserial.py [--seed 77] [--samples 48] [--fresh 32] [--jobs 2]
+[--target ecp5-85k]``
 
 The sampled space (:data:`SPACE`) is every parameter of ``BitSerialParams`` over its legal
 range, except the array size: rows and cols stop at 6 and lanes at 16, with at most
 :data:`MAX_LANES_TOTAL` lanes in all (larger arrays take many minutes to synthesize on this
-machine). The fit's designs are two corners and a Latin hypercube (``--seed``); the
-held-out ones a uniform draw (``--seed + 1``), synthesized with ``flows.synth.synthesize(
-params, target, place=False)`` (cached under ``$HWDSE_CACHE``, so a rerun resumes),
-``--jobs`` at a time. Writes ``dse/models/data/area_bitserial-v1_<target>.json`` and
-``<out>/area_bitserial.{json,md}``; the first run under a new flow version also
-resynthesizes the designs the previous fit recorded as failed (before / after).
+machine). The fit's designs are two corners and a Latin hypercube (``--seed``); the held-out
+ones a uniform draw (``--seed + 1``), synthesized with ``flows.synth.synthesize(params,
+target, place=False)`` (cached under ``$HWDSE_CACHE``, so a rerun resumes), ``--jobs`` at a
+time. Writes ``dse/models/data/area_bitserial-v1_<target>.json`` and
+``<out>/area_bitserial.{json,md}`` (``area_bitserial_<target>.*`` on other targets); the
+first run under a new flow version also resynthesizes the designs the previous fit recorded
+as failed (before / after).
 """
 
 from __future__ import annotations

@@ -1,22 +1,27 @@
-"""Benchmark: fit the analytic area model of ``systolic-v1`` on ECP5 to real synthesis of
-designs sampled over the whole space and measure its error on a fresh random draw.
+"""Benchmark: fit the analytic area model of ``systolic-v1`` on an FPGA target (ECP5 by
+default, ``--target ice40-up5k``) to real synthesis of designs sampled over the whole space
+and measure its error on a fresh random draw.
 
-Run: ``python bench/area_systolic.py [--seed 2126] [--samples 48] [--fresh 32] [--jobs 2]``
+Run: ``python bench/area_systolic.py [--seed 2126] [--samples 48] [--fresh 32] [--jobs 2]
+[--target ecp5-85k]``
 
 The sampled space (:data:`SPACE`) is every parameter of ``SystolicParams`` over its legal
 range, except that rows and cols stop at 12 (an ECP5-85k holds 156 MULT18X18D, one per PE)
 and the accumulator depth at 4096 (deeper memories of a wide array do not fit its 208
-DP16KD). The fit's designs are four corners and a Latin hypercube (``--seed``); the held-out
-ones a uniform draw (``--seed + 1``). Each is synthesized with ``flows.synth.synthesize(
-params, target, place=False)`` (Yosys only, bare design; cached under ``$HWDSE_CACHE``, so a
-rerun resumes), ``--jobs`` at a time. Writes:
+DP16KD). The iCE40 UP5K fit samples the same space (8 SB_MAC16 and 30 SB_RAM40_4K: most
+designs exceed the device, which synthesis-only area does not mind). The fit's designs are
+four corners and a Latin hypercube (``--seed``); the held-out ones a uniform draw (``--seed
++ 1``). Each is synthesized with ``flows.synth.synthesize(params, target, place=False)``
+(Yosys only, bare design; cached under ``$HWDSE_CACHE``, so a rerun resumes), ``--jobs`` at
+a time. Writes:
 
 - ``dse/models/data/area_systolic-v1_<target>.json``: coefficients, errors, the coverage of
   the samples (the out-of-range signal) and every sample with its measured counts and split
   (tests refit from it without the tools);
-- ``<out>/area_systolic.json`` and ``.md``: machine, command, tool versions, synthesis
-  times, train / held-out relative errors (mean, p95, max), held-out designs predicted vs
-  measured, and a check of the predicted memory mapping against Yosys' cells.
+- ``<out>/area_systolic.json`` and ``.md`` (``area_systolic_<target>.*`` on other targets):
+  machine, command, tool versions, synthesis times, train / held-out relative errors (mean,
+  p95, max), held-out designs predicted vs measured, and a check of the predicted memory
+  mapping against Yosys' cells.
 """
 
 from __future__ import annotations
@@ -33,7 +38,7 @@ from area_common import (
     pick_log_int,
 )
 
-from dse.models.area import AreaSample, map_memory
+from dse.models.area import MEMORY_PRIMITIVES, AreaSample, map_memory
 from hw.params import Params
 from hw.systolic import SystolicParams
 
@@ -96,8 +101,8 @@ def memory_check(samples: list[AreaSample], target: str) -> list[dict[str, Any]]
             continue
         assert params.acc_depth is not None
         mapping = map_memory(params.cols * params.acc_width, params.acc_depth, target)
-        measured = {"lutram": sample.cells.get("TRELLIS_DPR16X4", 0),
-                    "bram": sample.cells.get("DP16KD", 0)}
+        measured = {kind: sum(sample.cells.get(p.name, 0) for p in MEMORY_PRIMITIVES[target]
+                              if p.kind == kind) for kind in ("lutram", "bram")}
         predicted = {"lutram": mapping.cells if mapping.kind == "lutram" else 0,
                      "bram": mapping.cells if mapping.kind == "bram" else 0}
         if measured != predicted:
@@ -115,8 +120,9 @@ def memory_lines(samples: Sequence[AreaSample], target: str) -> tuple[Any, list[
         lines += [f"- {m['config']}: predicted {m['predicted']}, measured {m['measured']}"
                   for m in mismatches]
     else:
-        lines.append("The predicted mapping (distributed RAM cells or DP16KD blocks, from "
-                     "memory_libmap's cost rule) matches Yosys' cells on every ws sample.")
+        names = " or ".join(p.name for p in MEMORY_PRIMITIVES[target])
+        lines.append(f"The predicted mapping ({names} cells, from memory_libmap's cost rule) "
+                     "matches Yosys' cells on every ws sample.")
     return mismatches, lines
 
 

@@ -87,11 +87,47 @@ MEMORY_PRIMITIVES: dict[str, tuple[MemoryPrimitive, ...]] = {
                         ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024),
                          (36, 512)), byte=9, cost=128.0, emulation_score=4),
     ),
+    # Yosys share/ice40/brams.txt: SB_RAM40_4K (11 address bits at 2 bits wide), no
+    # distributed RAM; the SPRAM library is used only with ``synth_ice40 -spram``, which
+    # the target's script does not pass.
+    "ice40-up5k": (
+        MemoryPrimitive("SB_RAM40_4K", "bram", ((2, 2048), (4, 1024), (8, 512), (16, 256)),
+                        byte=0, cost=64.0, emulation_score=4),
+    ),
 }
 _FACTOR_MUX = 0.5
 _FACTOR_DEMUX = 0.5
 _FACTOR_EMULATION = 2.0
 _LOGIC_COST_PER_BIT = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class DspPrimitive:
+    """A target's multiplier block as the Yosys ``mul2dsp`` step of its synthesis script
+    maps products: operands up to ``max_width`` bits, and only products of at least
+    ``min_product_width`` bits (narrower ones stay in logic)."""
+
+    name: str
+    max_width: int
+    min_product_width: int
+
+
+# synth_ecp5: -D DSP_A_MAXWIDTH=18 -D DSP_B_MAXWIDTH=18, no product minimum;
+# synth_ice40 -dsp: -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_Y_MINWIDTH=11.
+DSP_PRIMITIVES: dict[str, DspPrimitive] = {
+    "ecp5-85k": DspPrimitive("MULT18X18D", max_width=18, min_product_width=0),
+    "ice40-up5k": DspPrimitive("SB_MAC16", max_width=16, min_product_width=11),
+}
+
+
+def on_dsp(a_width: int, b_width: int, target: str) -> bool:
+    """Whether an ``a_width`` x ``b_width`` product maps to one DSP block of ``target``
+    (targets without a listed block: one block per product, as on ECP5)."""
+    primitive = DSP_PRIMITIVES.get(target)
+    if primitive is None:
+        return True
+    return (a_width + b_width >= primitive.min_product_width
+            and max(a_width, b_width) <= primitive.max_width)
 
 
 def _ceil_div(a: int, b: int) -> int:
@@ -543,7 +579,10 @@ def shipped_json(kind: str, generator: str, target: str) -> tuple[Any, str]:
     if not entry.is_file():
         shipped = sorted(p.name for p in data_dir.iterdir()
                          if p.name.startswith(f"{kind}_") and p.name.endswith(".json"))
+        prefix = f"{kind}_{generator}_"
+        targets = [n[len(prefix):-len(".json")] for n in shipped if n.startswith(prefix)]
         raise AreaModelError(f"no {kind} model for {generator!r} on {target!r} ({name}); "
+                             f"targets with one: {', '.join(targets) or 'none'}; "
                              f"shipped: {', '.join(shipped) or 'none'}")
     try:
         payload = json.loads(entry.read_text())

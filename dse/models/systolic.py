@@ -37,7 +37,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from dse.models.area import map_memory
+from dse.models.area import map_memory, on_dsp
 from dse.models.batch import (
     BatchCycles,
     BatchModels,
@@ -231,8 +231,10 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
   (read multiplexing across DP16KD blocks in depth), ``ram_width_bits`` (``C * A`` where
   the memory is RAM: its read and write ports' logic), ``memory_ff_bits`` (a memory of
   depth 1 is flip-flops) and ``address_bits``;
-- ``multipliers = P``: one multiplier per PE (``input_width <= 16`` fits one 18x18 DSP;
-  Yosys maps even 2-bit products to MULT18X18D).
+- ``multipliers``: DSP blocks, one per PE where the target's DSP takes the ``B`` x ``B``
+  product (:func:`dse.models.area.on_dsp`: on ECP5 every product, even 2 x 2 bits, is a
+  MULT18X18D; on iCE40 products of fewer than 11 bits stay in logic), else 0;
+- ``soft_multiplier_bits = P * B * B`` where the products stay in logic, else 0.
 
     Raises:
         AreaModelError: for a ``ws`` design on a target without memory primitives.
@@ -274,7 +276,9 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                                      ram_width_bits=float(cols * acc))
         else:  # flip-flops (a depth of 1)
             weight_stationary["memory_ff_bits"] = float(cols * acc * params.acc_depth)
-    return {"multipliers": float(pes),
+    dsp = on_dsp(width, width, target)
+    return {"multipliers": float(pes) if dsp else 0.0,
+            "soft_multiplier_bits": 0.0 if dsp else float(pes * width * width),
             **{f"os.{name}": value for name, value in output_stationary.items()},
             **{f"ws.{name}": value for name, value in weight_stationary.items()}}
 
@@ -405,7 +409,9 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
         for name, values in on_ws.items():
             ws_only[name] = np.zeros(len(rows))
             ws_only[name][ws] = values
-    features = {"multipliers": pes.astype(np.float64)}
+    dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
+    features = {"multipliers": np.where(dsp, pes, 0).astype(np.float64),
+                "soft_multiplier_bits": np.where(dsp, 0, pes * width * width).astype(np.float64)}
     for name in _SYSTOLIC_OS:
         features[f"os.{name}"] = np.where(output_stationary, {**common, **os_only}[name], 0.0)
     for name in _SYSTOLIC_WS:
