@@ -455,6 +455,11 @@ class _Transfers:
         return np.where(present, 1 + run, 0)
 
 
+def clear_transfer_profiles() -> None:
+    """Forget the transfers' row profiles kept across GEMMs (for cold-start timings)."""
+    _transfers.cache_clear()
+
+
 @functools.lru_cache(maxsize=16)
 def _transfers(max_burst: int, outstanding: int, interval: int, latency: int) -> _Transfers:
     return _Transfers(max_burst, outstanding, interval, latency)
@@ -904,12 +909,14 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     legal mappings. Ties go to fewer cycles, then fewer DRAM bytes, less energy, smaller
     TM, TK, TN, then ``mnk``.
 
-    DRAM bytes and energy are closed forms, evaluated for every mapping. Cycles come from
-    the exact grouped model (:func:`evaluate`) for the mappings that can still win: every
-    mapping has a closed-form lower bound of its cycles (:func:`_cycle_bounds`); mappings
-    are taken in order of their bound of the objective, and those whose bound is worse
-    than the best exact value found are never costed further (branch and bound: the
-    choice is the one brute force makes).
+    Every legal mapping gets its DRAM bytes (a closed form) and a closed-form lower
+    bound of its cycles (:func:`_cycle_bounds`); energy too where the objective needs it.
+    Branch and bound: mappings are taken in order of their bound of the objective; those
+    that can still beat the best found get the step-by-step bound (:func:`_block_cycles`
+    with ``floor``), and those that still can after it the exact cycles; a mapping whose
+    bound is worse than the best exact value found is never costed further, so the choice
+    is the one brute force makes. ``sharpened`` and ``costed`` in the result count the
+    mappings that got the second bound and the exact cycles.
 
     Raises:
         ParamError: for an unknown objective, a bad bandwidth or latency.
@@ -993,7 +1000,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
         order=maps.order(best), cycles=int(cycles[best]), stall_cycles=int(stalls[best]),
         dram_read_bytes=int(read[best]), dram_write_bytes=int(written[best]),
         energy_pj=float(energy[best]), compulsory_bytes=compulsory_bytes(params, gemm),
-        legal_mappings=len(maps))
+        legal_mappings=len(maps), sharpened=int(refined.sum()), costed=len(found))
 
 
 MAPPER = Mapper("accel-v1", map_gemm, lambda params: (params.bus_bytes, DEFAULT_LATENCY))

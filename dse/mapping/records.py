@@ -27,6 +27,10 @@ class LayerMapping:
     energy_pj: float
     compulsory_bytes: int   # A and B read once, C written once
     legal_mappings: int
+    # how the search reached its choice: mappings given a sharper bound than the closed
+    # form, and mappings costed exactly (the rest were ruled out by a bound)
+    sharpened: int = 0
+    costed: int = 0
 
     @property
     def dram_bytes(self) -> int:
