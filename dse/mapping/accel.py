@@ -39,8 +39,10 @@ closed form (:func:`_cycle_bounds`), and the block sum with every transfer at it
 ``R`` over burst positions (no classes). Both hold because the recurrence is made of
 ``max`` and ``+``: a later start or a busier DRAM only delays a transfer.
 
-Below ``bandwidth = bus_bytes / 9`` the carried state can delay a step; the mapper then
-refuses the bandwidth (the scalar model still covers it).
+Below ``bandwidth = bus_bytes / 9`` the carried state can delay a step, and the block sum
+is no longer exact: :func:`evaluate` refuses such a bandwidth, and :func:`map_gemm` takes
+it, with the same bounds (a carried state only delays a transfer, so they still hold) and
+the scalar model itself for the mappings they cannot rule out.
 """
 
 from __future__ import annotations
@@ -58,6 +60,7 @@ from dse.models.accel import (
     AccelActivity,
     energy_of_activity_core,
 )
+from dse.models.accel import cycles as accel_cycles
 from dse.models.energy import EnergyTable, default_energy_table
 from dse.models.systolic import SystolicActivity
 from dse.workload import Gemm
@@ -66,6 +69,7 @@ from hw.accel.tiling import (
     DEFAULT_LATENCY,
     MAX_DIM,
     ORDERS,
+    Mapping,
     beat_interval,
     check_latency,
     padded_k,
@@ -262,16 +266,19 @@ def _unkey(keys: np.ndarray) -> tuple[np.ndarray, ...]:
     return write.astype(bool), pred, rows, beats, position
 
 
-def _check_interval(params: AccelParams, bandwidth: int) -> int:
+def _check_interval(params: AccelParams, bandwidth: int, starved: bool = False) -> int:
+    """Cycles per bus beat at ``bandwidth``; unless ``starved``, refuse those beyond
+    :data:`MAX_INTERVAL`, where the block sum is not exact."""
     interval = beat_interval(params, bandwidth)
-    if interval > MAX_INTERVAL:
+    if interval > MAX_INTERVAL and not starved:
         low = next(d for d in range(1, params.bus_bytes + 1)
                    if params.bus_bytes % d == 0 and params.bus_bytes // d <= MAX_INTERVAL)
         raise ParamError(
-            f"`bandwidth` must be at least bus_bytes / {MAX_INTERVAL} for the mapper (a "
+            f"`bandwidth` must be at least bus_bytes / {MAX_INTERVAL} for the vectorized "
+            f"model (a "
             f"divisor of bus_bytes = {params.bus_bytes} from {low}, or a multiple of it), "
             f"not {bandwidth!r}: below it a step can wait for the DRAM traffic of the one "
-            f"before, which the grouped model does not follow")
+            f"before, which the block sum does not follow (map_gemm takes it)")
     return interval
 
 
@@ -717,9 +724,9 @@ def _closed_forms(job: _Job, table: EnergyTable | None
 
 
 def _job(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: int | None,
-         latency: int | None) -> _Job:
+         latency: int | None, starved: bool = False) -> _Job:
     bandwidth = params.bus_bytes if bandwidth is None else bandwidth
-    interval = _check_interval(params, bandwidth)
+    interval = _check_interval(params, bandwidth, starved)
     latency = DEFAULT_LATENCY if latency is None else check_latency(latency)
     return _Job(params, gemm, maps, interval, max(latency, 2))
 
@@ -898,6 +905,19 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     return out
 
 
+def _scalar_cycles(params: AccelParams, gemm: Gemm, maps: MappingArrays,
+                   bandwidth: int | None, latency: int | None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Cycles and stall cycles of ``maps`` from the scalar model itself, one mapping at a
+    time: below ``bus_bytes / MAX_INTERVAL`` a step can wait for the DRAM traffic of the
+    one before, which the block sum does not follow (the bounds still hold)."""
+    reports = [accel_cycles(params, gemm, Mapping(int(maps.tm[i]), int(maps.tk[i]),
+                                                  int(maps.tn[i]), maps.order(i)),
+                            bandwidth, latency) for i in range(len(maps))]
+    return (np.array([r.cycles for r in reports], dtype=np.int64),
+            np.array([r.stall_cycles for r in reports], dtype=np.int64))
+
+
 #: Mappings given the step-by-step bound before the first exact costs.
 FIRST_SHARPENED = 256
 
@@ -923,7 +943,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     """
     check_objective(objective)
     maps = legal_mappings(params, gemm)
-    job = _job(params, gemm, maps, bandwidth, latency)
+    job = _job(params, gemm, maps, bandwidth, latency, starved=True)
     read, written = _dram_bytes(job)
     dram = read + written
     # energy is a closed form; the search needs it for every mapping only where it is the
@@ -978,8 +998,12 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
                 continue
             break
         take = left[np.lexsort((cycles_low[left], metric_low[left]))][:batch]
-        cycles[take], stalls[take] = _block_cycles(_Job(params, gemm, maps.take(take),
-                                                        job.interval, job.latency))
+        if job.interval <= MAX_INTERVAL:
+            cycles[take], stalls[take] = _block_cycles(_Job(params, gemm, maps.take(take),
+                                                            job.interval, job.latency))
+        else:
+            cycles[take], stalls[take] = _scalar_cycles(params, gemm, maps.take(take),
+                                                        bandwidth, latency)
         done[take] = True
         if not len(unrefined):
             batch *= 2

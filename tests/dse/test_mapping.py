@@ -172,10 +172,10 @@ def test_bad_input_names_the_parameter_and_the_allowed_values():
         map_gemm(params, gemm, latency=0)
     wide = AccelParams(bus_bytes=32)
     with pytest.raises(ParamError, match=rf"^`bandwidth` must be at least bus_bytes / "
-                                         rf"{MAX_INTERVAL} for the mapper \(a divisor of "
-                                         rf"bus_bytes = 32 from 4, or a multiple of it\), "
-                                         rf"not 2"):
-        map_gemm(wide, gemm, bandwidth=2)
+                                         rf"{MAX_INTERVAL} for the vectorized model \(a "
+                                         rf"divisor of bus_bytes = 32 from 4, or a multiple "
+                                         rf"of it\), not 2"):
+        evaluate(wide, gemm, legal_mappings(wide, gemm), bandwidth=2)
     with pytest.raises(UnknownGeneratorError, match="no mapper for 'systolic-v1'; known: "
                                                     "accel-v1"):
         mapper("systolic-v1")
