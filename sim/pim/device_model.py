@@ -83,6 +83,12 @@ struct Return {
 
 std::string S(int64_t value) { return std::to_string(value); }
 
+// A rule of the command `c` at cycle `now`; its message is built only when it is broken.
+#define NEED(ok, rule)                         \
+    do {                                       \
+        if (!(ok)) fail(now, c, (rule));       \
+    } while (0)
+
 // Bit `index` of a little-endian word array.
 inline bool bit(const uint32_t* words, int64_t index) {
     return (words[index >> 5] >> (index & 31)) & 1u;
@@ -132,7 +138,7 @@ class Channel {
 
     void step(int64_t now, const Command& c) {
         int64_t gap = now - refreshed_, limit = kMaxRefreshGap * t_.refi;
-        need(gap <= limit, now, c,
+        NEED(gap <= limit,
              "no REF for " + S(gap) + " cycles (over 9 x tREFI = " + S(limit) + ")");
         if (c.kind != NOP) execute(now, c);
     }
@@ -159,9 +165,6 @@ class Channel {
                         " to " + where + ": " + rule};
     }
 
-    void need(bool ok, int64_t now, const Command& c, const std::string& rule) const {
-        if (!ok) fail(now, c, rule);
-    }
 
     void give_back(int64_t cycle, std::vector<uint32_t> data) {
         if (!returns_.empty() && returns_.back().cycle == cycle)
@@ -193,22 +196,22 @@ class Channel {
         bank_ops_seen[c.kind] = true;
         switch (c.kind) {
             case ACT: {
-                need(0 <= c.row && c.row < job_.rows, now, c,
+                NEED(0 <= c.row && c.row < job_.rows,
                      "row " + S(c.row) + " out of range");
-                need(now - last_act_ >= t_.rrd, now, c,
+                NEED(now - last_act_ >= t_.rrd,
                      "tRRD: " + S(now - last_act_) + " < " + S(t_.rrd) +
                          " cycles since the last ACT");
                 int window = 0;
                 for (int64_t a : acts_)
                     if (now - a < t_.faw) ++window;
-                need(window < 4, now, c, "tFAW: a fifth ACT within " + S(t_.faw) + " cycles");
+                NEED(window < 4, "tFAW: a fifth ACT within " + S(t_.faw) + " cycles");
                 for (int64_t b : targets) {
                     Bank& bank = banks_[b];
-                    need(!bank.open, now, c, "bank " + S(b) + " is open");
-                    need(now - bank.pre >= t_.rp, now, c,
+                    NEED(!bank.open, "bank " + S(b) + " is open");
+                    NEED(now - bank.pre >= t_.rp,
                          "tRP: " + S(now - bank.pre) + " < " + S(t_.rp) +
                              " cycles since PRE of bank " + S(b));
-                    need(now - last_ref_ >= t_.rfc, now, c,
+                    NEED(now - last_ref_ >= t_.rfc,
                          "tRFC: " + S(now - last_ref_) + " < " + S(t_.rfc) +
                              " cycles since REF");
                     bank.open = true;
@@ -222,13 +225,13 @@ class Channel {
             }
             case MAC:
             case RD: {
-                need(now - last_col_ >= t_.ccd, now, c, tccd(now));
-                need(0 <= c.col && c.col < job_.columns, now, c,
+                NEED(now - last_col_ >= t_.ccd, tccd(now));
+                NEED(0 <= c.col && c.col < job_.columns,
                      "column " + S(c.col) + " out of range");
                 for (int64_t b : targets) {
                     Bank& bank = banks_[b];
-                    need(bank.open, now, c, "bank " + S(b) + " is closed");
-                    need(now - bank.act >= t_.rcd, now, c,
+                    NEED(bank.open, "bank " + S(b) + " is closed");
+                    NEED(now - bank.act >= t_.rcd,
                          "tRCD: " + S(now - bank.act) + " < " + S(t_.rcd) +
                              " cycles since ACT of bank " + S(b));
                     auto found = memory_.find(key(b, bank.open_row, c.col));
@@ -248,7 +251,7 @@ class Channel {
                             sum += (uint64_t)words[i] * (uint64_t)job_.x[first + i];
                     bank.acc += sum;
                     if (c.last) {
-                        need(!bank.latched, now, c,
+                        NEED(!bank.latched,
                              "bank " + S(b) + "'s previous sum was never read (RDRES)");
                         bank.latched = true;
                         bank.latched_sum = bank.acc;
@@ -259,12 +262,12 @@ class Channel {
                 break;
             }
             case RDRES: {
-                need(now - last_col_ >= t_.ccd, now, c, tccd(now));
+                NEED(now - last_col_ >= t_.ccd, tccd(now));
                 if (targets.size() != 1)  // the Python model cannot unpack this either
                     fail(now, c, "RDRES reads one bank");
                 int64_t b = targets[0];
                 Bank& bank = banks_[b];
-                need(bank.latched, now, c, "bank " + S(b) + " holds no sum to read");
+                NEED(bank.latched, "bank " + S(b) + " holds no sum to read");
                 uint64_t sum = bank.latched_sum;
                 if (job_.acc_width < 64) sum &= (1ULL << job_.acc_width) - 1;
                 give_back(now + t_.cl, {(uint32_t)sum, (uint32_t)(sum >> 32)});
@@ -275,11 +278,11 @@ class Channel {
             case PRE: {
                 for (int64_t b : targets) {
                     Bank& bank = banks_[b];
-                    need(bank.open, now, c, "bank " + S(b) + " is already closed");
-                    need(now - bank.act >= t_.ras, now, c,
+                    NEED(bank.open, "bank " + S(b) + " is already closed");
+                    NEED(now - bank.act >= t_.ras,
                          "tRAS: " + S(now - bank.act) + " < " + S(t_.ras) +
                              " cycles since ACT of bank " + S(b));
-                    need(now - bank.col >= t_.rtp, now, c,
+                    NEED(now - bank.col >= t_.rtp,
                          "tRTP: " + S(now - bank.col) + " < " + S(t_.rtp) +
                              " cycles since the last read of bank " + S(b));
                     bank.open = false;
@@ -288,12 +291,12 @@ class Channel {
                 break;
             }
             case REF: {
-                need(now - last_ref_ >= t_.rfc, now, c,
+                NEED(now - last_ref_ >= t_.rfc,
                      "tRFC: " + S(now - last_ref_) + " < " + S(t_.rfc) + " cycles since REF");
                 for (int64_t b = 0; b < job_.banks; ++b) {
                     const Bank& bank = banks_[b];
-                    need(!bank.open, now, c, "bank " + S(b) + " is open");
-                    need(now - bank.pre >= t_.rp, now, c,
+                    NEED(!bank.open, "bank " + S(b) + " is open");
+                    NEED(now - bank.pre >= t_.rp,
                          "tRP: " + S(now - bank.pre) + " < " + S(t_.rp) +
                              " cycles since PRE of bank " + S(b));
                 }
