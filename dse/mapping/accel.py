@@ -810,12 +810,11 @@ def _cycle_bounds(job: _Job) -> np.ndarray:
             parts["compute_full"])
     by_k = (np.maximum(full[0] - parts["first"], parts["compute_last"]
                        - parts["last_compute"]),
-            np.maximum(blocks + shapes.nt * parts["a1"] + shapes.mt * parts["b1"]
-                       + parts["c"] - parts["final"] + 1, full[1]),
-            np.where(shapes.kt >= 3, np.maximum(
-                blocks + shapes.nt * parts["a_last"] + shapes.mt * parts["b_last"],
-                full[1]), 0),
-            np.maximum(shapes.kt - 3, 0) * np.maximum(full[0], full[1]))
+            np.maximum(np.maximum(blocks + shapes.nt * parts["a1"] + shapes.mt * parts["b1"]
+                                  + parts["c"] - parts["final"] + 1, full[1]),
+                       parts["by_class_1"]),
+            np.where(shapes.kt >= 3, parts["by_class_last"], 0),
+            np.maximum(shapes.kt - 3, 0) * parts["by_class_inner"])
     bound = (head + np.maximum(1, parts["last_compute"]) + sum(by_k))[inverse]
     # one K tile: the loop order decides which operand stays, and which C tile the step
     # computing the last tile writes back
@@ -843,10 +842,11 @@ def _cycle_bounds(job: _Job) -> np.ndarray:
 def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     """The order-independent sums of :func:`_cycle_bounds` for the tile shapes of
     ``job``: ``1 + R`` at its floor summed over the A, B and C tiles (``a``, ``b``,
-    ``c``) and over the A (B) tiles at K index 0, 1 and the last (``a0``, ``a1``,
-    ``a_last``); ``C`` summed over the tiles (``compute``) and over those at K index 0
-    and the last (``compute_full``, ``compute_last``); the first step's and the last's
-    ``D`` (``first``, ``final``) and the last tile's ``C``."""
+    ``c``) and over the A (B) tiles at K index 0 and 1 (``a0``, ``a1``, ``b0``, ``b1``);
+    ``C`` summed over the tiles (``compute``) and over those at K index 0 and the last
+    (``compute_full``, ``compute_last``); the first step's and the last's ``D``
+    (``first``, ``final``) and the last tile's ``C``; and the steps loading K index 1,
+    the last and any other, bounded per M and N class of their C tile (``by_class_*``)."""
     everyone = np.arange(len(job.tm))
     zero = 0 * everyone
     lasts = (job.mt - 1, job.nt - 1, job.kt - 1)
@@ -874,30 +874,40 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     c = floors(job.tm, job.tn, 1, job.c_kind, [(mi, ni) for mi, _ in m_classes
                                                for ni, _ in n_classes]).reshape(2, 2, -1)
     out = {name: 0 * everyone for name in ("a", "b", "c", "a1", "b1", "compute")}
-    out.update({name: 0 * everyone for name in ("a0", "a_last", "b0", "b_last",
+    out.update({name: 0 * everyone for name in ("a0", "b0",
                                                  "compute_full", "compute_last")})
     for m, (_, count_m) in enumerate(m_classes):
         out["a"] += count_m * ((job.kt - 1) * a[m, 0] + a[m, 2])
         out["a0"] += count_m * a[m, 0]
         out["a1"] += count_m * a[m, 1]
-        out["a_last"] += count_m * a[m, 2]
         for n, (_, count_n) in enumerate(n_classes):
             out["c"] += count_m * count_n * c[m, n]
     for n, (_, count_n) in enumerate(n_classes):
         out["b"] += count_n * ((job.kt - 1) * b[n, 0] + b[n, 2])
         out["b0"] += count_n * b[n, 0]
         out["b1"] += count_n * b[n, 1]
-        out["b_last"] += count_n * b[n, 2]
-    for mi, count_m in m_classes:
-        for ni, count_n in n_classes:
-            first_k = job.compute_cycles(everyone, mi, ni, zero)
-            last_k = job.compute_cycles(everyone, mi, ni, lasts[2])
-            out["compute_full"] += count_m * count_n * first_k
-            out["compute_last"] += count_m * count_n * last_k
-            out["compute"] += count_m * count_n * ((job.kt - 1) * first_k + last_k)
     # m class 0 is the last where there is one M tile (its count is then 0), likewise n
     first_m = np.where(job.mt == 1, 1, 0)
     first_n = np.where(job.nt == 1, 1, 0)
+    # the steps loading K index 1, the last and the others, by the M and N class of their
+    # C tile (each such step computes the tile before in the same C tile): a write-back
+    # (K index 1, but for the first C tile) at least the least of any C tile
+    written = c.reshape(4, -1).min(axis=0)
+    out.update({name: 0 * everyone for name in ("by_class_1", "by_class_last",
+                                                 "by_class_inner")})
+    for m, (mi, count_m) in enumerate(m_classes):
+        for n, (ni, count_n) in enumerate(n_classes):
+            first_k = job.compute_cycles(everyone, mi, ni, zero)
+            last_k = job.compute_cycles(everyone, mi, ni, lasts[2])
+            count = count_m * count_n
+            out["compute_full"] += count * first_k
+            out["compute_last"] += count * last_k
+            out["compute"] += count * ((job.kt - 1) * first_k + last_k)
+            writes = count - ((first_m == m) & (first_n == n))
+            out["by_class_1"] += np.maximum(count * (1 + a[m, 1] + b[n, 1])
+                                            + writes * written, count * first_k)
+            out["by_class_last"] += count * np.maximum(1 + a[m, 2] + b[n, 2], first_k)
+            out["by_class_inner"] += count * np.maximum(1 + a[m, 0] + b[n, 0], first_k)
     out["first"] = 1 + np.where(first_m == 1, a[1, 0], a[0, 0]) + np.where(
         first_n == 1, b[1, 0], b[0, 0])
     out["final"] = 1 + c[1, 1]
