@@ -160,17 +160,6 @@ def test_elaborates_with_standard_axi_names():
         assert name in text
 
 
-def test_place_and_route_refuses_clearly():
-    """The IO shim takes stream designs only: one line, exit 2, no traceback."""
-    from typer.testing import CliRunner
-
-    from flows.cli import app
-
-    result = CliRunner().invoke(app, ["synth", "accel", "-p", "spad_kib=8", "-p", "acc_kib=4"])
-    assert result.exit_code == 2
-    assert result.stderr.strip().startswith("error: Accelerator has no `operands` stream")
-
-
 # --- the bit-serial core ---------------------------------------------------------------
 
 
