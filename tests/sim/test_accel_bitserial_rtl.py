@@ -143,3 +143,19 @@ def test_block_rams_are_the_models_count():
     cells = memory_cells(params, "ecp5-85k")
     assert result.cells.get("DP16KD", 0) == cells["bram"] > 0
     assert result.cells.get("TRELLIS_DPR16X4", 0) == cells["lutram"] == 0
+
+
+@pytest.mark.slow
+def test_axi_protocol_against_cocotbext_axi_ram():
+    """The bare bit-serial design's AXI4 master against an independent slave model with
+    random pauses on every channel."""
+    from flows.verilog import emit
+
+    params = AccelParams(core="bitserial", rows=2, cols=2, lanes=2, max_bits=6, bus_bytes=8,
+                         spad_kib=4, acc_kib=4, max_burst=4, outstanding=3)
+    cases = [(13, 21, 19, "8x8x8", "mnk", 8, 2, 6), (16, 16, 16, "16x16x16", "nmk", 8, 2, 2),
+             (8, 4, 8, "8x4x8", "mnk", 8, 2, 7)]   # the last one is refused (7 bits)
+    jobs = _jobs(params, cases)
+    run = simulate(emit(params), "sim.accel.axi_conformance", jobs)
+    assert [r.passed for r in run.results] == [True] * 3
+    assert [j["expect_error"] for j in jobs] == [False, False, True]
