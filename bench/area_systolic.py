@@ -58,7 +58,7 @@ NOTES = (
     "(`psum_widths`).",
 )
 
-#: Features per resource (names from ``dse.models.systolic.systolic_features``).
+#: Features per resource (names from ``dse.models.systolic.systolic_features``), ECP5.
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("os.one", "os.pes", "os.pe_acc_bits", "os.column_acc_bits", "os.pick_bits",
             "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.pe_input_bits", "ws.column_acc_bits",
@@ -72,6 +72,30 @@ RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "dsp": ("multipliers",),
     "bram": ("ws.bram_blocks",),
 }
+
+
+#: iCE40: no distributed RAM; products under 11 bits stay in logic; SB_MAC16 takes in the
+#: low 32 bits of the accumulator (os) or partial-sum (ws) adder after its product.
+RESOURCE_FEATURES_ICE40: dict[str, tuple[str, ...]] = {
+    "lut": ("soft_multiplier_bits",
+            "os.one", "os.pes", "os.pe_acc_bits", "os.logic_acc_bits", "os.column_acc_bits",
+            "os.pick_bits",
+            "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.logic_psum_adder_bits",
+            "ws.pe_input_bits", "ws.column_acc_bits", "ws.address_bits", "ws.memory_ff_bits",
+            "ws.bram_mux_bits", "ws.ram_width_bits"),
+    "ff": RESOURCE_FEATURES["ff"],
+    "dsp": ("multipliers",),
+    "bram": ("ws.bram_blocks",),
+}
+FEATURES_BY_TARGET = {"ecp5-85k": RESOURCE_FEATURES, "ice40-up5k": RESOURCE_FEATURES_ICE40}
+NOTES_ICE40 = (
+    "synth_ice40 -dsp maps a product to one SB_MAC16 only from 11 product bits on "
+    "(mul2dsp's DSP_Y_MINWIDTH): input widths 2..5 stay in logic (`soft_multiplier_bits`).",
+    "ice40_dsp packs the adder after a product into SB_MAC16 (32-bit output): the os "
+    "accumulator and the ws partial-sum adders leave logic up to 32 bits.",
+    "ws: the accumulator memory goes to flip-flops or SB_RAM40_4K blocks by "
+    "memory_libmap's cost rule (no distributed RAM on iCE40).",
+)
 
 
 def anchors() -> list[SystolicParams]:
@@ -139,13 +163,18 @@ def from_unit(u: Mapping[str, float]) -> SystolicParams:
 
 
 def main() -> None:
-    args = area_arguments(__doc__, seed=2126, samples=48, fresh=32).parse_args()
+    parser = area_arguments(__doc__, seed=2126, samples=48, fresh=32)
+    args = parser.parse_args()
+    if args.target not in FEATURES_BY_TARGET:
+        parser.error(f"--target must be one of {', '.join(FEATURES_BY_TARGET)}, not "
+                     f"{args.target!r}")
     fit_and_report(args, AreaBenchmark(
         name="area_systolic", generator=GENERATOR, anchors=anchors(), axes=AXES,
-        from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
+        from_unit=from_unit, space=SPACE, describe=describe,
+        features=FEATURES_BY_TARGET[args.target],
         legend="Config: dataflow, rows x cols, input width, accumulator width, signedness "
                "(s / u), accumulator depth (ws).",
-        notes=NOTES, extra=memory_lines))
+        notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines))
 
 
 if __name__ == "__main__":

@@ -105,18 +105,22 @@ _LOGIC_COST_PER_BIT = 1.0
 class DspPrimitive:
     """A target's multiplier block as the Yosys ``mul2dsp`` step of its synthesis script
     maps products: operands up to ``max_width`` bits, and only products of at least
-    ``min_product_width`` bits (narrower ones stay in logic)."""
+    ``min_product_width`` bits (narrower ones stay in logic); ``adder_width``: the low bits
+    of an adder after the product that the block takes in (``ice40_dsp`` packs an
+    accumulator or a post-adder into SB_MAC16's 32-bit output; 0: none)."""
 
     name: str
     max_width: int
     min_product_width: int
+    adder_width: int = 0
 
 
 # synth_ecp5: -D DSP_A_MAXWIDTH=18 -D DSP_B_MAXWIDTH=18, no product minimum;
 # synth_ice40 -dsp: -D DSP_A_MAXWIDTH=16 -D DSP_B_MAXWIDTH=16 -D DSP_Y_MINWIDTH=11.
 DSP_PRIMITIVES: dict[str, DspPrimitive] = {
     "ecp5-85k": DspPrimitive("MULT18X18D", max_width=18, min_product_width=0),
-    "ice40-up5k": DspPrimitive("SB_MAC16", max_width=16, min_product_width=11),
+    "ice40-up5k": DspPrimitive("SB_MAC16", max_width=16, min_product_width=11,
+                               adder_width=32),
 }
 
 
@@ -128,6 +132,15 @@ def on_dsp(a_width: int, b_width: int, target: str) -> bool:
         return True
     return (a_width + b_width >= primitive.min_product_width
             and max(a_width, b_width) <= primitive.max_width)
+
+
+def dsp_adder_width(a_width: int, b_width: int, target: str) -> int:
+    """Bits of an adder after an ``a_width`` x ``b_width`` product that ``target``'s DSP
+    block takes in (0 where the product is not on a DSP, or the block takes none)."""
+    primitive = DSP_PRIMITIVES.get(target)
+    if primitive is None or not on_dsp(a_width, b_width, target):
+        return 0
+    return primitive.adder_width
 
 
 def _ceil_div(a: int, b: int) -> int:

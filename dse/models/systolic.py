@@ -37,7 +37,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from dse.models.area import map_memory, on_dsp
+from dse.models.area import dsp_adder_width, map_memory, on_dsp
 from dse.models.batch import (
     BatchCycles,
     BatchModels,
@@ -190,11 +190,11 @@ def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], us
 SIGNED_NARROWED_ROWS = 3
 
 _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "column_acc_bits",
-                "deskew_acc_bits", "pick_bits")
+                "deskew_acc_bits", "pick_bits", "logic_acc_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
                 "bram_blocks", "address_bits", "memory_ff_bits", "bram_mux_bits",
-                "ram_width_bits")
+                "ram_width_bits", "logic_psum_adder_bits")
 
 
 def psum_widths(params: SystolicParams) -> list[int]:
@@ -205,6 +205,13 @@ def psum_widths(params: SystolicParams) -> list[int]:
     acc, product = params.acc_width, 2 * params.input_width
     return [min(acc, product + i) if not params.signed or i < SIGNED_NARROWED_ROWS else acc
             for i in range(params.rows)]
+
+
+def psum_adder_widths(widths: list[int], input_width: int, acc_width: int) -> list[int]:
+    """Widths of the partial-sum adders of rows 1.. (``widths``: :func:`psum_widths`): row
+    ``i > 0`` adds a product to row ``i - 1``'s sum, one bit wider than the wider of the
+    two (the adder is narrowed even where the register is not)."""
+    return [min(acc_width, max(below, 2 * input_width) + 1) for below in widths[:-1]]
 
 
 def systolic_features(params: SystolicParams, target: str) -> dict[str, float]:
@@ -220,11 +227,16 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
 - ``column_acc_bits = C * A``: per-column result registers (``ws``: the accumulator adders,
   the memory's read register and the result registers);
 - ``os`` only: ``pe_acc_bits = P * A`` (accumulator and result registers, adders),
+  ``logic_acc_bits``: the accumulator adders' bits left in logic (all ``P * A`` unless the
+  target's DSP block takes in the adder's low bits, :func:`dse.models.area.dsp_adder_width`:
+  then ``P * max(0, A - 32)`` on iCE40),
   ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and ``pick_bits`` (LUT4s of the
   per-column OR of done-gated results over the rows);
 - ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
-  adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`), ``deskew_psum_bits``
-  (deskew and staging registers of the bottom row's width), and the accumulator memory of
+  adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`),
+  ``logic_psum_adder_bits`` (of those adder bits, the ones a DSP block does not take in),
+  ``deskew_psum_bits`` (deskew and staging registers of the bottom row's width), and the
+  accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
   target (:func:`map_memory`): ``lutram_cells`` (distributed RAM primitives),
   ``lutram_mux_bits`` (read multiplexing across them), ``bram_blocks``, ``bram_mux_bits``
@@ -241,6 +253,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
     """
     rows, cols, width, acc = params.rows, params.cols, params.input_width, params.acc_width
     pes = rows * cols
+    absorbed = dsp_adder_width(width, width, target)
     common = {"one": 1.0, "pes": float(pes), "pe_input_bits": float(pes * width),
               "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
               "column_acc_bits": float(cols * acc)}
@@ -251,18 +264,18 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         # pairs, then a tree of LUT4s taking three
         pairs = _ceil_div(rows, 2)
         output_stationary.update(common, pe_acc_bits=float(pes * acc),
+                                 logic_acc_bits=float(pes * max(0, acc - absorbed)),
                                  deskew_acc_bits=cols * (cols - 1) / 2 * acc,
                                  pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
     else:
         assert params.acc_depth is not None
         widths = psum_widths(params)
+        adders = psum_adder_widths(widths, width, acc)
         mapping = map_memory(cols * acc, params.acc_depth, target)
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
-            # row i > 0 adds a product to row i - 1's sum: one bit wider than the wider
-            # of the two (the adder is narrowed even where the register is not)
-            psum_adder_bits=float(cols * sum(min(acc, max(below, 2 * width) + 1)
-                                             for below in widths[:-1])),
+            psum_adder_bits=float(cols * sum(adders)),
+            logic_psum_adder_bits=float(cols * sum(max(0, bits - absorbed) for bits in adders)),
             # deskew registers and the staging register, of the bottom row's width
             deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
             address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
@@ -349,13 +362,16 @@ def batch_energy(columns: Columns, gemm: Gemm, table: EnergyTable | None = None
     return on_chip + offchip
 
 
-def _psum_sums(rows: int, width: int, acc_width: int, signed: bool) -> tuple[int, int, int]:
-    """Of :func:`psum_widths`: their sum, the partial-sum adders' bits (as
+def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: int
+               ) -> tuple[int, int, int, int]:
+    """Of :func:`psum_widths`: their sum, the partial-sum adders' bits and those of them
+    left in logic beside a DSP block taking in ``absorbed`` bits (as
     :func:`systolic_features` counts them), and the bottom row's width."""
     widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
                                         signed=signed, dataflow="ws"))
-    adders = sum(min(acc_width, max(below, 2 * width) + 1) for below in widths[:-1])
-    return sum(widths), adders, widths[-1]
+    adders = psum_adder_widths(widths, width, acc_width)
+    return (sum(widths), sum(adders), sum(max(0, bits - absorbed) for bits in adders),
+            widths[-1])
 
 
 def _memory_features(width: int, depth: int, target: str
@@ -387,21 +403,25 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
               "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
               "column_acc_bits": (cols * acc).astype(np.float64)}
     pairs = ceil_div(rows, 2)
+    absorbed = per_unique(lambda w: dsp_adder_width(w, w, target), width, dtype=np.int64)
     os_only = {"pe_acc_bits": (pes * acc).astype(np.float64),
+               "logic_acc_bits": (pes * np.maximum(0, acc - absorbed)).astype(np.float64),
                "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
                "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
-    ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "deskew_psum_bits",
+    ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "logic_psum_adder_bits",
+                             "deskew_psum_bits",
                              "lutram_cells", "lutram_mux_bits", "bram_blocks",
                              "address_bits"), np.zeros(len(rows)))
     if ws.any():
         psums = per_unique(_psum_sums, rows[ws], width[ws], acc[ws], columns["signed"][ws],
-                           dtype=np.int64)
+                           absorbed[ws], dtype=np.int64)
         memory = per_unique(lambda w, d: _memory_features(w, d, target), (cols * acc)[ws],
                             depth[ws])
         address = per_unique(lambda d: float(max(1, math.ceil(math.log2(d)))), depth[ws])
         on_ws = {"psum_bits": (cols[ws] * psums[:, 0]).astype(np.float64),
                  "psum_adder_bits": (cols[ws] * psums[:, 1]).astype(np.float64),
-                 "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 2],
+                 "logic_psum_adder_bits": (cols[ws] * psums[:, 2]).astype(np.float64),
+                 "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 3],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
                  "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
                  "bram_mux_bits": memory[:, 4], "ram_width_bits": memory[:, 5],
