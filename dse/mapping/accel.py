@@ -305,8 +305,8 @@ def _step(job: _Job, i: np.ndarray, linear: np.ndarray
 
 # --- the exact cycle model, summed by blocks of steps ------------------------------------
 
-#: Coarse groups of one loop dimension: index 0, index 1, the last index, the interior.
-_FIRST, _SECOND, _LAST, _INTERIOR = range(4)
+#: The coarse group of a loop dimension's interior (after index 0, index 1, the last).
+_INTERIOR = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -330,10 +330,6 @@ class _Dimension:
         counts = np.where((j < period[:, None]) & (rep <= size[:, None] - 2),
                           (size[:, None] - 2 - rep) // period[:, None] + 1, 0)
         return cls(size, coarse, rep - 2, counts)
-
-    def index(self, group: int, i: np.ndarray) -> np.ndarray:
-        """The index standing for ``group`` (the interior's: index 2)."""
-        return (0 * i, 0 * i + 1, self.size[i] - 1, 0 * i + 2)[group]
 
 
 def _moved(keys: np.ndarray, offsets: np.ndarray, q: np.ndarray, max_burst: int

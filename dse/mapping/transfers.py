@@ -32,9 +32,12 @@ def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
                  carry: np.ndarray, rows_needed: np.ndarray, *, max_burst: int,
                  outstanding: int, interval: int, latency: int
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """What :func:`transfer_cycles` gives for every number of rows at once: the recurrence
-    of a transfer of ``r`` rows is the first ``r`` rows of a longer one, so one run per
-    row shape gives ``R`` for every ``r``.
+    """The cycles ``R`` each transfer runs (the model's ``_read_transfer`` /
+    ``_write_transfer`` with ``start = 0``), given the DRAM's ``next_ok`` at the start
+    relative to it (``carry``; :data:`NEG` for a DRAM with nothing to finish;
+    ``latency`` is the model's ``max(latency, 2)``), for every number of rows at once:
+    the recurrence of a transfer of ``r`` rows is the first ``r`` rows of a longer one,
+    so one run per row shape gives ``R`` for every ``r``.
 
     Returns ``(ends, known, period, delta)``: ``ends[t, r]`` is ``R`` of ``r`` rows for
     ``r <= known[t]``; where ``period[t] > 0`` the state after row ``known[t]`` is that
