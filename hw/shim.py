@@ -35,9 +35,9 @@ def _payload_width(component: wiring.Component, port: str) -> int:
     stream = getattr(component, port, None)
     if stream is None or not hasattr(stream, "payload"):
         raise NotAStreamComponentError(
-            f"{type(component).__name__} has no `{port}` stream: the IO shim that places a "
-            f"design on a package's pins takes designs with one operand and one result "
-            f"stream; synthesize this one alone (`hwdse synth --synth-only`)")
+            f"{type(component).__name__} has no `{port}` stream: the stream shim takes "
+            f"designs with one operand and one result stream; put this one in `PortShim` "
+            f"(`shim_for` picks the shim a component needs)")
     return Shape.cast(stream.payload.shape()).width
 
 
