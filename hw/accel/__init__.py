@@ -10,4 +10,5 @@ __all__ = ["GENERATOR", "AccelParams"]
 
 GENERATOR = GeneratorSpec("accel-v1", "accel", AccelParams,
                           "hw.accel.accelerator:Accelerator",
-                          "systolic core + scratchpad, accumulator buffer, DMA over AXI4")
+                          "systolic or bit-serial core + scratchpad, accumulator buffer, "
+                          "DMA over AXI4")
