@@ -362,10 +362,13 @@ class _Transfers:
         self.period = np.zeros(0, dtype=np.int64)
         self.delta = np.zeros(0, dtype=np.int64)
         self.table = np.zeros(0, dtype=np.int64)
-        # floor_table[floor_lines[write * 4 + before, row beats], rows]: 1 + least R, -1
-        # where not known (line 0 is never filled)
+        # floor_table[line_offsets[line] + rows]: 1 + least R, -1 where not known, for
+        # rows up to line_capacities[line], line = floor_lines[write * 4 + before, beats]
+        # (line 0: none, capacity 0, at the table's first entry, -1)
         self.floor_lines = np.zeros((8, 1), dtype=np.int64)
-        self.floor_table = np.full((1, 1), -1, dtype=np.int64)
+        self.line_offsets = np.zeros(1, dtype=np.int64)
+        self.line_capacities = np.zeros(1, dtype=np.int64)
+        self.floor_table = np.full(1, -1, dtype=np.int64)
 
     def _find(self, shapes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         at = np.minimum(np.searchsorted(self.shapes, shapes), max(len(self.shapes) - 1, 0))
@@ -408,14 +411,15 @@ class _Transfers:
 
     def floor_runs(self, keys: np.ndarray) -> np.ndarray:
         """``1 + R`` of each transfer of ``keys`` at the burst position that makes it
-        least (0 where a key is -1): a lower bound that needs no position. Kept in a
-        table by (direction and transfer before, row beats) and rows."""
+        least (0 where a key is -1): a lower bound that needs no position. Kept in one
+        flat table, a line per (direction and transfer before, row beats) holding every
+        number of rows up to its capacity (a tile fits a slot, so lines of many beats
+        are short)."""
         present = keys >= 0
         kinds = np.where(present, keys >> 49, 0)
         beats = np.where(present, (keys >> 20) & ((1 << 20) - 1), 0)
         rows = np.where(present, keys & ((1 << 20) - 1), 0)
-        self._grow(int(beats.max(initial=0)), int(rows.max(initial=0)))
-        values = self.floor_table[self.floor_lines[kinds, beats], rows]
+        values = self._floor_values(kinds, beats, rows)
         missing = present & (values < 0)
         if missing.any():
             new = np.unique(keys[missing] & ~(_POSITION_MASK << 40))
@@ -424,28 +428,56 @@ class _Transfers:
             self.cover(everywhere.ravel())
             least = self.runs(everywhere).min(axis=1)
             new_kinds, new_beats = new >> 49, (new >> 20) & ((1 << 20) - 1)
-            unlined = self.floor_lines[new_kinds, new_beats] == 0
-            if unlined.any():
-                codes = np.unique(new_kinds[unlined] * (1 << 20) + new_beats[unlined])
-                start = len(self.floor_table)
-                self.floor_lines[codes >> 20, codes & ((1 << 20) - 1)] = start + np.arange(
-                    len(codes))
-                self.floor_table = np.concatenate([self.floor_table, np.full(
-                    (len(codes), self.floor_table.shape[1]), -1, dtype=np.int64)])
-            self.floor_table[self.floor_lines[new_kinds, new_beats],
-                             new & ((1 << 20) - 1)] = least
-            values = self.floor_table[self.floor_lines[kinds, beats], rows]
+            new_rows = new & ((1 << 20) - 1)
+            self._make_room(new_kinds, new_beats, new_rows)
+            line = self.floor_lines[new_kinds, new_beats]
+            self.floor_table[self.line_offsets[line] + new_rows] = least
+            values = self._floor_values(kinds, beats, rows)
         return np.where(present, values, 0)
 
-    def _grow(self, beats: int, rows: int) -> None:
-        """Make room in the floor tables for ``beats`` row beats and ``rows`` rows."""
-        lines, table = self.floor_lines, self.floor_table
-        if beats >= lines.shape[1]:
-            self.floor_lines = np.zeros((8, 2 * beats + 1), dtype=np.int64)
-            self.floor_lines[:, :lines.shape[1]] = lines
-        if rows >= table.shape[1]:
-            self.floor_table = np.full((len(table), 2 * rows + 1), -1, dtype=np.int64)
-            self.floor_table[:, :table.shape[1]] = table
+    def _floor_values(self, kinds: np.ndarray, beats: np.ndarray, rows: np.ndarray
+                      ) -> np.ndarray:
+        """The floor table at each (kind, beats, rows); -1 where not known."""
+        width = self.floor_lines.shape[1]
+        line = np.where(beats < width, self.floor_lines[kinds, np.minimum(beats, width - 1)],
+                        0)
+        capacity = self.line_capacities[line]
+        at = self.line_offsets[line] + np.minimum(rows, capacity)
+        return np.where(rows <= capacity, self.floor_table[at], -1)
+
+    def _make_room(self, kinds: np.ndarray, beats: np.ndarray, rows: np.ndarray) -> None:
+        """Lines for every (kind, beats) with room for ``rows``: new lines, and lines
+        too short moved to the end of the table with twice the room."""
+        width = self.floor_lines.shape[1]
+        if beats.max() >= width:
+            lines = np.zeros((8, 2 * int(beats.max()) + 1), dtype=np.int64)
+            lines[:, :width] = self.floor_lines
+            self.floor_lines = lines
+        codes, inverse = np.unique(kinds * (1 << 20) + beats, return_inverse=True)
+        needed = np.zeros(len(codes), dtype=np.int64)
+        np.maximum.at(needed, inverse, rows)
+        line = self.floor_lines[codes >> 20, codes & ((1 << 20) - 1)]
+        old = self.line_capacities[line]
+        short = needed > old
+        if not short.any():
+            return
+        codes, line, old = codes[short], line[short], old[short]
+        capacity = np.maximum(needed[short], np.where(line > 0, 2 * old, 0))
+        offsets = len(self.floor_table) + np.cumsum(capacity + 1) - (capacity + 1)
+        table = np.concatenate([self.floor_table,
+                                np.full(int((capacity + 1).sum()), -1, dtype=np.int64)])
+        for moved_line, offset in zip(line[line > 0], offsets[line > 0], strict=True):
+            start, size = self.line_offsets[moved_line], self.line_capacities[moved_line]
+            table[offset:offset + size + 1] = table[start:start + size + 1]
+        self.floor_table = table
+        fresh = np.flatnonzero(line == 0)
+        line[fresh] = len(self.line_offsets) + np.arange(len(fresh))
+        self.line_offsets = np.concatenate([self.line_offsets, np.zeros(len(fresh),
+                                                                        dtype=np.int64)])
+        self.line_capacities = np.concatenate([self.line_capacities,
+                                               np.zeros(len(fresh), dtype=np.int64)])
+        self.line_offsets[line], self.line_capacities[line] = offsets, capacity
+        self.floor_lines[codes >> 20, codes & ((1 << 20) - 1)] = line
 
     def runs(self, keys: np.ndarray) -> np.ndarray:
         """``1 + R`` of each transfer of ``keys`` (covered), 0 where a key is -1."""

@@ -46,8 +46,8 @@ def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
     ``rows_needed[t]`` rows without repeating."""
     count = len(row_beats)
     rows_needed = np.asarray(rows_needed, dtype=np.int64)
-    width = int(rows_needed.max()) + 1 if count else 1
-    ends = np.zeros((count, width), dtype=np.int64)
+    most = int(rows_needed.max()) if count else 0
+    ends = np.zeros((count, min(most, 4 * HISTORY) + 1), dtype=np.int64)   # grows
     known = np.zeros(count, dtype=np.int64)
     period = np.zeros(count, dtype=np.int64)
     delta = np.zeros(count, dtype=np.int64)
@@ -98,6 +98,10 @@ def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
         ended = active[row_end]
         rows_done[ended] += 1
         done_rows = rows_done[ended]
+        if done_rows.max() >= ends.shape[1]:
+            grown = np.zeros((count, min(2 * ends.shape[1], most + 1)), dtype=np.int64)
+            grown[:, :ends.shape[1]] = ends
+            ends = grown
         ends[ended, done_rows] = np.where(write[ended], response[ended], last[ended]) + 2
         jj = burst[ended]
         order = (jj[:, None] - o + np.arange(o)[None, :]) % o
