@@ -176,18 +176,22 @@ class _Job:
         self.kt = _ceil_div(self.k, self.tk)
         self.outer = np.where(self.mnk, self.mt, self.nt)
         self.middle = np.where(self.mnk, self.nt, self.mt)
-        bus, mb, e = params.bus_bytes, params.max_burst, params.element_bytes
+        bus, e = params.bus_bytes, params.element_bytes
         # beats a tile advances a row's start, per dimension and operand
         self.q_a = (self.tm if self.os else self.tk) * e // bus
         self.q_b = self.tn * e // bus
         self.q_c = self.tn * params.acc_bytes // bus
+
+    @functools.cached_property
+    def periods(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Periods of the burst positions along the outer, middle and K dimensions."""
+        mb = self.p.max_burst
         period_a = mb // np.gcd(self.q_a, mb)
         period_n = mb // np.gcd(self.q_b, mb)   # C's period divides B's
         ones = np.ones_like(self.tm)
         period_m = period_a if self.os else ones
-        self.period_k = ones if self.os else period_a
-        self.period_outer = np.where(self.mnk, period_m, period_n)
-        self.period_middle = np.where(self.mnk, period_n, period_m)
+        return (np.where(self.mnk, period_m, period_n), np.where(self.mnk, period_n, period_m),
+                ones if self.os else period_a)
 
     # --- tile features, by index ------------------------------------------------------
 
@@ -602,9 +606,10 @@ def _block_cycles(job: _Job, floor: bool = False) -> tuple[np.ndarray, np.ndarra
     burst positions (:meth:`_Transfers.floor_runs`), so no classes of position."""
     p = job.p
     count = len(job.tm)
-    dims = (_Dimension.of(job.outer, job.period_outer),
-            _Dimension.of(job.middle, job.period_middle),
-            _Dimension.of(job.kt, job.period_k))
+    period_outer, period_middle, period_k = (job.periods if not floor else
+                                             (np.ones_like(job.tm),) * 3)
+    dims = (_Dimension.of(job.outer, period_outer), _Dimension.of(job.middle, period_middle),
+            _Dimension.of(job.kt, period_k))
     transfers = _transfers(p.max_burst, p.outstanding, job.interval, job.latency)
     runs = transfers.floor_runs if floor else transfers.runs
     cycles = np.ones(count, dtype=np.int64)   # the check cycle
