@@ -108,15 +108,15 @@ def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
         window = np.take_along_axis(ring[ended], order, axis=1)
         state = np.concatenate([np.maximum(issued[ended][:, None], window[:, :1]), window,
                                 last[ended][:, None]], axis=1)
-        found = np.zeros(len(ended), dtype=np.int64)
-        shift_found = np.zeros(len(ended), dtype=np.int64)
-        for rows_back in range(HISTORY, 0, -1):   # the shortest period wins
-            before = history[ended, (done_rows - rows_back) % HISTORY]
-            shift = state - before
-            repeats = ((done_rows > rows_back) & (before > NEG // 2).all(axis=1)
-                       & (shift == shift[:, :1]).all(axis=1))
-            found = np.where(repeats, rows_back, found)
-            shift_found = np.where(repeats, shift[:, 0], shift_found)
+        back = np.arange(1, HISTORY + 1)
+        before = history[ended[:, None], (done_rows[:, None] - back) % HISTORY]
+        shift = state[:, None, :] - before
+        repeats = ((done_rows[:, None] > back) & (before > NEG // 2).all(axis=2)
+                   & (shift == shift[:, :, :1]).all(axis=2))
+        shortest = repeats.argmax(axis=1)   # the shortest period wins
+        hit = repeats[np.arange(len(ended)), shortest]
+        found = np.where(hit, shortest + 1, 0)
+        shift_found = np.where(hit, shift[np.arange(len(ended)), shortest, 0], 0)
         history[ended, done_rows % HISTORY] = state
         stop = (found > 0) | (done_rows >= rows_needed[ended])
         known[ended[stop]] = done_rows[stop]
