@@ -3,10 +3,11 @@ DRAM model runs in the simulator, the testbench only starts each job and checks 
 
 For each job (``sim.accel.jobs``): write the DRAM image, reset, set the DRAM's bandwidth
 (beat interval) and latency, load the image, hand the command over, await ``done``, read
-the counters and the error flag, dump the DRAM and compare it word for word with the
-expected image (C bit-exact against the golden model, padding columns zero, every other
-byte untouched). A job the hardware must refuse passes when the error flag is set and the
-DRAM is untouched. Config: JSON named by ``HWDSE_SIM_CONFIG``.
+the counters the job names (each core has its own activity counters) and the error flag,
+dump the DRAM and compare it word for word with the expected image (C bit-exact against
+the golden model, padding columns zero, every other byte untouched). A job the hardware
+must refuse passes when the error flag is set and the DRAM is untouched. Config: JSON
+named by ``HWDSE_SIM_CONFIG``.
 """
 
 from __future__ import annotations

@@ -128,6 +128,12 @@ def test_simulate_cli_takes_the_precision():
     assert too_wide.exit_code == 2 and "`bits` must be an integer in 1..8" in too_wide.output
     systolic = runner.invoke(app, ["simulate", "accel", "--bits", "4"])
     assert systolic.exit_code == 2 and "core 'systolic' is bit-parallel" in systolic.output
+    per_group = runner.invoke(app, ["simulate", "accel", "-p", "core=bitserial", "--bits",
+                                    "2,4"])
+    assert per_group.exit_code == 2 and "one integer per accel-v1 job" in per_group.output
+    grouped = runner.invoke(app, ["simulate", "accel", "-p", "core=bitserial",
+                                  "--group-size", "8"])
+    assert grouped.exit_code == 2 and "takes no `group_size`" in grouped.output
 
 
 @pytest.mark.synth
