@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import subprocess
 import sys
 import time
@@ -221,7 +222,8 @@ def scalesim_summary(record: dict[str, Any]) -> dict[str, Any]:
             "dram_ofmap_writes": layer["dram_ofmap_writes"],
             "dram_read_bytes": reads, "dram_write_bytes": layer["dram_ofmap_writes"],
             "dram_bytes": reads + layer["dram_ofmap_writes"],
-            "seconds": record.get("wall_seconds")}
+            "seconds": record.get("wall_seconds"),
+            "load_average_1m_at_start": record.get("load_average_1m_at_start")}
 
 
 def model_phase(args: argparse.Namespace, layers: list[Layer],
@@ -292,6 +294,7 @@ def rtl_phase(args: argparse.Namespace, rows: list[dict[str, Any]]) -> dict[str,
             job = gemm_job(params, m, k, n, seed=m + k + n,
                            mapping=Mapping.parse(model["tiles"], model["order"]),
                            bandwidth=row["bandwidth"], latency=args.latency)
+            load = round(os.getloadavg()[0], 2)
             try:
                 run = simulate(artifacts[row["dataflow"]], "sim.accel.testbench", [job],
                                timeout=600 + model["cycles"] / 2000)
@@ -303,7 +306,9 @@ def rtl_phase(args: argparse.Namespace, rows: list[dict[str, Any]]) -> dict[str,
                           "counters": dict(result.counters),
                           "build_cached": run.build_cached,
                           "build_seconds": round(run.build_seconds, 1),
-                          "run_seconds": round(run.run_seconds, 1)}
+                          "run_seconds": round(run.run_seconds, 1),
+                          "load_average_1m_at_start": load,
+                          "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
             path.write_text(json.dumps(record, indent=1))
         if "counters" in record:
             counters = record["counters"]
@@ -426,11 +431,42 @@ def report(args: argparse.Namespace, layers: list[Layer], scalesim: dict[tuple, 
         "rtl_limits": dict(args.rtl),
         "scalesim_phase_seconds": round(scalesim_seconds, 1), "rtl": rtl,
         "read_buffer_probe": probe,
+        "note": args.note,
+        "earlier_runs": [{key: earlier.get(key) for key in (
+            "command", "date", "machine_before", "machine_after", "rtl")}
+            for earlier in (json.loads(path.read_text()) for path in args.earlier)],
         "rows": rows,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "scalesim_accel.json").write_text(json.dumps(record, indent=1) + "\n")
     (args.out / "scalesim_accel.md").write_text("\n".join(markdown(record)) + "\n")
+
+
+def run_notes(record: dict[str, Any]) -> list[str]:
+    """How the cached results were obtained: SCALE-Sim's run times and loads, earlier
+    runs (the RTL's), the note."""
+    ran = [r["scalesim"] for r in record["rows"] if "skipped" not in r["scalesim"]]
+    skipped = [r for r in record["rows"] if "skipped" in r["scalesim"]]
+    loads = [s["load_average_1m_at_start"] for s in ran
+             if s.get("load_average_1m_at_start") is not None]
+    seconds = sum(s["seconds"] or 0 for s in ran)
+    lines = [f"- SCALE-Sim: {len(ran)} cases run one at a time, {seconds:,.0f} s of wall time "
+             f"in all (longest {max(s['seconds'] or 0 for s in ran):,.0f} s)"
+             + (f"; load average {min(loads)}-{max(loads)} at the start of the "
+                f"{len(loads)} cases that recorded it" if loads else "")
+             + (f"; {len(skipped)} not run (the cells marked skipped: its Python memory "
+                "loop walks every demand line, about 2.2 M lines for 512^3)"
+                if skipped else "")]
+    for earlier in record["earlier_runs"]:
+        lines.append(
+            f"- earlier run reused from the cache: `{earlier['command']}` ({earlier['date']}, "
+            f"load {earlier['machine_before']['load_average_1m']} before, "
+            f"{earlier['machine_after']['load_average_1m']} after"
+            + (f"; {earlier['rtl']['jobs']} RTL jobs in {earlier['rtl']['wall_seconds']:,} s"
+               if earlier.get("rtl") else "") + ")")
+    if record["note"]:
+        lines.append(f"- {record['note']}")
+    return lines
 
 
 def markdown(record: dict[str, Any]) -> list[str]:
@@ -472,8 +508,14 @@ def markdown(record: dict[str, Any]) -> list[str]:
         + f" model cycles, both mappings ({len(rtl_rows)} jobs, "
         f"{record['rtl']['wall_seconds']:,} s); bit-exact with cycles and every counter "
         f"equal to the model in {len(rtl_ok)} of {len(rtl_rows)}",
+        "- cycles compared: SCALE-Sim's `Total Cycles (incl. prefetch)` (first DRAM read "
+        "to last DRAM write, `single_layer_sim.calc_report_data`) against ours (command to "
+        "done: the first tile's load to the last tile's write-back); SCALE-Sim's `Total "
+        "Cycles` (after the preload, before the final drain) is shown as its compute lines "
+        "+ stall cycles; bare array: `systolic-v1`'s exact cycles with ideal streams",
         "- DRAM KiB: bytes / 1024; SCALE-Sim's words are bytes (`word_size = 1`), its ofmap "
         "word too, ours writes C at 32 bits",
+        *run_notes(record),
         "",
     ]
     for dataflow in record["design"]["dataflow"]:
@@ -555,17 +597,14 @@ def os_ws_bullets(rows: list[dict[str, Any]], bandwidths: list[int]) -> list[str
         wins = sum(_find(chosen, "os", bandwidth, g)["mapper"]["cycles"]
                    <= _find(chosen, "ws", bandwidth, g)["mapper"]["cycles"]
                    for g in {r["gemm"] for r in chosen})
-        text = (f"at {bandwidth} B/cycle ours: WS / OS = {ours['ws'] / ours['os']:.2f} over "
-                f"all {len(chosen) // 2} layers (OS at most WS on {wins})")
+        text = (f"  - {bandwidth} B/cycle: ours WS / OS = {ours['ws'] / ours['os']:.2f} over "
+                f"all {len(chosen) // 2} layers (OS no slower on {wins})")
         if shared and scale["os"]:
-            text += (f"; SCALE-Sim: WS / OS = {scale['ws'] / scale['os']:.2f} over the "
-                     f"{len(shared)} layers it ran in both")
+            text += (f"; SCALE-Sim WS / OS = {scale['ws'] / scale['os']:.2f} over the "
+                     f"{len(shared)} layers it ran in both dataflows")
         lines.append(text)
-    return ["- **OS against WS, DRAM included.** " + "; ".join(lines) + ". SCALE-Sim v3's "
-            "finding (OS 30% ahead once DRAM stalls are modelled, arXiv 2504.15377) comes "
-            "from its WS partial sums going to DRAM (above): where its write port is the "
-            "bottleneck WS loses; where its SRAM windows refetch the ifmap the OS folds "
-            "suffer more."]
+    return ["- **OS against WS, DRAM included** (cycles summed per bandwidth; the table "
+            "above):", *lines]
 
 
 def explanation(record: dict[str, Any]) -> list[str]:
@@ -731,6 +770,10 @@ def parse_args() -> argparse.Namespace:
                         metavar="B=CYCLES", help="run in RTL the cases at B bytes/cycle "
                         "whose model cycles are at most CYCLES (none: no RTL)")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    parser.add_argument("--earlier", type=Path, nargs="*", default=[],
+                        help="records (JSON) of earlier runs whose cached results this "
+                        "one reuses; their commands and loads are listed")
+    parser.add_argument("--note", default="", help="a line for the report's header")
     return parser.parse_args()
 
 

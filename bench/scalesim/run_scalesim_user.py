@@ -25,6 +25,7 @@ import contextlib
 import csv
 import importlib.metadata
 import json
+import os
 import sys
 import tempfile
 import time
@@ -90,6 +91,7 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
     from scalesim.scale_sim import scalesim
 
     start = time.monotonic()
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="hwdse-scalesim-user-") as tmp:
         work = Path(tmp)
         config, topology, layout = work / "hwdse.cfg", work / "gemm.csv", work / "layout.csv"
@@ -130,6 +132,8 @@ def simulate(args: argparse.Namespace) -> dict[str, Any]:
             "rows", "cols", "dataflow", "ifmap_kb", "filter_kb", "ofmap_kb", "ifmap_bw",
             "filter_bw", "ofmap_bw")} | {"interface_bandwidth": "USER"},
         "seconds": round(seconds, 2),
+        "load_average_1m_at_start": round(load, 2),
+        "finished": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "layers": layers,
     }
 
