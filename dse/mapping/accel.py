@@ -721,17 +721,27 @@ def _activity(job: _Job, read: np.ndarray, written: np.ndarray) -> dict[str, np.
             **{f"core_{event}": sums[f"core_{event}"] for event in SystolicActivity.events()}}
 
 
+def _core_event_energies(params: AccelParams, table: EnergyTable) -> dict[str, float]:
+    """The core's on-chip energy per event (it is linear in its events), from the scalar
+    model.
+
+    Raises:
+        ParamError: for a core whose events are not the systolic core's (the scalar model
+            says so).
+    """
+    unit = dict.fromkeys(AccelActivity.events(), 0)
+    return {event: sum(energy_of_activity_core(
+        params, AccelActivity(**{**unit, f"core_{event}": 1}), 1, table).on_chip.values())
+        for event in SystolicActivity.events()}
+
+
 def _energy(params: AccelParams, activity: dict[str, np.ndarray], table: EnergyTable
             ) -> np.ndarray:
     """``dse.models.accel.energy_of_counts(...).total_pj`` on arrays: the core's on-chip
     energy is linear in its events (its per-event energies taken from the scalar model),
     then the scratchpad, accumulator and DRAM terms as that function has them."""
-    events = SystolicActivity.events()
-    unit = dict.fromkeys(AccelActivity.events(), 0)
     core = np.zeros(len(activity["spad_reads"]))
-    for event in events:
-        counts = AccelActivity(**{**unit, f"core_{event}": 1})
-        per_event = sum(energy_of_activity_core(params, counts, 1, table).on_chip.values())
+    for event, per_event in _core_event_energies(params, table).items():
         core = core + activity[f"core_{event}"] * per_event
     sram = table.sram_access_64b
     spad, acc = sram.at(params.spad_kib / 2), sram.at(params.acc_kib / 2)
@@ -771,11 +781,12 @@ def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: in
     core's events and energy (equal to ``energy(...).total_pj`` up to float rounding).
 
     Raises:
-        ParamError: for a bad bandwidth or latency, naming it and what is allowed.
+        ParamError: for a bad bandwidth or latency, naming it and what is allowed; for a
+            core other than the systolic one.
     """
     job = _job(params, gemm, maps, bandwidth, latency)
-    cycles, stalls = _block_cycles(job)
     read, written, activity, energy = _closed_forms(job, table)
+    cycles, stalls = _block_cycles(job)
     activity["stall_cycles"] = stalls
     return MappingCosts(cycles=cycles, stall_cycles=stalls, dram_read_bytes=read,
                         dram_write_bytes=written, activity=activity, energy_pj=energy)
@@ -982,9 +993,11 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     mappings that got the second bound and the exact cycles.
 
     Raises:
-        ParamError: for an unknown objective, a bad bandwidth or latency.
+        ParamError: for an unknown objective, a bad bandwidth or latency, or a core other
+            than the systolic one.
     """
     check_objective(objective)
+    _core_event_energies(params, table or default_energy_table())   # a core it costs
     maps = legal_mappings(params, gemm)
     job = _job(params, gemm, maps, bandwidth, latency, starved=True)
     read, written = _dram_bytes(job)
