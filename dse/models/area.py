@@ -105,9 +105,10 @@ _LOGIC_COST_PER_BIT = 1.0
 class DspPrimitive:
     """A target's multiplier block as the Yosys ``mul2dsp`` step of its synthesis script
     maps products: operands up to ``max_width`` bits, and only products of at least
-    ``min_product_width`` bits (narrower ones stay in logic); ``adder_width``: the low bits
-    of an adder after the product that the block takes in (``ice40_dsp`` packs an
-    accumulator or a post-adder into SB_MAC16's 32-bit output; 0: none)."""
+    ``min_product_width`` bits (narrower ones stay in logic); ``adder_width``: the widest
+    adder after the product that the block takes in whole (``ice40_dsp`` packs an
+    accumulator or a post-adder of up to 33 bits, SB_MAC16's 32-bit output and its carry,
+    into the block; a wider adder stays in logic whole; 0: none)."""
 
     name: str
     max_width: int
@@ -120,7 +121,7 @@ class DspPrimitive:
 DSP_PRIMITIVES: dict[str, DspPrimitive] = {
     "ecp5-85k": DspPrimitive("MULT18X18D", max_width=18, min_product_width=0),
     "ice40-up5k": DspPrimitive("SB_MAC16", max_width=16, min_product_width=11,
-                               adder_width=32),
+                               adder_width=33),
 }
 
 
@@ -135,8 +136,8 @@ def on_dsp(a_width: int, b_width: int, target: str) -> bool:
 
 
 def dsp_adder_width(a_width: int, b_width: int, target: str) -> int:
-    """Bits of an adder after an ``a_width`` x ``b_width`` product that ``target``'s DSP
-    block takes in (0 where the product is not on a DSP, or the block takes none)."""
+    """The widest adder after an ``a_width`` x ``b_width`` product that ``target``'s DSP
+    block takes in whole (0 where the product is not on a DSP, or the block takes none)."""
     primitive = DSP_PRIMITIVES.get(target)
     if primitive is None or not on_dsp(a_width, b_width, target):
         return 0

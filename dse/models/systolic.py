@@ -190,11 +190,11 @@ def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], us
 SIGNED_NARROWED_ROWS = 3
 
 _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "column_acc_bits",
-                "deskew_acc_bits", "pick_bits", "logic_acc_bits")
+                "deskew_acc_bits", "pick_bits", "logic_acc_bits", "soft_macc_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
                 "bram_blocks", "address_bits", "memory_ff_bits", "bram_mux_bits",
-                "ram_width_bits", "logic_psum_adder_bits")
+                "ram_width_bits", "logic_psum_adder_bits", "soft_macc_bits")
 
 
 def psum_widths(params: SystolicParams) -> list[int]:
@@ -227,14 +227,17 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
 - ``column_acc_bits = C * A``: per-column result registers (``ws``: the accumulator adders,
   the memory's read register and the result registers);
 - ``os`` only: ``pe_acc_bits = P * A`` (accumulator and result registers, adders),
-  ``logic_acc_bits``: the accumulator adders' bits left in logic (all ``P * A`` unless the
-  target's DSP block takes in the adder's low bits, :func:`dse.models.area.dsp_adder_width`:
-  then ``P * max(0, A - 32)`` on iCE40),
+  ``logic_acc_bits``: the accumulator adders' bits left in logic (``P * A`` unless the
+  target's DSP block takes in the whole adder, :func:`dse.models.area.dsp_adder_width`:
+  on iCE40 up to 33 bits), ``soft_macc_bits = P * B * A`` where products stay in logic
+  (``B`` partial products summed across the accumulator's width),
   ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and ``pick_bits`` (LUT4s of the
   per-column OR of done-gated results over the rows);
 - ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
   adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`),
   ``logic_psum_adder_bits`` (of those adder bits, the ones a DSP block does not take in),
+  ``soft_macc_bits = C * B * sum(psum widths)`` where products stay in logic (each adds
+  ``B`` partial products across its partial sum's width),
   ``deskew_psum_bits`` (deskew and staging registers of the bottom row's width), and the
   accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
@@ -254,6 +257,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
     rows, cols, width, acc = params.rows, params.cols, params.input_width, params.acc_width
     pes = rows * cols
     absorbed = dsp_adder_width(width, width, target)
+    dsp = on_dsp(width, width, target)
     common = {"one": 1.0, "pes": float(pes), "pe_input_bits": float(pes * width),
               "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
               "column_acc_bits": float(cols * acc)}
@@ -264,7 +268,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         # pairs, then a tree of LUT4s taking three
         pairs = _ceil_div(rows, 2)
         output_stationary.update(common, pe_acc_bits=float(pes * acc),
-                                 logic_acc_bits=float(pes * max(0, acc - absorbed)),
+                                 logic_acc_bits=float(pes * acc if acc > absorbed else 0),
+                                 soft_macc_bits=0.0 if dsp else float(pes * width * acc),
                                  deskew_acc_bits=cols * (cols - 1) / 2 * acc,
                                  pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
     else:
@@ -275,7 +280,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
-            logic_psum_adder_bits=float(cols * sum(max(0, bits - absorbed) for bits in adders)),
+            logic_psum_adder_bits=float(cols * sum(bits for bits in adders if bits > absorbed)),
+            soft_macc_bits=0.0 if dsp else float(cols * width * sum(widths)),
             # deskew registers and the staging register, of the bottom row's width
             deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
             address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
@@ -289,7 +295,6 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                                      ram_width_bits=float(cols * acc))
         else:  # flip-flops (a depth of 1)
             weight_stationary["memory_ff_bits"] = float(cols * acc * params.acc_depth)
-    dsp = on_dsp(width, width, target)
     return {"multipliers": float(pes) if dsp else 0.0,
             "soft_multiplier_bits": 0.0 if dsp else float(pes * width * width),
             **{f"os.{name}": value for name, value in output_stationary.items()},
@@ -370,7 +375,7 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: in
     widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
                                         signed=signed, dataflow="ws"))
     adders = psum_adder_widths(widths, width, acc_width)
-    return (sum(widths), sum(adders), sum(max(0, bits - absorbed) for bits in adders),
+    return (sum(widths), sum(adders), sum(bits for bits in adders if bits > absorbed),
             widths[-1])
 
 
@@ -404,12 +409,14 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
               "column_acc_bits": (cols * acc).astype(np.float64)}
     pairs = ceil_div(rows, 2)
     absorbed = per_unique(lambda w: dsp_adder_width(w, w, target), width, dtype=np.int64)
+    dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
     os_only = {"pe_acc_bits": (pes * acc).astype(np.float64),
-               "logic_acc_bits": (pes * np.maximum(0, acc - absorbed)).astype(np.float64),
+               "soft_macc_bits": np.where(dsp, 0, pes * width * acc).astype(np.float64),
+               "logic_acc_bits": np.where(acc > absorbed, pes * acc, 0).astype(np.float64),
                "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
                "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
     ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "logic_psum_adder_bits",
-                             "deskew_psum_bits",
+                             "soft_macc_bits", "deskew_psum_bits",
                              "lutram_cells", "lutram_mux_bits", "bram_blocks",
                              "address_bits"), np.zeros(len(rows)))
     if ws.any():
@@ -421,6 +428,8 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
         on_ws = {"psum_bits": (cols[ws] * psums[:, 0]).astype(np.float64),
                  "psum_adder_bits": (cols[ws] * psums[:, 1]).astype(np.float64),
                  "logic_psum_adder_bits": (cols[ws] * psums[:, 2]).astype(np.float64),
+                 "soft_macc_bits": np.where(dsp[ws], 0, cols[ws] * width[ws] * psums[:, 0]
+                                            ).astype(np.float64),
                  "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 3],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
                  "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
@@ -429,7 +438,6 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
         for name, values in on_ws.items():
             ws_only[name] = np.zeros(len(rows))
             ws_only[name][ws] = values
-    dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
     features = {"multipliers": np.where(dsp, pes, 0).astype(np.float64),
                 "soft_multiplier_bits": np.where(dsp, 0, pes * width * width).astype(np.float64)}
     for name in _SYSTOLIC_OS:
