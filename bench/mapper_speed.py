@@ -118,6 +118,7 @@ def main() -> None:
                     "load_average": load_start, "load_average_end": os.getloadavg(),
                     "uptime_start": uptime_start, "uptime_end": _uptime()},
         "command": " ".join([".venv/bin/python", *sys.argv]),
+        "commit": _git_head(),
         "date": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
         "design": params.to_dict(), "bandwidth": args.bandwidth, "latency": args.latency,
         "workload": args.workload, "input_shape": shape, "objective": args.objective,
@@ -139,6 +140,14 @@ def main() -> None:
           f"whole network {networks['cold']['s']:.2f} s")
 
 
+def _git_head() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return ""
+
+
 def _uptime() -> str:
     try:
         return subprocess.run(["uptime"], capture_output=True, text=True,
@@ -154,7 +163,7 @@ def render(record: dict) -> str:
     networks = record["networks"]
     cold, warm, edp = networks["cold"], networks["warm"], networks["cold_edp"]
     lines = [f"# Mapper speed ({record['workload']}, {record['date']})", "",
-             f"- command: `{record['command']}`",
+             f"- command: `{record['command']}` (at commit {record.get('commit') or '?'})",
              f"- machine: {machine['platform']}, {machine['cpus']} CPUs shared with other "
              f"sessions, Python {machine['python']}, one core (numpy, BLAS threads 1)",
              f"- load average at start {load} (`{machine['uptime_start']}`), at end "
