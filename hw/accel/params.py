@@ -143,6 +143,15 @@ class AccelParams(Params):
                                  f"{need} bytes, a {getattr(self, name)} KiB buffer has "
                                  f"{have}")
 
+    def to_dict(self) -> dict[str, Any]:
+        """The field values; the bit-serial core's fields only for core ``bitserial``, so
+        a systolic design's dict (and content hash) is what it was before they existed."""
+        values = super().to_dict()
+        if self.core != "bitserial":
+            for name in BITSERIAL_DEFAULTS:
+                del values[name]
+        return values
+
     # --- derived sizes (bytes) -----------------------------------------------------
 
     @property

@@ -237,3 +237,16 @@ def test_bitserial_elaborates_with_a_bits_field():
     assert "counters__core_pe_macs" not in text
     assert command_layout(params).size == command_layout().size + 5
     assert core_counters(params)[0] == "core_pe_steps"
+
+
+def test_a_systolic_design_keeps_its_dict_and_hash():
+    """The bit-serial fields stay out of a systolic design's dict, so its content hash (the
+    key of caches and stored studies) is what it was before the bit-serial core."""
+    params = AccelParams()
+    assert set(params.to_dict()) == {"core", "rows", "cols", "input_width", "acc_width",
+                                     "signed", "dataflow", "acc_depth", "spad_kib",
+                                     "acc_kib", "bus_bytes", "max_burst", "outstanding"}
+    assert AccelParams.from_mapping(params.to_dict()) == params
+    bitserial = AccelParams(core="bitserial", lanes=2)
+    assert AccelParams.from_mapping(bitserial.to_dict()) == bitserial
+    assert bitserial.content_hash() != AccelParams(core="bitserial", lanes=4).content_hash()
