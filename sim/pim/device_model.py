@@ -89,26 +89,35 @@ std::string S(int64_t value) { return std::to_string(value); }
         if (!(ok)) fail(now, c, (rule));       \
     } while (0)
 
-// Bit `index` of a little-endian word array.
-inline bool bit(const uint32_t* words, int64_t index) {
-    return (words[index >> 5] >> (index & 31)) & 1u;
+// `count` (<= 32) bits of a little-endian word array from bit `at`.
+inline uint32_t get_bits(const uint32_t* words, int64_t at, int64_t count) {
+    int64_t word = at >> 5, shift = at & 31;
+    uint64_t value = (uint64_t)words[word] >> shift;
+    if (shift + count > 32) value |= (uint64_t)words[word + 1] << (32 - shift);
+    return count >= 32 ? (uint32_t)value : (uint32_t)(value & ((1ULL << count) - 1));
 }
 
-inline void set_bit(uint32_t* words, int64_t index) {
-    words[index >> 5] |= 1u << (index & 31);
+// ORs the low `count` (<= 32) bits of `value` into a word array at bit `at`.
+inline void put_bits(uint32_t* words, int64_t at, int64_t count, uint32_t value) {
+    uint64_t bits = count >= 32 ? value : (value & ((1ULL << count) - 1));
+    int64_t word = at >> 5, shift = at & 31;
+    words[word] |= (uint32_t)(bits << shift);
+    if (shift + count > 32) words[word + 1] |= (uint32_t)(bits >> (32 - shift));
 }
+
+inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 uint64_t field(const uint32_t* words, int64_t base, const Field& f) {
-    uint64_t value = 0;
-    for (int64_t i = 0; i < f.width && i < 64; ++i)
-        if (bit(words, base + f.offset + i)) value |= 1ULL << i;
+    int64_t width = min64(f.width, 64), at = base + f.offset;
+    uint64_t value = get_bits(words, at, min64(width, 32));
+    if (width > 32) value |= (uint64_t)get_bits(words, at + 32, width - 32) << 32;
     return value;
 }
 
 std::vector<uint32_t> field_words(const uint32_t* words, int64_t base, const Field& f) {
     std::vector<uint32_t> out((f.width + 31) / 32, 0);
-    for (int64_t i = 0; i < f.width; ++i)
-        if (bit(words, base + f.offset + i)) set_bit(out.data(), i);
+    for (int64_t i = 0; i < (int64_t)out.size(); ++i)
+        out[i] = get_bits(words, base + f.offset + 32 * i, min64(32, f.width - 32 * i));
     return out;
 }
 
@@ -311,9 +320,8 @@ class Channel {
         int64_t width = job_.element_width;
         std::vector<uint32_t> out((job_.lanes * width + 31) / 32, 0);
         if (!words) return out;
-        for (int64_t i = 0; i < job_.lanes; ++i)
-            for (int64_t j = 0; j < width; ++j)
-                if (((uint64_t)words[i] >> j) & 1) set_bit(out.data(), i * width + j);
+        for (int64_t i = 0; i < job_.lanes; ++i)  // width <= 16
+            put_bits(out.data(), i * width, width, (uint32_t)(uint64_t)words[i]);
         return out;
     }
 };
@@ -470,9 +478,13 @@ extern "C" int hwdse_pim_cycle(const svBitVecVal* cmd, const svBitVecVal* result
         const std::vector<uint32_t>* due = r.channels[ch].data_due(r.now);
         if (!due) continue;
         int64_t base = ch * j.rdata_width;
-        set_bit(rdata, base + j.rdata_valid.offset);
-        for (int64_t i = 0; i < j.rdata_data.width && i < 32 * (int64_t)due->size(); ++i)
-            if (bit(due->data(), i)) set_bit(rdata, base + j.rdata_data.offset + i);
+        put_bits(rdata, base + j.rdata_valid.offset, 1, 1);
+        int64_t width = min64(j.rdata_data.width, 32 * (int64_t)due->size());
+        for (int64_t i = 0; i < width; i += 32) {
+            int64_t count = min64(32, width - i);
+            put_bits(rdata, base + j.rdata_data.offset + i, count,
+                     get_bits(due->data(), i, count));
+        }
     }
     *job_valid = r.start < 0;
     return 0;

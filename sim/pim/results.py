@@ -10,9 +10,31 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 
-def _signed(value: int, width: int) -> int:
-    return value - (1 << width) if value >> (width - 1) else value
+
+def host_rows(seen: Mapping[Any, int], rows: int, chunks: int, lanes: int, width: int,
+              x: list[int]) -> list[int]:
+    """y as the host computes it from the returned columns: ``seen[(row, chunk)]`` holds
+    ``lanes`` signed ``width``-bit weights (a column never returned counts as zeros), and
+    ``x`` is cut into ``chunks`` of ``lanes``. Exact: weights and x below 2^16 in magnitude
+    and at most 2^20 columns keep every sum below 2^52 in int64."""
+    keys = [(row, chunk) for row, chunk in seen if 0 <= row < rows and 0 <= chunk < chunks]
+    weights = np.zeros((rows, chunks, lanes), dtype=np.int64)
+    if keys:
+        column_bytes = -(-lanes * width // 8)
+        mask = (1 << (lanes * width)) - 1
+        blob = b"".join((seen[key] & mask).to_bytes(column_bytes, "little") for key in keys)
+        bits = np.unpackbits(np.frombuffer(blob, dtype=np.uint8), bitorder="little")
+        bits = bits.reshape(len(keys), column_bytes * 8)[:, :lanes * width]
+        fields = bits.reshape(len(keys), lanes, width).astype(np.int64)
+        values = fields @ (np.int64(1) << np.arange(width, dtype=np.int64))
+        values -= fields[:, :, -1] << width  # two's complement
+        index = np.array(keys, dtype=np.int64)
+        weights[index[:, 0], index[:, 1]] = values
+    vector = np.zeros(chunks * lanes, dtype=np.int64)
+    vector[:min(len(x), chunks * lanes)] = x[:chunks * lanes]
+    return [int(v) for v in (weights.reshape(rows, -1) @ vector)]
 
 
 def job_record(job: Mapping[str, Any], seen: Mapping[Any, int], error: str | None,
@@ -33,20 +55,13 @@ def job_record(job: Mapping[str, Any], seen: Mapping[Any, int], error: str | Non
     wrong = []
     if error is None:
         mask = (1 << acc_width) - 1
-        for row, want in enumerate(job["expected"]):
-            got: Any = 0
-            if host:
-                for chunk in range(job["chunks"]):
-                    packed = seen.get((row, chunk), 0)
-                    weights = [_signed((packed >> (i * width)) & ((1 << width) - 1), width)
-                               for i in range(lanes)]
-                    got += sum(w * v for w, v in zip(
-                        weights, job["x"][chunk * lanes:(chunk + 1) * lanes], strict=False))
-                got &= mask
-            else:
-                got = seen.get(row)
-            if got != int(want):
-                wrong.append(row)
+        expected = job["expected"]
+        if host:
+            computed: list[Any] = [value & mask for value in host_rows(
+                seen, len(expected), job["chunks"], lanes, width, job["x"])]
+        else:
+            computed = [seen.get(row) for row in range(len(expected))]
+        wrong = [row for row, want in enumerate(expected) if computed[row] != int(want)]
     cycles = (last_result - start + 1) if (last_result is not None and start is not None) \
         else 0
     return {"meta": {**job["meta"], "error": error}, "passed": error is None and not wrong,
