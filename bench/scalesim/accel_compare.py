@@ -659,9 +659,10 @@ def os_ws_bullets(rows: list[dict[str, Any]], bandwidths: list[int]) -> list[str
             f"{max(bytes_ratio):.2f}) and the DRAM stalls do not separate them: at "
             f"{min(bandwidths)} B/cycle WS / OS is {min(starved):.2f}-{max(starved):.2f}; "
             "with bandwidth to spare OS wins by the WS core's weight beats. SCALE-Sim "
-            "3.0.0 puts OS ahead where its WS partial sums to DRAM dominate, and WS ahead where its OS filter window "
-            "thrashes (above). Neither reproduces SCALE-Sim v3's 30% for OS (arXiv "
-            "2504.15377: Ramulator DRAM, its own workloads; not run here)."]
+            "3.0.0 puts OS ahead where its WS partial sums to DRAM dominate, and WS "
+            "ahead where its OS filter window thrashes (above). Neither reproduces "
+            "SCALE-Sim v3's 30% for OS (arXiv 2504.15377: Ramulator DRAM, its own "
+            "workloads; not run here)."]
 
 
 def explanation(record: dict[str, Any]) -> list[str]:
