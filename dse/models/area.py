@@ -88,11 +88,13 @@ MEMORY_PRIMITIVES: dict[str, tuple[MemoryPrimitive, ...]] = {
                          (36, 512)), byte=9, cost=128.0, emulation_score=4),
     ),
     # Yosys share/ice40/brams.txt: SB_RAM40_4K (11 address bits at 2 bits wide), no
-    # distributed RAM; the SPRAM library is used only with ``synth_ice40 -spram``, which
-    # the target's script does not pass.
+    # distributed RAM. Its option HAS_BE (byte 1) gives bit-granular write enables, so
+    # memory_libmap packs the bits of all depth slices densely (blocks * width / unit width,
+    # rounded up once), as the training netlists' block counts show. The SPRAM library is
+    # used only with ``synth_ice40 -spram``, which the target's script does not pass.
     "ice40-up5k": (
         MemoryPrimitive("SB_RAM40_4K", "bram", ((2, 2048), (4, 1024), (8, 512), (16, 256)),
-                        byte=0, cost=64.0, emulation_score=4),
+                        byte=1, cost=64.0, emulation_score=4),
     ),
 }
 _FACTOR_MUX = 0.5
