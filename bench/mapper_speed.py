@@ -27,6 +27,7 @@ import platform
 import subprocess
 import sys
 import time
+from typing import Any
 
 for variable in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(variable, "1")
@@ -72,7 +73,7 @@ def main() -> None:
     # warm-up (imports, energy table) outside the timings
     map_gemm(params, Gemm(64, 64, 64), args.bandwidth, args.latency)
     clear_transfer_profiles()
-    rows = []
+    rows: list[dict[str, Any]] = []
     for layer in workload.layers:
         gemm = layer.gemm
         if any(row["gemm"] == str(gemm) for row in rows):
@@ -80,18 +81,19 @@ def main() -> None:
         start, cpu = time.perf_counter(), time.process_time()
         chosen = map_gemm(params, gemm, args.bandwidth, args.latency, args.objective)
         mapped, mapped_cpu = time.perf_counter() - start, time.process_time() - cpu
-        row = {"layer": layer.name, "gemm": str(gemm), "legal_mappings": chosen.legal_mappings,
-               "sharpened": chosen.sharpened, "costed": chosen.costed,
-               "map_s": mapped, "map_cpu_s": mapped_cpu,
-               "mappings_per_s": chosen.legal_mappings / mapped,
-               "tiles": chosen.tiles, "order": chosen.order, "cycles": chosen.cycles,
-               "dram_bytes": chosen.dram_bytes, "bound_ratio": chosen.bound_ratio,
-               "exact_s": None, "exact_per_s": None}
+        row: dict[str, Any] = {
+            "layer": layer.name, "gemm": str(gemm), "legal_mappings": chosen.legal_mappings,
+            "sharpened": chosen.sharpened, "costed": chosen.costed,
+            "map_s": mapped, "map_cpu_s": mapped_cpu,
+            "mappings_per_s": chosen.legal_mappings / mapped,
+            "tiles": chosen.tiles, "order": chosen.order, "cycles": chosen.cycles,
+            "dram_bytes": chosen.dram_bytes, "bound_ratio": chosen.bound_ratio,
+            "exact_s": None, "exact_per_s": None}
         rows.append(row)
         print(f"{layer.name:40s} {str(gemm):>16s} {chosen.legal_mappings:>9,d} mappings "
               f"({chosen.sharpened:,d} sharpened, {chosen.costed:,d} exact) "
               f"{mapped:7.3f} s {row['mappings_per_s']:>11,.0f}/s", flush=True)
-    networks = {}
+    networks: dict[str, dict[str, Any]] = {}
     for name, objective in (("cold", args.objective), ("warm", args.objective),
                             ("cold_edp", "edp")):
         if name.startswith("cold"):

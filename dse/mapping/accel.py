@@ -895,8 +895,8 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     zero = 0 * everyone
     lasts = (job.mt - 1, job.nt - 1, job.kt - 1)
     one = np.minimum(1, lasts[2])
-    m_classes = ((zero, job.mt - 1), (lasts[0], 1))
-    n_classes = ((zero, job.nt - 1), (lasts[1], 1))
+    m_classes = ((zero, job.mt - 1), (lasts[0], zero + 1))
+    n_classes = ((zero, job.nt - 1), (lasts[1], zero + 1))
     k_indices = (zero, one, lasts[2])
     transfers = _transfers(job.p.max_burst, job.p.outstanding, job.interval, job.latency)
 

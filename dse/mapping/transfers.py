@@ -20,6 +20,8 @@ approximation, and a shape for which it never holds is run to the rows asked for
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 #: Stands for minus infinity (no constraint yet); far below any cycle, far from overflow.
@@ -129,7 +131,7 @@ def row_profiles(write: np.ndarray, row_beats: np.ndarray, position: np.ndarray,
 
 
 def runs_of_rows(rows: np.ndarray, known: np.ndarray, period: np.ndarray,
-                 delta: np.ndarray, at: np.ndarray) -> np.ndarray:
+                 delta: np.ndarray, at: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
     """``R`` of ``rows`` rows from a profile (:func:`row_profiles`): ``at(r)`` reads its
     table at ``r <= known``; beyond, ``k`` whole periods back, plus ``k`` deltas."""
     back = np.where(rows > known, -(-(rows - known) // np.maximum(period, 1)), 0)
