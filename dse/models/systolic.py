@@ -207,6 +207,18 @@ def psum_widths(params: SystolicParams) -> list[int]:
             for i in range(params.rows)]
 
 
+def logic_adder_bits(adders: list[int], absorbed: int, signed: bool) -> int:
+    """Bits of the partial-sum adders (:func:`psum_adder_widths`) left in logic beside DSP
+    blocks that take in adders of up to ``absorbed`` bits: signed, every wider one;
+    unsigned, every one but the first (read from the iCE40 training netlists' SB_CARRY
+    counts: Yosys packs only one post-adder of an unsigned column into SB_MAC16)."""
+    if absorbed == 0:
+        return sum(adders)
+    if signed:
+        return sum(bits for bits in adders if bits > absorbed)
+    return sum(adders[1:]) + sum(bits for bits in adders[:1] if bits > absorbed)
+
+
 def psum_adder_widths(widths: list[int], input_width: int, acc_width: int) -> list[int]:
     """Widths of the partial-sum adders of rows 1.. (``widths``: :func:`psum_widths`): row
     ``i > 0`` adds a product to row ``i - 1``'s sum, one bit wider than the wider of the
@@ -280,7 +292,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
-            logic_psum_adder_bits=float(cols * sum(bits for bits in adders if bits > absorbed)),
+            logic_psum_adder_bits=float(cols * logic_adder_bits(adders, absorbed,
+                                                                params.signed)),
             soft_macc_bits=0.0 if dsp else float(cols * width * sum(widths)),
             # deskew registers and the staging register, of the bottom row's width
             deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
@@ -375,7 +388,7 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: in
     widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
                                         signed=signed, dataflow="ws"))
     adders = psum_adder_widths(widths, width, acc_width)
-    return (sum(widths), sum(adders), sum(bits for bits in adders if bits > absorbed),
+    return (sum(widths), sum(adders), logic_adder_bits(adders, absorbed, signed),
             widths[-1])
 
 
