@@ -654,9 +654,9 @@ def os_ws_bullets(rows: list[dict[str, Any]], bandwidths: list[int]) -> list[str
     return ["- **OS against WS, DRAM included** (cycles summed per bandwidth; the table "
             "above):", *lines,
             f"  - In our hardware WS / OS runs from {min(per_layer):.2f} to "
-            f"{max(per_layer):.2f} per layer. Both dataflows keep partial sums on chip, so "
-            f"their best mappings move similar DRAM bytes (WS / OS {min(bytes_ratio):.2f}-"
-            f"{max(bytes_ratio):.2f}) and the DRAM stalls do not separate them: at "
+            f"{max(per_layer):.2f} per layer. Both dataflows keep partial sums on chip, and "
+            f"their best mappings' DRAM bytes are within WS / OS {min(bytes_ratio):.2f}-"
+            f"{max(bytes_ratio):.2f} of each other; the DRAM stalls do not separate them: at "
             f"{min(bandwidths)} B/cycle WS / OS is {min(starved):.2f}-{max(starved):.2f}; "
             "with bandwidth to spare OS wins by the WS core's weight beats. SCALE-Sim "
             "3.0.0 puts OS ahead where its WS partial sums to DRAM dominate, and WS "
@@ -762,6 +762,15 @@ def explanation(record: dict[str, Any]) -> list[str]:
     like_total = sum(r["like"]["cycles"] for r in rows)
     mapper_total = sum(r["mapper"]["cycles"] for r in rows)
     like_ratio = f"{1 - mapper_total / like_total:.0%}"
+    ws_small = _find(rows, "ws", min(record["bandwidths"]), "128x128x128")
+    if ws_small is not None and "skipped" not in ws_small["scalesim"]:
+        ss, mp = ws_small["scalesim"], ws_small["mapper"]
+        lines.append(
+            f"- **Starved WS: SCALE-Sim's partial sums cost it.** WS 128^3 at "
+            f"{ws_small['bandwidth']} B/cycle: SCALE-Sim writes {ss['dram_ofmap_writes']:,} "
+            f"output words (16 K folds x 16,384 outputs) through its ofmap port and stalls "
+            f"{ss['stall_cycles']:,} cycles: {ss['cycles_incl_prefetch']:,} in all, against "
+            f"our {mp['cycles']:,} for {mp['dram_bytes']:,} bytes on one port.")
     refetch = c["refetch"]
     if refetch:
         worst = max(refetch, key=lambda item: item["excess"])
@@ -775,7 +784,8 @@ def explanation(record: dict[str, Any]) -> list[str]:
             "operand's ring of sets until they come back, charging a half per turn in "
             "words and in time. Against the reads its own fold order needs (the ifmap once, "
             "or once per N fold if it exceeds the active half; the filter once), "
-            f"{len(refetch)} case reads are more than 1.5 times as large, in "
+            f"the reads of an operand are more than 1.5 times as large in {len(refetch)} "
+            "(case, operand) pairs: "
             + ", ".join(f"{df} {g} ({op})" for df, g, op in cases)
             + f"; the worst, {worst['dataflow'].upper()} {worst['gemm']} at "
             f"{worst['bandwidth']} B/cycle, reads {worst['reads']:,} {worst['operand']} "
