@@ -84,7 +84,10 @@ RESOURCE_FEATURES_ICE40: dict[str, tuple[str, ...]] = {
             "ws.soft_macc_bits",
             "ws.pe_input_bits", "ws.column_acc_bits", "ws.address_bits", "ws.memory_ff_bits",
             "ws.bram_mux_bits", "ws.ram_width_bits"),
-    "ff": RESOURCE_FEATURES["ff"],
+    # the RAM ports' registers: per block and across depth slices (SB_RAM40_4K has no
+    # transparent read; memory_libmap emulates it)
+    "ff": (*RESOURCE_FEATURES["ff"], "ws.ram_width_bits", "ws.bram_blocks",
+           "ws.bram_mux_bits"),
     "dsp": ("multipliers",),
     "bram": ("ws.bram_blocks",),
 }
