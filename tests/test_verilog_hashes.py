@@ -49,6 +49,10 @@ PINNED = [
       'acc_kib': 2, 'bus_bytes': 16, 'input_width': 16, 'acc_width': 64},
      'ec65bb0c3e065fed0cacdf5534f9e5c937ae2916404a29b2d81cd08f4984745a',
      None),
+    ('accel-v1', {'core': 'bitserial', 'rows': 2, 'cols': 4, 'lanes': 4, 'spad_kib': 4,
+      'acc_kib': 4},
+     '980c8d54bee5e22d00e4f6b0af177ebc6bd7cbabc198b5c3a4772d0e4b3bf6af',
+     None),
 ]
 
 
