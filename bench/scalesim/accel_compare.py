@@ -765,10 +765,12 @@ def explanation(record: dict[str, Any]) -> list[str]:
     ws_small = _find(rows, "ws", min(record["bandwidths"]), "128x128x128")
     if ws_small is not None and "skipped" not in ws_small["scalesim"]:
         ss, mp = ws_small["scalesim"], ws_small["mapper"]
+        m, k, n = (int(part) for part in ws_small["gemm"].split("x"))
         lines.append(
             f"- **Starved WS: SCALE-Sim's partial sums cost it.** WS 128^3 at "
             f"{ws_small['bandwidth']} B/cycle: SCALE-Sim writes {ss['dram_ofmap_writes']:,} "
-            f"output words (16 K folds x 16,384 outputs) through its ofmap port and stalls "
+            f"output words ({math.ceil(k / record['design']['rows'])} K folds x "
+            f"{m * n:,} outputs) through its ofmap port and stalls "
             f"{ss['stall_cycles']:,} cycles: {ss['cycles_incl_prefetch']:,} in all, against "
             f"our {mp['cycles']:,} for {mp['dram_bytes']:,} bytes on one port.")
     refetch = c["refetch"]
