@@ -402,6 +402,10 @@ def _print_verifications(payloads: list[dict[str, Any]]) -> None:
     console.print(table)
 
 
+#: The main job's spec, packaged with dse (also examples/accel_cnn.toml).
+MAIN_JOB_SPEC = "specs/accel_cnn.toml"
+
+
 @app.command()
 def run(
     trials: Annotated[int, typer.Option("--trials", min=1,
@@ -415,14 +419,15 @@ def run(
     max_sim_cycles: MaxSimCyclesOption = DEFAULT_MAX_SIM_CYCLES,
     as_json: JsonOption = False,
 ) -> None:
-    """The main job: a systolic-array sweep over a small CNN, checked in RTL.
+    """The main job: an accelerator sweep over a small CNN, every layer mapped, checked in RTL.
 
     A design-space sweep on the embedded defaults (the packaged spec
-    dse/specs/systolic_dnn.toml, also examples/systolic_dnn.toml), the best designs
-    re-checked in Verilator, and a report."""
+    dse/specs/accel_cnn.toml, also examples/accel_cnn.toml): accel-v1 designs (systolic
+    core, scratchpad, accumulator, AXI4 DMA) with every layer mapped, the best designs
+    re-checked layer by layer in Verilator, and a report."""
     from importlib import resources
 
-    with resources.as_file(resources.files("dse").joinpath("specs/systolic_dnn.toml")) as spec:
+    with resources.as_file(resources.files("dse").joinpath(MAIN_JOB_SPEC)) as spec:
         explore(spec, trials=trials, sampler=sampler, seed=seed, workers=1, storage=None,
                 run_dir=run_dir, verify=verify, synth=False, max_sim_cycles=max_sim_cycles,
                 as_json=as_json,

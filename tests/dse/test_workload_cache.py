@@ -19,7 +19,7 @@ def test_the_main_job_spec_loads_from_the_cache_without_torch(tmp_path):
     code = textwrap.dedent("""
         import json, sys
         from dse.spec import load_spec
-        spec = load_spec("examples/systolic_dnn.toml")
+        spec = load_spec("examples/accel_cnn.toml")
         print(json.dumps({"torch": "torch" in sys.modules,
                           "layers": [[l.name, str(l.gemm), l.count] for l in spec.workload]}))
     """)

@@ -175,7 +175,7 @@ def test_onnx_dynamic_dimension_needs_a_value(tmp_path: Path) -> None:
 
 def test_small_cnn_matches_the_main_job_layers() -> None:
     """dse.workload.nets.SmallCnn lowers to exactly the layers the main job types."""
-    spec = load_spec(ROOT / "dse" / "specs" / "systolic_dnn.toml")
+    spec = load_spec(ROOT / "dse" / "specs" / "accel_cnn.toml")
     merged = from_shape(small_cnn(), (1, 3, 32, 32)).merged()
     assert [(layer.gemm, layer.repeat) for layer in merged.layers] == \
         [(layer.gemm, layer.repeat) for layer in spec.workload]
