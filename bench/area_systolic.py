@@ -79,9 +79,9 @@ RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
 RESOURCE_FEATURES_ICE40: dict[str, tuple[str, ...]] = {
     "lut": ("soft_multiplier_bits",
             "os.one", "os.pes", "os.pe_acc_bits", "os.logic_acc_bits", "os.soft_macc_bits",
-            "os.column_acc_bits", "os.pick_bits",
+            "os.soft_macc_square_bits", "os.column_acc_bits", "os.pick_bits",
             "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.logic_psum_adder_bits",
-            "ws.soft_macc_bits",
+            "ws.soft_macc_bits", "ws.soft_macc_square_bits",
             "ws.pe_input_bits", "ws.column_acc_bits", "ws.address_bits", "ws.memory_ff_bits",
             "ws.bram_mux_bits", "ws.ram_width_bits"),
     # the RAM ports' registers: per block and across depth slices (SB_RAM40_4K has no

@@ -190,11 +190,13 @@ def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], us
 SIGNED_NARROWED_ROWS = 3
 
 _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "column_acc_bits",
-                "deskew_acc_bits", "pick_bits", "logic_acc_bits", "soft_macc_bits")
+                "deskew_acc_bits", "pick_bits", "logic_acc_bits", "soft_macc_bits",
+                "soft_macc_square_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
                 "bram_blocks", "address_bits", "memory_ff_bits", "bram_mux_bits",
-                "ram_width_bits", "logic_psum_adder_bits", "soft_macc_bits")
+                "ram_width_bits", "logic_psum_adder_bits", "soft_macc_bits",
+                "soft_macc_square_bits")
 
 
 def psum_widths(params: SystolicParams) -> list[int]:
@@ -241,15 +243,17 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
 - ``os`` only: ``pe_acc_bits = P * A`` (accumulator and result registers, adders),
   ``logic_acc_bits``: the accumulator adders' bits left in logic (``P * A`` unless the
   target's DSP block takes in the whole adder, :func:`dse.models.area.dsp_adder_width`:
-  on iCE40 up to 33 bits), ``soft_macc_bits = P * B * A`` where products stay in logic
-  (``B`` partial products summed across the accumulator's width),
+  on iCE40 up to 33 bits), ``soft_macc_bits = P * B * A`` and ``soft_macc_square_bits =
+  P * B * B * A`` where products stay in logic (``B`` partial products summed across the
+  accumulator's width, and a cost per partial product that grows with ``B``),
   ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and ``pick_bits`` (LUT4s of the
   per-column OR of done-gated results over the rows);
 - ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
   adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`),
   ``logic_psum_adder_bits`` (of those adder bits, the ones a DSP block does not take in),
-  ``soft_macc_bits = C * B * sum(psum widths)`` where products stay in logic (each adds
-  ``B`` partial products across its partial sum's width),
+  ``soft_macc_bits = C * B * sum(psum widths)`` and ``soft_macc_square_bits`` (times
+  ``B`` again) where products stay in logic (each adds ``B`` partial products across its
+  partial sum's width),
   ``deskew_psum_bits`` (deskew and staging registers of the bottom row's width), and the
   accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
@@ -282,6 +286,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         output_stationary.update(common, pe_acc_bits=float(pes * acc),
                                  logic_acc_bits=float(pes * acc if acc > absorbed else 0),
                                  soft_macc_bits=0.0 if dsp else float(pes * width * acc),
+                                 soft_macc_square_bits=(0.0 if dsp else
+                                                        float(pes * width * width * acc)),
                                  deskew_acc_bits=cols * (cols - 1) / 2 * acc,
                                  pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
     else:
@@ -295,6 +301,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             logic_psum_adder_bits=float(cols * logic_adder_bits(adders, absorbed,
                                                                 params.signed)),
             soft_macc_bits=0.0 if dsp else float(cols * width * sum(widths)),
+            soft_macc_square_bits=0.0 if dsp else float(cols * width * width * sum(widths)),
             # deskew registers and the staging register, of the bottom row's width
             deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
             address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
@@ -425,11 +432,13 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
     dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
     os_only = {"pe_acc_bits": (pes * acc).astype(np.float64),
                "soft_macc_bits": np.where(dsp, 0, pes * width * acc).astype(np.float64),
+               "soft_macc_square_bits": np.where(dsp, 0, pes * width * width * acc
+                                                 ).astype(np.float64),
                "logic_acc_bits": np.where(acc > absorbed, pes * acc, 0).astype(np.float64),
                "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
                "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
     ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "logic_psum_adder_bits",
-                             "soft_macc_bits", "deskew_psum_bits",
+                             "soft_macc_bits", "soft_macc_square_bits", "deskew_psum_bits",
                              "lutram_cells", "lutram_mux_bits", "bram_blocks",
                              "address_bits"), np.zeros(len(rows)))
     if ws.any():
@@ -443,6 +452,9 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
                  "logic_psum_adder_bits": (cols[ws] * psums[:, 2]).astype(np.float64),
                  "soft_macc_bits": np.where(dsp[ws], 0, cols[ws] * width[ws] * psums[:, 0]
                                             ).astype(np.float64),
+                 "soft_macc_square_bits": np.where(
+                     dsp[ws], 0, cols[ws] * width[ws] * width[ws] * psums[:, 0]
+                 ).astype(np.float64),
                  "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 3],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
                  "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
