@@ -95,8 +95,12 @@ FEATURES_BY_TARGET = {"ecp5-85k": RESOURCE_FEATURES, "ice40-up5k": RESOURCE_FEAT
 NOTES_ICE40 = (
     "synth_ice40 -dsp maps a product to one SB_MAC16 only from 11 product bits on "
     "(mul2dsp's DSP_Y_MINWIDTH): input widths 2..5 stay in logic (`soft_multiplier_bits`).",
-    "ice40_dsp packs the adder after a product into SB_MAC16 (32-bit output): the os "
-    "accumulator and the ws partial-sum adders leave logic up to 32 bits.",
+    "ice40_dsp packs the adder after a product into SB_MAC16 (32-bit output and its "
+    "carry): an os accumulator or a ws partial-sum adder of up to 33 bits leaves logic "
+    "whole, a wider one stays whole; in an unsigned ws column only one partial-sum adder "
+    "is packed (the training netlists' SB_CARRY counts).",
+    "Products left in logic (input widths 2..5) cost partial products across the "
+    "accumulator or partial-sum width (`soft_macc_bits`, `soft_macc_square_bits`).",
     "ws: the accumulator memory goes to flip-flops or SB_RAM40_4K blocks by "
     "memory_libmap's cost rule (no distributed RAM on iCE40).",
 )
