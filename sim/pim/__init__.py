@@ -1,4 +1,9 @@
-"""Host side, DRAM-PIM device model and cocotb testbench of the PIM controller."""
+"""Host side, DRAM-PIM device model and cocotb testbenches of the PIM controller.
+
+The device model runs in Python, stepped by cocotb every cycle (``sim.pim.testbench``, the
+family's testbench below), or in C++ inside the simulator (``sim.pim.harness``, same rules
+and messages); ``sim.pim.harness.simulate`` runs either backend.
+"""
 
 from sim.family import SimFamily
 

@@ -35,7 +35,8 @@ SHAPES = {
 }
 
 #: A fault per case: the device is told a stricter DRAM than the controller was built for
-#: (one timing longer, or fewer rows, columns or banks), and the rule it must name.
+#: (one timing longer, or fewer rows, columns or banks), or the job a shorter cycle limit,
+#: and the rule it must name.
 FAULTS: list[tuple[PimParams, tuple[int, int], dict[str, Any], str]] = [
     (ALL_BANK, (16, 64), {"timing": {"rcd": 1}}, "tRCD: 14 < 15 cycles since ACT"),
     (ALL_BANK, (16, 64), {"timing": {"ccd": 1}}, "tCCD: 2 < 3 cycles"),
@@ -50,6 +51,7 @@ FAULTS: list[tuple[PimParams, tuple[int, int], dict[str, Any], str]] = [
     (PER_BANK, (256, 768), {"timing": {"faw": 970}},
      "tFAW: a fifth ACT within 1000 cycles"),
     (PER_BANK, (64, 64), {"banks": 2}, "bank 2 does not exist"),
+    (ALL_BANK, (512, 768), {"max_cycles": 500}, "results missing after 501 cycles"),
 ]
 
 
@@ -59,6 +61,8 @@ def _stricter(job: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
         if key == "timing":
             for name, more in value.items():
                 faulty["design"]["timing"][name] += more
+        elif key == "max_cycles":
+            faulty[key] = value
         else:
             faulty["design"][key] = value
     faulty["meta"]["fault"] = repr(change)
