@@ -263,10 +263,11 @@ def _gemm_job(params: Params, a: np.ndarray, b: np.ndarray, bits: Any) -> dict[s
 def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
     from flows.verilog import emit
     from sim.families import sim_family
-    from sim.runner import simulate
+    from sim.runner import DEFAULT_BUILD_TIMEOUT
 
     family = sim_family(params.generator)
-    return simulate(emit(params), family.testbench, [job], timeout=timeout).results[0]
+    return family.run(emit(params), [job], build_timeout=DEFAULT_BUILD_TIMEOUT,
+                      timeout=timeout).results[0]
 
 
 def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
