@@ -69,6 +69,10 @@ STREAM_TESTBENCH = "sim.stream_testbench"
 #: :data:`CYCLES_PER_BEAT` per operand and result beat (a job may set ``max_cycles``).
 BASE_CYCLE_LIMIT = 10_000_000
 CYCLES_PER_BEAT = 1_000
+#: Testbenches whose family runs them in its own direct Verilator build (clock and job
+#: sequence inside the simulator): testbench -> ``"module:function"`` taking ``(artifact,
+#: jobs, build_timeout=, timeout=)`` and returning a :class:`SimRun`.
+DIRECT_RUNS = {"sim.accel.testbench": "sim.accel.harness:simulate"}
 
 
 class SimulationError(RuntimeError):
@@ -302,7 +306,7 @@ def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT, *,
 
 def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any]], *,
              build_timeout: float = DEFAULT_BUILD_TIMEOUT,
-             timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
+             timeout: float = DEFAULT_RUN_TIMEOUT, direct: bool = True) -> SimRun:
     """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``
     (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`). The
     artifact's ``counters`` (ports of an instrumented design) are read after every job.
@@ -312,6 +316,8 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
 
     ``build_timeout`` bounds the build, and the wait for another process building the same
     design (see :func:`build`); ``timeout`` bounds the simulation (wall clock, seconds).
+    A testbench in :data:`DIRECT_RUNS` runs in its family's own build unless ``direct`` is
+    false (then through ``cocotb_tools`` as written, e.g. to compare the two).
     The simulation's scratch folder (``hwdse-sim-<host>.<pid>.<random>`` in the temporary
     folder) is removed afterwards, or by a later run if this process is killed.
 
@@ -320,6 +326,13 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
         SimulationError: if the build or the simulator crashes or times out, or the
             testbench reports no result for a job.
     """
+    if direct and testbench in DIRECT_RUNS:
+        from sim.family import resolve
+
+        direct_run: SimRun = resolve(DIRECT_RUNS[testbench])(artifact, jobs,
+                                                            build_timeout=build_timeout,
+                                                            timeout=timeout)
+        return direct_run
     harness = testbench == STREAM_TESTBENCH
     build_dir, cached, build_seconds = build(artifact, build_timeout, harness=harness)
     start = time.monotonic()

@@ -8,12 +8,18 @@ dump the DRAM and compare it word for word with the expected image (C bit-exact 
 the golden model, padding columns zero, every other byte untouched). A job the hardware
 must refuse passes when the error flag is set and the DRAM is untouched. Config: JSON
 named by ``HWDSE_SIM_CONFIG``.
+
+``sim.runner.simulate`` runs this module's jobs in ``sim.accel.harness`` (the clock and
+the job's sequence inside the simulator, ``sim.accel.harness_testbench``, same checks and
+records, about ten times faster); this cocotb-clocked version is the reference, run when
+``HWDSE_ACCEL_COCOTB_CLOCK=1`` is set.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +65,20 @@ def record(job: dict[str, Any], error: str | None, wrong: list[int], refused: bo
             "counters": counters}
 
 
+def compare_dump(dumped: str, expected: str) -> tuple[list[int], list[list[Any]]]:
+    """The indices of the words where the dumped DRAM (``$writememh`` text) differs from
+    the expected image (a length difference counts at the shorter length), and the first
+    eight as ``[index, got, expected]`` in hex."""
+    got = _words(dumped)
+    want = _words(expected)
+    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=False)) if g != w]
+    if len(got) != len(want):
+        wrong.append(min(len(got), len(want)))
+    mismatched = [[i, format(got[i], "x") if i < len(got) else None,
+                   format(want[i], "x") if i < len(want) else None] for i in wrong[:8]]
+    return wrong, mismatched
+
+
 async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     Path("dram.hex").write_text(job["image"])
     dut.rst.value = 1
@@ -70,7 +90,9 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     await RisingEdge(dut.clk)
     dut.load_image.value = 0
     await RisingEdge(dut.clk)
+    start = time.perf_counter()
     error = await run_command(dut, dut.cmd_payload, dut.cmd_valid, job, int(job["max_cycles"]))
+    seconds = time.perf_counter() - start
     await ReadOnly()
     names = job.get("counters") or (*COUNTERS, *CORE_COUNTERS)
     counters = {name: int(getattr(dut, name).value) for name in names}
@@ -84,18 +106,24 @@ async def _run_job(dut: Any, job: dict[str, Any]) -> dict[str, Any]:
     await RisingEdge(dut.clk)
     dut.dump_image.value = 0
     await RisingEdge(dut.clk)
-    got = _words(Path("dram_out.hex").read_text())
-    want = _words(job["expected"])
-    wrong = [i for i, (g, w) in enumerate(zip(got, want, strict=False)) if g != w]
-    if len(got) != len(want):
-        wrong.append(min(len(got), len(want)))
+    wrong, mismatched = compare_dump(Path("dram_out.hex").read_text(), job["expected"])
     if error is None and protocol_error:
         error = "AXI protocol error (the DRAM model could not serve a request as asked)"
     result = record(job, error, wrong, refused, counters)
-    result["mismatched_words"] = [[i, format(got[i], "x") if i < len(got) else None,
-                                   format(want[i], "x") if i < len(want) else None]
-                                  for i in wrong[:8]]
+    result["mismatched_words"] = mismatched
+    log_time(job, counters, seconds)
     return result
+
+
+def log_time(job: dict[str, Any], counters: dict[str, int], seconds: float) -> None:
+    """Append the job's cycles and the simulator's seconds from its command to ``done`` as a
+    JSON line to the file named by ``HWDSE_ACCEL_TIMES``, if set (``bench/accel_sim.py``)."""
+    times = os.environ.get("HWDSE_ACCEL_TIMES")
+    if times:
+        with open(times, "a") as file:
+            file.write(json.dumps({"meta": job["meta"], "cycles": counters["cycles"],
+                                   "system_cycles": counters["system_cycles"],
+                                   "seconds": seconds}) + "\n")
 
 
 @cocotb.test()
