@@ -321,8 +321,21 @@ def markdown(record: dict[str, Any]) -> str:
     ratios = [c["edp_ratio"] for c in record["mapper_checks"]]
     lines += [f"Same EDP in {sum(r <= 1 + 1e-9 for r in ratios)} of {len(ratios)} cases; "
               f"the power-of-two search is at most {max(ratios) - 1:.1%} worse (median "
-              f"{_median(ratios) - 1:.1%}). The bit-serial core gets the same power-of-two "
-              "search, so neither core is favoured by it.", "",
+              f"{_median(ratios) - 1:.1%}). The bit-serial core gets the same restricted "
+              "search (the mapper does not cost it); what the restriction costs it is not "
+              "measured.", ""]
+    best_mapper: dict[tuple[str, int], float] = {}
+    for c in record["mapper_checks"]:
+        key = (c["workload"], c["bandwidth"])
+        best_mapper[key] = min(best_mapper.get(key, float("inf")), c["mapper_edp"])
+    serial_edp = {(p["workload"], p["bandwidth"], p["bits"]): p["edp_pj_cycles"]
+                  for p in record["points"] if p["design"] == "bitserial"}
+    wins = {b: sum(serial_edp[(w, bw, b)] < edp for (w, bw), edp in best_mapper.items())
+            for b in BITS}
+    lines += ["Against the mapper's systolic choices (the better of os and ws) instead of "
+              "this search's, the bit-serial EDP is lower in "
+              + ", ".join(f"{wins[b]}/{len(best_mapper)} at {b} b" for b in BITS) + ".",
+              "",
               "| workload | B/cycle | design | ours | mapper | our EDP / mapper's |",
               "|---|---|---|---|---|---|"]
     for c in record["mapper_checks"]:
