@@ -62,14 +62,16 @@ RTL_POINTS = (("bitserial", "64x64x64", 1, 16), ("bitserial", "64x64x64", 4, 16)
 
 
 def designs() -> dict[str, Any]:
+    from dataclasses import replace
+
     from hw.accel import AccelParams
 
-    common = {"rows": 8, "cols": 8, "spad_kib": 32, "acc_kib": 16, "bus_bytes": 16,
-              "max_burst": 16, "outstanding": 4}
-    return {"bitserial": AccelParams(core="bitserial", lanes=8, max_bits=8,
-                                     serial="weights", **common),
-            "systolic-os": AccelParams(core="systolic", dataflow="os", **common),
-            "systolic-ws": AccelParams(core="systolic", dataflow="ws", **common)}
+    shared = AccelParams(rows=8, cols=8, spad_kib=32, acc_kib=16, bus_bytes=16,
+                         max_burst=16, outstanding=4)
+    return {"bitserial": replace(shared, core="bitserial", lanes=8, max_bits=8,
+                                 serial="weights"),
+            "systolic-os": shared,
+            "systolic-ws": replace(shared, dataflow="ws", acc_depth=None)}
 
 
 def workloads() -> list[tuple[str, Any]]:
