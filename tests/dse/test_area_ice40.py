@@ -1,0 +1,154 @@
+"""The area models of ``systolic-v1`` and ``bitserial-v1`` on iCE40 UP5K (issue 21): the
+shipped fits load and refit from their samples, DSPs and BRAMs are exact on every stored
+sample and equal Yosys on small designs (slow, runs Yosys), the out-of-range flag, and the
+error for a target without a model (fast)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dse.metrics import unavailable_metrics
+from dse.models.area import RESOURCES, AreaModelError, fit, map_memory, on_dsp
+from dse.models.registry import area, area_data, area_features, area_model
+from hw.bitserial import BitSerialParams
+from hw.systolic import SystolicParams
+
+TARGET = "ice40-up5k"
+FAMILIES = ("systolic-v1", "bitserial-v1")
+
+
+@pytest.fixture(scope="module", params=FAMILIES)
+def data(request):
+    return area_data(request.param, TARGET)
+
+
+def split(samples, name):
+    return [s for s in samples if s.split == name]
+
+
+def relative(predicted: float, measured: float) -> float:
+    return abs(predicted - measured) / max(measured, 1.0)
+
+
+def test_shipped_fit_loads_and_refits_from_its_training_samples(data):
+    model, samples = data
+    assert model.target == TARGET
+    assert len(split(samples, "held_out")) >= 30
+    features = {r: m.fit.features for r, m in model.resources.items()}
+    refit = fit(split(samples, "train"), area_features(model.generator), features, TARGET)
+    for resource in RESOURCES:
+        assert refit[resource].coefficients == pytest.approx(
+            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
+        assert min(model.resources[resource].fit.coefficients) >= 0, resource
+
+
+def test_split_is_disjoint(data):
+    _, samples = data
+    train, held_out = split(samples, "train"), split(samples, "held_out")
+    assert not {s.params for s in train} & {s.params for s in held_out}
+
+
+def test_recorded_errors_are_the_errors_of_the_stored_samples(data):
+    model, samples = data
+    for resource, entry in model.resources.items():
+        for name, recorded in (("train", entry.train_error),
+                               ("held_out", entry.held_out_error)):
+            errors = [relative(model.estimate(s.params).resources()[resource],
+                               s.measured[resource]) for s in split(samples, name)]
+            assert recorded.count == len(errors)
+            assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
+            assert recorded.p95 == pytest.approx(np.percentile(errors, 95), abs=1e-12)
+            assert recorded.max == pytest.approx(max(errors), abs=1e-12)
+
+
+def test_dsp_and_bram_are_exact_on_every_stored_sample(data):
+    """SB_MAC16 per PE where mul2dsp takes the product (11 bits or more), none in bit-serial
+    arrays; SB_RAM40_4K blocks as memory_libmap maps the ws accumulator memory."""
+    model, samples = data
+    for sample in samples:
+        params = sample.params
+        report = model.estimate(params)
+        assert report.dsp == pytest.approx(sample.measured["dsp"]), params
+        assert report.bram == pytest.approx(sample.measured["bram"]), params
+        if isinstance(params, SystolicParams):
+            width = params.input_width
+            assert sample.measured["dsp"] == (params.pes if 2 * width >= 11 else 0), params
+            memory = (map_memory(params.cols * params.acc_width, params.acc_depth, TARGET)
+                      if params.dataflow == "ws" else None)
+            blocks = memory.cells if memory is not None and memory.kind == "bram" else 0
+            assert sample.measured["bram"] == blocks, params
+        else:
+            assert sample.measured["dsp"] == 0 and sample.measured["bram"] == 0, params
+
+
+def test_on_dsp_follows_the_synthesis_scripts():
+    assert not on_dsp(5, 5, TARGET) and on_dsp(6, 5, TARGET) and on_dsp(16, 16, TARGET)
+    assert not on_dsp(17, 2, TARGET)
+    assert on_dsp(2, 2, "ecp5-85k") and on_dsp(18, 18, "ecp5-85k")
+
+
+def test_map_memory_on_ice40_hand_checked():
+    # 32 x 300: four 8 x 512 blocks, no read mux, beat two slices of 16 x 256
+    mapping = map_memory(32, 300, TARGET)
+    assert (mapping.kind, mapping.cells, mapping.mux_bits) == ("bram", 4, 0)
+    assert map_memory(16, 1, TARGET).kind == "logic"  # one word: flip-flops
+    # 171 x 3565: seven slices of 512 words, 7 * 171 bits packed bit by bit in 8-bit blocks
+    assert map_memory(171, 3565, TARGET).cells == 150
+    # 64 x 4096: two slices of 2 x 2048 blocks (64 cells, one 64-bit read mux)
+    mapping = map_memory(64, 4096, TARGET)
+    assert (mapping.cells, mapping.mux_bits) == (64, 64)
+
+
+def test_every_training_sample_is_inside_the_coverage_and_a_larger_array_is_not(data):
+    model, samples = data
+    assert model.coverage is not None
+    for sample in split(samples, "train"):
+        assert model.estimate(sample.params).out_of_range == (), sample.params
+    low, high = model.coverage.params["rows"]
+    params_class = type(samples[0].params)
+    outside = params_class(rows=high + 4, cols=high + 4)
+    reasons = model.estimate(outside).out_of_range
+    assert f"rows = {high + 4} (samples: {low}..{high})" in reasons
+
+
+def test_specs_on_ice40_get_an_area():
+    for generator in FAMILIES:
+        missing = unavailable_metrics(generator, TARGET)
+        assert not {"lut", "ff", "dsp", "bram"} & set(missing), missing
+    report = area(SystolicParams(rows=2, cols=2, input_width=8, acc_width=32), TARGET)
+    assert report.target == TARGET and report.lut > 0
+    assert report.dsp == pytest.approx(4)  # one SB_MAC16 per PE
+    report = area(BitSerialParams(rows=2, cols=2), TARGET)
+    assert report.target == TARGET and report.ff > 0
+    assert report.dsp == pytest.approx(0) and report.bram == pytest.approx(0)
+
+
+def test_a_target_without_a_model_names_the_targets_with_one():
+    with pytest.raises(AreaModelError, match=r"^no area model for 'systolic-v1' on 'xc7a35t' "
+                                             r"\(area_systolic-v1_xc7a35t\.json\); targets "
+                                             r"with one: ecp5-85k, ice40-up5k;"):
+        area_model("systolic-v1", "xc7a35t")
+
+
+SMALL = (
+    # soft 5 x 5 products, a 32 x 300 accumulator memory in four blocks
+    SystolicParams(rows=2, cols=2, input_width=5, acc_width=16, dataflow="ws", acc_depth=300),
+    # 8 x 8 products on SB_MAC16, no memory
+    SystolicParams(rows=2, cols=2, input_width=8, acc_width=32),
+    BitSerialParams(rows=2, cols=2, lanes=2, max_bits=4, parallel_width=8, acc_width=24),
+)
+
+
+@pytest.mark.slow
+@pytest.mark.synth
+@pytest.mark.parametrize("params", SMALL, ids=lambda p: p.generator)
+def test_dsp_and_bram_equal_yosys_on_small_designs(params, tmp_path, monkeypatch):
+    from flows.synth import synthesize
+
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path / "cache"))
+    result = synthesize(params, TARGET, place=False)
+    assert not result.cached
+    report = area(params, TARGET)
+    assert report.dsp == pytest.approx(result.synthesized["dsp"])
+    assert report.bram == pytest.approx(result.synthesized["bram"])
