@@ -55,7 +55,7 @@ from sim.stream_harness import HARNESS_MAIN
 #: Top module of the harness build.
 ACCEL_TOP = "hwdse_accel_harness"
 #: Bumped when the harness's text changes (part of the build key).
-ACCEL_HARNESS_VERSION = 1
+ACCEL_HARNESS_VERSION = 2
 #: The cocotb module that runs jobs in the harness.
 HARNESS_TESTBENCH = "sim.accel.harness_testbench"
 #: Set to ``1``, runs go through ``sim.accel.testbench`` with cocotb's clock as before
@@ -137,7 +137,9 @@ module {ACCEL_TOP}(input clk, output busy);
   // loaded (LOAD), reset (HOLD), release (RELEASE), the command for one cycle (COMMAND);
   // it then watched `done` from right after that cycle's edge (ARM takes that value),
   // read everything right after the edge where `done` rose (sampled here at the next
-  // edge), waited one cycle and dumped the DRAM (DUMP), one cycle more (FINISH).
+  // edge), waited one cycle and dumped the DRAM (DUMP), one cycle more (FINISH). Past
+  // `max_cycles` cycles after the command's edge it read everything right after that
+  // edge and reported a timeout (a rise of `done` at that very edge counts as done here).
   always @(posedge clk) begin
     case (state)
       IDLE: if (job != started) begin
@@ -155,7 +157,7 @@ module {ACCEL_TOP}(input clk, output busy);
       ARM, WAIT: begin
         done_q <= done;
         waited <= waited + 1;
-        if ((state == WAIT && done && !done_q) || waited + 1 >= max_cycles) begin
+        if ((state == WAIT && done && !done_q) || waited >= max_cycles) begin
           timed_out <= !(state == WAIT && done && !done_q);
           refused <= error;
           protocol_error_seen <= protocol_error;

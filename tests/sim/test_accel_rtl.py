@@ -140,3 +140,25 @@ def test_axi_protocol_against_cocotbext_axi_ram():
     run = simulate(emit(params), "sim.accel.axi_conformance", jobs)
     assert [r.passed for r in run.results] == [True] * 3
     assert [j["expect_error"] for j in jobs] == [False, False, True]
+
+
+def test_the_harness_reports_what_the_cocotb_clocked_testbench_does():
+    """The in-simulator harness (the default path) against the cocotb-clocked testbench
+    (``direct=False``) on the default design: the same record for a job that runs, one
+    with a wrong expected word, one the hardware refuses and one that cannot finish in its
+    cycle limit."""
+    params, cases = DESIGNS["default"]
+    jobs = _jobs(params, [cases[1], cases[3], cases[10], cases[1]])
+    words = jobs[1]["expected"].split("\n")
+    index = next(i for i, line in enumerate(words) if line and not line.startswith(("@", "//")))
+    words[index] = format(int(words[index], 16) ^ 1, f"0{len(words[index])}x")
+    jobs[1] = {**jobs[1], "expected": "\n".join(words)}
+    jobs[3] = {**jobs[3], "max_cycles": 200}
+    artifact = emit_system(params)
+    harness = simulate(artifact, "sim.accel.testbench", jobs)
+    reference = simulate(artifact, "sim.accel.testbench", jobs, direct=False)
+    assert harness.build_dir != reference.build_dir
+    assert [r.passed for r in harness.results] == [True, False, True, False]
+    assert harness.results[1].mismatches == 1
+    assert [(r.passed, r.mismatches, r.cycles, r.counters) for r in harness.results] == [
+        (r.passed, r.mismatches, r.cycles, r.counters) for r in reference.results]
