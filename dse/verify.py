@@ -11,7 +11,7 @@ from dse.models.registry import FamilyModels, family_models
 from dse.workload import Gemm
 from hw.params import ParamError, Params
 from sim.families import sim_family
-from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun
+from sim.runner import DEFAULT_BUILD_TIMEOUT, DEFAULT_RUN_TIMEOUT, SimRun, run_jobs
 
 
 @dataclasses.dataclass(frozen=True)
@@ -119,7 +119,7 @@ def verify_gemm(params: Params, gemm: Gemm, *, seed: int = 0, values: str = "ran
     job = family.gemm_job_builder()(params, gemm.m, gemm.k, gemm.n, seed=seed, values=values,
                                     **(gemm.precision_options()
                                        if family.run_time_precision else {}), **options)
-    run = family.run(artifact, [job], build_timeout=build_timeout, timeout=timeout)
+    run = run_jobs(family, artifact, [job], build_timeout=build_timeout, timeout=timeout)
     counters = {**run.results[0].counters, "cycles": run.results[0].cycles}
     return Verification(params, gemm, seed, values, run, report,
                         models.energy(params, gemm, **options),

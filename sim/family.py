@@ -49,8 +49,8 @@ class SimFamily:
     - ``run_time_precision``: the job builder also takes ``bits`` and ``group_size`` (the
       serial operand's precision, chosen per run);
     - ``simulate``: ``(artifact, jobs, *, build_timeout, timeout)`` -> ``SimRun``, for a
-      family that runs its jobs its own way (None: :func:`sim.runner.simulate` with
-      ``testbench``).
+      family that runs its jobs in a build of its own (None: ``testbench`` through
+      :func:`sim.runner.simulate`); :func:`sim.runner.run_jobs` picks.
     """
 
     generator: str
@@ -61,18 +61,6 @@ class SimFamily:
     run_time_precision: bool = False
     network_job: str | None = None
     simulate: str | None = None
-
-    def run(self, artifact: Any, jobs: list[dict[str, Any]], *, build_timeout: float,
-            timeout: float) -> Any:
-        """Simulate ``jobs`` on ``artifact`` (a ``sim.runner.SimRun``): the family's own
-        ``simulate``, or its cocotb ``testbench`` through :func:`sim.runner.simulate`."""
-        if self.simulate is not None:
-            return resolve(self.simulate)(artifact, jobs, build_timeout=build_timeout,
-                                          timeout=timeout)
-        from sim.runner import simulate
-
-        return simulate(artifact, self.testbench, jobs, build_timeout=build_timeout,
-                        timeout=timeout)
 
     def gemm_job_builder(self) -> Callable[..., dict[str, Any]]:
         builder: Callable[..., dict[str, Any]] = resolve(self.gemm_job)

@@ -39,6 +39,7 @@ from flows.tools import (
 )
 from flows.verilog import VerilogArtifact
 from sim import stream_files
+from sim.family import SimFamily, resolve
 from sim.stream_harness import (
     HARNESS_CPP,
     HARNESS_MAIN,
@@ -69,10 +70,6 @@ STREAM_TESTBENCH = "sim.stream_testbench"
 #: :data:`CYCLES_PER_BEAT` per operand and result beat (a job may set ``max_cycles``).
 BASE_CYCLE_LIMIT = 10_000_000
 CYCLES_PER_BEAT = 1_000
-#: Testbenches whose family runs them in its own direct Verilator build (clock and job
-#: sequence inside the simulator): testbench -> ``"module:function"`` taking ``(artifact,
-#: jobs, build_timeout=, timeout=)`` and returning a :class:`SimRun`.
-DIRECT_RUNS = {"sim.accel.testbench": "sim.accel.harness:simulate"}
 
 
 class SimulationError(RuntimeError):
@@ -306,7 +303,7 @@ def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT, *,
 
 def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any]], *,
              build_timeout: float = DEFAULT_BUILD_TIMEOUT,
-             timeout: float = DEFAULT_RUN_TIMEOUT, direct: bool = True) -> SimRun:
+             timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
     """Build (or reuse) ``artifact`` and run the cocotb module ``testbench`` on ``jobs``
     (prepared by the family's host side, e.g. :func:`sim.systolic.jobs.gemm_job`). The
     artifact's ``counters`` (ports of an instrumented design) are read after every job.
@@ -316,8 +313,6 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
 
     ``build_timeout`` bounds the build, and the wait for another process building the same
     design (see :func:`build`); ``timeout`` bounds the simulation (wall clock, seconds).
-    A testbench in :data:`DIRECT_RUNS` runs in its family's own build unless ``direct`` is
-    false (then through ``cocotb_tools`` as written, e.g. to compare the two).
     The simulation's scratch folder (``hwdse-sim-<host>.<pid>.<random>`` in the temporary
     folder) is removed afterwards, or by a later run if this process is killed.
 
@@ -326,13 +321,6 @@ def simulate(artifact: VerilogArtifact, testbench: str, jobs: list[dict[str, Any
         SimulationError: if the build or the simulator crashes or times out, or the
             testbench reports no result for a job.
     """
-    if direct and testbench in DIRECT_RUNS:
-        from sim.family import resolve
-
-        direct_run: SimRun = resolve(DIRECT_RUNS[testbench])(artifact, jobs,
-                                                            build_timeout=build_timeout,
-                                                            timeout=timeout)
-        return direct_run
     harness = testbench == STREAM_TESTBENCH
     build_dir, cached, build_seconds = build(artifact, build_timeout, harness=harness)
     start = time.monotonic()
@@ -473,3 +461,17 @@ def _run_harness(build_dir: Path, work: Path, config_path: Path, timeout: float,
     if code != 0:
         return SimulationError(f"{what} failed with exit code {code}", log_tail(log_path))
     return None
+
+
+def run_jobs(family: SimFamily, artifact: VerilogArtifact, jobs: list[dict[str, Any]], *,
+             build_timeout: float = DEFAULT_BUILD_TIMEOUT,
+             timeout: float = DEFAULT_RUN_TIMEOUT) -> SimRun:
+    """Simulate ``jobs`` of ``family`` on ``artifact``: with the family's own ``simulate``
+    (a build of its own, e.g. the clock and the job sequence inside the simulator), else
+    its cocotb ``testbench`` through :func:`simulate`. Raises what they raise."""
+    if family.simulate is not None:
+        run: SimRun = resolve(family.simulate)(artifact, jobs, build_timeout=build_timeout,
+                                               timeout=timeout)
+        return run
+    return simulate(artifact, family.testbench, jobs, build_timeout=build_timeout,
+                    timeout=timeout)

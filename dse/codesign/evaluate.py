@@ -263,11 +263,10 @@ def _gemm_job(params: Params, a: np.ndarray, b: np.ndarray, bits: Any) -> dict[s
 def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
     from flows.verilog import emit
     from sim.families import sim_family
-    from sim.runner import DEFAULT_BUILD_TIMEOUT
+    from sim.runner import run_jobs
 
     family = sim_family(params.generator)
-    return family.run(emit(params), [job], build_timeout=DEFAULT_BUILD_TIMEOUT,
-                      timeout=timeout).results[0]
+    return run_jobs(family, emit(params), [job], timeout=timeout).results[0]
 
 
 def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:

@@ -6,4 +6,4 @@ from sim.family import SimFamily
 
 SIMULATION = SimFamily("accel-v1", "sim.accel.testbench", "sim.accel.jobs:gemm_job",
                        checked_design="sim.accel.system:emit_system",
-                       run_time_precision=True)
+                       run_time_precision=True, simulate="sim.accel.harness:simulate")

@@ -275,7 +275,7 @@ def simulate(artifact: VerilogArtifact, jobs: list[dict[str, Any]], *,
     if os.environ.get(COCOTB_CLOCK_VARIABLE) == "1":
         from sim.runner import simulate as runner_simulate
 
-        return runner_simulate(artifact, "sim.accel.testbench", jobs, direct=False,
+        return runner_simulate(artifact, "sim.accel.testbench", jobs,
                                build_timeout=build_timeout, timeout=timeout)
     build_dir, cached, build_seconds = build(artifact, build_timeout)
     start = time.monotonic()

@@ -18,9 +18,10 @@ from dse.models.accel import AccelBitSerialActivity, cycles
 from dse.workload import Gemm
 from flows.cli import app
 from hw.accel import AccelParams
+from sim.accel import SIMULATION
 from sim.accel.jobs import gemm_job
 from sim.accel.system import emit_system
-from sim.runner import simulate
+from sim.runner import run_jobs, simulate
 
 pytestmark = pytest.mark.sim
 
@@ -73,7 +74,7 @@ def _jobs(params, cases):
 def design_run(request):
     params, cases = DESIGNS[request.param]
     jobs = _jobs(params, cases)
-    return params, cases, jobs, simulate(emit_system(params), "sim.accel.testbench", jobs)
+    return params, cases, jobs, run_jobs(SIMULATION, emit_system(params), jobs)
 
 
 def test_every_job_is_bit_exact_and_equals_the_model(design_run):

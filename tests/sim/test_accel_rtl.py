@@ -17,9 +17,10 @@ from dse.workload import Gemm
 from flows.cli import app
 from flows.verilog import emit
 from hw.accel import AccelParams
+from sim.accel import SIMULATION
 from sim.accel.jobs import gemm_job
 from sim.accel.system import emit_system
-from sim.runner import simulate
+from sim.runner import run_jobs, simulate
 
 pytestmark = pytest.mark.sim
 
@@ -76,7 +77,7 @@ def _jobs(params, cases):
 def design_run(request):
     params, cases = DESIGNS[request.param]
     jobs = _jobs(params, cases)
-    return params, cases, jobs, simulate(emit_system(params), "sim.accel.testbench", jobs)
+    return params, cases, jobs, run_jobs(SIMULATION, emit_system(params), jobs)
 
 
 def test_every_job_is_bit_exact_and_equals_the_model(design_run):
@@ -143,10 +144,10 @@ def test_axi_protocol_against_cocotbext_axi_ram():
 
 
 def test_the_harness_reports_what_the_cocotb_clocked_testbench_does():
-    """The in-simulator harness (the default path) against the cocotb-clocked testbench
-    (``direct=False``) on the default design: the same record for a job that runs, one
-    with a wrong expected word, one the hardware refuses and one that cannot finish in its
-    cycle limit."""
+    """The in-simulator harness (the family's path) against the cocotb-clocked testbench
+    (``sim.runner.simulate`` of the family's testbench) on the default design: the same
+    record for a job that runs, one with a wrong expected word, one the hardware refuses
+    and one that cannot finish in its cycle limit."""
     params, cases = DESIGNS["default"]
     jobs = _jobs(params, [cases[1], cases[3], cases[10], cases[1]])
     words = jobs[1]["expected"].split("\n")
@@ -155,8 +156,8 @@ def test_the_harness_reports_what_the_cocotb_clocked_testbench_does():
     jobs[1] = {**jobs[1], "expected": "\n".join(words)}
     jobs[3] = {**jobs[3], "max_cycles": 200}
     artifact = emit_system(params)
-    harness = simulate(artifact, "sim.accel.testbench", jobs)
-    reference = simulate(artifact, "sim.accel.testbench", jobs, direct=False)
+    harness = run_jobs(SIMULATION, artifact, jobs)
+    reference = simulate(artifact, SIMULATION.testbench, jobs)
     assert harness.build_dir != reference.build_dir
     assert [r.passed for r in harness.results] == [True, False, True, False]
     assert harness.results[1].mismatches == 1
