@@ -20,6 +20,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -247,6 +248,41 @@ def _run_worker(request: dict[str, Any], log_path: Path, timeout: float, what: s
         raise SimulationError(str(error).split("\n", 1)[0], error.log_tail) from None
     if code != 0:
         raise SimulationError(f"{what} failed with exit code {code}", log_tail(log_path))
+
+
+def build_family_harness(artifact: VerilogArtifact, key: str,
+                         commands: Callable[[VerilogArtifact, Path], list[Any]], what: str,
+                         timeout: float) -> tuple[Path, bool, float]:
+    """Compile a family's own harness around ``artifact`` (``commands(artifact, staging)``:
+    the build commands ``sim._worker`` runs) into ``<cache>/sim/<key>`` unless it is cached,
+    one build per key under a lock, as :func:`build`.
+
+    Returns:
+        (build directory, whether it was cached, seconds spent).
+
+    Raises:
+        ToolNotFoundError: if Verilator is missing.
+        SimulationError: if the build fails or times out, or the wait for another process's
+            build does.
+    """
+    verilator_root()
+    builds = cache_root() / "sim"
+    builds.mkdir(parents=True, exist_ok=True)
+    final = builds / key
+    if is_complete(final):
+        return final, True, 0.0
+    start = time.monotonic()
+    try:
+        with entry_lock(builds / f"{key}.lock", timeout=timeout, what=what):
+            if is_complete(final):
+                return final, True, time.monotonic() - start
+            start = time.monotonic()
+            with staged_directory(final, artifact.content_hash) as staging:
+                _run_worker({"phase": "build-harness", "commands": commands(artifact, staging)},
+                            staging / "build.log", timeout, what)
+    except ToolError as error:
+        raise SimulationError(str(error).split("\n", 1)[0], error.log_tail) from None
+    return final, False, time.monotonic() - start
 
 
 def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT, *,

@@ -20,20 +20,15 @@ import hashlib
 import json
 import os
 import re
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from flows.tools import (
     ToolError,
-    cache_root,
-    entry_lock,
-    is_complete,
     log_tail,
     run_logged,
     scratch_directory,
-    staged_directory,
 )
 from flows.verilog import VerilogArtifact
 from sim.runner import (
@@ -44,10 +39,10 @@ from sim.runner import (
     SimResult,
     SimRun,
     SimulationError,
+    build_family_harness,
     build_key,
     cocotb_libs,
     harness_environment,
-    tool_environment,
     verilator_root,
 )
 from sim.stream_harness import HARNESS_MAIN
@@ -227,34 +222,9 @@ def build(artifact: VerilogArtifact, timeout: float = DEFAULT_BUILD_TIMEOUT
         SimulationError: if the build fails or times out.
     """
     system_ports(artifact)
-    verilator_root()
-    builds = cache_root() / "sim"
-    builds.mkdir(parents=True, exist_ok=True)
-    key = accel_build_key(artifact)
-    final = builds / key
-    if is_complete(final):
-        return final, True, 0.0
-    what = f"Verilator build of the accel harness around {artifact.top}"
-    start = time.monotonic()
-    try:
-        with entry_lock(builds / f"{key}.lock", timeout=timeout, what=what):
-            if is_complete(final):
-                return final, True, time.monotonic() - start
-            start = time.monotonic()
-            with staged_directory(final, artifact.content_hash) as staging:
-                request = {"phase": "build-harness",
-                           "commands": _build_commands(artifact, staging)}
-                request_path = staging / "build.request.json"
-                request_path.write_text(json.dumps(request))
-                code = run_logged([sys.executable, "-m", "sim._worker", str(request_path)],
-                                  cwd=staging, log_path=staging / "build.log",
-                                  timeout=timeout, what=what, env=tool_environment())
-                if code != 0:
-                    raise SimulationError(f"{what} failed with exit code {code}",
-                                          log_tail(staging / "build.log"))
-    except ToolError as error:
-        raise SimulationError(str(error).split("\n", 1)[0], error.log_tail) from None
-    return final, False, time.monotonic() - start
+    return build_family_harness(artifact, accel_build_key(artifact), _build_commands,
+                                f"Verilator build of the accel harness around "
+                                f"{artifact.top}", timeout)
 
 
 def simulate(artifact: VerilogArtifact, jobs: list[dict[str, Any]], *,
