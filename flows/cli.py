@@ -843,10 +843,15 @@ def map_layers(
     objective: Annotated[str, typer.Option(
         "--objective", help="What each layer's mapping minimizes: cycles, dram, energy or "
                             "edp.")] = "cycles",
+    bits: Annotated[int | None, typer.Option(
+        "--bits", help="Precision every layer runs at (a bit-serial core; default: "
+                       "max_bits).")] = None,
     as_json: JsonOption = False,
 ) -> None:
     """Choose each layer's mapping (tiles, loop order) with the exact models: one row per
     layer and the network total."""
+    import dataclasses
+
     from dse.mapping import map_layers as choose
     from dse.workload import Layer, WorkloadError
     from dse.workload.sources import cached_source
@@ -863,6 +868,11 @@ def map_layers(
         else:
             layers = cached_source(workload_source, input_shape=shape, phase=phase,
                                    tokens=tokens).merged().layers
+        if bits is not None:
+            params.check_bits(bits)
+            layers = [dataclasses.replace(layer, gemm=dataclasses.replace(layer.gemm,
+                                                                          bits=bits))
+                      for layer in layers]
         mapped = choose(params, layers, bandwidth, latency, objective)
     except (ParamError, WorkloadError, UnknownGeneratorError) as error:
         _fail(EXIT_BAD_INPUT, str(error))

@@ -95,14 +95,14 @@ def map_layers(params: Any, layers: Sequence[Layer], bandwidth: int | None = Non
     default_bandwidth, default_latency = record.dram_defaults(params)
     bandwidth = default_bandwidth if bandwidth is None else bandwidth
     latency = default_latency if latency is None else latency
-    done: dict[tuple[int, int, int], LayerMapping] = {}
+    done: dict[Gemm, LayerMapping] = {}
     chosen = []
     for layer in layers:
-        key = (layer.gemm.m, layer.gemm.k, layer.gemm.n)
-        if key not in done:
-            done[key] = record.map_gemm(params, Gemm(*key), bandwidth, latency, objective,
-                                        table=table)
-        chosen.append((layer, done[key]))
+        # the GEMM with its precision (a run-time input of the bit-serial core)
+        if layer.gemm not in done:
+            done[layer.gemm] = record.map_gemm(params, layer.gemm, bandwidth, latency,
+                                               objective, table=table)
+        chosen.append((layer, done[layer.gemm]))
     return NetworkMapping(tuple(chosen), objective, bandwidth, latency)
 
 

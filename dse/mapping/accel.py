@@ -5,6 +5,13 @@ Mappings. TM, TK and TN run over the multiples of their granules up to the padde
 extents, both loop orders; the legality rules are :func:`hw.accel.tiling.refusal`'s (a
 granule multiple; the A, B and C tiles fit their slots), applied to whole arrays.
 
+Cores. The systolic core (either dataflow) and the bit-serial one, which reads A and B
+as rows of ``lanes``-element chunks of K (``hw.accel.tiling``: its transfers have
+``TK / lanes`` rows, and a row moves ``lanes`` times as many beats per M or N) and computes
+a tile in :func:`dse.models.bitserial.cycles`' time at the GEMM's precision (``bits``):
+``(L - 1) + (T - 1) max(L, rows) + rows + 2`` for ``T`` core tiles of ``L = TK / lanes *
+bits`` beats each.
+
 Cycles. The model runs steps ``s = 0 .. T + 1`` (``T`` tiles): step ``s`` writes back tile
 ``s - 2`` (if its K loop ends there), loads tile ``s``'s A and B tiles (those not on chip)
 and computes tile ``s - 1``; it lasts ``max(D, C) + 3`` with ``D = 1 + sum(1 + R)`` over
@@ -57,12 +64,12 @@ from dse.mapping.transfers import NEG, row_profiles, runs_of_rows
 from dse.models.accel import (
     COMPUTE_OVERHEAD,
     STEP_OVERHEAD,
-    AccelActivity,
+    activity_class,
     energy_of_activity_core,
+    job_bits,
 )
 from dse.models.accel import cycles as accel_cycles
 from dse.models.energy import EnergyTable, default_energy_table
-from dse.models.systolic import SystolicActivity
 from dse.workload import Gemm
 from hw.accel.params import AccelParams
 from hw.accel.tiling import (
@@ -165,7 +172,10 @@ class _Job:
     def __init__(self, params: AccelParams, gemm: Gemm, maps: MappingArrays,
                  interval: int, latency: int) -> None:
         self.p = params
+        self.gemm = gemm
         self.m, self.k, self.n = gemm.m, gemm.k, gemm.n
+        # the bit-serial core's precision (None: the systolic core)
+        self.bits = job_bits(params, gemm)
         self.m_pad, self.n_pad = padded_m(params, gemm.m), padded_n(params, gemm.n)
         self.k_pad = padded_k(params, gemm.k)
         self.interval, self.latency = interval, latency
@@ -176,10 +186,11 @@ class _Job:
         self.kt = _ceil_div(self.k, self.tk)
         self.outer = np.where(self.mnk, self.mt, self.nt)
         self.middle = np.where(self.mnk, self.nt, self.mt)
-        bus, e = params.bus_bytes, params.element_bytes
-        # beats a tile advances a row's start, per dimension and operand
-        self.q_a = (self.tm if self.os else self.tk) * e // bus
-        self.q_b = self.tn * e // bus
+        bus, e, lanes = params.bus_bytes, params.element_bytes, params.k_lanes
+        # beats a tile advances a row's start, per dimension and operand (a row of the
+        # bit-serial core's blocked A or B holds ``lanes`` elements per M or N)
+        self.q_a = (self.tm * lanes if self.os else self.tk) * e // bus
+        self.q_b = self.tn * lanes * e // bus
         self.q_c = self.tn * params.acc_bytes // bus
 
     @functools.cached_property
@@ -187,7 +198,9 @@ class _Job:
         """Periods of the burst positions along the outer, middle and K dimensions."""
         mb = self.p.max_burst
         period_a = mb // np.gcd(self.q_a, mb)
-        period_n = mb // np.gcd(self.q_b, mb)   # C's period divides B's
+        # B's and C's positions together (C's period divides B's for the systolic core,
+        # not for the bit-serial one, whose B rows hold `lanes` elements per N)
+        period_n = mb // np.gcd(np.gcd(self.q_b, self.q_c), mb)
         ones = np.ones_like(self.tm)
         period_m = period_a if self.os else ones
         return (np.where(self.mnk, period_m, period_n), np.where(self.mnk, period_n, period_m),
@@ -203,7 +216,13 @@ class _Job:
         tn_pad = np.minimum(self.tn[i], self.n_pad - ni * self.tn[i])
         tk = np.minimum(self.tk[i], self.k - ki * self.tk[i])
         tk_pad = np.minimum(self.tk[i], self.k_pad - ki * self.tk[i])
-        if self.os:
+        if self.bits is not None:
+            # dse.models.bitserial.cycles of the padded tile: one group of L beats per
+            # core tile, no scales
+            tiles = _ceil_div(tm_pad, p.rows) * _ceil_div(tn_pad, p.cols)
+            beats = tk_pad // p.k_lanes * self.bits
+            core = (beats - 1) + (tiles - 1) * np.maximum(beats, p.rows) + p.rows + 2
+        elif self.os:
             tiles = _ceil_div(tm_pad, p.rows) * _ceil_div(tn_pad, p.cols)
             core = (tk - 1) + (tiles - 1) * np.maximum(tk, p.rows) + p.rows + p.cols + 2
         else:
@@ -219,10 +238,10 @@ class _Job:
         p = self.p
         e, bus, mb = p.element_bytes, p.bus_bytes, p.max_burst
         tm_pad = np.minimum(self.tm[i], self.m_pad - mi * self.tm[i])
-        tk = np.minimum(self.tk[i], self.k - ki * self.tk[i])
         tk_pad = np.minimum(self.tk[i], self.k_pad - ki * self.tk[i])
-        if self.os:
-            return tk, tm_pad * e // bus, (mi * self.q_a[i]) % mb
+        if self.os:   # rows of A^T (tk_pad = tk), or of the bit-serial core's blocked A
+            lanes = p.k_lanes
+            return tk_pad // lanes, tm_pad * lanes * e // bus, (mi * self.q_a[i]) % mb
         return tm_pad, tk_pad * e // bus, (ki * self.q_a[i]) % mb
 
     def b_kind(self, i: np.ndarray, ni: np.ndarray, ki: np.ndarray
@@ -230,7 +249,9 @@ class _Job:
         p = self.p
         tn_pad = np.minimum(self.tn[i], self.n_pad - ni * self.tn[i])
         tk_pad = np.minimum(self.tk[i], self.k_pad - ki * self.tk[i])
-        return tk_pad, tn_pad * p.element_bytes // p.bus_bytes, (ni * self.q_b[i]) % p.max_burst
+        lanes = p.k_lanes
+        return (tk_pad // lanes, tn_pad * lanes * p.element_bytes // p.bus_bytes,
+                (ni * self.q_b[i]) % p.max_burst)
 
     def c_kind(self, i: np.ndarray, mi: np.ndarray, ni: np.ndarray
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -665,8 +686,9 @@ def _activity(job: _Job, read: np.ndarray, written: np.ndarray) -> dict[str, np.
     p = job.p
     rows, cols = p.rows, p.cols
     zero = np.zeros(len(job.tm), dtype=np.int64)
+    events = _core_events(p)
     sums = {name: zero.copy() for name in ("beats", "results", "rmw", *(
-        f"core_{event}" for event in SystolicActivity.events()))}
+        f"core_{event}" for event in events))}
 
     def extents(tile, pad, tiles):
         last = pad - (tiles - 1) * tile
@@ -677,7 +699,21 @@ def _activity(job: _Job, read: np.ndarray, written: np.ndarray) -> dict[str, np.
             for tk_pad, count_k in extents(job.tk, job.k_pad, job.kt):
                 count = count_m * count_n * count_k
                 n_subs = tn_pad // cols
-                if job.os:
+                if job.bits is not None:
+                    # dse.models.bitserial.activity of the padded tile (one group, no
+                    # scales); the feeder reads an A and a B word per beat
+                    tiles = _ceil_div(tm_pad, rows) * _ceil_div(tn_pad, cols)
+                    core_beats = tiles * (tk_pad // p.k_lanes) * job.bits
+                    beats = core_beats * 2
+                    results = tiles * rows
+                    serial_side = cols if p.serial == "weights" else rows
+                    core = {"pe_steps": core_beats * rows * cols,
+                            "group_adds": tiles * rows * cols, "dequant_steps": zero,
+                            "serial_bits": core_beats * serial_side * p.k_lanes,
+                            "parallel_words": core_beats * (rows + cols - serial_side)
+                            * p.k_lanes,
+                            "scale_words": zero, "result_words": tiles * rows * cols}
+                elif job.os:
                     subtiles = _ceil_div(tm_pad, rows) * n_subs
                     beats = subtiles * tk_pad * 2
                     results = subtiles * rows
@@ -711,28 +747,38 @@ def _activity(job: _Job, read: np.ndarray, written: np.ndarray) -> dict[str, np.
     # read-modify-write: every tile whose K loop does not start there
     for tm_pad, count_m in extents(job.tm, job.m_pad, job.mt):
         for tn_pad, count_n in extents(job.tn, job.n_pad, job.nt):
-            results = (_ceil_div(tm_pad, rows) * rows * (tn_pad // cols) if job.os
-                       else (tn_pad // cols) * tm_pad)
+            if job.bits is not None:
+                results = _ceil_div(tm_pad, rows) * _ceil_div(tn_pad, cols) * rows
+            elif job.os:
+                results = _ceil_div(tm_pad, rows) * rows * (tn_pad // cols)
+            else:
+                results = (tn_pad // cols) * tm_pad
             sums["rmw"] += count_m * count_n * (job.kt - 1) * results
     bus = p.bus_bytes
     return {"dram_read_bytes": read, "dram_write_bytes": written,
             "spad_reads": sums["beats"], "spad_writes": read // bus,
             "acc_reads": sums["rmw"] + written // bus, "acc_writes": sums["results"],
-            **{f"core_{event}": sums[f"core_{event}"] for event in SystolicActivity.events()}}
+            **{f"core_{event}": sums[f"core_{event}"] for event in events}}
+
+
+def _core_events(params: AccelParams) -> tuple[str, ...]:
+    """The names of the core's events (without ``core_``), as its activity record has
+    them."""
+    record = activity_class(params)
+    return tuple(name.removeprefix("core_") for name in record.events()
+                 if name.startswith("core_"))
 
 
 def _core_event_energies(params: AccelParams, table: EnergyTable) -> dict[str, float]:
     """The core's on-chip energy per event (it is linear in its events), from the scalar
-    model.
-
-    Raises:
-        ParamError: for a core whose events are not the systolic core's (the scalar model
-            says so).
-    """
-    unit = dict.fromkeys(AccelActivity.events(), 0)
+    model, taken at ``pes`` events each (the bit-serial model counts a beat per ``pes``
+    PE steps) and divided back."""
+    record = activity_class(params)
+    unit = dict.fromkeys(record.events(), 0)
+    scale = params.pes
     return {event: sum(energy_of_activity_core(
-        params, AccelActivity(**{**unit, f"core_{event}": 1}), 1, table).on_chip.values())
-        for event in SystolicActivity.events()}
+        params, record(**{**unit, f"core_{event}": scale}), 1, table).on_chip.values()) / scale
+        for event in _core_events(params)}
 
 
 def _energy(params: AccelParams, activity: dict[str, np.ndarray], table: EnergyTable
@@ -782,7 +828,7 @@ def evaluate(params: AccelParams, gemm: Gemm, maps: MappingArrays, bandwidth: in
 
     Raises:
         ParamError: for a bad bandwidth or latency, naming it and what is allowed; for a
-            core other than the systolic one.
+            precision (``gemm.bits``) the bit-serial core does not run.
     """
     job = _job(params, gemm, maps, bandwidth, latency)
     read, written, activity, energy = _closed_forms(job, table)
@@ -827,7 +873,7 @@ def _tile_shapes(job: _Job) -> tuple[_Job, np.ndarray]:
     else:
         shape_ids = (job.tm * (MAX_DIM + 1) + job.tk) * (MAX_DIM + 1) + job.tn
         _, firsts, inverse = np.unique(shape_ids, return_index=True, return_inverse=True)
-    shapes = _Job(job.p, Gemm(job.m, job.k, job.n),
+    shapes = _Job(job.p, job.gemm,
                   MappingArrays(job.tm[firsts], job.tk[firsts], job.tn[firsts],
                                 np.ones(len(firsts), dtype=bool)), job.interval, job.latency)
     return shapes, inverse
@@ -993,11 +1039,10 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     mappings that got the second bound and the exact cycles.
 
     Raises:
-        ParamError: for an unknown objective, a bad bandwidth or latency, or a core other
-            than the systolic one.
+        ParamError: for an unknown objective, a bad bandwidth or latency, or a precision
+            (``gemm.bits``) the bit-serial core does not run.
     """
     check_objective(objective)
-    _core_event_energies(params, table or default_energy_table())   # a core it costs
     maps = legal_mappings(params, gemm)
     job = _job(params, gemm, maps, bandwidth, latency, starved=True)
     read, written = _dram_bytes(job)

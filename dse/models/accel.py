@@ -409,15 +409,12 @@ def energy_of_activity_core(params: AccelParams,
     """The core's energy report for the core events in ``counts``.
 
     Raises:
-        ParamError: if ``counts`` holds another core's events than ``params``' (the
-            mapper of ``dse.mapping``, which counts the systolic core's, meets this for a
-            bit-serial design).
+        ParamError: if ``counts`` holds another core's events than ``params``'.
     """
     if not isinstance(counts, activity_class(params)):
         raise ParamError(f"accel-v1 with core {params.core!r} counts its own core's events "
                          f"({activity_class(params).__name__}), not "
-                         f"{type(counts).__name__}'s; the mapper (dse.mapping) handles core "
-                         f"'systolic' only")
+                         f"{type(counts).__name__}'s")
     core = params.core_params
     if isinstance(counts, AccelBitSerialActivity):
         assert isinstance(core, BitSerialParams)

@@ -255,9 +255,12 @@ class AccelParams(Params):
 
     @property
     def n_granule(self) -> int:
-        """TN is a multiple of this (a column of the core and whole bus beats)."""
+        """TN is a multiple of this (a column of the core and whole bus beats): for the
+        bit-serial core whole beats of both a blocked B row (``lanes`` elements per N) and
+        a C row (one result per N)."""
         if self.core == "bitserial":
-            return max(self.cols, self.beat_elements // self.k_lanes)
+            return max(self.cols, self.beat_elements // self.k_lanes,
+                       self.bus_bytes // self.acc_bytes)
         return max(self.cols, self.beat_elements)
 
     @property

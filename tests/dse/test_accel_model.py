@@ -144,12 +144,13 @@ def test_bitserial_buffers_and_brams():
     assert bram_blocks(params) > 0
 
 
-def test_the_mapper_refuses_the_bitserial_core_clearly():
-    """The mapper (dse.mapping) costs the systolic core's events only; a bit-serial design
-    gets an error naming that rather than systolic figures."""
-    from dse.mapping.accel import map_gemm
+def test_a_cores_energy_refuses_the_other_cores_events():
+    """The bit-serial core's energy is not computed from the systolic core's events (the
+    mapper costs each core with its own record: tests/dse/test_mapping.py)."""
+    from dse.models.accel import energy_of_activity_core
 
-    with pytest.raises(ParamError, match=r"core 'bitserial' counts its own core's events.*"
-                                         r"the mapper \(dse\.mapping\) handles core "
-                                         r"'systolic' only"):
-        map_gemm(BITSERIAL, Gemm(16, 16, 16))
+    systolic_counts = AccelActivity(**dict.fromkeys(AccelActivity.events(), 1))
+    with pytest.raises(ParamError, match=r"^accel-v1 with core 'bitserial' counts its own "
+                                         r"core's events \(AccelBitSerialActivity\), not "
+                                         r"AccelActivity's$"):
+        energy_of_activity_core(BITSERIAL, systolic_counts, 1, default_energy_table())

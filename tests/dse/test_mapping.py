@@ -40,7 +40,24 @@ DESIGNS = {
     "small-buffers": AccelParams(spad_kib=4, acc_kib=2, max_burst=4, outstanding=3),
     "ws-wide": AccelParams(rows=8, cols=4, dataflow="ws", acc_depth=4, bus_bytes=32,
                            spad_kib=16, acc_kib=4, max_burst=2, outstanding=2),
+    # the bit-serial core: K in chunks of `lanes`, a tile's time set by the job's precision
+    "bitserial": AccelParams(core="bitserial", rows=4, cols=4, lanes=8, spad_kib=8,
+                             acc_kib=4),
+    "bitserial-wide": AccelParams(core="bitserial", rows=2, cols=8, lanes=2, max_bits=4,
+                                  serial="activations", bus_bytes=16, spad_kib=4, acc_kib=4,
+                                  max_burst=4, outstanding=2),
+    # a C row of the B granule (2 results) is half a beat: N's granule is C's (4)
+    "bitserial-narrow": AccelParams(core="bitserial", rows=2, cols=1, lanes=8, max_bits=1,
+                                    spad_kib=4, acc_kib=2, bus_bytes=16, outstanding=2),
 }
+
+#: The precision each bit-serial design's GEMMs run at (the others take none).
+BITS = {"bitserial": 3, "bitserial-wide": 4, "bitserial-narrow": 1}
+
+
+def gemm_of(name: str, m: int, k: int, n: int) -> Gemm:
+    """The GEMM ``m x k x n`` as design ``name`` runs it (at its precision in BITS)."""
+    return Gemm(m, k, n, bits=BITS.get(name))
 
 #: (design, M, K, N, bandwidth, latency): ragged shapes, bandwidth from the least the
 #: mapper takes (bus_bytes / 8 or / 4) to more than the bus, short and long latencies
@@ -51,7 +68,9 @@ CASES = [
     ("ws", 40, 24, 24, 16, 2), ("latency-bound", 12, 40, 12, 1, 2),
     ("latency-bound", 9, 17, 30, 4, 20), ("small-buffers", 50, 30, 27, 1, 5),
     ("small-buffers", 19, 64, 40, 8, 40), ("ws-wide", 30, 20, 13, 4, 7),
-    ("ws-wide", 9, 70, 16, 64, 2),
+    ("ws-wide", 9, 70, 16, 64, 2), ("bitserial", 40, 70, 33, 1, 40),
+    ("bitserial", 17, 9, 20, 8, 2), ("bitserial-wide", 23, 37, 40, 2, 10),
+    ("bitserial-wide", 9, 64, 31, 32, 3), ("bitserial-narrow", 16, 43, 18, 2, 5),
 ]
 
 
@@ -65,7 +84,7 @@ def _scalar(params, gemm, maps, index, bandwidth, latency):
                                              for c in CASES])
 def test_vectorized_models_equal_the_scalar_models_on_every_legal_mapping(case):
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     maps = legal_mappings(params, gemm)
     costs = evaluate(params, gemm, maps, bandwidth, latency)
     assert len(maps) > 0
@@ -101,7 +120,7 @@ def test_the_enumeration_is_exactly_what_the_hardware_accepts(name):
 def _brute_force(name, m, k, n, bandwidth, latency):
     """The least value of each objective over every legal mapping, through the scalar
     models."""
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     maps = legal_mappings(params, gemm)
     values = {objective: [] for objective in OBJECTIVES}
     for index in range(len(maps)):
@@ -116,10 +135,11 @@ def _brute_force(name, m, k, n, bandwidth, latency):
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
 @pytest.mark.parametrize("case", [("default", 40, 24, 33, 2, 40), ("ws", 33, 30, 17, 8, 3),
-                                  ("wide-bus", 23, 17, 40, 4, 10)])
+                                  ("wide-bus", 23, 17, 40, 4, 10),
+                                  ("bitserial", 40, 70, 33, 2, 40)])
 def test_the_choice_is_optimal_by_brute_force(case, objective):
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     chosen = map_gemm(params, gemm, bandwidth, latency, objective)
     mapping = Mapping.parse(chosen.tiles, chosen.order)
     assert refusal(params, m, k, n, mapping) is None
@@ -210,6 +230,29 @@ def test_map_cli_json_and_errors():
     assert other.exit_code == 2 and "no mapper for 'systolic-v1'" in other.output
 
 
+def test_map_cli_maps_a_bitserial_design_at_a_precision():
+    runner = CliRunner()
+    result = runner.invoke(app, ["map", "accel", "-p", "core=bitserial", "-p", "rows=4",
+                                 "-p", "cols=4", "-p", "spad_kib=8", "-p", "acc_kib=4",
+                                 "--gemm", "40x70x33", "--bits", "3", "--bandwidth", "2",
+                                 "--objective", "energy", "--json"])
+    assert result.exit_code == 0, result.output
+    (layer,) = json.loads(result.stdout)["layers"]
+    chosen = map_gemm(DESIGNS["bitserial"], gemm_of("bitserial", 40, 70, 33), 2, 40,
+                      "energy")
+    assert layer["mapping"] == {"tiles": chosen.tiles, "order": chosen.order}
+    assert (layer["cycles"], layer["dram_bytes"]) == (chosen.cycles, chosen.dram_bytes)
+    # a lower precision takes fewer cycles through the same choice of objective
+    fewer = map_gemm(DESIGNS["bitserial"], Gemm(40, 70, 33, bits=1), 2, 40, "cycles")
+    assert fewer.cycles < map_gemm(DESIGNS["bitserial"], gemm_of("bitserial", 40, 70, 33),
+                                   2, 40, "cycles").cycles
+    for arguments, message in (
+            (["-p", "core=bitserial", "--bits", "9"], "`bits` must be an integer in 1..8"),
+            (["--bits", "3"], "`bits` applies only to core 'bitserial'")):
+        bad = runner.invoke(app, ["map", "accel", "--gemm", "8x8x8", *arguments])
+        assert bad.exit_code == 2 and message in bad.output, bad.output
+
+
 def test_map_cli_takes_a_workload_source():
     runner = CliRunner()
     result = runner.invoke(app, ["map", "accel", "--workload", "dse.workload.nets:small_cnn",
@@ -247,6 +290,46 @@ def test_a_chosen_mapping_runs_in_rtl_with_the_models_cycles_and_traffic():
     assert result.counters["stall_cycles"] == chosen.stall_cycles
 
 
+@pytest.mark.sim
+def test_the_bitserial_mappers_choices_run_in_rtl_with_the_models_figures():
+    """The bit-serial core through one build: the mapper's choices (each objective, two
+    precisions) are bit-exact in DRAM with cycles, DRAM bytes, SRAM accesses, stalls and
+    core events equal to the chosen mapping's; a TN of the B granule but not of C's is
+    refused by the RTL (the error flag, DRAM untouched)."""
+    from sim.accel import SIMULATION
+    from sim.accel.jobs import gemm_job
+    from sim.accel.system import emit_system
+    from sim.runner import run_jobs
+
+    params = DESIGNS["bitserial-narrow"]
+    chosen = [map_gemm(params, Gemm(m, k, n, bits=1), bandwidth, latency, objective)
+              for m, k, n, bandwidth, latency, objective in (
+                  (16, 43, 18, 2, 5, "cycles"), (30, 70, 21, 16, 40, "dram"),
+                  (9, 100, 36, 4, 12, "edp"))]
+    jobs = [gemm_job(params, c.gemm.m, c.gemm.k, c.gemm.n, mapping=c.tiles, order=c.order,
+                     bandwidth=bandwidth, latency=latency, bits=1, seed=seed)
+            for seed, (c, bandwidth, latency) in enumerate(zip(
+                chosen, (2, 16, 4), (5, 40, 12), strict=True))]
+    refused = gemm_job(params, 16, 43, 18, mapping="16x48x2", bandwidth=2, latency=5, bits=1)
+    assert "not a multiple of 4 (the N granule)" in refused["meta"]["refused"]
+    run = run_jobs(SIMULATION, emit_system(params), [*jobs, refused])
+    *results, refusal_result = run.results
+    for choice, result in zip(chosen, results, strict=True):
+        assert result.passed, (result.job, result.mismatches)
+        assert result.cycles == choice.cycles
+        assert result.counters["dram_read_bytes"] == choice.dram_read_bytes
+        assert result.counters["dram_write_bytes"] == choice.dram_write_bytes
+        assert result.counters["stall_cycles"] == choice.stall_cycles
+        report = cycles(params, choice.gemm, choice.tiles, result.job["bandwidth"],
+                        result.job["latency"], choice.order)
+        assert {name: result.counters[name] for name in report.activity.to_dict()} \
+            == report.activity.to_dict()
+        energy = energy_of_counts(params, report.activity, choice.gemm.macs).total_pj
+        assert choice.energy_pj == pytest.approx(energy, rel=1e-12)
+    assert refusal_result.passed and refusal_result.counters["cycles"] == 1
+    assert refusal_result.counters["dram_write_bytes"] == 0
+
+
 def test_groups_cover_long_loops_with_many_burst_positions():
     """Shapes with many tiles per dimension, so every burst-position class and the
     first, second and last index of each loop occur (sampled mappings)."""
@@ -254,7 +337,12 @@ def test_groups_cover_long_loops_with_many_burst_positions():
     for name, gemm, bandwidth, latency in (("default", Gemm(200, 150, 170), 4, 9),
                                            ("wide-bus", Gemm(130, 90, 200), 2, 40),
                                            ("ws", Gemm(150, 200, 90), 1, 3),
-                                           ("small-buffers", Gemm(90, 60, 140), 8, 2)):
+                                           ("small-buffers", Gemm(90, 60, 140), 8, 2),
+                                           # B's and C's positions have different periods
+                                           ("bitserial", gemm_of("bitserial", 100, 200, 150),
+                                            4, 40),
+                                           ("bitserial-wide",
+                                            gemm_of("bitserial-wide", 130, 90, 200), 2, 10)):
         params = DESIGNS[name]
         maps = legal_mappings(params, gemm)
         costs = evaluate(params, gemm, maps, bandwidth, latency)

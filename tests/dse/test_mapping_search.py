@@ -22,24 +22,26 @@ from dse.mapping.accel import (
 from dse.models.accel import cycles, energy_of_counts
 from dse.workload import Gemm
 from hw.accel.tiling import Mapping
-from tests.dse.test_mapping import CASES, DESIGNS, _brute_force
+from tests.dse.test_mapping import CASES, DESIGNS, _brute_force, gemm_of
 
 #: (design, M, K, N, bandwidth, latency): every dimension ragged against its tiles and
 #: the bandwidth at the least the vectorized model takes (bus_bytes / 8, or / 4 for the
 #: 4-byte bus)
 STARVED = [("default", 30, 20, 27, 1, 40), ("ws", 21, 37, 19, 1, 5),
            ("wide-bus", 19, 26, 35, 2, 40), ("latency-bound", 13, 21, 11, 1, 3),
-           ("small-buffers", 26, 45, 30, 1, 12), ("ws-wide", 22, 41, 13, 4, 2)]
+           ("small-buffers", 26, 45, 30, 1, 12), ("ws-wide", 22, 41, 13, 4, 2),
+           ("bitserial", 30, 50, 27, 1, 40), ("bitserial-wide", 19, 26, 35, 2, 40)]
 
 #: Bandwidth below bus_bytes / 9 (a step can wait for the one before): the mapper bounds
 #: with its block sums and costs the rest with the scalar model
 BELOW = [("wide-bus", 19, 26, 35, 1, 40), ("ws-wide", 22, 41, 13, 2, 3),
-         ("ws-wide", 17, 20, 9, 1, 25)]
+         ("ws-wide", 17, 20, 9, 1, 25), ("bitserial-wide", 19, 26, 35, 1, 40)]
 
 #: Layers of a few thousand mappings, brute-forced through the vectorized exact model
 #: (equal to the scalar model on every mapping: tests/dse/test_mapping.py)
 LARGER = [("default", 100, 200, 150, 8, 40), ("default", 100, 200, 150, 1, 40),
-          ("ws", 100, 180, 120, 8, 40), ("wide-bus", 120, 150, 90, 4, 10)]
+          ("ws", 100, 180, 120, 8, 40), ("wide-bus", 120, 150, 90, 4, 10),
+          ("bitserial", 100, 200, 150, 4, 40)]
 
 
 def _ids(cases):
@@ -49,7 +51,7 @@ def _ids(cases):
 @pytest.mark.parametrize("case", CASES + STARVED, ids=_ids(CASES + STARVED))
 def test_the_bounds_are_at_most_the_exact_cycles(case):
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     maps = legal_mappings(params, gemm)
     job = _job(params, gemm, maps, bandwidth, latency)
     exact, _ = _block_cycles(job)
@@ -64,7 +66,7 @@ def test_the_bounds_hold_below_a_ninth_of_the_bus(case):
     """There a step can wait for the DRAM traffic of the one before; that only delays its
     transfers, so the bounds are still at most the scalar model's cycles."""
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     maps = legal_mappings(params, gemm)
     job = _job(params, gemm, maps, bandwidth, latency, starved=True)
     floor, _ = _block_cycles(job, floor=True)
@@ -81,7 +83,7 @@ def test_the_bounds_hold_below_a_ninth_of_the_bus(case):
 def test_the_choice_is_optimal_by_brute_force_on_ragged_shapes_and_starved_bandwidth(
         case, objective):
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     chosen = map_gemm(params, gemm, bandwidth, latency, objective)
     report = cycles(params, gemm, Mapping.parse(chosen.tiles, chosen.order), bandwidth,
                     latency)
@@ -98,7 +100,7 @@ def test_the_choice_is_optimal_by_brute_force_on_ragged_shapes_and_starved_bandw
 @pytest.mark.parametrize("case", LARGER, ids=_ids(LARGER))
 def test_the_choice_is_brute_force_s_on_larger_layers(case):
     name, m, k, n, bandwidth, latency = case
-    params, gemm = DESIGNS[name], Gemm(m, k, n)
+    params, gemm = DESIGNS[name], gemm_of(name, m, k, n)
     maps = legal_mappings(params, gemm)
     costs = evaluate(params, gemm, maps, bandwidth, latency)
     for objective in ("cycles", "edp"):
