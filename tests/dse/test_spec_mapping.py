@@ -70,6 +70,26 @@ def test_metrics_sum_the_mapped_layers():
     assert metrics["latency_cycles"] == mapped.total()["cycles"]
 
 
+def test_a_bitserial_space_maps_each_layer_at_its_precision():
+    """The bit-serial core in a spec: each layer mapped at its own ``bits``, and the
+    metrics the mapped layers' sum (the RTL of such choices: tests/dse/test_mapping.py)."""
+    text = SPEC.replace("[space]\n", '[space]\ncore = "bitserial"\nlanes = [2, 4]\n')
+    text = text.replace('gemm = "12x20x10"', 'gemm = "12x20x10"\nbits = 2').replace(
+        'gemm = "5x8x6"', 'gemm = "5x8x6"\nbits = 7')
+    spec = parse_spec(text)
+    params = spec.space.params({"rows": 2, "spad_kib": 4, "lanes": 4})
+    assert params.core == "bitserial" and [layer.gemm.bits for layer in spec.workload] == [2, 7]
+    metrics = spec.evaluate(params)
+    mapped = map_layers(params, spec.workload, 2, 12, "energy")
+    assert metrics["latency_cycles"] == mapped.total()["cycles"] == sum(
+        layer.repeat * cycles(params, layer.gemm, **job).cycles
+        for layer, job in zip(spec.workload, spec.layer_options(params), strict=True))
+    # the same shape at another precision is another layer to map
+    at_eight = map_layers(params, [type(layer)(layer.name, type(layer.gemm)(12, 20, 10, bits=8))
+                                   for layer in spec.workload[:1]], 2, 12, "energy")
+    assert at_eight.layers[0][1].cycles > mapped.layers[0][1].cycles
+
+
 @pytest.mark.parametrize(("edit", "message"), [
     ('bandwidth = 2', r"^`bandwidth` is for families with run-time mappings: no mapper for "
                       r"'systolic-v1'; known: accel-v1$"),
