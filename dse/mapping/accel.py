@@ -146,6 +146,16 @@ def _ceil_div(a: np.ndarray | int, b: np.ndarray | int) -> np.ndarray:
     return -(-np.asarray(a) // np.asarray(b))
 
 
+def _log2(power: int) -> int:
+    """log2 of a power of two (the core's rows, cols and lanes are: ``AccelParams``)."""
+    return power.bit_length() - 1
+
+
+def _ceil_pow2(a: np.ndarray, power: int) -> np.ndarray:
+    """``ceil(a / power)`` for a power of two, by a shift (``a`` >= 0)."""
+    return (a + (power - 1)) >> _log2(power)
+
+
 @dataclasses.dataclass(frozen=True)
 class MappingCosts:
     """The models' results for each mapping (arrays in the mappings' order)."""
@@ -208,26 +218,41 @@ class _Job:
 
     # --- tile features, by index ------------------------------------------------------
 
-    def compute_cycles(self, i: np.ndarray, mi: np.ndarray, ni: np.ndarray, ki: np.ndarray
-                       ) -> np.ndarray:
+    def m_extent(self, i: np.ndarray | slice, mi: np.ndarray) -> np.ndarray:
+        """The padded M extent of the tiles at M index ``mi`` of mappings ``i``."""
+        return np.minimum(self.tm[i], self.m_pad - mi * self.tm[i])
+
+    def n_extent(self, i: np.ndarray | slice, ni: np.ndarray) -> np.ndarray:
+        return np.minimum(self.tn[i], self.n_pad - ni * self.tn[i])
+
+    def k_extents(self, i: np.ndarray | slice, ki: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+        """(the GEMM's K extent, the padded K extent) of the tiles at K index ``ki``."""
+        return (np.minimum(self.tk[i], self.k - ki * self.tk[i]),
+                np.minimum(self.tk[i], self.k_pad - ki * self.tk[i]))
+
+    def compute_cycles(self, i: np.ndarray | slice, mi: np.ndarray, ni: np.ndarray,
+                       ki: np.ndarray) -> np.ndarray:
         """The compute engine's C for the tile (mi, ni, ki) of mappings ``i``."""
+        return self.core_time(self.m_extent(i, mi), self.n_extent(i, ni),
+                              *self.k_extents(i, ki))
+
+    def core_time(self, tm_pad: np.ndarray, tn_pad: np.ndarray, tk: np.ndarray,
+                  tk_pad: np.ndarray) -> np.ndarray:
+        """The compute engine's C for tiles of these extents."""
         p = self.p
-        tm_pad = np.minimum(self.tm[i], self.m_pad - mi * self.tm[i])
-        tn_pad = np.minimum(self.tn[i], self.n_pad - ni * self.tn[i])
-        tk = np.minimum(self.tk[i], self.k - ki * self.tk[i])
-        tk_pad = np.minimum(self.tk[i], self.k_pad - ki * self.tk[i])
         if self.bits is not None:
             # dse.models.bitserial.cycles of the padded tile: one group of L beats per
             # core tile, no scales
-            tiles = _ceil_div(tm_pad, p.rows) * _ceil_div(tn_pad, p.cols)
-            beats = tk_pad // p.k_lanes * self.bits
+            tiles = _ceil_pow2(tm_pad, p.rows) * _ceil_pow2(tn_pad, p.cols)
+            beats = (tk_pad >> _log2(p.k_lanes)) * self.bits
             core = (beats - 1) + (tiles - 1) * np.maximum(beats, p.rows) + p.rows + 2
         elif self.os:
-            tiles = _ceil_div(tm_pad, p.rows) * _ceil_div(tn_pad, p.cols)
+            tiles = _ceil_pow2(tm_pad, p.rows) * _ceil_pow2(tn_pad, p.cols)
             core = (tk - 1) + (tiles - 1) * np.maximum(tk, p.rows) + p.rows + p.cols + 2
         else:
             depth = p.acc_depth or 1
-            beats = (tn_pad // p.cols) * (tk_pad // p.rows) * (
+            beats = (tn_pad >> _log2(p.cols)) * (tk_pad >> _log2(p.rows)) * (
                 _ceil_div(tm_pad, depth) * p.rows + tm_pad)
             core = beats + p.rows + p.cols + 2
         return core + COMPUTE_OVERHEAD
@@ -985,10 +1010,14 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     written = c.reshape(4, -1).min(axis=0)
     out.update({name: 0 * everyone for name in ("by_class_1", "by_class_last",
                                                  "by_class_inner")})
-    for m, (mi, count_m) in enumerate(m_classes):
-        for n, (ni, count_n) in enumerate(n_classes):
-            first_k = job.compute_cycles(everyone, mi, ni, zero)
-            last_k = job.compute_cycles(everyone, mi, ni, lasts[2])
+    # C of the tiles by class: the extents once per class, every shape at once
+    m_extents = [job.m_extent(slice(None), mi) for mi, _ in m_classes]
+    n_extents = [job.n_extent(slice(None), ni) for ni, _ in n_classes]
+    k_first, k_last = job.k_extents(slice(None), zero), job.k_extents(slice(None), lasts[2])
+    for m, (_, count_m) in enumerate(m_classes):
+        for n, (_, count_n) in enumerate(n_classes):
+            first_k = job.core_time(m_extents[m], n_extents[n], *k_first)
+            last_k = job.core_time(m_extents[m], n_extents[n], *k_last)
             count = count_m * count_n
             out["compute_full"] += count * first_k
             out["compute_last"] += count * last_k
@@ -1001,7 +1030,7 @@ def _shape_bounds(job: _Job) -> dict[str, np.ndarray]:
     out["first"] = 1 + np.where(first_m == 1, a[1, 0], a[0, 0]) + np.where(
         first_n == 1, b[1, 0], b[0, 0])
     out["final"] = 1 + c[1, 1]
-    out["last_compute"] = job.compute_cycles(everyone, *lasts)
+    out["last_compute"] = last_k   # the last M and N class, the last K index
     return out
 
 
