@@ -28,22 +28,27 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
     for layer, job in zip(spec.workload, spec.layer_options(params), strict=True):
         model = cycle_model(params.generator)(params, layer.gemm, **job).cycles
         mapping = " ".join(str(job[k]) for k in ("mapping", "order") if k in job)
-        if model > options.max_sim_cycles:
-            checks.append(LayerCheck(layer.name, str(layer.gemm), model, mapping=mapping,
-                                     skipped=f"{model} model cycles > {options.max_sim_cycles}"))
-            continue
-        try:  # the layer's mapping is a run-time job input: one build runs every layer
-            verification = verify_gemm(params, layer.gemm, timeout=options.timeout,
-                                       options=job)
-        except (SimulationError, ToolNotFoundError) as failure:
-            error = f"{layer.name}: {str(failure).splitlines()[0]}"
-            checks.append(LayerCheck(layer.name, str(layer.gemm), model, mapping=mapping,
-                                     skipped="error"))
-            continue
-        result = verification.result
-        checks.append(LayerCheck(layer.name, str(layer.gemm), model, result.cycles,
-                                 result.passed, activity_matches=verification.activity_matches,
-                                 mapping=mapping))
+        instances = layer.repeat if options.instances else 1
+        for instance in range(instances):
+            name = layer.name if instances == 1 else f"{layer.name}#{instance + 1}"
+            if model > options.max_sim_cycles:
+                checks.append(LayerCheck(name, str(layer.gemm), model, mapping=mapping,
+                                         skipped=f"{model} model cycles > "
+                                                 f"{options.max_sim_cycles}"))
+                continue
+            try:  # the layer's mapping is a run-time job input: one build runs every layer
+                verification = verify_gemm(params, layer.gemm, seed=instance,
+                                           timeout=options.timeout, options=job)
+            except (SimulationError, ToolNotFoundError) as failure:
+                error = f"{name}: {str(failure).splitlines()[0]}"
+                checks.append(LayerCheck(name, str(layer.gemm), model, mapping=mapping,
+                                         skipped="error"))
+                continue
+            result = verification.result
+            checks.append(LayerCheck(name, str(layer.gemm), model, result.cycles,
+                                     result.passed,
+                                     activity_matches=verification.activity_matches,
+                                     mapping=mapping))
     synth_json = None
     if options.synth:
         from flows.synth import synthesize

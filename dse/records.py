@@ -56,12 +56,16 @@ DEFAULT_MAX_SIM_CYCLES = 50_000_000
 class CheckOptions:
     """How far the higher-fidelity check of a design goes: layers over ``max_sim_cycles``
     model cycles are skipped, ``synth`` adds synthesis, ``timeout`` bounds each tool run
-    (seconds), and a co-design check runs ``inputs`` test inputs per task."""
+    (seconds), a co-design check runs ``inputs`` test inputs per task, and ``instances``
+    runs every instance of a repeated layer."""
 
     max_sim_cycles: int = DEFAULT_MAX_SIM_CYCLES
     synth: bool = False
     timeout: float = 1800.0
     inputs: int = 200
+    #: Every instance of a repeated layer (its ``repeat``: batch x count) as a job of its
+    #: own, with its own operands (seed = instance index); else one job per layer.
+    instances: bool = False
 
 
 #: The default check: simulation up to :data:`DEFAULT_MAX_SIM_CYCLES`, no synthesis.

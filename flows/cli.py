@@ -579,6 +579,9 @@ def explore(
     synth: Annotated[bool, typer.Option(
         "--synth", help="Also synthesize the re-checked designs.")] = False,
     max_sim_cycles: MaxSimCyclesOption = DEFAULT_MAX_SIM_CYCLES,
+    verify_instances: Annotated[bool, typer.Option(
+        "--verify-instances", help="RTL re-check: every instance of a repeated layer "
+                                   "(batch x count), each with its own operands.")] = False,
     as_json: JsonOption = False,
     report_dir: Annotated[Path | None, typer.Option(
         "--report", help="Also write a report folder here (see `hwdse report`).")] = None,
@@ -645,7 +648,8 @@ def explore(
     if stopped:
         errors.print(f"note: {stopped}", markup=False, highlight=False, soft_wrap=True)
     checks = (verify_front(spec, study, count=verify,
-                           options=CheckOptions(max_sim_cycles=max_sim_cycles, synth=synth))
+                           options=CheckOptions(max_sim_cycles=max_sim_cycles, synth=synth,
+                                                instances=verify_instances))
               if verify > 0 else [])
     payload = {"schema": "hwdse.explore/1", "study": spec.name, "run_dir": str(folder),
                "storage": "journal" if storage is None else "rdb",

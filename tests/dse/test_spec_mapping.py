@@ -132,6 +132,21 @@ def test_the_rtl_check_runs_each_layer_with_its_mapping():
                                                                   **job).cycles
 
 
+@pytest.mark.sim
+def test_the_rtl_check_can_run_every_instance_of_a_repeated_layer():
+    """``instances``: fc2 (repeat 3) runs three times, each with its own operands, through
+    the same build; every run bit-exact with the model's cycles and activity."""
+    from dse.records import CheckOptions
+
+    spec = parse_spec(SPEC)
+    trial = types.SimpleNamespace(number=0, params={"rows": 2, "spad_kib": 2})
+    check = spec.check_design(trial, CheckOptions(instances=True))
+    assert [layer.layer for layer in check.layers] == ["fc1", "fc2#1", "fc2#2", "fc2#3"]
+    assert not check.error and not check.disagrees
+    assert all(layer.agrees for layer in check.layers)
+    assert len({layer.rtl_cycles for layer in check.layers[1:]}) == 1
+
+
 def test_the_report_lists_each_pareto_designs_layer_mappings(tmp_path):
     from dse.fidelity import pareto_trials
     from dse.report import write_report
