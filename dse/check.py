@@ -76,7 +76,8 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
             }
         except (ToolError, ToolNotFoundError) as failure:
             error = error or f"synthesis: {str(failure).splitlines()[0]}"
-    return DesignCheck(trial.number, params.to_dict(), tuple(checks), synth_json, error)
+    return DesignCheck(trial.number, params.to_dict(), tuple(checks), synth_json, error,
+                       options.instances)
 
 
 def out_of_range(params: Any, target: str) -> list[str]:

@@ -47,8 +47,8 @@ def pick_spread(trials: Sequence[Any], count: int, maximize: Sequence[bool]) -> 
 def verify_front(spec: Any, study: Any, *, count: int = 5,
                  options: CheckOptions = DEFAULT_CHECK) -> list[DesignCheck]:
     """Check up to ``count`` Pareto designs at the higher fidelities (``spec.check_design``)
-    and store the results in the study. Designs already checked (with synthesis, if it is
-    asked for now) are reused.
+    and store the results in the study. Designs already checked (with synthesis, and every
+    instance of a repeated layer, if they are asked for now) are reused.
 
     Returns:
         The checks, in the order the designs were picked.
@@ -58,7 +58,8 @@ def verify_front(spec: Any, study: Any, *, count: int = 5,
     for trial in pick_spread(pareto_trials(study), count, maximize):
         key = f"{ATTR_PREFIX}{trial.number}"
         stored = study.user_attrs.get(key)
-        if stored is not None and (stored["synth"] is not None or not options.synth):
+        if stored is not None and (stored["synth"] is not None or not options.synth) and (
+                stored.get("instances", False) or not options.instances):
             checks.append(DesignCheck.from_json(stored))
             continue
         check = spec.check_design(trial, options)

@@ -107,6 +107,8 @@ class DesignCheck:
     layers: tuple[LayerCheck, ...]
     synth: dict[str, Any] | None = None
     error: str = ""
+    #: Every instance of a repeated layer was run (``CheckOptions.instances``).
+    instances: bool = False
 
     @property
     def disagrees(self) -> bool:
@@ -136,7 +138,7 @@ class DesignCheck:
 
     def to_json(self) -> dict[str, Any]:
         return {"trial": self.trial, "params": self.params, "disagrees": self.disagrees,
-                "error": self.error, "synth": self.synth,
+                "error": self.error, "synth": self.synth, "instances": self.instances,
                 "layers": [dataclasses.asdict(check) | {"agrees": check.agrees}
                            for check in self.layers]}
 
@@ -146,4 +148,5 @@ class DesignCheck:
         layers = tuple(LayerCheck(**{k: v for k, v in layer.items() if k != "agrees"})
                        for layer in payload["layers"])
         return cls(int(payload["trial"]), dict(payload["params"]), layers,
-                   payload.get("synth"), str(payload.get("error", "")))
+                   payload.get("synth"), str(payload.get("error", "")),
+                   bool(payload.get("instances", False)))
