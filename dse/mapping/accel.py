@@ -904,6 +904,39 @@ def _tile_shapes(job: _Job) -> tuple[_Job, np.ndarray]:
     return shapes, inverse
 
 
+def _coarse_bounds(job: _Job) -> np.ndarray:
+    """A lower bound of each mapping's cycles cheaper than :func:`_cycle_bounds`: with
+    ``T`` tiles, ``cycles = 1 + sum over the T + 2 steps of (max(D, C) + 3)`` is at least
+    ``1 + 3 (T + 2)`` plus the larger of the compute engine's total (every tile's ``C``,
+    by tile extents: full and ragged along each dimension; once per tile shape) and the
+    DMA's: ``D = 1 + sum
+    over its transfers of (1 + R)``, and a transfer of ``B`` beats runs ``R >= 4 + (B - 1)
+    * interval`` cycles (its data beats leave the DRAM at least ``interval`` apart, the
+    first at least two cycles after its request, the run ends two cycles after the last)."""
+    shapes, inverse = _tile_shapes(job)   # the compute total is the loop order's alone
+    ones = np.ones_like(shapes.mt)
+
+    def extents(tile: np.ndarray, pad: int, count: np.ndarray
+                ) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        return ((tile, count - 1), (pad - (count - 1) * tile, ones))
+
+    k_last = shapes.k_extents(slice(None), shapes.kt - 1)
+    compute = np.zeros(len(shapes.tm), dtype=np.int64)
+    for tm_pad, count_m in extents(shapes.tm, shapes.m_pad, shapes.mt):
+        for tn_pad, count_n in extents(shapes.tn, shapes.n_pad, shapes.nt):
+            compute += count_m * count_n * (
+                (shapes.kt - 1) * shapes.core_time(tm_pad, tn_pad, shapes.tk, shapes.tk)
+                + shapes.core_time(tm_pad, tn_pad, *k_last))
+    compute = compute[inverse]
+    tiles = job.mt * job.nt * job.kt
+    read, written = _dram_bytes(job)
+    a_times, b_times = _load_times(job)
+    transfers = (a_times * job.mt + b_times * job.nt) * job.kt + job.mt * job.nt
+    beats = (read + written) // job.p.bus_bytes
+    dma = tiles + 2 + job.interval * beats - transfers * (job.interval - 5)
+    return 1 + STEP_OVERHEAD * (tiles + 2) + np.maximum(compute, dma)
+
+
 def _cycle_bounds(job: _Job) -> np.ndarray:
     """A lower bound of each mapping's cycles, in closed form. Steps are split into parts
     (the first, which only loads; the last two; the others by the K index of the tile
@@ -1049,6 +1082,9 @@ def _scalar_cycles(params: AccelParams, gemm: Gemm, maps: MappingArrays,
 
 #: Mappings given the step-by-step bound before the first exact costs.
 FIRST_SHARPENED = 256
+#: Mappings (the best by the coarse bound) given the closed-form bound before the first
+#: exact costs.
+FIRST_CLOSED = 1024
 
 
 def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
@@ -1058,14 +1094,15 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     legal mappings. Ties go to fewer cycles, then fewer DRAM bytes, less energy, smaller
     TM, TK, TN, then ``mnk``.
 
-    Every legal mapping gets its DRAM bytes (a closed form) and a closed-form lower
-    bound of its cycles (:func:`_cycle_bounds`); energy too where the objective needs it.
-    Branch and bound: mappings are taken in order of their bound of the objective; those
-    that can still beat the best found get the step-by-step bound (:func:`_block_cycles`
-    with ``floor``), and those that still can after it the exact cycles; a mapping whose
-    bound is worse than the best exact value found is never costed further, so the choice
-    is the one brute force makes. ``sharpened`` and ``costed`` in the result count the
-    mappings that got the second bound and the exact cycles.
+    Every legal mapping gets its DRAM bytes (a closed form) and a coarse lower bound of
+    its cycles (:func:`_coarse_bounds`); energy too where the objective needs it. Branch
+    and bound: mappings are taken in order of their bound of the objective; those that
+    can still beat the best found get the closed-form bound (:func:`_cycle_bounds`), those
+    that still can after it the step-by-step bound (:func:`_block_cycles` with ``floor``),
+    and those that still can after that the exact cycles; a mapping whose bound is worse
+    than the best exact value found is never costed further, so the choice is the one
+    brute force makes. ``sharpened`` and ``costed`` in the result count the mappings that
+    got the step-by-step bound and the exact cycles.
 
     Raises:
         ParamError: for an unknown objective, a bad bandwidth or latency, or a precision
@@ -1080,7 +1117,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     # objective or part of it, else only for the mappings costed exactly (ties)
     energy = (_closed_forms(job, table)[3] if objective in ("energy", "edp")
               else np.full(len(maps), np.nan))
-    cycles_low = _cycle_bounds(job)
+    cycles_low = _coarse_bounds(job)
 
     def metric(of_cycles: np.ndarray, which: np.ndarray | slice = slice(None)) -> np.ndarray:
         return {"cycles": lambda: of_cycles[which], "dram": lambda: dram[which],
@@ -1091,12 +1128,23 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
     cycles = np.zeros(len(maps), dtype=np.int64)
     stalls = np.zeros(len(maps), dtype=np.int64)
     done = np.zeros(len(maps), dtype=bool)
+    closed = np.zeros(len(maps), dtype=bool)
     refined = np.zeros(len(maps), dtype=bool)
     best_metric, best_cycles, batch = np.inf, np.inf, 16
 
     def still_open() -> np.ndarray:
         return ~done & ((metric_low < best_metric)
                         | ((metric_low == best_metric) & (cycles_low <= best_cycles)))
+
+    def close(which: np.ndarray) -> None:
+        """The closed-form bound (:func:`_cycle_bounds`) for ``which``."""
+        which = which[~closed[which]]
+        if len(which):
+            bound = _cycle_bounds(_Job(params, gemm, maps.take(which), job.interval,
+                                       job.latency))
+            cycles_low[which] = np.maximum(cycles_low[which], bound)
+            metric_low[which] = metric(cycles_low, which)
+            closed[which] = True
 
     def sharpen(which: np.ndarray) -> None:
         """The step-by-step bound (:func:`_block_cycles` with ``floor``) for ``which``."""
@@ -1108,13 +1156,16 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
             metric_low[which] = metric(cycles_low, which)
             refined[which] = True
 
-    # a first incumbent: the exact model for the best few by the closed-form bound; then
-    # the step-by-step bound, in growing chunks by the closed-form bound, between batches
-    # of exact costs for the best by the step-by-step bound
+    # a first incumbent: the closed-form bound for the best by the coarse bound, the exact
+    # model for the best few of those by it; then the closed-form bound for every mapping
+    # still open, and the step-by-step bound in growing chunks by it, between batches of
+    # exact costs for the best by the step-by-step bound
+    close(np.lexsort((cycles_low, metric_low))[:FIRST_CLOSED])
     chunk = FIRST_SHARPENED
     unrefined = np.zeros(0, dtype=np.int64)
     while True:
         if np.isfinite(best_metric):
+            close(np.flatnonzero(still_open() & ~closed))
             unrefined = np.flatnonzero(still_open() & ~refined)
             if len(unrefined):
                 order = np.lexsort((cycles_low[unrefined], metric_low[unrefined]))
@@ -1122,7 +1173,7 @@ def map_gemm(params: AccelParams, gemm: Gemm, bandwidth: int | None = None,
                 chunk *= 2
             left = np.flatnonzero(still_open() & refined)
         else:
-            left = np.flatnonzero(still_open())
+            left = np.flatnonzero(still_open() & closed)
         if not len(left):
             if len(unrefined):
                 continue

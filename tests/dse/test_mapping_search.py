@@ -12,6 +12,7 @@ import pytest
 from dse.mapping import OBJECTIVES
 from dse.mapping.accel import (
     _block_cycles,
+    _coarse_bounds,
     _cycle_bounds,
     _job,
     best_index,
@@ -59,6 +60,7 @@ def test_the_bounds_are_at_most_the_exact_cycles(case):
     closed = _cycle_bounds(job)
     assert (closed <= exact).all()
     assert (floor <= exact).all()
+    assert (_coarse_bounds(job) <= exact).all()
 
 
 @pytest.mark.parametrize("case", BELOW, ids=_ids(BELOW))
@@ -71,11 +73,12 @@ def test_the_bounds_hold_below_a_ninth_of_the_bus(case):
     job = _job(params, gemm, maps, bandwidth, latency, starved=True)
     floor, _ = _block_cycles(job, floor=True)
     closed = _cycle_bounds(job)
+    coarse = _coarse_bounds(job)
     for index in range(len(maps)):
         exact = cycles(params, gemm, Mapping(int(maps.tm[index]), int(maps.tk[index]),
                                              int(maps.tn[index]), maps.order(index)),
                        bandwidth, latency).cycles
-        assert closed[index] <= exact and floor[index] <= exact
+        assert closed[index] <= exact and floor[index] <= exact and coarse[index] <= exact
 
 
 @pytest.mark.parametrize("objective", OBJECTIVES)
