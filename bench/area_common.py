@@ -164,6 +164,9 @@ class AreaBenchmark:
     features: Mapping[str, tuple[str, ...]]           # resource -> feature names
     legend: str
     notes: Sequence[str] = ()
+    #: designs always trained on besides the corners (a family's own probes of a target)
+    probes: Sequence[Params] = ()
+    probes_text: str = ""          # what the probes are, in words, for the report
     #: (samples, target) -> (JSON, Markdown lines) of a family's own check
     extra: Callable[[Sequence[AreaSample], str], tuple[Any, list[str]]] | None = None
 
@@ -180,6 +183,11 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
     parser.add_argument("--held-out-seed", type=int, default=None,
                         help="seed of the held-out draw (default: --seed + 1; a new one after "
                              "the features changed)")
+    parser.add_argument("--fit-draw", type=_seed_count, action="append", default=[],
+                        metavar="SEED:COUNT",
+                        help="also fit to the uniform draw of COUNT designs with SEED (an "
+                             "earlier held-out draw, seen once the features changed); "
+                             "repeatable")
     parser.add_argument("--jobs", type=int, default=2, help="synthesis processes")
     parser.add_argument("--recheck-only", action="store_true",
                         help="only synthesize again the designs the shipped fit recorded as "
@@ -190,6 +198,15 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
     return parser
+
+
+def _seed_count(text: str) -> tuple[int, int]:
+    """``SEED:COUNT`` of ``--fit-draw``."""
+    try:
+        seed, count = (int(part) for part in text.split(":"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected SEED:COUNT, not {text!r}") from None
+    return seed, count
 
 
 def _stats_cell(stats: Mapping[str, Any]) -> str:
@@ -209,8 +226,9 @@ def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
         f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
         f"(bare design), {result['jobs']} processes  ",
         f"Sampled space: {bench.space}  ",
-        f"Fit: {result['train']} samples ({len(bench.anchors)} corners and a Latin "
-        f"hypercube of {result['lhs']} points, seed {result['seed']}); held out: "
+        f"Fit: {result['train']} samples ({len(bench.anchors)} corners"
+        f"{_probes_text(result, bench)} and a Latin hypercube of {result['lhs']} points, "
+        f"seed {result['seed']}{_fit_draws_text(result)}); held out: "
         f"{result['held_out']} designs of a fresh uniform draw (seed {result['held_out_seed']}), "
         f"synthesized after the features were fixed  ",
         f"Synthesis: {result['synth_seconds_total']:.0f} s of Yosys in all (largest "
@@ -271,6 +289,17 @@ def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
                      f"({worst['relative_error'][resource]:.1%})")
     lines += ["", bench.legend]
     return "\n".join(lines) + "\n"
+
+
+def _probes_text(result: Mapping[str, Any], bench: AreaBenchmark) -> str:
+    count = result.get("probes", 0)
+    return f", {count} probes ({bench.probes_text})" if count else ""
+
+
+def _fit_draws_text(result: Mapping[str, Any]) -> str:
+    draws = result.get("fit_draws", [])
+    return "".join(f"; {d['designs']} designs of the earlier uniform draw of {d['count']} "
+                   f"(seed {d['seed']})" for d in draws)
 
 
 def _covered(covered: Sequence[Any]) -> str:
@@ -386,7 +415,14 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         return
     lhs = distinct([bench.from_unit(u) for u in
                     latin_hypercube(bench.axes, args.samples, args.seed)], bench.anchors)
-    train = list(bench.anchors) + lhs
+    lhs = distinct(lhs, bench.probes)
+    train = list(bench.anchors) + list(bench.probes) + lhs
+    fit_draws = []
+    for seed, count in getattr(args, "fit_draw", []):
+        drawn = distinct([bench.from_unit(u) for u in uniform_draw(bench.axes, count, seed)],
+                         train)
+        fit_draws.append({"seed": seed, "count": count, "designs": len(drawn)})
+        train += drawn
     held_seed = args.seed + 1 if args.held_out_seed is None else args.held_out_seed
     fresh = distinct([bench.from_unit(u) for u in
                       uniform_draw(bench.axes, args.fresh, held_seed)], train)
@@ -404,8 +440,12 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         "command": " ".join(["python", f"bench/{bench.name}.py", *sys.argv[1:]]),
         "flow": f"flows.synth.synthesize(params, {args.target!r}, place=False)",
         "flow_version": FLOW_VERSION, "tools": tools, "seed": args.seed,
-        "sampling": f"corners + Latin hypercube of {args.samples} (seed {args.seed}); "
-                    f"held out: uniform draw of {args.fresh} (seed {held_seed})",
+        "sampling": "corners + "
+                    + (f"{len(bench.probes)} probes + " if bench.probes else "")
+                    + f"Latin hypercube of {args.samples} (seed {args.seed})"
+                    + "".join(f" + uniform draw of {d['count']} (seed {d['seed']})"
+                              for d in fit_draws)
+                    + f"; held out: uniform draw of {args.fresh} (seed {held_seed})",
         "space": bench.space,
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
@@ -427,7 +467,8 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
                                                              time.gmtime()),
         "seed": args.seed, "held_out_seed": held_seed, "jobs": args.jobs,
         "space": bench.space,
-        "lhs": len(lhs), "train": sum(s.split == "train" for s in samples),
+        "lhs": len(lhs), "probes": len(bench.probes), "fit_draws": fit_draws,
+        "train": sum(s.split == "train" for s in samples),
         "held_out": sum(s.split == "held_out" for s in samples),
         "synth_seconds_total": round(sum(seconds), 1), "synth_seconds_max": max(seconds),
         "slowest": bench.describe(slowest.params),

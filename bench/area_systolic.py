@@ -26,6 +26,7 @@ a time. Writes:
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -74,20 +75,21 @@ RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
 }
 
 
-#: iCE40: no distributed RAM; products under 11 bits stay in logic; SB_MAC16 takes in the
-#: low 32 bits of the accumulator (os) or partial-sum (ws) adder after its product.
+#: iCE40: no distributed RAM; products under 11 bits stay in logic (signed ones extended
+#: across the sums above them); SB_MAC16 takes in the low 32 bits of the accumulator (os)
+#: or partial-sum (ws) adder after its product.
 RESOURCE_FEATURES_ICE40: dict[str, tuple[str, ...]] = {
-    "lut": ("soft_multiplier_bits",
-            "os.one", "os.pes", "os.pe_acc_bits", "os.logic_acc_bits", "os.soft_macc_bits",
-            "os.soft_macc_square_bits", "os.column_acc_bits", "os.pick_bits",
+    "lut": ("soft_multiplier_bits", "soft_signed_multiplier_bits",
+            "os.one", "os.pes", "os.pe_acc_bits", "os.logic_acc_bits",
+            "os.soft_sign_extension_bits", "os.wide_soft_sign_extension_bits",
+            "os.column_acc_bits", "os.pick_bits", "os.skew_bits",
             "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.logic_psum_adder_bits",
-            "ws.soft_macc_bits", "ws.soft_macc_square_bits",
-            "ws.pe_input_bits", "ws.column_acc_bits", "ws.address_bits", "ws.memory_ff_bits",
-            "ws.bram_mux_bits", "ws.ram_width_bits"),
-    # the RAM ports' registers: per block and across depth slices (SB_RAM40_4K has no
-    # transparent read; memory_libmap emulates it)
-    "ff": (*RESOURCE_FEATURES["ff"], "ws.ram_width_bits", "ws.bram_blocks",
-           "ws.bram_mux_bits"),
+            "ws.soft_sign_extension_bits", "ws.wide_soft_sign_extension_bits",
+            "ws.pe_input_bits", "ws.row_input_bits", "ws.column_acc_bits", "ws.address_bits",
+            "ws.memory_ff_bits", "ws.bram_mux_bits", "ws.ram_width_bits"),
+    # the RAM ports' registers (SB_RAM40_4K has no transparent read; memory_libmap
+    # emulates it) and across depth slices
+    "ff": (*RESOURCE_FEATURES["ff"], "ws.ram_width_bits", "ws.bram_mux_bits"),
     "dsp": ("multipliers",),
     "bram": ("ws.bram_blocks",),
 }
@@ -99,11 +101,52 @@ NOTES_ICE40 = (
     "carry): an os accumulator or a ws partial-sum adder of up to 33 bits leaves logic "
     "whole, a wider one stays whole; in an unsigned ws column only one partial-sum adder "
     "is packed (the training netlists' SB_CARRY counts).",
-    "Products left in logic (input widths 2..5) cost partial products across the "
-    "accumulator or partial-sum width (`soft_macc_bits`, `soft_macc_square_bits`).",
+    "Products left in logic (input widths 2..5) cost partial products of their own width "
+    "(`soft_multiplier_bits`); signed ones are also extended across the sum's bits above "
+    "the product (`soft_sign_extension_bits`: about 2 LUTs per bit up to 4-bit inputs, 6 at "
+    "5 bits, `wide_soft_sign_extension_bits`), which unsigned ones are not (read from the "
+    "probes: os 2x2 arrays over input and accumulator widths).",
+    "ws: where products stay in logic, Yosys narrows unsigned partial sums only in the first "
+    "three rows, as signed ones (`psum_widths`; the probes' flip-flop counts); with products "
+    "on SB_MAC16, in every row.",
     "ws: the accumulator memory goes to flip-flops or SB_RAM40_4K blocks by "
     "memory_libmap's cost rule (no distributed RAM on iCE40).",
 )
+
+
+PROBES_ICE40_TEXT = (
+    "small arrays across the input widths whose products stay in logic, signed and "
+    "unsigned, narrow and wide accumulators, and accumulator depths; `ice40_probes`")
+
+
+def ice40_probes() -> list[SystolicParams]:
+    """Small designs fitted to on iCE40 besides the corners: the costs of products in logic
+    (input widths 2..5, signed or not) against the accumulator width (os 2x2) and the
+    partial sums' narrowing (ws 3x2, 6x2 and R x 1), products on SB_MAC16 just above
+    (widths 6 and 8), and the accumulator memory over its depth (ws 3x2 and 3x3)."""
+    probes = []
+    for width, signed in itertools.product((2, 3, 4, 5), (False, True)):
+        probes += [SystolicParams(rows=2, cols=2, input_width=width, acc_width=acc,
+                                  signed=signed)
+                   for acc in sorted({2 * width, 2 * width + 6, 32, 48})]
+        probes += [SystolicParams(rows=rows, cols=2, input_width=width, acc_width=acc,
+                                  signed=signed, dataflow="ws", acc_depth=16)
+                   for rows, accs in ((3, (2 * width + 3, 40)), (6, (2 * width + 5, 36)))
+                   for acc in sorted(set(accs))]
+    for width, signed in itertools.product((6, 8), (False, True)):
+        probes += [SystolicParams(rows=2, cols=2, input_width=width, acc_width=40,
+                                  signed=signed),
+                   SystolicParams(rows=6, cols=2, input_width=width, acc_width=36,
+                                  signed=signed, dataflow="ws", acc_depth=16)]
+    probes += [SystolicParams(rows=3, cols=2, input_width=4, acc_width=40, signed=False,
+                              dataflow="ws", acc_depth=depth)
+               for depth in (1, 2, 16, 256, 512, 1024, 2048, 2049, 3000, 4096)]
+    probes += [SystolicParams(rows=3, cols=3, input_width=8, acc_width=24, signed=True,
+                              dataflow="ws", acc_depth=depth) for depth in (512, 2048, 4096)]
+    probes += [SystolicParams(rows=rows, cols=1, input_width=2, acc_width=40, signed=signed,
+                              dataflow="ws", acc_depth=16)
+               for signed in (False, True) for rows in (2, 3, 4, 5, 6, 8)]
+    return list(dict.fromkeys(probes))
 
 
 def anchors() -> list[SystolicParams]:
@@ -182,7 +225,9 @@ def main() -> None:
         features=FEATURES_BY_TARGET[args.target],
         legend="Config: dataflow, rows x cols, input width, accumulator width, signedness "
                "(s / u), accumulator depth (ws).",
-        notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines))
+        notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines,
+        probes=ice40_probes() if args.target == "ice40-up5k" else (),
+        probes_text=PROBES_ICE40_TEXT))
 
 
 if __name__ == "__main__":

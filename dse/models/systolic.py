@@ -186,27 +186,40 @@ def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], us
 
 
 #: Rows whose signed partial sums Yosys narrows (``synth_ecp5`` merges the sign-extension
-#: flip-flops of the first three rows only; unsigned zero extension is dropped in every row).
+#: flip-flops of the first three rows only; unsigned zero extension is dropped in every row,
+#: except where the products stay in logic: then, as signed, in the first three rows only).
 SIGNED_NARROWED_ROWS = 3
+#: Input widths from which Yosys' signed products in logic cost about three times as much
+#: per bit of sign extension (iCE40 probes: 2 LUTs per bit up to 4-bit inputs, 6 at 5 bits).
+WIDE_SOFT_INPUT_WIDTH = 5
 
 _SYSTOLIC_OS = ("one", "pes", "pe_acc_bits", "pe_input_bits", "skew_bits", "column_acc_bits",
-                "deskew_acc_bits", "pick_bits", "logic_acc_bits", "soft_macc_bits",
-                "soft_macc_square_bits")
+                "deskew_acc_bits", "pick_bits", "logic_acc_bits", "soft_sign_extension_bits",
+                "wide_soft_sign_extension_bits")
 _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "skew_bits",
                 "column_acc_bits", "deskew_psum_bits", "lutram_cells", "lutram_mux_bits",
                 "bram_blocks", "address_bits", "memory_ff_bits", "bram_mux_bits",
-                "ram_width_bits", "logic_psum_adder_bits", "soft_macc_bits",
-                "soft_macc_square_bits")
+                "ram_width_bits", "logic_psum_adder_bits", "soft_sign_extension_bits",
+                "wide_soft_sign_extension_bits", "row_input_bits")
 
 
-def psum_widths(params: SystolicParams) -> list[int]:
+def psum_widths(params: SystolicParams, products_in_logic: bool = False) -> list[int]:
     """Bits Yosys keeps of each row's partial sums (``ws``): row ``i`` adds ``i + 1``
     products of ``2 * input_width`` bits, so ``min(acc_width, 2 * input_width + i)``; signed
-    sums only in the first :data:`SIGNED_NARROWED_ROWS` rows, the others keep
-    ``acc_width`` (read from Yosys' netlists)."""
+    sums, and unsigned ones whose products stay in logic (``products_in_logic``: iCE40
+    under 11 product bits), only in the first :data:`SIGNED_NARROWED_ROWS` rows, the others
+    keep ``acc_width`` (read from Yosys' netlists)."""
     acc, product = params.acc_width, 2 * params.input_width
-    return [min(acc, product + i) if not params.signed or i < SIGNED_NARROWED_ROWS else acc
+    limited = params.signed or products_in_logic
+    return [min(acc, product + i) if not limited or i < SIGNED_NARROWED_ROWS else acc
             for i in range(params.rows)]
+
+
+def sign_extension_bits(widths: list[int], input_width: int) -> int:
+    """Bits of adders of ``widths`` above the ``2 * input_width``-bit products they add:
+    where a signed product stays in logic, Yosys extends its partial products across them
+    (a register wider than its adder only copies the sign)."""
+    return sum(max(0, width - 2 * input_width) for width in widths)
 
 
 def logic_adder_bits(adders: list[int], absorbed: int, signed: bool) -> int:
@@ -243,17 +256,12 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
 - ``os`` only: ``pe_acc_bits = P * A`` (accumulator and result registers, adders),
   ``logic_acc_bits``: the accumulator adders' bits left in logic (``P * A`` unless the
   target's DSP block takes in the whole adder, :func:`dse.models.area.dsp_adder_width`:
-  on iCE40 up to 33 bits), ``soft_macc_bits = P * B * A`` and ``soft_macc_square_bits =
-  P * B * B * A`` where products stay in logic (``B`` partial products summed across the
-  accumulator's width, and a cost per partial product that grows with ``B``),
-  ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and ``pick_bits`` (LUT4s of the
-  per-column OR of done-gated results over the rows);
+  on iCE40 up to 33 bits), ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and
+  ``pick_bits`` (LUT4s of the per-column OR of done-gated results over the rows);
 - ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
   adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`),
   ``logic_psum_adder_bits`` (of those adder bits, the ones a DSP block does not take in),
-  ``soft_macc_bits = C * B * sum(psum widths)`` and ``soft_macc_square_bits`` (times
-  ``B`` again) where products stay in logic (each adds ``B`` partial products across its
-  partial sum's width),
+  ``row_input_bits = R * B`` (the activations gated by their valid flag as they enter),
   ``deskew_psum_bits`` (deskew and staging registers of the bottom row's width), and the
   accumulator memory of
   ``acc_depth`` words of ``C * A`` bits mapped as Yosys ``memory_libmap`` does for the
@@ -265,7 +273,13 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
 - ``multipliers``: DSP blocks, one per PE where the target's DSP takes the ``B`` x ``B``
   product (:func:`dse.models.area.on_dsp`: on ECP5 every product, even 2 x 2 bits, is a
   MULT18X18D; on iCE40 products of fewer than 11 bits stay in logic), else 0;
-- ``soft_multiplier_bits = P * B * B`` where the products stay in logic, else 0.
+- ``soft_multiplier_bits = P * B * B`` where the products stay in logic, else 0;
+  ``soft_signed_multiplier_bits``, the same where they are also signed;
+- ``soft_sign_extension_bits`` (per dataflow) where signed products stay in logic: the bits
+  of the adders above the ``2 B``-bit products (:func:`sign_extension_bits`: ``P * (A -
+  2 B)`` for ``os``, ``C`` times that of the partial-sum adders for ``ws``), across which
+  Yosys extends the partial products; ``wide_soft_sign_extension_bits`` the same from
+  :data:`WIDE_SOFT_INPUT_WIDTH` bits on (about three times the cost per bit).
 
     Raises:
         AreaModelError: for a ``ws`` design on a target without memory primitives.
@@ -274,6 +288,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
     pes = rows * cols
     absorbed = dsp_adder_width(width, width, target)
     dsp = on_dsp(width, width, target)
+    signed_soft = params.signed and not dsp
+    wide = width >= WIDE_SOFT_INPUT_WIDTH
     common = {"one": 1.0, "pes": float(pes), "pe_input_bits": float(pes * width),
               "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
               "column_acc_bits": float(cols * acc)}
@@ -285,23 +301,25 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
         pairs = _ceil_div(rows, 2)
         output_stationary.update(common, pe_acc_bits=float(pes * acc),
                                  logic_acc_bits=float(pes * acc if acc > absorbed else 0),
-                                 soft_macc_bits=0.0 if dsp else float(pes * width * acc),
-                                 soft_macc_square_bits=(0.0 if dsp else
-                                                        float(pes * width * width * acc)),
                                  deskew_acc_bits=cols * (cols - 1) / 2 * acc,
                                  pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
+        extension = pes * sign_extension_bits([acc], width) if signed_soft else 0
+        output_stationary.update(soft_sign_extension_bits=float(extension),
+                                 wide_soft_sign_extension_bits=float(extension if wide else 0))
     else:
         assert params.acc_depth is not None
-        widths = psum_widths(params)
+        widths = psum_widths(params, products_in_logic=not dsp)
         adders = psum_adder_widths(widths, width, acc)
+        extension = cols * sign_extension_bits(adders, width) if signed_soft else 0
         mapping = map_memory(cols * acc, params.acc_depth, target)
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
             logic_psum_adder_bits=float(cols * logic_adder_bits(adders, absorbed,
                                                                 params.signed)),
-            soft_macc_bits=0.0 if dsp else float(cols * width * sum(widths)),
-            soft_macc_square_bits=0.0 if dsp else float(cols * width * width * sum(widths)),
+            soft_sign_extension_bits=float(extension),
+            wide_soft_sign_extension_bits=float(extension if wide else 0),
+            row_input_bits=float(rows * width),
             # deskew registers and the staging register, of the bottom row's width
             deskew_psum_bits=cols * (cols + 1) / 2 * widths[-1],
             address_bits=float(max(1, math.ceil(math.log2(params.acc_depth)))))
@@ -317,6 +335,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             weight_stationary["memory_ff_bits"] = float(cols * acc * params.acc_depth)
     return {"multipliers": float(pes) if dsp else 0.0,
             "soft_multiplier_bits": 0.0 if dsp else float(pes * width * width),
+            "soft_signed_multiplier_bits": float(pes * width * width) if signed_soft else 0.0,
             **{f"os.{name}": value for name, value in output_stationary.items()},
             **{f"ws.{name}": value for name, value in weight_stationary.items()}}
 
@@ -387,16 +406,18 @@ def batch_energy(columns: Columns, gemm: Gemm, table: EnergyTable | None = None
     return on_chip + offchip
 
 
-def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: int
-               ) -> tuple[int, int, int, int]:
-    """Of :func:`psum_widths`: their sum, the partial-sum adders' bits and those of them
-    left in logic beside a DSP block taking in ``absorbed`` bits (as
-    :func:`systolic_features` counts them), and the bottom row's width."""
+def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: int,
+               dsp: bool) -> tuple[int, int, int, int, int]:
+    """Of :func:`psum_widths` (products on a DSP block or not): their sum, the partial-sum
+    adders' bits and those of them left in logic beside a DSP block taking in ``absorbed``
+    bits (as :func:`systolic_features` counts them), the bottom row's width and the adders'
+    :func:`sign_extension_bits`."""
     widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
-                                        signed=signed, dataflow="ws"))
+                                        signed=signed, dataflow="ws"),
+                         products_in_logic=not dsp)
     adders = psum_adder_widths(widths, width, acc_width)
     return (sum(widths), sum(adders), logic_adder_bits(adders, absorbed, signed),
-            widths[-1])
+            widths[-1], sign_extension_bits(adders, width))
 
 
 def _memory_features(width: int, depth: int, target: str
@@ -430,31 +451,35 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
     pairs = ceil_div(rows, 2)
     absorbed = per_unique(lambda w: dsp_adder_width(w, w, target), width, dtype=np.int64)
     dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
+    signed_soft = columns["signed"].astype(bool) & ~dsp
+    wide = width >= WIDE_SOFT_INPUT_WIDTH
+    os_extension = np.where(signed_soft, pes * np.maximum(0, acc - 2 * width), 0
+                            ).astype(np.float64)
     os_only = {"pe_acc_bits": (pes * acc).astype(np.float64),
-               "soft_macc_bits": np.where(dsp, 0, pes * width * acc).astype(np.float64),
-               "soft_macc_square_bits": np.where(dsp, 0, pes * width * width * acc
-                                                 ).astype(np.float64),
+               "soft_sign_extension_bits": os_extension,
+               "wide_soft_sign_extension_bits": np.where(wide, os_extension, 0.0),
                "logic_acc_bits": np.where(acc > absorbed, pes * acc, 0).astype(np.float64),
                "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
                "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
     ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "logic_psum_adder_bits",
-                             "soft_macc_bits", "soft_macc_square_bits", "deskew_psum_bits",
+                             "soft_sign_extension_bits", "wide_soft_sign_extension_bits",
+                             "row_input_bits", "deskew_psum_bits",
                              "lutram_cells", "lutram_mux_bits", "bram_blocks",
                              "address_bits"), np.zeros(len(rows)))
     if ws.any():
         psums = per_unique(_psum_sums, rows[ws], width[ws], acc[ws], columns["signed"][ws],
-                           absorbed[ws], dtype=np.int64)
+                           absorbed[ws], dsp[ws], dtype=np.int64)
         memory = per_unique(lambda w, d: _memory_features(w, d, target), (cols * acc)[ws],
                             depth[ws])
         address = per_unique(lambda d: float(max(1, math.ceil(math.log2(d)))), depth[ws])
         on_ws = {"psum_bits": (cols[ws] * psums[:, 0]).astype(np.float64),
                  "psum_adder_bits": (cols[ws] * psums[:, 1]).astype(np.float64),
                  "logic_psum_adder_bits": (cols[ws] * psums[:, 2]).astype(np.float64),
-                 "soft_macc_bits": np.where(dsp[ws], 0, cols[ws] * width[ws] * psums[:, 0]
-                                            ).astype(np.float64),
-                 "soft_macc_square_bits": np.where(
-                     dsp[ws], 0, cols[ws] * width[ws] * width[ws] * psums[:, 0]
-                 ).astype(np.float64),
+                 "soft_sign_extension_bits": np.where(
+                     signed_soft[ws], cols[ws] * psums[:, 4], 0).astype(np.float64),
+                 "wide_soft_sign_extension_bits": np.where(
+                     signed_soft[ws] & wide[ws], cols[ws] * psums[:, 4], 0).astype(np.float64),
+                 "row_input_bits": (rows[ws] * width[ws]).astype(np.float64),
                  "deskew_psum_bits": cols[ws] * (cols[ws] + 1) / 2 * psums[:, 3],
                  "lutram_cells": memory[:, 0], "lutram_mux_bits": memory[:, 1],
                  "bram_blocks": memory[:, 2], "memory_ff_bits": memory[:, 3],
@@ -464,7 +489,9 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
             ws_only[name] = np.zeros(len(rows))
             ws_only[name][ws] = values
     features = {"multipliers": np.where(dsp, pes, 0).astype(np.float64),
-                "soft_multiplier_bits": np.where(dsp, 0, pes * width * width).astype(np.float64)}
+                "soft_multiplier_bits": np.where(dsp, 0, pes * width * width).astype(np.float64),
+                "soft_signed_multiplier_bits": np.where(signed_soft, pes * width * width, 0
+                                                        ).astype(np.float64)}
     for name in _SYSTOLIC_OS:
         features[f"os.{name}"] = np.where(output_stationary, {**common, **os_only}[name], 0.0)
     for name in _SYSTOLIC_WS:

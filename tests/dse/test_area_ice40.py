@@ -5,12 +5,15 @@ error for a target without a model (fast)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from dse.metrics import unavailable_metrics
 from dse.models.area import RESOURCES, AreaModelError, fit, map_memory, on_dsp
 from dse.models.registry import area, area_data, area_features, area_model
+from dse.models.systolic import psum_widths, systolic_features
 from hw.bitserial import BitSerialParams
 from hw.systolic import SystolicParams
 
@@ -86,6 +89,34 @@ def test_on_dsp_follows_the_synthesis_scripts():
     assert not on_dsp(5, 5, TARGET) and on_dsp(6, 5, TARGET) and on_dsp(16, 16, TARGET)
     assert not on_dsp(17, 2, TARGET)
     assert on_dsp(2, 2, "ecp5-85k") and on_dsp(18, 18, "ecp5-85k")
+
+
+def test_unsigned_partial_sums_with_products_in_logic_are_narrowed_in_three_rows():
+    params = SystolicParams(rows=6, cols=2, input_width=2, acc_width=36, signed=False,
+                            dataflow="ws", acc_depth=16)
+    assert psum_widths(params) == [4, 5, 6, 7, 8, 9]
+    assert psum_widths(params, products_in_logic=True) == [4, 5, 6, 36, 36, 36]
+    assert systolic_features(params, TARGET)["ws.psum_bits"] == 2 * (4 + 5 + 6 + 3 * 36)
+    on_dsp_block = dataclasses.replace(params, input_width=6)
+    assert systolic_features(on_dsp_block, TARGET)["ws.psum_bits"] == 2 * sum(range(12, 18))
+
+
+def test_signed_products_in_logic_are_extended_across_the_sums_above_them():
+    params = SystolicParams(rows=2, cols=2, input_width=4, acc_width=32, signed=True)
+    features = systolic_features(params, TARGET)
+    assert features["os.soft_sign_extension_bits"] == 4 * (32 - 8)
+    assert features["os.wide_soft_sign_extension_bits"] == 0
+    assert features["soft_signed_multiplier_bits"] == features["soft_multiplier_bits"] == 64
+    wide = systolic_features(dataclasses.replace(params, input_width=5), TARGET)
+    assert wide["os.wide_soft_sign_extension_bits"] == wide["os.soft_sign_extension_bits"] \
+        == 4 * (32 - 10)
+    unsigned = systolic_features(dataclasses.replace(params, signed=False), TARGET)
+    assert unsigned["os.soft_sign_extension_bits"] == unsigned["soft_signed_multiplier_bits"] == 0
+    ws = dataclasses.replace(params, rows=5, dataflow="ws", acc_depth=16)
+    # partial sums of 8, 9, 10, 32 and 32 bits: adders of 9, 10, 11 and 32 bits add 8-bit
+    # products, in both columns
+    assert systolic_features(ws, TARGET)["ws.soft_sign_extension_bits"] == 2 * (1 + 2 + 3 + 24)
+    assert systolic_features(params, "ecp5-85k")["os.soft_sign_extension_bits"] == 0
 
 
 def test_map_memory_on_ice40_hand_checked():
