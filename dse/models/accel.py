@@ -491,6 +491,182 @@ def exact_resources(params: AccelParams, target: str) -> dict[str, float]:
     return {"bram": float(bram_blocks(params, target))}
 
 
+# --- LUTs and flip-flops (the fitted area model) ------------------------------------------
+
+#: MULT18X18D blocks of the controller's run-time products (tile offsets times row
+#: strides, the capacity checks), whatever the core: synthesized designs of every core and
+#: dataflow show the core's DSPs plus these.
+CONTROLLER_DSPS = 9
+_ACCEL_VARIANTS = ("systolic_os", "systolic_ws", "bitserial")
+
+
+def _write_groups(params: AccelParams) -> dict[str, int]:
+    """Bits per write enable of each buffer (:func:`buffer_memories`): the scratchpad is
+    written a bus beat at a time into wider words, the accumulator a result row at a time
+    into wider words."""
+    rows = 8 * params.cols * params.acc_bytes
+    groups = {"spad_a": 8 * min(params.bus_bytes, params.a_word_bytes),
+              "spad_b": 8 * min(params.bus_bytes, params.b_word_bytes),
+              "acc0": min(rows, 8 * params.c_word_bytes),
+              "acc1": min(rows, 8 * params.c_word_bytes)}
+    if params.acc_depth is not None:
+        groups["core_acc"] = params.cols * params.acc_width
+    return groups
+
+
+def buffer_bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
+    """Block RAMs of the buffers as Yosys maps them: as :func:`memory_cells`, but a block
+    RAM's byte enables take each write group of a memory written in parts padded to whole
+    bytes (on ECP5 a 64-bit group takes eight 9-bit bytes), so such a memory takes the
+    blocks of its padded width.
+
+    Raises:
+        AreaModelError: if the target has no memory primitives listed.
+    """
+    from dse.models.area import MEMORY_PRIMITIVES, map_memory
+
+    groups = _write_groups(params)
+    bytes_ = [p.byte for p in MEMORY_PRIMITIVES.get(target, ()) if p.kind == "bram"]
+    byte = bytes_[0] if bytes_ else 0
+    blocks = 0
+    for name, (width, depth) in buffer_memories(params).items():
+        if map_memory(width, depth, target).kind != "bram":
+            continue
+        group = groups[name]
+        padded = width
+        if byte and group < width:
+            padded = width // group * -(-group // byte) * byte
+        mapping = map_memory(padded, depth, target)
+        blocks += mapping.cells if mapping.kind == "bram" else map_memory(
+            width, depth, target).cells
+    return blocks
+
+
+def accel_dsp_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
+    """MULT18X18D blocks: the core's (one per PE of a systolic core where the target's DSP
+    takes the product; none in the bit-serial core), the controller's
+    :data:`CONTROLLER_DSPS`, and for the weight-stationary core one more where
+    ``acc_depth`` is not a power of two (the block stride ``pitch * acc_depth`` is a
+    product, not a shift)."""
+    from dse.models.systolic import systolic_features
+
+    core = params.core_params
+    if not isinstance(core, SystolicParams):
+        return CONTROLLER_DSPS
+    depth = params.acc_depth
+    stride = int(depth is not None and depth & (depth - 1) != 0)
+    return int(systolic_features(core, target)["multipliers"]) + CONTROLLER_DSPS + stride
+
+
+def _select_bits(word_bits: int, part_bits: int) -> int:
+    """2:1 multiplexer bits of picking one ``part_bits`` part of a ``word_bits`` word."""
+    return part_bits * (word_bits // part_bits - 1)
+
+
+def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
+    """Area features of ``accel-v1`` (every name present, zero where it does not apply),
+    from the structure in ``hw.accel.accelerator``; byte widths from :class:`AccelParams`:
+
+    - ``<variant>.one`` (``systolic_os``, ``systolic_ws``, ``bitserial``): the controller,
+      DMA and counters, fixed-width (their address and dimension registers do not depend
+      on the parameters) but different per core;
+    - ``systolic.core_lut`` / ``systolic.core_ff`` and ``bitserial.core_lut`` /
+      ``bitserial.core_ff``: the estimate of the core's own shipped area model
+      (``systolic-v1`` or ``bitserial-v1`` on ``target``) for ``params.core_params``;
+    - ``bus_bits``: the AXI data width; ``beat_address_bits``: the DMA's address bits
+      above a beat (``ADDR_WIDTH - log2(bus_bytes)``: its beat and burst arithmetic);
+      ``burst_bits``, ``outstanding_bits``: the widths of its burst-length and in-flight
+      counters;
+    - ``spad_word_bits``, ``c_word_bits``: scratchpad and accumulator-buffer word widths
+      (``c_word_bits``: also the two slots' read multiplexers, write-back and
+      read-modify-write);
+    - ``lane_select_bits``: picking the core's beat out of a scratchpad word (A and B);
+    - ``writeback_select_bits``: picking a bus beat out of an accumulator word;
+    - ``result_bits = cols * acc_width``: the result row's staging register and its
+      adders into the accumulator; ``result_select_bits``: picking the row's part of the
+      accumulator word;
+    - ``plane_select_bits``: the bit-serial core's serial operand, one bit plane picked
+      from each element (elements x ``input_width``);
+    - ``core_beat_bits``: the operand beat the core takes (A and B lanes);
+    - ``select_bits``: the multiplexers in all: the selects above, and the choice between
+      the two accumulator slots' read words (for write-back and for read-modify-write);
+    - the buffers (:func:`buffer_memories` but the core's own accumulator, which its
+      model counts) as Yosys maps them (:func:`dse.models.area.map_memory`):
+      ``lutram_cells``, ``lutram_mux_bits`` and ``lutram_width_bits`` (the read
+      registers) of those in distributed RAM, ``bram_mux_bits`` of those in block RAM
+      split in depth, and ``lutram_bits = 4 * lutram_cells + lutram_mux_bits`` (a
+      TRELLIS_DPR16X4 counts as 4 LUTs, as ``flows.targets`` counts them);
+    - ``dsp_blocks``: :func:`accel_dsp_blocks`; ``bram_blocks``:
+      :func:`buffer_bram_blocks`.
+
+    Raises:
+        AreaModelError: if the core's family has no area model on ``target``, or the target
+            has no memory primitives.
+    """
+    from dse.models.area import load_area_model, map_memory
+    from dse.models.bitserial import bitserial_features
+    from dse.models.systolic import systolic_features
+    from hw.accel.accelerator import ADDR_WIDTH
+
+    core = params.core_params
+    if isinstance(core, BitSerialParams):
+        kind, core_features, variant = "bitserial", bitserial_features, "bitserial"
+    else:
+        kind, core_features = "systolic", systolic_features
+        variant = f"systolic_{params.dataflow}"
+    core_model = load_area_model(core.generator, target, core_features)
+    core_estimate = core_model.estimate(core)
+    features = {f"{name}.one": float(name == variant) for name in _ACCEL_VARIANTS}
+    for name in ("systolic", "bitserial"):
+        features[f"{name}.core_lut"] = core_estimate.lut if name == kind else 0.0
+        features[f"{name}.core_ff"] = core_estimate.ff if name == kind else 0.0
+    bus, word_a, word_b, word_c = (8 * params.bus_bytes, 8 * params.a_word_bytes,
+                                   8 * params.b_word_bytes, 8 * params.c_word_bytes)
+    lane_a, lane_b = 8 * params.a_lane_bytes, 8 * params.b_lane_bytes
+    result = params.cols * params.acc_width
+    serial_elements = 0
+    if isinstance(core, BitSerialParams):
+        serial_elements = (params.cols if core.serial == "weights" else params.rows) \
+            * params.k_lanes
+    lutram = {"cells": 0, "mux": 0, "width": 0}
+    bram_mux = 0
+    for name, (width, depth) in buffer_memories(params).items():
+        if name == "core_acc":   # the core's own, in its model
+            continue
+        mapping = map_memory(width, depth, target)
+        if mapping.kind == "lutram":
+            lutram["cells"] += mapping.cells
+            lutram["mux"] += mapping.mux_bits
+            lutram["width"] += width
+        elif mapping.kind == "bram":
+            bram_mux += mapping.mux_bits
+    selects = (_select_bits(word_a, lane_a) + _select_bits(word_b, lane_b)
+               + _select_bits(word_c, bus) + _select_bits(word_c, result)
+               + serial_elements * params.input_width)
+    features.update({
+        "select_bits": float(selects + 2 * word_c),
+        "bus_bits": float(bus),
+        "beat_address_bits": float(ADDR_WIDTH - (params.bus_bytes.bit_length() - 1)),
+        "burst_bits": float(params.max_burst.bit_length()),
+        "outstanding_bits": float(params.outstanding.bit_length()),
+        "spad_word_bits": float(word_a + word_b),
+        "c_word_bits": float(word_c),
+        "lane_select_bits": float(_select_bits(word_a, lane_a) + _select_bits(word_b, lane_b)),
+        "writeback_select_bits": float(_select_bits(word_c, bus)),
+        "result_bits": float(result),
+        "result_select_bits": float(_select_bits(word_c, result)),
+        "plane_select_bits": float(serial_elements * params.input_width),
+        "core_beat_bits": float(lane_a + lane_b),
+        "lutram_cells": float(lutram["cells"]), "lutram_mux_bits": float(lutram["mux"]),
+        "lutram_width_bits": float(lutram["width"]), "bram_mux_bits": float(bram_mux),
+        "lutram_bits": float(4 * lutram["cells"] + lutram["mux"]),
+        "dsp_blocks": float(accel_dsp_blocks(params, target)),
+        "bram_blocks": float(buffer_bram_blocks(params, target)),
+    })
+    return features
+
+
 MODELS = FamilyModels("accel-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters,
-                      exact_resources=exact_resources)
+                      exact_resources=exact_resources, area_features=accel_area_features)
+
