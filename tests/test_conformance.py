@@ -10,9 +10,7 @@ from hw import registry
 from sim.families import FAMILIES
 
 #: Generators without a fitted area model yet, and why (say so in the README too).
-AREA_EXEMPT = {"pim-v1": "area measured by synthesis of the controller only "
-                         "(bench/results/pim_gpt2.md); no fitted model",
-               "accel-v1": "BRAMs predicted by dse.models.accel.bram_blocks; no fitted "
+AREA_EXEMPT = {"accel-v1": "BRAMs predicted by dse.models.accel.bram_blocks; no fitted "
                            "LUT/FF model yet (issue 18)"}
 
 

@@ -48,6 +48,7 @@ from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, m
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.params import ParamError
+from hw.pim.controller import COLS_WIDTH, ROWS_WIDTH, TIMER_WIDTH, data_width
 from hw.pim.params import MAX_POSTPONED, PimParams
 
 #: Cycles from the job handshake to the first ACT on the command bus.
@@ -374,5 +375,98 @@ def energy_from_counters(params: PimParams, counters: Mapping[str, Any], useful_
     return energy_of_activity(params, counts, useful_macs, table)
 
 
+# --- area features ----------------------------------------------------------------------
+
+
+def _index_bits(count: int) -> int:
+    """Bits of an index in ``0..count-1`` (at least one, as ``hw.stream.index_shape``)."""
+    return max(1, (count - 1).bit_length())
+
+
+def constant_multipliers(params: PimParams) -> int:
+    """Products of a constant (at least 2) and the per-bank row count in the RTL: with
+    ``block`` interleave, each channel's first row ``channel * per_bank`` (per-bank and
+    no-PIM modes) or, in all-bank mode, each bank's row ``flat * per_bank + j`` with
+    ``flat = bank * channels + channel``. Products by 0 and 1 fold away; every other one,
+    powers of two included, is one MULT18X18D on ECP5 (the training netlists' counts)."""
+    if params.interleave != "block":
+        return 0
+    count = params.bank_count if params.pim_mode == "all-bank" else params.channels
+    return max(0, count - 2)
+
+
+def pim_features(params: PimParams, target: str) -> dict[str, float]:
+    """Features of ``pim-v1`` from the structure of ``hw.pim.controller`` (``C`` channel
+    engines, each with ``Q`` queue entries, ``S`` scheduled banks (1 in all-bank mode, else
+    ``banks``), ``B`` physical banks, ``Qr`` entries the scheduler chooses from (1 with
+    FCFS, else ``Q``), row / column / bank index bits ``rb``, ``cb``, ``bb``):
+
+    - ``one``, ``channels``: the job port and each engine's fixed control (generator
+      counters, channel timers, refresh counter, command choice);
+    - ``entry_bits = C * Q * E``: queue entries of ``E`` bits (bank, row, column, last,
+      row end with a closed page, the 24-bit tag, the 20-bit chunk without PIM), held,
+      shifted or loaded;
+    - ``chosen_bits = C * (Qr - 1) * E``: the issued entry's multiplexer (none with FCFS);
+    - ``entry_bank_bits = C * Qr * (S - 1) * (rb + 6)``: per choosable entry, its bank's
+      open row, open flag, four timer checks and latched-result flag, each picked out of
+      ``S`` banks by a chain of ``S - 1`` multiplexers;
+    - ``hit_bits = C * Qr * (rb + bb)``: each entry's row-hit comparison and ACT address;
+    - ``queue_row_square_bits = C * Q ** 2 * rb``: empirical, not a structure of the
+      RTL: a queue's LUTs grow faster than its entries, the more so the wider the row
+      address (1 channel, 1 bank, FCFS, 11 entries: 1,579 LUTs with 4 row bits, 4,268
+      with 15, from 1,256 and 1,476 gate cells before LUT mapping, which duplicates
+      logic there);
+    - ``older_bits = C * Qr (Qr - 1) / 2 * (bb + 1)``: "no older request to the same
+      bank" (all-bank: to any bank, one bit);
+    - ``bank_state_bits = C * S * (rb + 3 * TIMER_WIDTH)``: open row and three timers per
+      scheduled bank;
+    - ``result_tag_bits = C * B * 24`` with PIM: each bank's latched-result tag;
+      ``tag_mux_bits = C * (B - 1) * 24`` with PIM: the multiplexer that reads it back;
+    - ``keep_bits = C * B * 25`` in all-bank mode: each bank's row and its comparison with
+      the job's rows (padding banks);
+    - ``block_bits = 24 * (multipliers + C)`` with block interleave: the adders after the
+      constant products (:func:`constant_multipliers`) and each channel's block start;
+    - ``address_bits = C * (rb + cb + bb)``: the command word's address;
+    - ``return_bits = C * (CL + 1) * (25 + 20 without PIM)``: the tags of reads in
+      flight (flip-flops only);
+    - ``data_bits = C * data_width``: the registered returned word (flip-flops only);
+    - ``multipliers``: :func:`constant_multipliers` (DSPs, exactly); ``memories``: 0 (no
+      memory in the RTL: BRAMs are zero by construction).
+    """
+    channels, banks = params.channels, params.banks
+    all_bank = params.pim_mode == "all-bank"
+    pim = params.pim_mode != "none"
+    scheduled = 1 if all_bank else banks
+    depth = params.queue_depth
+    choosable = 1 if params.scheduler == "fcfs" else depth
+    row_bits, col_bits = _index_bits(params.rows), _index_bits(params.columns)
+    bank_bits = 0 if all_bank else _index_bits(banks)
+    entry = (bank_bits + row_bits + col_bits + 1 + (params.page_policy == "closed")
+             + ROWS_WIDTH + (0 if pim else COLS_WIDTH))
+    multipliers = constant_multipliers(params)
+    block = params.interleave == "block"
+    return {
+        "one": 1.0, "channels": float(channels),
+        "entry_bits": float(channels * depth * entry),
+        "chosen_bits": float(channels * (choosable - 1) * entry),
+        "entry_bank_bits": float(channels * choosable * (scheduled - 1) * (row_bits + 6)),
+        "hit_bits": float(channels * choosable * (row_bits + bank_bits)),
+        "queue_row_square_bits": float(channels * depth * depth * row_bits),
+        "older_bits": float(channels * choosable * (choosable - 1) // 2 * (bank_bits + 1)),
+        "bank_state_bits": float(channels * scheduled * (row_bits + 3 * TIMER_WIDTH)),
+        "result_tag_bits": float(channels * banks * ROWS_WIDTH if pim else 0),
+        "tag_mux_bits": float(channels * (banks - 1) * ROWS_WIDTH if pim else 0),
+        "keep_bits": float(channels * banks * (ROWS_WIDTH + 1) if all_bank else 0),
+        "block_bits": float(ROWS_WIDTH * (multipliers + channels) if block else 0),
+        "address_bits": float(channels * (row_bits + col_bits + bank_bits)),
+        "return_bits": float(channels * (params.timing_values.cl + 1)
+                             * (ROWS_WIDTH + 1 + (0 if pim else COLS_WIDTH))),
+        "data_bits": float(channels * data_width(params)),
+        "multipliers": float(multipliers),
+        "memories": 0.0,
+    }
+
+
 MODELS = FamilyModels("pim-v1", cycles=cycles, energy=energy,
-                      energy_from_counters=energy_from_counters, tolerance=PIM_TOLERANCE)
+                      energy_from_counters=energy_from_counters, tolerance=PIM_TOLERANCE,
+                      area_features=pim_features)

@@ -1,0 +1,136 @@
+"""The fitted area model of ``pim-v1`` on ECP5 (``bench/area_pim.py``): what holds by
+construction of the shipped data file, without the tools: it loads, a refit from its
+training samples reproduces its coefficients and recorded errors, DSPs and BRAMs follow
+their rules on every stored sample, the out-of-range signal fires outside the sampled
+space, and a pim spec can now ask for area metrics."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from dse.models.area import RESOURCES, fit
+from dse.models.pim import constant_multipliers, pim_features
+from dse.models.registry import area, area_data, area_features
+from hw.pim.params import PimParams
+
+GENERATOR, TARGET = "pim-v1", "ecp5-85k"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return area_data(GENERATOR, TARGET)
+
+
+def split(samples, name):
+    return [s for s in samples if s.split == name]
+
+
+def relative(predicted: float, measured: float) -> float:
+    return abs(predicted - measured) / max(measured, 1.0)
+
+
+def test_the_model_loads_with_the_familys_features(data):
+    model, samples = data
+    assert model.generator == GENERATOR and model.target == TARGET
+    assert area_features(GENERATOR) is pim_features
+    assert set(model.resources) == set(RESOURCES)
+    assert len(split(samples, "held_out")) >= 30
+    assert not ({s.params for s in split(samples, "train")}
+                & {s.params for s in split(samples, "held_out")})
+
+
+def test_refit_from_stored_training_samples_reproduces_the_coefficients(data):
+    model, samples = data
+    features = {r: m.fit.features for r, m in model.resources.items()}
+    refit = fit(split(samples, "train"), pim_features, features, TARGET)
+    for resource in RESOURCES:
+        assert refit[resource].coefficients == pytest.approx(
+            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
+
+
+@pytest.mark.parametrize("name", ["train", "held_out"])
+def test_recorded_errors_are_the_errors_on_the_stored_samples(data, name):
+    model, samples = data
+    chosen = split(samples, name)
+    for resource in RESOURCES:
+        errors = [relative(model.estimate(s.params).resources()[resource],
+                           s.measured[resource]) for s in chosen]
+        recorded = getattr(model.resources[resource], f"{name}_error")
+        assert recorded.count == len(chosen)
+        assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
+        assert recorded.max == pytest.approx(max(errors), abs=1e-12)
+
+
+def test_dsp_and_bram_are_their_rules_on_every_sample(data):
+    """DSPs: the constant products of block interleave; BRAMs: none (no memory)."""
+    model, samples = data
+    assert any(constant_multipliers(s.params) for s in samples)
+    for sample in samples:
+        report = model.estimate(sample.params)
+        assert sample.measured["dsp"] == constant_multipliers(sample.params), sample.params
+        assert sample.measured["bram"] == 0
+        assert report.dsp == pytest.approx(constant_multipliers(sample.params))
+        assert report.bram == 0
+
+
+def test_constant_multipliers_hand_checked():
+    base = PimParams(channels=4, banks=8, interleave="block")
+    # all-bank: flat = bank * 4 + channel in 0..31, all but 0 and 1
+    assert constant_multipliers(dataclasses.replace(base, pim_mode="all-bank")) == 30
+    # per-bank and none: channel * per_bank for channels 2 and 3
+    assert constant_multipliers(dataclasses.replace(base, pim_mode="per-bank")) == 2
+    assert constant_multipliers(dataclasses.replace(base, pim_mode="none")) == 2
+    assert constant_multipliers(dataclasses.replace(base, interleave="row")) == 0
+    assert constant_multipliers(PimParams(channels=1, banks=1, interleave="block")) == 0
+
+
+def test_out_of_range_fires_outside_the_sampled_space(data):
+    model, samples = data
+    inside = split(samples, "train")[0].params
+    assert model.estimate(inside).out_of_range == ()
+    for change, name in [({"channels": 16}, "channels"), ({"queue_depth": 32}, "queue_depth"),
+                         ({"banks": 32}, "banks")]:
+        outside = dataclasses.replace(inside, **change)
+        assert any(reason.startswith(f"{name} = ")
+                   for reason in model.estimate(outside).out_of_range), change
+
+
+def test_estimates_are_pure_and_grow_with_channels():
+    params = PimParams(channels=1, banks=4, pim_mode="per-bank", queue_depth=4)
+    first, second = area(params, TARGET), area(params, TARGET)
+    assert first == second
+    wider = area(dataclasses.replace(params, channels=2), TARGET)
+    assert wider.lut > first.lut and wider.ff > first.ff
+
+
+PIM_SPEC = """
+generator = "pim"
+target = "ecp5-85k"
+clock_mhz = 1000
+[space]
+channels = 2
+banks = 4
+pim_mode = ["all-bank", "per-bank"]
+queue_depth = [2, 4]
+[[workload]]
+gemm = "64x256x1"
+[objectives]
+latency_cycles = "minimize"
+lut = "minimize"
+[constraints]
+ff = { max = 100000 }
+"""
+
+
+def test_a_pim_spec_can_minimize_luts_and_bound_ffs():
+    from dse.spec import parse_spec
+
+    spec = parse_spec(PIM_SPEC)
+    params = spec.space.params({"pim_mode": "per-bank", "queue_depth": 4})
+    metrics = spec.evaluate(params)
+    estimate = area(params, TARGET)
+    assert metrics["lut"] == pytest.approx(estimate.lut) and metrics["lut"] > 0
+    assert metrics["ff"] == pytest.approx(estimate.ff) and metrics["ff"] > 0
