@@ -100,7 +100,8 @@ NOTES_ICE40 = (
     "ice40_dsp packs the adder after a product into SB_MAC16 (32-bit output and its "
     "carry): an os accumulator or a ws partial-sum adder of up to 33 bits leaves logic "
     "whole, a wider one stays whole; in an unsigned ws column only one partial-sum adder "
-    "is packed (the training netlists' SB_CARRY counts).",
+    "is packed (the training netlists' SB_CARRY counts), every one where the accumulator "
+    "has at most 33 bits (probes).",
     "Products left in logic (input widths 2..5) cost partial products of their own width "
     "(`soft_multiplier_bits`); signed ones are also extended across the sum's bits above "
     "the product (`soft_sign_extension_bits`: about 2 LUTs per bit up to 4-bit inputs, 6 at "
@@ -116,14 +117,17 @@ NOTES_ICE40 = (
 
 PROBES_ICE40_TEXT = (
     "small arrays across the input widths whose products stay in logic, signed and "
-    "unsigned, narrow and wide accumulators, and accumulator depths; `ice40_probes`")
+    "unsigned, narrow and wide accumulators, accumulator depths, and unsigned partial sums "
+    "on SB_MAC16 against the accumulator width; `ice40_probes`")
 
 
 def ice40_probes() -> list[SystolicParams]:
     """Small designs fitted to on iCE40 besides the corners: the costs of products in logic
     (input widths 2..5, signed or not) against the accumulator width (os 2x2) and the
     partial sums' narrowing (ws 3x2, 6x2 and R x 1), products on SB_MAC16 just above
-    (widths 6 and 8), and the accumulator memory over its depth (ws 3x2 and 3x3)."""
+    (widths 6 and 8), the accumulator memory over its depth (ws 3x2 and 3x3), and the
+    packing of unsigned partial-sum adders into SB_MAC16 against the accumulator width
+    (ws 6x2, 8- and 10-bit inputs)."""
     probes = []
     for width, signed in itertools.product((2, 3, 4, 5), (False, True)):
         probes += [SystolicParams(rows=2, cols=2, input_width=width, acc_width=acc,
@@ -146,6 +150,12 @@ def ice40_probes() -> list[SystolicParams]:
     probes += [SystolicParams(rows=rows, cols=1, input_width=2, acc_width=40, signed=signed,
                               dataflow="ws", acc_depth=16)
                for signed in (False, True) for rows in (2, 3, 4, 5, 6, 8)]
+    # unsigned partial-sum adders on SB_MAC16 against the accumulator width
+    probes += [SystolicParams(rows=6, cols=2, input_width=width, acc_width=acc, signed=False,
+                              dataflow="ws", acc_depth=16)
+               for width, accs in ((8, (17, 18, 19, 20, 21, 22, 24, 28, 31, 32, 33, 34)),
+                                   (10, (21, 22, 23, 26)))
+               for acc in accs]
     return list(dict.fromkeys(probes))
 
 

@@ -203,13 +203,19 @@ _SYSTOLIC_WS = ("one", "pes", "psum_bits", "psum_adder_bits", "pe_input_bits", "
                 "wide_soft_sign_extension_bits", "row_input_bits")
 
 
-def psum_widths(params: SystolicParams, products_in_logic: bool = False) -> list[int]:
+def psum_widths(params: SystolicParams, products_in_logic: bool = False,
+                adders_in_dsp: bool = False) -> list[int]:
     """Bits Yosys keeps of each row's partial sums (``ws``): row ``i`` adds ``i + 1``
     products of ``2 * input_width`` bits, so ``min(acc_width, 2 * input_width + i)``; signed
     sums, and unsigned ones whose products stay in logic (``products_in_logic``: iCE40
     under 11 product bits), only in the first :data:`SIGNED_NARROWED_ROWS` rows, the others
-    keep ``acc_width`` (read from Yosys' netlists)."""
+    keep ``acc_width``; unsigned sums whose adders all go into the DSP blocks
+    (``adders_in_dsp``: iCE40 up to a 33-bit accumulator, :func:`logic_adder_bits`) keep
+    ``acc_width`` in every row if there are adders, two rows or more (read from Yosys'
+    netlists)."""
     acc, product = params.acc_width, 2 * params.input_width
+    if adders_in_dsp and not params.signed and params.rows > 1:
+        return [acc] * params.rows
     limited = params.signed or products_in_logic
     return [min(acc, product + i) if not limited or i < SIGNED_NARROWED_ROWS else acc
             for i in range(params.rows)]
@@ -222,15 +228,20 @@ def sign_extension_bits(widths: list[int], input_width: int) -> int:
     return sum(max(0, width - 2 * input_width) for width in widths)
 
 
-def logic_adder_bits(adders: list[int], absorbed: int, signed: bool) -> int:
+def logic_adder_bits(adders: list[int], absorbed: int, signed: bool, acc_width: int) -> int:
     """Bits of the partial-sum adders (:func:`psum_adder_widths`) left in logic beside DSP
     blocks that take in adders of up to ``absorbed`` bits: signed, every wider one;
-    unsigned, every one but the first (read from the iCE40 training netlists' SB_CARRY
-    counts: Yosys packs only one post-adder of an unsigned column into SB_MAC16)."""
+    unsigned, none if the accumulator of ``acc_width`` bits fits the block, else every one
+    but the first (read from the iCE40 netlists' SB_CARRY counts: ``ice40_dsp`` packs the
+    adders before Yosys narrows them, and one post-adder of an unsigned column only when
+    they are wider; probes of ws 6x2 arrays with 8-bit inputs pack every adder up to a
+    33-bit accumulator, one from 34 bits)."""
     if absorbed == 0:
         return sum(adders)
     if signed:
         return sum(bits for bits in adders if bits > absorbed)
+    if acc_width <= absorbed:
+        return 0
     return sum(adders[1:]) + sum(bits for bits in adders[:1] if bits > absorbed)
 
 
@@ -308,7 +319,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                                  wide_soft_sign_extension_bits=float(extension if wide else 0))
     else:
         assert params.acc_depth is not None
-        widths = psum_widths(params, products_in_logic=not dsp)
+        widths = psum_widths(params, products_in_logic=not dsp,
+                             adders_in_dsp=0 < acc <= absorbed)
         adders = psum_adder_widths(widths, width, acc)
         extension = cols * sign_extension_bits(adders, width) if signed_soft else 0
         mapping = map_memory(cols * acc, params.acc_depth, target)
@@ -316,7 +328,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
             logic_psum_adder_bits=float(cols * logic_adder_bits(adders, absorbed,
-                                                                params.signed)),
+                                                                params.signed, acc)),
             soft_sign_extension_bits=float(extension),
             wide_soft_sign_extension_bits=float(extension if wide else 0),
             row_input_bits=float(rows * width),
@@ -414,9 +426,9 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: in
     :func:`sign_extension_bits`."""
     widths = psum_widths(SystolicParams(rows=rows, input_width=width, acc_width=acc_width,
                                         signed=signed, dataflow="ws"),
-                         products_in_logic=not dsp)
+                         products_in_logic=not dsp, adders_in_dsp=0 < acc_width <= absorbed)
     adders = psum_adder_widths(widths, width, acc_width)
-    return (sum(widths), sum(adders), logic_adder_bits(adders, absorbed, signed),
+    return (sum(widths), sum(adders), logic_adder_bits(adders, absorbed, signed, acc_width),
             widths[-1], sign_extension_bits(adders, width))
 
 

@@ -101,6 +101,20 @@ def test_unsigned_partial_sums_with_products_in_logic_are_narrowed_in_three_rows
     assert systolic_features(on_dsp_block, TARGET)["ws.psum_bits"] == 2 * sum(range(12, 18))
 
 
+def test_unsigned_partial_sum_adders_go_into_sb_mac16_up_to_a_33_bit_accumulator():
+    params = SystolicParams(rows=6, cols=2, input_width=8, acc_width=33, signed=False,
+                            dataflow="ws", acc_depth=16)
+    features = systolic_features(params, TARGET)
+    assert features["ws.logic_psum_adder_bits"] == 0
+    assert features["ws.psum_bits"] == 2 * 6 * 33  # not narrowed
+    wider = systolic_features(dataclasses.replace(params, acc_width=34), TARGET)
+    # sums of 16..21 bits, adders of 17..21 bits: all but the first in logic
+    assert wider["ws.logic_psum_adder_bits"] == 2 * (18 + 19 + 20 + 21)
+    assert wider["ws.psum_bits"] == 2 * sum(range(16, 22))
+    one_row = systolic_features(dataclasses.replace(params, rows=1), TARGET)
+    assert one_row["ws.psum_bits"] == 2 * 16
+
+
 def test_signed_products_in_logic_are_extended_across_the_sums_above_them():
     params = SystolicParams(rows=2, cols=2, input_width=4, acc_width=32, signed=True)
     features = systolic_features(params, TARGET)
