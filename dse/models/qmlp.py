@@ -37,7 +37,9 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from dse.models.area import lane_tree_bits, load_area_model
+import numpy as np
+
+from dse.models.area import load_area_model
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
@@ -365,50 +367,118 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
 # --- area features ----------------------------------------------------------------
 
 
-def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
-    """Features of layer ``index`` of a ``qmlp-v1`` design (summed over layers by
-    :func:`qmlp_features`, so a per-layer cost is the fitted coefficients times these)."""
+def _rom_luts_per_bit(depth: int) -> int:
+    """LUT4s per output bit of a ROM of ``depth`` random words in logic: one per 16 words,
+    plus one per further 64-word group (PFUMX / L6MUX21 join up to 64); none at depth 1."""
+    if depth <= 1:
+        return 0
+    return -(-depth // 16) + max(0, -(-depth // 64) - 1)
+
+
+def _mux_luts_per_bit(inputs: int) -> int:
+    """LUT4s per bit of an ``inputs``:1 multiplexer (two inputs per LUT4, joined by PFUMX /
+    L6MUX21 up to 8, one more LUT4 per further group of 8)."""
+    if inputs <= 1:
+        return 0
+    return -(-inputs // 2) + max(0, -(-inputs // 8) - 1)
+
+
+def _weight_columns(weights: np.ndarray, fold: LayerFold, bits: int
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per lane (PE, SIMD) and weight bit: whether the bit is set in some ROM word, and
+    whether it differs between words (a ROM output that is not a constant)."""
+    stored = (weights > 0).astype(np.int64) if bits == 1 else weights & ((1 << bits) - 1)
+    words = stored.reshape(fold.neuron_fold, fold.pe, fold.synapse_fold, fold.simd)
+    bit = (words[..., None] >> np.arange(bits)) & 1          # nf, pe, sf, simd, bit
+    some = bit.max(axis=(0, 2)).astype(bool)
+    every = bit.min(axis=(0, 2)).astype(bool)
+    return some, some != every
+
+
+def _partial_product_bits(params: QmlpParams, index: int) -> tuple[int, int]:
+    """Bits Yosys' ``maccmap`` adds up in layer ``index`` (each PE's products and
+    accumulator are one ``$macc``, every term sign-extended to the accumulator width, bits
+    of constant-zero weight bits dropped), and the ROM output bits that are not constant."""
     network = params.quant_network()
     fold = params.folds()[index]
     layer = network.layers[index]
     in_bits = network.input_bits_of(index)
     acc = network.accumulator_width(index)
-    lanes = fold.pe * fold.simd
+    bits = layer.weight_bits
+    some, varies = _weight_columns(layer.weights, fold, bits)
+    if bits == 1:
+        # bipolar: x (i bits) where the weight is always +1, else -x or a mux of x and -x,
+        # sign-extended
+        plus = (some & ~varies)[..., 0]
+        product = int(plus.sum()) * in_bits + int((~plus).sum()) * acc
+    else:
+        # shift-and-add: term k is weight << k when input bit k is set
+        product = 0
+        for k in range(in_bits):
+            low = max(0, min(bits - 1, acc - k))
+            extension = max(0, acc - k - (bits - 1))
+            product += int(some[..., :low].sum()) + int(some[..., bits - 1].sum()) * extension
+    return product, int(varies.sum())
+
+
+def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
+    """Features of layer ``index`` of a ``qmlp-v1`` design (summed over layers by
+    :func:`qmlp_features`, so a per-layer cost is the fitted coefficients times these)."""
+    network = params.quant_network()
+    folds = params.folds()
+    fold = folds[index]
+    layer = network.layers[index]
+    in_bits = network.input_bits_of(index)
+    acc = network.accumulator_width(index)
     levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
     out_bits = acc if layer.thresholds is None else layer.act_bits
-    product_bits = in_bits * layer.weight_bits if layer.weight_bits > 1 else in_bits + 1
+    in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
+    beats = fold.inputs // in_elements
+    steps = fold.cycles_per_vector
+    product_bits, varying_rom_bits = _partial_product_bits(params, index)
+
+    def index_bits(count: int) -> int:
+        return max(1, (count - 1).bit_length())
+
     return {
         "layers": 1.0,
-        "product_bits": float(lanes * product_bits),
-        "tree_bits": float(fold.pe * lane_tree_bits(fold.simd, in_bits + layer.weight_bits)),
+        "partial_product_bits": float(product_bits),
         "acc_bits": float(fold.pe * acc),
-        "rom_bits": float(fold.inputs * fold.outputs * layer.weight_bits),
-        "rom_word_bits": float(lanes * layer.weight_bits
-                               * max(1, (fold.cycles_per_vector - 1).bit_length())),
+        "rom_luts": float(varying_rom_bits * _rom_luts_per_bit(steps)),
+        "threshold_rom_luts": float(fold.pe * levels * acc
+                                    * _rom_luts_per_bit(fold.neuron_fold)),
         "compare_bits": float(fold.pe * levels * acc),
-        "threshold_rom_bits": float(fold.outputs * levels * acc),
+        "count_bits": float(fold.pe * levels if levels > 1 else 0),
+        "slice_mux_luts": float(fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)),
+        "counter_bits": float(index_bits(beats) + index_bits(fold.synapse_fold)
+                              + index_bits(fold.neuron_fold) + index_bits(steps)),
         "vector_bits": float(fold.inputs * in_bits),
-        "slice_mux_bits": float(fold.inputs * in_bits if fold.synapse_fold > 1 else 0),
         "out_bits": float(fold.pe * out_bits),
     }
 
 
 def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     """Features of ``qmlp-v1`` (``hw.qmlp.accelerator``), summed over layers; per layer
-    with ``P`` PE, ``S`` SIMD, ``MW`` x ``MH`` weights of ``w`` bits, ``i``-bit inputs and an
-    ``A``-bit accumulator:
+    with ``P`` PE, ``S`` SIMD, ``SF`` x ``NF`` steps, ``i``-bit inputs, ``w``-bit weights and
+    an ``A``-bit accumulator:
 
-    - ``one``, ``layers``: fixed control, and per-layer control (counters, hand-shakes);
-    - ``product_bits = P * S * i * w``: the shift-and-add products (LUT logic, no DSP);
-    - ``tree_bits``: output bits of each PE's adder tree over ``S`` products;
-    - ``acc_bits = P * A``: accumulators and their adders;
-    - ``rom_bits = MW * MH * w``: the weight ROM in LUTs; ``rom_word_bits``: its read
-      word times its address bits (the read multiplexing);
-    - ``compare_bits = P * (2**a - 1) * A``: threshold comparators;
-      ``threshold_rom_bits``: the threshold ROM;
-    - ``vector_bits = MW * i``: capture and compute registers; ``slice_mux_bits``: the
-      SIMD-slice multiplexer over them (when folded);
-    - ``out_bits``: the output register.
+    - ``one``, ``layers``: fixed control, and per-layer control and hand-shakes;
+    - ``partial_product_bits``: the bits each PE's adder tree sums. Yosys merges a PE's
+      shift-and-add products, adder tree and accumulator into one ``$macc`` and maps it to
+      full adders (``maccmap``): every term is sign-extended to ``A`` bits, and the bits of
+      weight bits that are 0 in every ROM word vanish. Computed from the network's weights
+      (a fully unrolled layer has constant weights);
+    - ``acc_bits = P * A``: the final carry-chain adders (and the accumulator registers);
+    - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
+      LUT per 16 words (and per further 64);
+    - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
+      threshold ROM, the comparators, and the count of thresholds passed;
+    - ``slice_mux_luts``: the ``SF``:1 multiplexer that picks each step's input slice;
+    - ``counter_bits``: the beat, step and address counters;
+    - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops.
+
+    The LUT count of a given structure still moves with the weight values (ABC maps the
+    constant-fed logic differently; ``bench/results/area_qmlp.md`` measures the spread).
     """
     total: dict[str, float] = {"one": 1.0}
     for index in range(len(params.folds())):
