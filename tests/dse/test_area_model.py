@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -14,7 +16,6 @@ from dse.models.area import (
     RESOURCES,
     AreaModelError,
     AreaReport,
-    fit,
     map_memory,
     parse_area_data,
     relative_errors,
@@ -42,16 +43,6 @@ def split(samples, name):
 
 def relative(predicted: float, measured: float) -> float:
     return abs(predicted - measured) / max(measured, 1.0)
-
-
-def test_refit_from_stored_training_samples_reproduces_the_coefficients(data):
-    model, samples = data
-    features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(split(samples, "train"), systolic_features, features, TARGET)
-    for resource in RESOURCES:
-        assert refit[resource].features == model.resources[resource].fit.features
-        assert refit[resource].coefficients == pytest.approx(
-            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
 
 
 def test_coefficients_are_nonnegative(data):
@@ -183,9 +174,11 @@ def test_estimates_grow_with_rows_and_cols(dataflow, depth):
 
 
 def test_unknown_target_and_generator_are_named():
+    shipped = sorted(path.name for path in (
+        Path(__file__).resolve().parents[2] / "dse" / "models" / "data").glob("area_*.json"))
     with pytest.raises(AreaModelError, match=r"no area model for 'systolic-v1' on 'xc7a35t'"
                                              r".*targets with one: ecp5-85k, ice40-up5k; "
-                                             r"shipped: area_bitserial-v1_ecp5-85k\.json, "):
+                                             r"shipped: " + re.escape(", ".join(shipped))):
         area_model(GENERATOR, "xc7a35t")
     with pytest.raises(AreaModelError, match=r"^no area features for 'nope-v1'"):
         area_model("nope-v1", TARGET)
@@ -251,17 +244,3 @@ def test_every_training_sample_is_inside_the_coverage_and_a_larger_array_is_not(
     reasons = model.estimate(outside).out_of_range
     assert f"rows = {high + 4} (samples: {low}..{high})" in reasons
     assert any(reason.startswith("feature os.pes = ") for reason in reasons)
-
-
-def test_recorded_errors_are_the_errors_of_the_stored_samples(data):
-    """mean, p95 and max per resource, train and held out, recomputed from the samples."""
-    model, samples = data
-    for resource, entry in model.resources.items():
-        for name, recorded in (("train", entry.train_error),
-                               ("held_out", entry.held_out_error)):
-            errors = [relative(model.estimate(s.params).resources()[resource],
-                               s.measured[resource]) for s in split(samples, name)]
-            assert recorded.count == len(errors)
-            assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
-            assert recorded.p95 == pytest.approx(np.percentile(errors, 95), abs=1e-12)
-            assert recorded.max == pytest.approx(max(errors), abs=1e-12)

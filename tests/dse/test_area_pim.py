@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import numpy as np
 import pytest
 
-from dse.models.area import RESOURCES, fit
+from dse.models.area import RESOURCES
 from dse.models.pim import constant_multipliers, pim_features
 from dse.models.registry import area, area_data, area_features
 from hw.pim.params import PimParams
@@ -40,28 +39,6 @@ def test_the_model_loads_with_the_familys_features(data):
     assert len(split(samples, "held_out")) >= 30
     assert not ({s.params for s in split(samples, "train")}
                 & {s.params for s in split(samples, "held_out")})
-
-
-def test_refit_from_stored_training_samples_reproduces_the_coefficients(data):
-    model, samples = data
-    features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(split(samples, "train"), pim_features, features, TARGET)
-    for resource in RESOURCES:
-        assert refit[resource].coefficients == pytest.approx(
-            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
-
-
-@pytest.mark.parametrize("name", ["train", "held_out"])
-def test_recorded_errors_are_the_errors_on_the_stored_samples(data, name):
-    model, samples = data
-    chosen = split(samples, name)
-    for resource in RESOURCES:
-        errors = [relative(model.estimate(s.params).resources()[resource],
-                           s.measured[resource]) for s in chosen]
-        recorded = getattr(model.resources[resource], f"{name}_error")
-        assert recorded.count == len(chosen)
-        assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
-        assert recorded.max == pytest.approx(max(errors), abs=1e-12)
 
 
 def test_dsp_and_bram_are_their_rules_on_every_sample(data):
