@@ -98,7 +98,10 @@ def scalesim_phase(args: argparse.Namespace, gemms: list[dict[str, Any]],
                     "macs": gemm.macs, "lines": lines, "seconds": lines * median,
                     "seconds_low": lines * min(rates), "seconds_high": lines * max(rates)}
         cached = scalesim_cache_path(params, gemm, bandwidth, args.cache).exists()
-        if not cached and estimate["seconds"] > args.scalesim_max_estimate:
+        attempted = dict(args.attempted).get(f"{dataflow}:{bandwidth}:{gemm}")
+        if not cached and attempted:
+            record = {"skipped": f"not finished: {attempted}"}
+        elif not cached and estimate["seconds"] > args.scalesim_max_estimate:
             record = {"skipped": f"not run: {lines:,} demand lines, estimated "
                                  f"{estimate['seconds'] / 60:,.0f} min "
                                  f"({estimate['seconds_low'] / 60:,.0f}-"
@@ -257,6 +260,8 @@ def estimate_table(estimates: list[dict[str, Any]], earlier: set[str]) -> list[s
                   else (e["skipped"] or "cached").removeprefix("not run: ").split(",")[0])
         if e["ran_seconds"] is None and e["skipped"] and e["skipped"].startswith("not run"):
             status = "not run"
+        elif e["ran_seconds"] is None and e["skipped"]:
+            status = e["skipped"]
         if f"{e['dataflow']} {e['bandwidth']} {e['gemm']}" in earlier:
             status += " (run for `scalesim_accel.md`)"
         lines.append(f"| {e['dataflow'].upper()} | {e['bandwidth']} | {e['gemm']} "
@@ -329,6 +334,9 @@ def parse_args() -> argparse.Namespace:
                         help="run a SCALE-Sim case not cached only if its estimated wall "
                         "time is at most this many seconds")
     parser.add_argument("--scalesim-timeout", type=float, default=1800.0)
+    parser.add_argument("--attempted", type=lambda text: tuple(text.split("=", 1)),
+                        nargs="*", default=[], metavar="DATAFLOW:B:GEMM=WHY",
+                        help="cases an earlier run started but did not finish, and why")
     parser.add_argument("--scalesim-only", action="store_true",
                         help="run (and cache) the SCALE-Sim cases only")
     parser.add_argument("--rtl", action=argparse.BooleanOptionalAction, default=True,
