@@ -165,6 +165,16 @@ NOTES = (
     "the cache. The fit's designs were synthesized first; the features were then chosen "
     "by leave-one-out error on them and fixed before the held-out designs were "
     "synthesized.",
+    "Why the target is missed: the fit has 21 designs (the CPU budget of this run) for "
+    "three controller variants, and only four weight-stationary ones, all with acc_depth "
+    "76..256, so the held-out ws designs with shallow accumulators (acc_depth 1, 4, 8) lie "
+    "outside the coverage and are flagged; they and the bit-serial designs carry the "
+    "largest errors. The core models' own held-out errors (bitserial-v1 LUT 4.3% mean) "
+    "carry over, and the fixed controller varies by about +-4% in Yosys (3,400..3,700 "
+    "LUTs on the 1 x 1 and 1 x 2 designs). Next: more fitted ws and bit-serial designs, or "
+    "the cores' own features in place of their models' estimates.",
+    "The report was rendered once on the first 19 held-out designs (to check the script) "
+    "before the last 13 were synthesized; no feature or coefficient changed after that.",
 )
 
 
@@ -199,7 +209,27 @@ def reference_lines(samples: Sequence[AreaSample], target: str) -> tuple[Any, li
             f"{measured['dsp']} / {predicted['dsp']:.0f} | "
             f"{measured['bram']} / {predicted['bram']:.0f} | "
             f"{'; '.join(report.out_of_range) or 'no'} |")
-    return rows, lines
+    held_out = [s for s in samples if s.split == "held_out"]
+    groups: dict[str, list[dict[str, float]]] = {"inside": [], "outside": []}
+    for sample in held_out:
+        report = model.estimate(sample.params)
+        predicted = report.resources()
+        groups["outside" if report.out_of_range else "inside"].append(
+            {r: abs(predicted[r] - sample.measured[r]) / max(sample.measured[r], 1.0)
+             for r in ("lut", "ff")})
+    lines += ["", "## Held-out designs inside and outside the fit's coverage", "",
+              "| held-out designs | count | LUT mean | LUT max | FF mean | FF max |",
+              "|---|---|---|---|---|---|"]
+    split_errors = {}
+    for name, errors in groups.items():
+        if not errors:
+            continue
+        stats = {r: (sum(e[r] for e in errors) / len(errors), max(e[r] for e in errors))
+                 for r in ("lut", "ff")}
+        split_errors[name] = {"count": len(errors), **stats}
+        lines.append(f"| {name} the coverage | {len(errors)} | {stats['lut'][0]:.1%} | "
+                     f"{stats['lut'][1]:.1%} | {stats['ff'][0]:.1%} | {stats['ff'][1]:.1%} |")
+    return {"reference_designs": rows, "held_out_by_coverage": split_errors}, lines
 
 
 def main() -> None:

@@ -1,0 +1,122 @@
+"""The area model of ``accel-v1`` on ECP5-85K (issues 18 and 21): the shipped fit loads and
+refits from its training samples, its recorded errors are those of its stored samples,
+DSPs and BRAMs are exact on every stored sample (the core's rule plus the controller's;
+the buffers' blocks with write groups padded to whole bytes), and a design outside the
+sampled space is flagged."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dse.models.accel import (
+    CONTROLLER_DSPS,
+    accel_area_features,
+    accel_dsp_blocks,
+    buffer_bram_blocks,
+    exact_resources,
+)
+from dse.models.area import RESOURCES, fit
+from dse.models.registry import area, area_data, area_features
+from hw.accel.params import AccelParams
+
+GENERATOR = "accel-v1"
+TARGET = "ecp5-85k"
+
+
+@pytest.fixture(scope="module")
+def data():
+    return area_data(GENERATOR, TARGET)
+
+
+def split(samples, name):
+    return [s for s in samples if s.split == name]
+
+
+def relative(predicted: float, measured: float) -> float:
+    return abs(predicted - measured) / max(measured, 1.0)
+
+
+def test_the_family_registers_its_features():
+    assert area_features(GENERATOR) is accel_area_features
+
+
+def test_shipped_fit_loads_and_refits_from_its_training_samples(data):
+    model, samples = data
+    assert (model.generator, model.target) == (GENERATOR, TARGET)
+    assert len(split(samples, "held_out")) >= 30
+    features = {r: m.fit.features for r, m in model.resources.items()}
+    refit = fit(split(samples, "train"), accel_area_features, features, TARGET)
+    for resource in RESOURCES:
+        assert refit[resource].coefficients == pytest.approx(
+            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
+        assert min(model.resources[resource].fit.coefficients) >= 0, resource
+
+
+def test_split_is_disjoint(data):
+    _, samples = data
+    train, held_out = split(samples, "train"), split(samples, "held_out")
+    assert not {s.params for s in train} & {s.params for s in held_out}
+
+
+def test_recorded_errors_are_the_errors_of_the_stored_samples(data):
+    model, samples = data
+    for resource, entry in model.resources.items():
+        for name, recorded in (("train", entry.train_error),
+                               ("held_out", entry.held_out_error)):
+            errors = [relative(model.estimate(s.params).resources()[resource],
+                               s.measured[resource]) for s in split(samples, name)]
+            assert recorded.count == len(errors)
+            assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
+            assert recorded.p95 == pytest.approx(np.percentile(errors, 95), abs=1e-12)
+            assert recorded.max == pytest.approx(max(errors), abs=1e-12)
+
+
+def test_dsp_and_bram_are_exact_on_every_stored_sample(data):
+    """One MULT18X18D per PE of a systolic core, none in a bit-serial one, plus the
+    controller's (and one for a ws block stride that is not a power of two); DP16KD
+    blocks as memory_libmap maps the buffers."""
+    model, samples = data
+    for sample in samples:
+        params = sample.params
+        report = model.estimate(params)
+        core_dsps = params.pes if params.core == "systolic" else 0
+        depth = params.acc_depth
+        stride = int(depth is not None and depth & (depth - 1) != 0)
+        assert sample.measured["dsp"] == core_dsps + CONTROLLER_DSPS + stride, params
+        assert sample.measured["dsp"] == accel_dsp_blocks(params, TARGET), params
+        assert sample.measured["bram"] == buffer_bram_blocks(params, TARGET), params
+        assert report.dsp == pytest.approx(sample.measured["dsp"]), params
+        assert report.bram == pytest.approx(sample.measured["bram"]), params
+
+
+def test_buffer_blocks_pad_write_groups_to_whole_bytes():
+    """A 256-bit scratchpad word written 64 bits at a time: four groups of eight 9-bit
+    bytes, 288 bits in 18 x 1024 blocks (16), where whole-word packing counts 15."""
+    params = AccelParams(core="bitserial", rows=1, cols=4, lanes=4, input_width=16,
+                         acc_width=32, max_bits=6, spad_kib=64, acc_kib=1, bus_bytes=8,
+                         max_burst=32, outstanding=12)
+    assert buffer_bram_blocks(params, TARGET) == 32
+    assert exact_resources(params, TARGET)["bram"] == 31
+    plain = AccelParams(rows=8, cols=8, spad_kib=64, acc_kib=32, bus_bytes=8)
+    assert buffer_bram_blocks(plain, TARGET) == exact_resources(plain, TARGET)["bram"] == 48
+
+
+def test_every_training_sample_is_inside_the_coverage_and_a_larger_design_is_not(data):
+    model, samples = data
+    assert model.coverage is not None
+    for sample in split(samples, "train"):
+        assert model.estimate(sample.params).out_of_range == (), sample.params
+    low, high = model.coverage.params["rows"]
+    outside = AccelParams(rows=2 * high, cols=2 * high, spad_kib=256, acc_kib=128,
+                          bus_bytes=16)
+    reasons = model.estimate(outside).out_of_range
+    assert f"rows = {2 * high} (samples: {low}..{high})" in reasons
+
+
+def test_area_of_an_accelerator_comes_from_the_model():
+    params = AccelParams(rows=2, cols=2, spad_kib=8, acc_kib=4)
+    report = area(params, TARGET)
+    assert report.lut > 0 and report.ff > 0
+    assert report.dsp == pytest.approx(params.pes + CONTROLLER_DSPS)
+    assert report.bram == pytest.approx(buffer_bram_blocks(params, TARGET))
