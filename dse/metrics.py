@@ -122,11 +122,11 @@ def model_metrics(params: Params, workload: Sequence[Layer], *, target: str,
         resources = area(params, target).resources()
     except AreaModelError:  # the spec check refuses area metrics without a model
         resources = dict.fromkeys(_AREA_METRICS, float("nan"))
-        if models.exact_resources is not None:
-            try:
-                resources.update(models.exact_resources(params, target))
-            except AreaModelError:  # none on this target either (the spec check refuses)
-                pass
+    if models.exact_resources is not None:  # what is known exactly replaces any fit
+        try:
+            resources.update(models.exact_resources(params, target))
+        except AreaModelError:  # none on this target either (the spec check refuses)
+            pass
     clock = find_clock_model(params.generator, target)
     fmax = float("nan") if clock is None else clock.estimate(params).fmax_mhz
     return {

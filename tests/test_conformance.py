@@ -10,8 +10,7 @@ from hw import registry
 from sim.families import FAMILIES
 
 #: Generators without a fitted area model yet, and why (say so in the README too).
-AREA_EXEMPT = {"accel-v1": "BRAMs predicted by dse.models.accel.bram_blocks; no fitted "
-                           "LUT/FF model yet (issue 18)"}
+AREA_EXEMPT: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("name", registry.names())

@@ -482,8 +482,10 @@ def memory_cells(params: AccelParams, target: str = "ecp5-85k") -> dict[str, int
 
 
 def bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
-    """Block RAMs of ``params`` on ``target`` (:func:`memory_cells`)."""
-    return memory_cells(params, target)["bram"]
+    """Block RAMs of ``params`` on ``target``: :func:`memory_cells`' mapping with the write
+    groups of a memory written in parts padded to whole block-RAM bytes
+    (:func:`buffer_bram_blocks`, equal to synthesis on every area sample)."""
+    return buffer_bram_blocks(params, target)
 
 
 def exact_resources(params: AccelParams, target: str) -> dict[str, float]:

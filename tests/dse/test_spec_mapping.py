@@ -166,17 +166,22 @@ def test_the_report_lists_each_pareto_designs_layer_mappings(tmp_path):
                     f"| {m.cycles} | {m.dram_bytes} |") in summary
 
 
-def test_block_rams_are_exact_without_a_fitted_area_model():
+def test_block_rams_are_exact_and_luts_come_from_the_fitted_area_model():
     from dse.models.accel import bram_blocks
+    from dse.models.registry import area
 
     text = SPEC.replace("[objectives]", "[constraints]\nbram = { max = 208 }\n\n[objectives]")
     spec = parse_spec(text)
     params = spec.space.params({"rows": 4, "spad_kib": 4})
     metrics = spec.evaluate(params)
     assert metrics["bram"] == bram_blocks(params, "ecp5-85k") > 0
+    with_lut = parse_spec(SPEC.replace('energy_pj = "minimize"', 'lut = "minimize"'))
+    assert with_lut.evaluate(params)["lut"] == area(params, "ecp5-85k").lut > 0
+    # a target the accelerator's area model was not fitted on
     with pytest.raises(SpecError, match=r"^`objectives.lut` cannot be computed: no area model "
-                                        r"for accel-v1 on ecp5-85k"):
-        parse_spec(SPEC.replace('energy_pj = "minimize"', 'lut = "minimize"'))
+                                        r"for accel-v1 on ice40-up5k"):
+        parse_spec(SPEC.replace('energy_pj = "minimize"', 'lut = "minimize"').replace(
+            'target = "ecp5-85k"', 'target = "ice40-up5k"'))
 
 
 def test_the_mapper_prices_with_the_specs_energy_table(tmp_path):
