@@ -6,7 +6,6 @@ sampled space is flagged."""
 
 from __future__ import annotations
 
-import numpy as np
 import pytest
 
 from dse.models.accel import (
@@ -17,9 +16,9 @@ from dse.models.accel import (
     exact_resources,
     memory_cells,
 )
-from dse.models.area import RESOURCES, fit
 from dse.models.registry import area, area_data, area_features
 from hw.accel.params import AccelParams
+from tests.dse.area_samples import split
 
 GENERATOR = "accel-v1"
 TARGET = "ecp5-85k"
@@ -30,47 +29,15 @@ def data():
     return area_data(GENERATOR, TARGET)
 
 
-def split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
-
-
 def test_the_family_registers_its_features():
     assert area_features(GENERATOR) is accel_area_features
 
 
-def test_shipped_fit_loads_and_refits_from_its_training_samples(data):
+def test_the_shipped_fit_is_the_familys_with_a_held_out_draw_of_30(data):
+    """(The refit and the recorded errors of every shipped model: test_area_shipped.py.)"""
     model, samples = data
     assert (model.generator, model.target) == (GENERATOR, TARGET)
     assert len(split(samples, "held_out")) >= 30
-    features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(split(samples, "train"), accel_area_features, features, TARGET)
-    for resource in RESOURCES:
-        assert refit[resource].coefficients == pytest.approx(
-            model.resources[resource].fit.coefficients, rel=1e-6, abs=1e-9), resource
-        assert min(model.resources[resource].fit.coefficients) >= 0, resource
-
-
-def test_split_is_disjoint(data):
-    _, samples = data
-    train, held_out = split(samples, "train"), split(samples, "held_out")
-    assert not {s.params for s in train} & {s.params for s in held_out}
-
-
-def test_recorded_errors_are_the_errors_of_the_stored_samples(data):
-    model, samples = data
-    for resource, entry in model.resources.items():
-        for name, recorded in (("train", entry.train_error),
-                               ("held_out", entry.held_out_error)):
-            errors = [relative(model.estimate(s.params).resources()[resource],
-                               s.measured[resource]) for s in split(samples, name)]
-            assert recorded.count == len(errors)
-            assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
-            assert recorded.p95 == pytest.approx(np.percentile(errors, 95), abs=1e-12)
-            assert recorded.max == pytest.approx(max(errors), abs=1e-12)
 
 
 def test_dsp_and_bram_are_exact_on_every_stored_sample(data):

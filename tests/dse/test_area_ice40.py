@@ -15,6 +15,7 @@ from dse.models.registry import area, area_data, area_model
 from dse.models.systolic import psum_widths, systolic_features
 from hw.bitserial import BitSerialParams
 from hw.systolic import SystolicParams
+from tests.dse.area_samples import split
 
 TARGET = "ice40-up5k"
 FAMILIES = ("systolic-v1", "bitserial-v1")
@@ -23,14 +24,6 @@ FAMILIES = ("systolic-v1", "bitserial-v1")
 @pytest.fixture(scope="module", params=FAMILIES)
 def data(request):
     return area_data(request.param, TARGET)
-
-
-def split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
 
 
 def test_the_shipped_fit_is_for_the_target_with_a_held_out_draw_of_30(data):

@@ -23,6 +23,7 @@ from dse.models.area import (
 from dse.models.registry import area_data, area_features, area_model, family_models, names
 from dse.models.systolic import psum_widths, systolic_features
 from hw.systolic import SystolicParams
+from tests.dse.area_samples import relative, split
 
 GENERATOR, TARGET = "systolic-v1", "ecp5-85k"
 #: Issue 21's target: held-out LUTs and FFs within 3% on the mean (met by the shipped fit)
@@ -35,14 +36,6 @@ MAX_LIMIT = 0.10
 @pytest.fixture(scope="module")
 def data():
     return area_data(GENERATOR, TARGET)
-
-
-def split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
 
 
 def test_coefficients_are_nonnegative(data):

@@ -14,6 +14,7 @@ from dse.models.area import RESOURCES
 from dse.models.pim import constant_multipliers, pim_features
 from dse.models.registry import area, area_data, area_features
 from hw.pim.params import PimParams
+from tests.dse.area_samples import split
 
 GENERATOR, TARGET = "pim-v1", "ecp5-85k"
 
@@ -21,14 +22,6 @@ GENERATOR, TARGET = "pim-v1", "ecp5-85k"
 @pytest.fixture(scope="module")
 def data():
     return area_data(GENERATOR, TARGET)
-
-
-def split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
 
 
 def test_the_model_loads_with_the_familys_features(data):

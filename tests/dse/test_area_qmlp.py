@@ -9,6 +9,7 @@ import pytest
 from dse.models.qmlp import qmlp_layer_features
 from dse.models.registry import area_data
 from hw.qmlp.params import QmlpParams
+from tests.dse.area_samples import relative, split
 
 GENERATOR, TARGET = "qmlp-v1", "ecp5-85k"
 #: Held-out designs of the shipped fit: the first 7 of the fresh draw of 32 (seed 2151),
@@ -22,14 +23,6 @@ FF_LIMIT = 0.01
 @pytest.fixture(scope="module")
 def data():
     return area_data(GENERATOR, TARGET)
-
-
-def split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
 
 
 def test_held_out_draw_is_large_enough_and_disjoint(data):

@@ -15,6 +15,7 @@ import pytest
 
 from dse.models.area import RESOURCES, fit
 from dse.models.registry import area_data, area_features
+from tests.dse.area_samples import relative, split
 
 DATA = Path(__file__).resolve().parents[2] / "dse" / "models" / "data"
 #: (generator, target) of every shipped model, from its file name
@@ -31,18 +32,10 @@ def data(request):
     return area_data(*request.param)
 
 
-def _split(samples, name):
-    return [s for s in samples if s.split == name]
-
-
-def _relative(predicted: float, measured: float) -> float:
-    return abs(predicted - measured) / max(measured, 1.0)
-
-
 def test_a_refit_from_the_training_samples_gives_the_shipped_coefficients(data):
     model, samples = data
     features = {r: m.fit.features for r, m in model.resources.items()}
-    refit = fit(_split(samples, "train"), area_features(model.generator), features,
+    refit = fit(split(samples, "train"), area_features(model.generator), features,
                 model.target)
     for resource in RESOURCES:
         assert refit[resource].features == model.resources[resource].fit.features
@@ -53,7 +46,7 @@ def test_a_refit_from_the_training_samples_gives_the_shipped_coefficients(data):
 
 def test_training_and_held_out_designs_are_disjoint(data):
     _, samples = data
-    train, held_out = _split(samples, "train"), _split(samples, "held_out")
+    train, held_out = split(samples, "train"), split(samples, "held_out")
     assert train and held_out
     assert not {s.params for s in train} & {s.params for s in held_out}
 
@@ -63,8 +56,8 @@ def test_the_recorded_errors_are_the_errors_of_the_stored_samples(data):
     for resource, entry in model.resources.items():
         for name, recorded in (("train", entry.train_error),
                                ("held_out", entry.held_out_error)):
-            errors = [_relative(model.estimate(s.params).resources()[resource],
-                                s.measured[resource]) for s in _split(samples, name)]
+            errors = [relative(model.estimate(s.params).resources()[resource],
+                                s.measured[resource]) for s in split(samples, name)]
             assert recorded.count == len(errors)
             assert recorded.mean == pytest.approx(np.mean(errors), abs=1e-12)
             assert recorded.p95 == pytest.approx(np.percentile(errors, 95), abs=1e-12)
