@@ -81,7 +81,9 @@ def main() -> None:
                        "checked": sum(c.agrees is not None for c in design.layers),
                        "agree": sum(c.agrees is True for c in design.layers),
                        "skipped": [c.skipped for c in design.layers if c.skipped],
-                       "error": design.error}
+                       "error": design.error,
+                       # every instance of a repeated layer run (--verify-instances)
+                       "instances": design.instances}
         front.append({"trial": trial.number, "params": trial.params,
                       "values": dict(zip(names, trial.values, strict=True)),
                       "on_exact_front": tuple(trial.values) in exact_front,
