@@ -28,6 +28,7 @@ from area_common import (
     pick,
     pick_int,
     pick_log_int,
+    target_features,
 )
 
 from hw.bitserial import BitSerialParams
@@ -44,7 +45,7 @@ SPACE = (f"rows and cols 1..{MAX_SIDE_SAMPLED}, lanes 1..{MAX_LANES_SAMPLED} uni
          "parallel_width 2..16, serial weights or activations, signed or not, acc_width "
          "parallel_width + max_bits..64, scale_width 0..16")
 
-#: Features per resource (names from ``dse.models.bitserial.bitserial_features``).
+#: Features per resource (names from ``dse.models.bitserial.bitserial_features``), iCE40.
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "pes", "select_bits", "tree_bits", "negate_bits", "acc_bits",
             "drain_bits", "dequant_bits", "scale_bits"),
@@ -52,6 +53,13 @@ RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "dsp": ("one",),
     "bram": ("one",),
 }
+#: ECP5: the lane trees' measured LUTs (``tree_luts``) in place of their bit counts.
+RESOURCE_FEATURES_ECP5: dict[str, tuple[str, ...]] = {
+    **RESOURCE_FEATURES,
+    "lut": ("one", "pes", "tree_luts", "negate_bits", "acc_bits", "drain_bits",
+            "dequant_bits", "scale_bits"),
+}
+FEATURES_BY_TARGET = {"ecp5-85k": RESOURCE_FEATURES_ECP5, "ice40-up5k": RESOURCE_FEATURES}
 
 
 def anchors() -> list[BitSerialParams]:
@@ -88,10 +96,13 @@ def describe(params: Params) -> str:
 
 
 def main() -> None:
-    args = area_arguments(__doc__, seed=77, samples=48, fresh=32).parse_args()
+    parser = area_arguments(__doc__, seed=77, samples=48, fresh=32)
+    args = parser.parse_args()
+    features = target_features(parser, args.target, FEATURES_BY_TARGET)
     fit_and_report(args, AreaBenchmark(
         name="area_bitserial", generator=GENERATOR, anchors=anchors(), axes=AXES,
-        from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
+        from_unit=from_unit, space=SPACE, describe=describe,
+        features=features,
         legend="Config: rows x cols x lanes, serial operand (w / a), max bits, parallel "
                "width, accumulator width, signedness, scale width."))
 

@@ -200,6 +200,15 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
     return parser
 
 
+def target_features(parser: argparse.ArgumentParser, target: str,
+                    by_target: Mapping[str, Mapping[str, tuple[str, ...]]]
+                    ) -> Mapping[str, tuple[str, ...]]:
+    """The features of ``target`` (exit 2 naming the targets a family has features for)."""
+    if target not in by_target:
+        parser.error(f"--target must be one of {', '.join(by_target)}, not {target!r}")
+    return by_target[target]
+
+
 def _seed_count(text: str) -> tuple[int, int]:
     """``SEED:COUNT`` of ``--fit-draw``."""
     try:

@@ -37,6 +37,7 @@ from area_common import (
     pick,
     pick_int,
     pick_log_int,
+    target_features,
 )
 
 from dse.models.area import MEMORY_PRIMITIVES, AreaSample, map_memory
@@ -226,13 +227,11 @@ def from_unit(u: Mapping[str, float]) -> SystolicParams:
 def main() -> None:
     parser = area_arguments(__doc__, seed=2126, samples=48, fresh=32)
     args = parser.parse_args()
-    if args.target not in FEATURES_BY_TARGET:
-        parser.error(f"--target must be one of {', '.join(FEATURES_BY_TARGET)}, not "
-                     f"{args.target!r}")
+    features = target_features(parser, args.target, FEATURES_BY_TARGET)
     fit_and_report(args, AreaBenchmark(
         name="area_systolic", generator=GENERATOR, anchors=anchors(), axes=AXES,
         from_unit=from_unit, space=SPACE, describe=describe,
-        features=FEATURES_BY_TARGET[args.target],
+        features=features,
         legend="Config: dataflow, rows x cols, input width, accumulator width, signedness "
                "(s / u), accumulator depth (ws).",
         notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines,

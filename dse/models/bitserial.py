@@ -188,6 +188,34 @@ def energy_from_counters(params: BitSerialParams, counters: Mapping[str, int],
 # --- area features ----------------------------------------------------------------
 
 
+#: LUTs of a PE's lane adder tree on ECP5, measured: per parallel width, the LUTs of a 1x1
+#: array with ``lanes`` = 1..16 minus those with one lane (``bench/area_bitserial_tree.py``,
+#: ``bench/results/area_bitserial_tree.md``; a test holds this table to that json). ABC maps
+#: the tree into LUTs irregularly in the lane count, so no closed form follows it.
+ECP5_LANE_TREE_LUTS: dict[int, tuple[int, ...]] = {
+    2: (0, 22, 26, 43, 30, 52, 63, 76, 80, 116, 113, 133, 135, 140, 160, 152),
+    3: (0, 30, 30, 34, 53, 68, 94, 125, 142, 144, 199, 205, 198, 244, 254, 278),
+    5: (0, 14, 42, 49, 88, 108, 183, 164, 188, 290, 283, 314, 329, 339, 362, 383),
+    8: (0, 19, 62, 75, 131, 164, 304, 256, 274, 464, 465, 537, 537, 562, 586, 625),
+    11: (0, 26, 77, 96, 188, 222, 415, 339, 373, 632, 635, 723, 698, 778, 802, 876),
+    13: (0, 30, 86, 110, 222, 261, 481, 388, 441, 738, 743, 828, 814, 931, 915, 976),
+    16: (0, 35, 101, 130, 271, 306, 542, 453, 525, 908, 929, 1022, 962, 1103, 1105, 1182),
+}
+
+
+def lane_tree_luts(lanes: int, width: int) -> float:
+    """The measured ECP5 LUTs of a lane tree (:data:`ECP5_LANE_TREE_LUTS`), linear between
+    the measured widths; past 16 lanes (outside the table and the area samples) scaled from
+    16 by the tree's output bits (:func:`~dse.models.area.lane_tree_bits`)."""
+    widths = sorted(ECP5_LANE_TREE_LUTS)
+    measured_lanes = len(ECP5_LANE_TREE_LUTS[widths[0]])
+    column = min(lanes, measured_lanes) - 1
+    luts = float(np.interp(width, widths, [ECP5_LANE_TREE_LUTS[w][column] for w in widths]))
+    if lanes > measured_lanes:
+        luts *= lane_tree_bits(lanes, width) / lane_tree_bits(measured_lanes, width)
+    return luts
+
+
 def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]:
     """Features of ``bitserial-v1`` from the structure in ``hw.bitserial.array`` (``P`` PEs,
     ``A`` accumulator width, ``W`` parallel width, ``L`` lanes, ``S`` scale width):
@@ -195,6 +223,9 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
     - ``one``, ``pes``: fixed and per-PE control;
     - ``select_bits = P * L * W``: the bit-select of each lane's word;
     - ``tree_bits``: output bits of every PE's lane adder tree (:func:`lane_tree_bits`);
+    - ``tree_luts``: the LUTs every PE's lane tree takes on ECP5, measured
+      (:func:`lane_tree_luts`; the ECP5 model's tree feature in place of ``select_bits``
+      and ``tree_bits``);
     - ``negate_bits = P * (W + ceil(log2 L))``: the negation of each PE's lane sum;
     - ``acc_bits = P * A``: per PE the group accumulator (start / shift / negate and add),
       the total and the result register with its capture multiplexer;
@@ -213,6 +244,7 @@ def bitserial_features(params: BitSerialParams, target: str) -> dict[str, float]
         "one": 1.0, "pes": float(pes),
         "select_bits": float(pes * lanes * params.parallel_width),
         "tree_bits": float(pes * lane_tree_bits(lanes, params.parallel_width)),
+        "tree_luts": pes * lane_tree_luts(lanes, params.parallel_width),
         "negate_bits": float(pes * (params.parallel_width + (lanes - 1).bit_length())),
         "acc_bits": float(pes * params.acc_width),
         "drain_bits": float((params.rows - 1) * params.cols * params.acc_width),
