@@ -10,7 +10,10 @@ rows and cols 1..8, the bit-serial core's lanes 1..8 with rows * cols * lanes <=
 weight-stationary accumulator depth 1..256, the scratchpad 1..64 KiB and the accumulator
 buffer 1..32 KiB (from the smallest size the design accepts). Designs outside it are
 extrapolated and the estimate says so (``AreaReport.out_of_range``). The fit's designs are
-three corners and a Latin hypercube (``--seed``); the held-out ones a uniform draw
+three corners, weight-stationary probes (:func:`ws_probes`: a Latin hypercube of that
+dataflow alone, whose controller and accumulator depth a uniform draw covers thinly), a
+Latin hypercube (``--seed``) and any earlier draws (``--fit-draw``); the held-out ones a
+uniform draw
 (``--held-out-seed``, default ``--seed + 1``), synthesized with
 ``flows.synth.synthesize(params, 'ecp5-85k', place=False)`` (cached under
 ``$HWDSE_CACHE``, so a rerun resumes), ``--jobs`` at a time. Writes
@@ -26,7 +29,9 @@ from typing import Any
 from area_common import (
     AreaBenchmark,
     area_arguments,
+    distinct,
     fit_and_report,
+    latin_hypercube,
     pick,
     pick_int,
     pick_log_int,
@@ -83,6 +88,21 @@ def anchors() -> list[AccelParams]:
                     max_bits=16, spad_kib=MAX_SPAD_KIB, acc_kib=MAX_ACC_KIB, bus_bytes=32,
                     max_burst=128, outstanding=16),
     ]
+
+
+#: Weight-stationary designs always fitted to: a Latin hypercube of the sampled space with
+#: the core fixed to the systolic one and the dataflow to ``ws`` (the uniform draws give
+#: one design in four to it, and its controller and accumulator depth need their own).
+WS_PROBES = 20
+WS_PROBE_SEED = 1825
+
+
+def ws_probes(count: int = WS_PROBES, seed: int = WS_PROBE_SEED) -> list[AccelParams]:
+    """``count`` weight-stationary designs spread over the rest of the sampled space (a
+    Latin hypercube, ``seed``), the corners left out."""
+    designs = [from_unit({**u, "core": 0.0, "dataflow": 1.0 - 1e-9})
+               for u in latin_hypercube(AXES, count, seed)]
+    return [d for d in distinct(designs, anchors()) if isinstance(d, AccelParams)]
 
 
 def _legal_sizes(fields: dict[str, object], name: str, high: int) -> list[int]:
@@ -240,7 +260,9 @@ def main() -> None:
         legend="Config: core (os / ws with accumulator depth, or bs rows x cols x lanes, "
                "serial operand, max bits), input and accumulator widths, signedness, "
                "scratchpad + accumulator KiB, bus bytes, max burst, outstanding.",
-        notes=NOTES, extra=reference_lines))
+        notes=NOTES, extra=reference_lines, probes=ws_probes(),
+        probes_text=f"weight-stationary: a Latin hypercube of {WS_PROBES} designs with the "
+                    f"systolic core's ws dataflow, seed {WS_PROBE_SEED}"))
 
 
 if __name__ == "__main__":

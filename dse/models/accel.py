@@ -565,6 +565,15 @@ def _select_bits(word_bits: int, part_bits: int) -> int:
     return part_bits * (word_bits // part_bits - 1)
 
 
+def _select_luts(word_bits: int, part_bits: int) -> int:
+    """LUT4s of picking one ``part_bits`` part of a ``word_bits`` word on ECP5: per bit an
+    N:1 multiplexer (N = ``word_bits / part_bits``, a power of two) is N / 2 LUT4s, each a
+    2:1 multiplexer, joined by the slice's PFUMX and L6MUX21 (not counted as LUTs); a 2:1
+    one is one LUT4."""
+    ways = word_bits // part_bits
+    return 0 if ways < 2 else part_bits * max(1, ways // 2)
+
+
 def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     """Area features of ``accel-v1`` (every name present, zero where it does not apply),
     from the structure in ``hw.accel.accelerator``; byte widths from :class:`AccelParams`:
@@ -575,6 +584,10 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     - ``systolic.core_lut`` / ``systolic.core_ff`` and ``bitserial.core_lut`` /
       ``bitserial.core_ff``: the estimate of the core's own shipped area model
       (``systolic-v1`` or ``bitserial-v1`` on ``target``) for ``params.core_params``;
+    - ``systolic.core.<name>`` and ``bitserial.core.<name>``: the core's own area features
+      (:func:`dse.models.systolic.systolic_features`,
+      :func:`dse.models.bitserial.bitserial_features`) for ``params.core_params``, zero for
+      the other core, to fit the core's structure jointly with the rest of the design;
     - ``bus_bits``: the AXI data width; ``beat_address_bits``: the DMA's address bits
       above a beat (``ADDR_WIDTH - log2(bus_bytes)``: its beat and burst arithmetic);
       ``burst_bits``, ``outstanding_bits``: the widths of its burst-length and in-flight
@@ -592,12 +605,17 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     - ``core_beat_bits``: the operand beat the core takes (A and B lanes);
     - ``select_bits``: the multiplexers in all: the selects above, and the choice between
       the two accumulator slots' read words (for write-back and for read-modify-write);
+      ``select_luts``: the same multiplexers in ECP5 LUT4s (:func:`_select_luts`: an N:1
+      multiplexer is N / 2 LUT4s per bit, the slice's muxes joining them; a bit plane
+      picked out of an ``input_width``-bit element, ``input_width / 2``);
     - the buffers (:func:`buffer_memories` but the core's own accumulator, which its
       model counts) as Yosys maps them (:func:`dse.models.area.map_memory`):
       ``lutram_cells``, ``lutram_mux_bits`` and ``lutram_width_bits`` (the read
       registers) of those in distributed RAM, ``bram_mux_bits`` of those in block RAM
       split in depth, and ``lutram_bits = 4 * lutram_cells + lutram_mux_bits`` (a
       TRELLIS_DPR16X4 counts as 4 LUTs, as ``flows.targets`` counts them);
+    - ``spad_lutram_width_bits``, ``acc_lutram_width_bits``: ``lutram_width_bits`` of the
+      scratchpad and of the accumulator buffer apart;
     - ``dsp_blocks``: :func:`accel_dsp_blocks`; ``bram_blocks``:
       :func:`buffer_bram_blocks`.
 
@@ -622,6 +640,13 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     for name in ("systolic", "bitserial"):
         features[f"{name}.core_lut"] = core_estimate.lut if name == kind else 0.0
         features[f"{name}.core_ff"] = core_estimate.ff if name == kind else 0.0
+    raw_features = {
+        "systolic": (systolic_features(core, target) if isinstance(core, SystolicParams)
+                     else dict.fromkeys(systolic_features(SystolicParams(), target), 0.0)),
+        "bitserial": (bitserial_features(core, target) if isinstance(core, BitSerialParams)
+                      else dict.fromkeys(bitserial_features(BitSerialParams(), target), 0.0))}
+    for name, values in raw_features.items():
+        features.update({f"{name}.core.{key}": float(value) for key, value in values.items()})
     bus, word_a, word_b, word_c = (8 * params.bus_bytes, 8 * params.a_word_bytes,
                                    8 * params.b_word_bytes, 8 * params.c_word_bytes)
     lane_a, lane_b = 8 * params.a_lane_bytes, 8 * params.b_lane_bytes
@@ -630,7 +655,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     if isinstance(core, BitSerialParams):
         serial_elements = (params.cols if core.serial == "weights" else params.rows) \
             * params.k_lanes
-    lutram = {"cells": 0, "mux": 0, "width": 0}
+    lutram = {"cells": 0, "mux": 0, "width": 0, "spad_width": 0}
     bram_mux = 0
     for name, (width, depth) in buffer_memories(params).items():
         if name == "core_acc":   # the core's own, in its model
@@ -640,13 +665,18 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
             lutram["cells"] += mapping.cells
             lutram["mux"] += mapping.mux_bits
             lutram["width"] += width
+            lutram["spad_width"] += width if name.startswith("spad") else 0
         elif mapping.kind == "bram":
             bram_mux += mapping.mux_bits
     selects = (_select_bits(word_a, lane_a) + _select_bits(word_b, lane_b)
                + _select_bits(word_c, bus) + _select_bits(word_c, result)
                + serial_elements * params.input_width)
+    select_luts = (_select_luts(word_a, lane_a) + _select_luts(word_b, lane_b)
+                   + _select_luts(word_c, bus) + _select_luts(word_c, result)
+                   + serial_elements * _select_luts(params.input_width, 1) + 2 * word_c)
     features.update({
         "select_bits": float(selects + 2 * word_c),
+        "select_luts": float(select_luts),
         "bus_bits": float(bus),
         "beat_address_bits": float(ADDR_WIDTH - (params.bus_bytes.bit_length() - 1)),
         "burst_bits": float(params.max_burst.bit_length()),
@@ -661,6 +691,8 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
         "core_beat_bits": float(lane_a + lane_b),
         "lutram_cells": float(lutram["cells"]), "lutram_mux_bits": float(lutram["mux"]),
         "lutram_width_bits": float(lutram["width"]), "bram_mux_bits": float(bram_mux),
+        "spad_lutram_width_bits": float(lutram["spad_width"]),
+        "acc_lutram_width_bits": float(lutram["width"] - lutram["spad_width"]),
         "lutram_bits": float(4 * lutram["cells"] + lutram["mux"]),
         "dsp_blocks": float(accel_dsp_blocks(params, target)),
         "bram_blocks": float(buffer_bram_blocks(params, target)),

@@ -88,3 +88,28 @@ def test_area_of_an_accelerator_comes_from_the_model():
     assert report.lut > 0 and report.ff > 0
     assert report.dsp == pytest.approx(params.pes + CONTROLLER_DSPS)
     assert report.bram == pytest.approx(buffer_bram_blocks(params, TARGET))
+
+
+def test_select_luts_count_an_n_way_multiplexer_as_n_over_2_lut4s_per_bit():
+    """1 x 1 int8, 4-byte bus: the A and B lanes (8 of 32 bits, 4:1) take 2 x 8 x 2 LUT4s,
+    the result row (16 of 32 bits, 2:1) 16, the two accumulator slots' read words 2 x 32.
+    2 x 2 x 2 bit-serial, 32-byte bus: the lanes (32 of 256 bits, 8:1) 2 x 32 x 4, the
+    result row (64 of 256, 4:1) 64 x 2, the serial weights' bit planes (4 elements, 8:1)
+    4 x 4, the slots 2 x 256."""
+    small = AccelParams(rows=1, cols=1, input_width=8, acc_width=16, spad_kib=1, acc_kib=1,
+                        bus_bytes=4, max_burst=1, outstanding=1)
+    assert accel_area_features(small, TARGET)["select_luts"] == 32 + 16 + 64
+    serial = AccelParams(core="bitserial", rows=2, cols=2, lanes=2, input_width=8,
+                         acc_width=32, max_bits=8, serial="weights", spad_kib=4, acc_kib=4,
+                         bus_bytes=32)
+    assert accel_area_features(serial, TARGET)["select_luts"] == 256 + 128 + 16 + 512
+
+
+def test_the_cores_own_features_are_there_and_zero_for_the_other_core():
+    systolic = accel_area_features(AccelParams(rows=2, cols=2), TARGET)
+    serial = accel_area_features(AccelParams(core="bitserial", rows=2, cols=2, lanes=2,
+                                             input_width=8, acc_width=32, max_bits=8),
+                                 TARGET)
+    assert systolic["systolic.core.os.pes"] == 4 and serial["systolic.core.os.pes"] == 0
+    assert serial["bitserial.core.pes"] == 4 and systolic["bitserial.core.pes"] == 0
+    assert set(systolic) == set(serial)
