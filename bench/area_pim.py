@@ -10,16 +10,19 @@ range, except the size of the scheduler: channels stop at 4, banks at 16 and the
 channel in all (each entry picks its bank's state out of every scheduled bank; larger
 schedulers take many minutes each to synthesize on this machine). Channels 8 and 16,
 banks 32, queues deeper than 16 and larger schedulers are not sampled: the model's
-coverage flags them (``AreaReport.out_of_range``). The fit's designs are three corners and
-a Latin hypercube (``--seed``); the held-out ones a uniform draw (``--seed + 1``), each
-synthesized with ``flows.synth.synthesize(params, "ecp5-85k", place=False)`` (cached under
-``$HWDSE_CACHE``, so a rerun resumes), ``--jobs`` at a time. Writes
+coverage flags them (``AreaReport.out_of_range``). The fit's designs are three corners,
+the queue-depth probes (:func:`probes`), a Latin hypercube (``--seed``) and any
+``--fit-draw``; the held-out ones a uniform draw (``--held-out-seed``, default
+``--seed + 1``), each synthesized with ``flows.synth.synthesize(params, "ecp5-85k",
+place=False)`` (cached under ``$HWDSE_CACHE``, so a rerun resumes), ``--jobs`` at a time. Writes
 ``dse/models/data/area_pim-v1_ecp5-85k.json`` and ``<out>/area_pim.{json,md}``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
+from typing import Any
 
 from area_common import (
     AreaBenchmark,
@@ -63,27 +66,60 @@ NOTES = (
     "DSPs are the products of a constant and the per-bank row count with block "
     "interleave (`constant_multipliers`): products by 0 and 1 fold away, every other one, "
     "powers of two included, is one MULT18X18D.",
-    "The returned words (`data_bits`) and the tags of reads in flight (`return_bits`) are "
-    "flip-flops (wide returned words cost a few LUTs too); with FCFS only the oldest "
-    "queue entry's readiness is used.",
-    "LUTs of the request queue grow faster than its entries, the more so the wider the "
-    "row address (`queue_row_square_bits`, an empirical feature chosen on the training "
-    "samples and a few single-parameter sweeps, not on the held-out designs). Before LUT "
-    "mapping, 1 channel, 1 bank, FCFS, 11 entries has 1,256 gate cells with 4 row bits and "
-    "1,476 with 15, but 1,579 and 4,268 LUTs after it: the mapper duplicates logic there, "
-    "which no structural feature here follows.",
+    "FFs are one feature, `flip_flops` (`dse.models.pim.register_bits`): the RTL's "
+    "registers counted one by one as Yosys keeps them (constant and unused bits removed, "
+    "identical ones merged). It replaces ten structural FF features; its leave-one-out "
+    "error over the 63 designs synthesized before this change was 0.24% mean / 1.1% max "
+    "(the ten features: 2.9% / 22%).",
+    "LUTs: ABC9's delay-driven mapping jumps for FCFS queues of 8 entries or more. The "
+    "gate netlist before mapping grows as before (1 channel, 1 bank, 15 row bits: 1,165 "
+    "gates at 7 entries, 1,353 at 11), the LUT4s do not (647 and 3,753). The jump per "
+    "entry bit is about 0.4 x row bits LUTs across the probes (PIM modes, 1 or 4 banks, "
+    "1 or 1,024 columns, 4 to 17 row bits, page policy), as if the oldest entry's row-hit "
+    "comparison, which decides every shift, were copied into each entry bit: "
+    "`fcfs_deep_bits` = C x Q x entry bits x row bits, FCFS with Q >= 8 (it replaces the "
+    "empirical `queue_row_square_bits`). 15 and 16 entries sometimes fall back to about "
+    "8 entries' cost, FR-FCFS queues do not jump, and smaller designs also vary by 10-20% "
+    "with the mapper's choices (4 banks: 2,312 LUTs at 4 entries, 2,025 at 7), which no "
+    "feature here follows.",
 )
+PROBES_TEXT = (
+    "single-parameter queue-depth sweeps around 1 channel, 1 bank, FCFS, 15 row bits "
+    "(every depth 1..16; 4 row bits at 4 and 11 entries; all-bank, FR-FCFS, no PIM, 4 "
+    "banks, 1,024 columns, 2^17 and 256 rows, closed page at 4, 7, 8, 11, 15, 16 entries), "
+    "synthesized to find the LUT mapping's jump; always trained on")
 
 #: Features per resource (names from ``dse.models.pim.pim_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
-    "lut": ("one", "channels", "entry_bits", "chosen_bits", "entry_bank_bits", "hit_bits",
-            "queue_row_square_bits", "older_bits", "bank_state_bits", "tag_mux_bits",
-            "keep_bits", "block_bits", "address_bits", "data_bits"),
-    "ff": ("one", "channels", "entry_bits", "bank_state_bits", "result_tag_bits",
-           "keep_bits", "block_bits", "address_bits", "return_bits", "data_bits"),
+    "lut": ("one", "channels", "entry_bits", "chosen_bits", "entry_bank_bits", "older_bits",
+            "bank_state_bits", "result_tag_bits", "block_bits", "fcfs_deep_bits"),
+    "ff": ("flip_flops",),
     "dsp": ("multipliers",),
     "bram": ("memories",),
 }
+
+#: The probes' base design: 1 channel, 1 bank, FCFS, 15 row bits (the LUT mapping's jump
+#: at 8 FCFS entries is largest with wide rows).
+PROBE_BASE = PimParams(channels=1, banks=1, rows=1 << 15, columns=1, lanes=1, element_width=2,
+                       acc_width=4, timing="ddr4", pim_mode="per-bank", page_policy="open",
+                       scheduler="fcfs", queue_depth=11, refresh="all-bank",
+                       interleave="row")
+#: One parameter changed from the base, each at these queue depths.
+PROBE_VARIANTS: tuple[dict[str, Any], ...] = (
+    {"pim_mode": "all-bank"}, {"scheduler": "frfcfs"}, {"pim_mode": "none"}, {"banks": 4},
+    {"columns": 1024}, {"rows": 1 << 17}, {"rows": 256}, {"page_policy": "closed"})
+PROBE_DEPTHS = (4, 7, 8, 11, 15, 16)
+
+
+def probes() -> list[PimParams]:
+    """Single-parameter sweeps of the queue depth, always trained on: the base at every
+    depth 1..16, at 4 row bits with 4 and 11 entries, and each variant at
+    :data:`PROBE_DEPTHS`."""
+    designs = [dataclasses.replace(PROBE_BASE, queue_depth=q) for q in range(1, 17)]
+    designs += [dataclasses.replace(PROBE_BASE, rows=16, queue_depth=q) for q in (11, 4)]
+    designs += [dataclasses.replace(PROBE_BASE, queue_depth=q, **variant)
+                for variant in PROBE_VARIANTS for q in PROBE_DEPTHS]
+    return designs
 
 
 def _power_of_two(u: float, high: int) -> int:
@@ -144,7 +180,7 @@ def main() -> None:
         legend="Config: channels x banks, PIM mode, queue depth, scheduler, page policy, "
                "interleave, DRAM rows (r) and columns (c), lanes (l), element width (e), "
                "accumulator width (a), timing preset, refresh policy.",
-        notes=NOTES))
+        notes=NOTES, probes=probes(), probes_text=PROBES_TEXT))
 
 
 if __name__ == "__main__":

@@ -395,6 +395,78 @@ def constant_multipliers(params: PimParams) -> int:
     return max(0, count - 2)
 
 
+def register_bits(params: PimParams) -> int:
+    """Flip-flops of ``hw.pim.controller`` for ``params``, counted register by register as
+    Yosys keeps them (``tests/dse/test_area_pim.py`` holds it within 2% of every stored
+    sample's ``TRELLIS_FF``; ``bench/results/area_pim.md`` has the errors).
+
+    Per design: the job's rows (merged with the per-bank row count when there is one bank
+    in all), its chunk count and per-bank row count (their constant top bits removed) and
+    the start flag. Per channel engine: the request generator (active flag, bank, row
+    index ``j``, chunk counter, the ``cb + rb`` low bits of the running address that the
+    request uses; the matrix row ``r`` and, block interleave, its block start except in
+    all-bank mode); per scheduled bank the open flag, open row, three timers and (closed
+    page) the pending PRE; the channel timers (any ACT, any column, refresh, four tFAW
+    ages); with PIM, each bank's pending flag and latched-result tag (all-bank mode with
+    row interleave: the tags ``j * banks + bank`` share their ``24 - log2(C B)`` varying
+    bits; all-bank mode: each bank's keep flag); the refresh counter and debt; the queue
+    (entries, valid flags, count); the command word; the tags of reads in flight; the
+    registered result. With row interleave, the bits of the channel number that are zero
+    stay constant in every matrix-row tag the engine carries (as its initial value) and are
+    removed: its generator's row, queue entries, latched tags (not in all-bank mode, whose
+    tags come from ``j``), the tags in flight and the result.
+    """
+    channels, banks, depth = params.channels, params.banks, params.queue_depth
+    all_bank = params.pim_mode == "all-bank"
+    pim = params.pim_mode != "none"
+    scheduled = 1 if all_bank else banks
+    closed = int(params.page_policy == "closed")
+    t = params.timing_values
+    row_bits = _index_bits(params.rows)
+    col_bits = (params.columns - 1).bit_length()  # 0: a constant column
+    bank_bits = _index_bits(banks)
+    bank_count = params.bank_count
+    total_bank_bits = bank_count.bit_length() - 1
+    lane_bits = params.lanes.bit_length() - 1
+    chunk_width = 0 if pim else COLS_WIDTH
+    top = ((ROWS_WIDTH if bank_count > 1 else 0) + min(COLS_WIDTH, COLS_WIDTH + 2 - lane_bits)
+           + min(ROWS_WIDTH, ROWS_WIDTH + 2 - total_bank_bits) + 1)
+    entry = ((0 if all_bank else bank_bits) + row_bits + col_bits + 1 + closed + ROWS_WIDTH
+             + chunk_width)
+    generator = 1 + ROWS_WIDTH + COLS_WIDTH + col_bits + row_bits
+    if not all_bank:
+        generator += bank_bits + ROWS_WIDTH + 1
+        if params.interleave == "block":
+            generator += ROWS_WIDTH + 1
+    bank_state = scheduled * (1 + row_bits + 3 * TIMER_WIDTH + closed)
+    channel_timers = 7 * TIMER_WIDTH
+    results = 0
+    if pim:
+        results = banks
+        if all_bank:
+            shared = params.interleave == "row"
+            results += (ROWS_WIDTH - total_bank_bits if shared else banks * ROWS_WIDTH) + banks
+        else:
+            results += banks * ROWS_WIDTH
+    refresh = (t.refi - 1).bit_length() + (MAX_POSTPONED + 1).bit_length()
+    queue = depth * (entry + 1) + depth.bit_length()
+    command = 3 + 1 + bank_bits + row_bits + col_bits + 1
+    in_flight = (t.cl + 1) * (1 + ROWS_WIDTH + chunk_width)
+    result = 1 + ROWS_WIDTH + chunk_width + data_width(params)
+    total = top + channels * (generator + bank_state + channel_timers + results + refresh
+                              + queue + command + in_flight + result)
+    if params.interleave == "row":
+        zero_bits = channels * (channels.bit_length() - 1) // 2
+        carriers = t.cl + 2 if all_bank else 1 + depth + (banks if pim else 0) + t.cl + 2
+        total -= zero_bits * carriers
+    return total
+
+
+#: Queues of this many entries or more, with FCFS, take the blown-up LUT mapping
+#: (``fcfs_deep_bits``).
+FCFS_DEEP_QUEUE = 8
+
+
 def pim_features(params: PimParams, target: str) -> dict[str, float]:
     """Features of ``pim-v1`` from the structure of ``hw.pim.controller`` (``C`` channel
     engines, each with ``Q`` queue entries, ``S`` scheduled banks (1 in all-bank mode, else
@@ -411,11 +483,16 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
       open row, open flag, four timer checks and latched-result flag, each picked out of
       ``S`` banks by a chain of ``S - 1`` multiplexers;
     - ``hit_bits = C * Qr * (rb + bb)``: each entry's row-hit comparison and ACT address;
-    - ``queue_row_square_bits = C * Q ** 2 * rb``: empirical, not a structure of the
-      RTL: a queue's LUTs grow faster than its entries, the more so the wider the row
-      address (1 channel, 1 bank, FCFS, 11 entries: 1,579 LUTs with 4 row bits, 4,268
-      with 15, from 1,256 and 1,476 gate cells before LUT mapping, which duplicates
-      logic there);
+    - ``fcfs_deep_bits = C * Q * E * rb`` with FCFS and ``Q >= 8`` (else 0): not a
+      structure of the RTL but of its LUT mapping. From 8 entries on, ABC9 (delay-driven)
+      maps an FCFS queue very differently: the gate netlist before mapping grows as
+      before (1 channel, 1 bank, 15 row bits: 1,165 gates with 7 entries, 1,353 with 11)
+      but the LUTs jump (647 to 3,753 LUT4s, with PFUMX / L6MUX21): each entry bit costs
+      about ``0.4 rb`` LUTs more, as if the oldest entry's ``rb``-bit row-hit comparison,
+      which decides every shift, were copied into each entry bit's logic (single-parameter
+      probes: 7 vs 8 entries; 4, 8, 15, 17 row bits; 1 or 4 banks; PIM modes; 1 or 1,024
+      columns; page policy). 15 and 16 entries sometimes fall back to about 8 entries'
+      cost, which this feature does not follow; FR-FCFS queues do not jump;
     - ``older_bits = C * Qr (Qr - 1) / 2 * (bb + 1)``: "no older request to the same
       bank" (all-bank: to any bank, one bit);
     - ``bank_state_bits = C * S * (rb + 3 * TIMER_WIDTH)``: open row and three timers per
@@ -430,6 +507,7 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
     - ``return_bits = C * (CL + 1) * (25 + 20 without PIM)``: the tags of reads in
       flight (flip-flops only);
     - ``data_bits = C * data_width``: the registered returned word (flip-flops only);
+    - ``flip_flops``: :func:`register_bits`, the RTL's registers counted one by one;
     - ``multipliers``: :func:`constant_multipliers` (DSPs, exactly); ``memories``: 0 (no
       memory in the RTL: BRAMs are zero by construction).
     """
@@ -438,20 +516,22 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
     pim = params.pim_mode != "none"
     scheduled = 1 if all_bank else banks
     depth = params.queue_depth
-    choosable = 1 if params.scheduler == "fcfs" else depth
+    fcfs = params.scheduler == "fcfs"
+    choosable = 1 if fcfs else depth
     row_bits, col_bits = _index_bits(params.rows), _index_bits(params.columns)
     bank_bits = 0 if all_bank else _index_bits(banks)
     entry = (bank_bits + row_bits + col_bits + 1 + (params.page_policy == "closed")
              + ROWS_WIDTH + (0 if pim else COLS_WIDTH))
     multipliers = constant_multipliers(params)
     block = params.interleave == "block"
+    deep = fcfs and depth >= FCFS_DEEP_QUEUE
     return {
         "one": 1.0, "channels": float(channels),
         "entry_bits": float(channels * depth * entry),
         "chosen_bits": float(channels * (choosable - 1) * entry),
         "entry_bank_bits": float(channels * choosable * (scheduled - 1) * (row_bits + 6)),
         "hit_bits": float(channels * choosable * (row_bits + bank_bits)),
-        "queue_row_square_bits": float(channels * depth * depth * row_bits),
+        "fcfs_deep_bits": float(channels * depth * entry * row_bits if deep else 0),
         "older_bits": float(channels * choosable * (choosable - 1) // 2 * (bank_bits + 1)),
         "bank_state_bits": float(channels * scheduled * (row_bits + 3 * TIMER_WIDTH)),
         "result_tag_bits": float(channels * banks * ROWS_WIDTH if pim else 0),
@@ -462,6 +542,7 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
         "return_bits": float(channels * (params.timing_values.cl + 1)
                              * (ROWS_WIDTH + 1 + (0 if pim else COLS_WIDTH))),
         "data_bits": float(channels * data_width(params)),
+        "flip_flops": float(register_bits(params)),
         "multipliers": float(multipliers),
         "memories": 0.0,
     }
