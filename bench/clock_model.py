@@ -20,11 +20,12 @@ import json
 import statistics
 import sys
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 import area_bitserial
+import area_pim
 import area_systolic
 from area_common import REPOSITORY, distinct, latin_hypercube, uniform_draw
 from common import machine
@@ -34,14 +35,31 @@ from flows.synth import FLOW_VERSION, synthesize
 from flows.tools import ToolError
 from hw.registry import get as get_generator
 
-#: family -> (area benchmark module, caps of the sampled space, features of the delay)
+
+def _array_caps(module: Any) -> Callable[[int], dict[str, float]]:
+    """Rows and cols capped at ``--max-side``: the same strata over 1..max_side."""
+    return lambda max_side: dict.fromkeys(("rows", "cols"),
+                                          max_side / module.MAX_SIDE_SAMPLED)
+
+
+def _pim_caps(max_side: int) -> dict[str, float]:
+    """At most 2 channels, 8 banks and 4 queue entries (a quarter of the exponent range of
+    the queue, half of the channels', three quarters of the banks')."""
+    return {"channels": 0.5, "banks": 0.75, "queue_depth": 0.5}
+
+
+#: family -> (area benchmark module, unit-coordinate scales of the sampled space given
+#: ``--max-side``, the capped space in words, features of the delay)
 FAMILIES: dict[str, Any] = {
-    "systolic": (area_systolic, ("rows", "cols"),
+    "systolic": (area_systolic, _array_caps(area_systolic), "rows and cols 1..{max_side}",
                  ("one", "log2_rows", "log2_cols", "input_width", "acc_width",
                   "dataflow=ws", "log2_acc_depth")),
-    "bitserial": (area_bitserial, ("rows", "cols"),
+    "bitserial": (area_bitserial, _array_caps(area_bitserial), "rows and cols 1..{max_side}",
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
+    "pim": (area_pim, _pim_caps, "channels 1..2, banks 1..8, queue_depth 1..4",
+            ("one", "log2_channels", "log2_banks", "log2_queue_depth", "log2_rows",
+             "log2_lanes", "acc_width", "scheduler=frfcfs", "pim_mode=none")),
 }
 
 
@@ -66,14 +84,13 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
     args = parser.parse_args()
-    module, capped, features = FAMILIES[args.family]
+    module, caps, capped_text, features = FAMILIES[args.family]
     start = time.monotonic()
 
     def from_unit(u: Mapping[str, float]) -> Any:
-        # cap the array sides: the same strata over 1..max_side
         scaled = dict(u)
-        for axis in capped:
-            scaled[axis] = u[axis] * args.max_side / module.MAX_SIDE_SAMPLED
+        for axis, scale in caps(args.max_side).items():
+            scaled[axis] = u[axis] * scale
         return module.from_unit(scaled)
 
     train = distinct([from_unit(u) for u in latin_hypercube(module.AXES, args.samples,
@@ -111,8 +128,9 @@ def main() -> None:
         "flow": f"flows.synth.synthesize(params, {args.target!r}) (IO shim, nextpnr seed 1)",
         "flow_version": FLOW_VERSION, "seed": args.seed,
         "sampling": f"Latin hypercube of {args.samples} (seed {args.seed}); held out: "
-                    f"uniform draw of {args.fresh} (seed {args.seed + 1}); rows and cols "
-                    f"1..{args.max_side}, the rest as bench/{module.__name__}.py",
+                    f"uniform draw of {args.fresh} (seed {args.seed + 1}); "
+                    + capped_text.format(max_side=args.max_side)
+                    + f", the rest as bench/{module.__name__}.py",
         "fit": "critical-path delay 1000 / Fmax, nonnegative least squares on relative "
                "error, train designs only",
         "failed": [f["params"] for f in failed],

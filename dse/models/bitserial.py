@@ -357,6 +357,7 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
         "one": np.ones(len(rows)), "pes": pes,
         "select_bits": pes * lanes * width,
         "tree_bits": pes * per_unique(lane_tree_bits, lanes, width, dtype=np.int64),
+        "tree_luts": pes * per_unique(lane_tree_luts, lanes, width),
         "negate_bits": pes * (width + per_unique(lambda n: (n - 1).bit_length(), lanes,
                                                  dtype=np.int64)),
         "acc_bits": pes * acc,

@@ -89,24 +89,46 @@ def test_no_clock_model_makes_the_fmax_metrics_unavailable():
     assert "latency_s_at_fmax" in missing
 
 
-def test_shipped_systolic_clock_model_refits_and_drives_the_metrics():
-    """The shipped model is the fit of its stored designs; the metrics are its estimate
-    and the cycles at that clock, while ``latency_s`` stays at the spec's clock."""
+def _shipped_clock_files() -> list[str]:
+    from importlib import resources
+
+    data = resources.files("dse.models").joinpath("data")
+    return sorted(f.name for f in data.iterdir() if f.name.startswith("clock_"))
+
+
+@pytest.mark.parametrize("name", _shipped_clock_files())
+def test_a_shipped_clock_model_is_the_fit_of_its_stored_designs(name):
+    """Every shipped clock model refits from its stored designs to its coefficients and
+    errors, with at least 8 held-out designs; the fitted ones lie inside its coverage."""
     import json
     from importlib import resources
 
+    from dse.models.clock import load_clock_model
+
+    payload = json.loads(resources.files("dse.models").joinpath(f"data/{name}").read_text())
+    model = load_clock_model(payload["generator"], payload["target"])
+    _, stored = parse_clock_data(payload)
+    refit, _ = build_clock_model(model.generator, model.target, stored, model.fit.features,
+                                 {})
+    assert refit.fit.coefficients == pytest.approx(model.fit.coefficients, rel=1e-6, abs=1e-9)
+    assert refit.held_out_error.mean == pytest.approx(model.held_out_error.mean)
+    assert refit.train_error.max == pytest.approx(model.train_error.max)
+    assert model.held_out_error.count >= 8
+    assert sum(split == "held_out" for *_, split in stored) == model.held_out_error.count
+    for params, mhz, split in stored:
+        assert mhz > 0
+        if split == "train":  # a fitted design lies inside the coverage
+            assert model.estimate(params).out_of_range == ()
+
+
+def test_shipped_systolic_clock_model_drives_the_metrics():
+    """The metrics are the model's estimate and the cycles at that clock, while
+    ``latency_s`` stays at the spec's clock."""
     from dse.metrics import model_metrics
     from dse.models.clock import load_clock_model
     from dse.workload import Gemm, Layer
 
     model = load_clock_model("systolic-v1", "ecp5-85k")
-    text = resources.files("dse.models").joinpath(
-        "data/clock_systolic-v1_ecp5-85k.json").read_text()
-    _, stored = parse_clock_data(json.loads(text))
-    refit, _ = build_clock_model("systolic-v1", "ecp5-85k", stored, model.fit.features, {})
-    assert refit.fit.coefficients == pytest.approx(model.fit.coefficients, rel=1e-6, abs=1e-9)
-    assert refit.held_out_error.mean == pytest.approx(model.held_out_error.mean)
-    assert model.held_out_error.count >= 8
     params = SystolicParams(rows=2, cols=3, input_width=8, acc_width=24)
     metrics = model_metrics(params, [Layer("l", Gemm(16, 16, 16))], target="ecp5-85k",
                             clock_mhz=25.0)
