@@ -1,15 +1,18 @@
-"""Benchmark: fit the clock model (``dse.models.clock``) of a family on ECP5 to the Fmax
-nextpnr reaches, and measure its error on a fresh random draw.
+"""Benchmark: fit the clock model (``dse.models.clock``) of a family on an FPGA target (ECP5
+by default, ``--target ice40-up5k``) to the Fmax nextpnr reaches, and measure its error on
+a fresh random draw.
 
 Run: ``python bench/clock_model.py systolic [--samples 16] [--fresh 10] [--seed 4242]``
 
 Designs: a Latin hypercube of ``--samples`` (fitted to; ``--seed``) and a uniform draw of
 ``--fresh`` (held out; ``--seed + 1``) over the family's area-benchmark space with the
-array sides capped at ``--max-side`` (place-and-route of an 85k device takes minutes per
-design on this machine). Each is placed and routed by ``flows.synth.synthesize(params,
-target)`` (in the IO shim, seed 1, against the target's default clock; cached under
-``$HWDSE_CACHE``), ``--jobs`` at a time. Writes ``dse/models/data/clock_<generator>_<target>
-.json`` and ``<out>/clock_<family>.{json,md}``.
+array sides capped at ``--max-side`` (pim: at most 2 channels, 8 banks and 4 queue
+entries; place-and-route of an 85k device takes minutes per design on this machine); with
+``--extend`` every design of the shipped model's data file joins the fit. Each is placed
+and routed by ``flows.synth.synthesize(params, target)`` (in the IO shim, seed 1, against
+the target's default clock; cached under ``$HWDSE_CACHE``), ``--jobs`` at a time. Writes
+``dse/models/data/clock_<generator>_<target>.json`` and ``<out>/clock_<family>.{json,md}``
+(``clock_<family>_<target>.*`` on targets other than ECP5).
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ import area_systolic
 from area_common import REPOSITORY, distinct, latin_hypercube, uniform_draw
 from common import machine
 
-from dse.models.clock import build_clock_model, data_file_name
+from dse.models.clock import build_clock_model, data_file_name, parse_clock_data
 from flows.synth import FLOW_VERSION, synthesize
 from flows.tools import ToolError
 from hw.registry import get as get_generator
@@ -80,6 +83,8 @@ def main() -> None:
     parser.add_argument("--fresh", type=int, default=10)
     parser.add_argument("--max-side", type=int, default=6)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--extend", action="store_true",
+                        help="also fit to every design of the shipped model's data file")
     parser.add_argument("--target", default="ecp5-85k")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
@@ -95,6 +100,14 @@ def main() -> None:
 
     train = distinct([from_unit(u) for u in latin_hypercube(module.AXES, args.samples,
                                                              args.seed)])
+    generator = train[0].generator
+    earlier: list[Any] = []
+    if args.extend:  # the shipped model's designs, held out or not, join the fit
+        shipped = REPOSITORY / "dse/models/data" / data_file_name(generator, args.target)
+        earlier_model, stored = parse_clock_data(json.loads(shipped.read_text()),
+                                                 str(shipped))
+        earlier = distinct([params for params, _, _ in stored], train)
+        train += earlier
     fresh = distinct([from_unit(u) for u in uniform_draw(module.AXES, args.fresh,
                                                           args.seed + 1)], train)
     designs = [(p, "train") for p in train] + [(p, "held_out") for p in fresh]
@@ -122,7 +135,6 @@ def main() -> None:
                   f"({result['seconds']})", flush=True)
     order = {p: i for i, (p, _) in enumerate(designs)}
     measured.sort(key=lambda m: order[m[0]])
-    generator = train[0].generator
     provenance = {
         "command": " ".join(["python", "bench/clock_model.py", *sys.argv[1:]]),
         "flow": f"flows.synth.synthesize(params, {args.target!r}) (IO shim, nextpnr seed 1)",
@@ -130,7 +142,10 @@ def main() -> None:
         "sampling": f"Latin hypercube of {args.samples} (seed {args.seed}); held out: "
                     f"uniform draw of {args.fresh} (seed {args.seed + 1}); "
                     + capped_text.format(max_side=args.max_side)
-                    + f", the rest as bench/{module.__name__}.py",
+                    + f", the rest as bench/{module.__name__}.py"
+                    + (f"; fitted to also: the {len(earlier)} designs of the earlier model "
+                       f"({earlier_model.provenance.get('sampling', '?')})"
+                       if earlier else ""),
         "fit": "critical-path delay 1000 / Fmax, nonnegative least squares on relative "
                "error, train designs only",
         "failed": [f["params"] for f in failed],
@@ -156,8 +171,10 @@ def main() -> None:
         "wall_seconds": round(time.monotonic() - start, 1), "points": rows, "failed": failed,
     }
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"clock_{args.family}.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.out / f"clock_{args.family}.md").write_text(markdown(result))
+    # clock_<family>.* on ECP5, clock_<family>_<target>.* on other targets
+    stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
+    (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / f"{stem}.md").write_text(markdown(result))
     print(json.dumps({"train": result["train_error"], "held_out": result["held_out_error"]}))
 
 
