@@ -66,11 +66,12 @@ SPACE = (f"core systolic (dataflow os or ws) or bitserial; rows and cols "
 #: Features per resource (names from ``dse.models.accel.accel_area_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("systolic_os.one", "systolic_ws.one", "bitserial.one",
-            "systolic.core_lut", "bitserial.core_lut", "select_bits", "lutram_bits",
-            "bus_bits", "beat_address_bits"),
+            "systolic.core_lut", "bitserial.core_lut", "select_luts", "lutram_mux_bits",
+            "bram_width_bits", "bus_bits", "beat_address_bits"),
     "ff": ("systolic_os.one", "systolic_ws.one", "bitserial.one",
            "systolic.core_ff", "bitserial.core_ff", "c_word_bits", "result_bits",
-           "lutram_width_bits", "bus_bits", "burst_bits", "outstanding_bits"),
+           "lutram_width_bits", "acc_lutram_whole_bits", "bus_bits", "burst_bits",
+           "outstanding_bits", "beat_address_bits"),
     "dsp": ("dsp_blocks",),
     "bram": ("bram_blocks",),
 }

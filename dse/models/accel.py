@@ -615,7 +615,14 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
       split in depth, and ``lutram_bits = 4 * lutram_cells + lutram_mux_bits`` (a
       TRELLIS_DPR16X4 counts as 4 LUTs, as ``flows.targets`` counts them);
     - ``spad_lutram_width_bits``, ``acc_lutram_width_bits``: ``lutram_width_bits`` of the
-      scratchpad and of the accumulator buffer apart;
+      scratchpad and of the accumulator buffer apart; ``acc_lutram_whole_bits``: the
+      accumulator buffer's, where a write-back beat is its whole word (``c_word_bytes <=
+      bus_bytes``: the slot's read word goes to the bus without a beat select; the
+      synthesized designs keep a read register of that width, and mostly none where the
+      word leaves in beats);
+    - ``bram_width_bits``: the read width of the buffers in block RAM (per data bit, the
+      soft logic ``memory_libmap`` adds to emulate the read port's enable and
+      transparency, :data:`dse.models.area.MEMORY_PRIMITIVES`);
     - ``dsp_blocks``: :func:`accel_dsp_blocks`; ``bram_blocks``:
       :func:`buffer_bram_blocks`.
 
@@ -656,7 +663,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
         serial_elements = (params.cols if core.serial == "weights" else params.rows) \
             * params.k_lanes
     lutram = {"cells": 0, "mux": 0, "width": 0, "spad_width": 0}
-    bram_mux = 0
+    bram_mux = bram_width = 0
     for name, (width, depth) in buffer_memories(params).items():
         if name == "core_acc":   # the core's own, in its model
             continue
@@ -668,6 +675,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
             lutram["spad_width"] += width if name.startswith("spad") else 0
         elif mapping.kind == "bram":
             bram_mux += mapping.mux_bits
+            bram_width += width
     selects = (_select_bits(word_a, lane_a) + _select_bits(word_b, lane_b)
                + _select_bits(word_c, bus) + _select_bits(word_c, result)
                + serial_elements * params.input_width)
@@ -693,6 +701,9 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
         "lutram_width_bits": float(lutram["width"]), "bram_mux_bits": float(bram_mux),
         "spad_lutram_width_bits": float(lutram["spad_width"]),
         "acc_lutram_width_bits": float(lutram["width"] - lutram["spad_width"]),
+        "acc_lutram_whole_bits": float(lutram["width"] - lutram["spad_width"]
+                                       if word_c <= bus else 0),
+        "bram_width_bits": float(bram_width),
         "lutram_bits": float(4 * lutram["cells"] + lutram["mux"]),
         "dsp_blocks": float(accel_dsp_blocks(params, target)),
         "bram_blocks": float(buffer_bram_blocks(params, target)),

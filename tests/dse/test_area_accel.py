@@ -13,6 +13,7 @@ from dse.models.accel import (
     accel_area_features,
     accel_dsp_blocks,
     buffer_bram_blocks,
+    buffer_memories,
     exact_resources,
     memory_cells,
 )
@@ -113,3 +114,22 @@ def test_the_cores_own_features_are_there_and_zero_for_the_other_core():
     assert systolic["systolic.core.os.pes"] == 4 and serial["systolic.core.os.pes"] == 0
     assert serial["bitserial.core.pes"] == 4 and systolic["bitserial.core.pes"] == 0
     assert set(systolic) == set(serial)
+
+
+def test_buffer_widths_split_by_memory_kind_and_write_back_beat():
+    """The accumulator buffer of a 4 x 1 int8 design with 64-bit sums, 1 KiB on a 64-byte
+    bus, is two slots of 8 x 512 bits in distributed RAM, each word one bus beat; that of a
+    1 x 8 one, 4 KiB on a 16-byte bus, two slots of 32 x 512 bits, each word four beats.
+    Both scratchpads are in block RAM, two memories of one bus beat per word."""
+    whole = AccelParams(rows=4, cols=1, input_width=8, acc_width=64, dataflow="ws",
+                        acc_depth=223, spad_kib=64, acc_kib=1, bus_bytes=64, max_burst=4)
+    beats = AccelParams(rows=1, cols=8, input_width=8, acc_width=64, spad_kib=64, acc_kib=4,
+                        bus_bytes=16, max_burst=4)
+    for params, whole_bits in ((whole, 1024), (beats, 0)):
+        features = accel_area_features(params, TARGET)
+        assert features["acc_lutram_width_bits"] == 1024
+        assert features["acc_lutram_whole_bits"] == whole_bits
+        assert features["bram_width_bits"] == 2 * 8 * params.bus_bytes
+        widths = sum(width for name, (width, _) in buffer_memories(params).items()
+                     if name != "core_acc")
+        assert features["bram_width_bits"] + features["lutram_width_bits"] == widths
