@@ -61,8 +61,7 @@ FAMILIES: dict[str, Any] = {
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
     "pim": (area_pim, _pim_caps, "channels 1..2, banks 1..8, queue_depth 1..4",
-            ("one", "log2_channels", "log2_banks", "log2_queue_depth", "log2_rows",
-             "log2_lanes", "acc_width", "scheduler=frfcfs", "pim_mode=none")),
+            ("one", "log2_channels", "log2_banks", "log2_queue_depth", "acc_width")),
 }
 
 
@@ -83,6 +82,8 @@ def main() -> None:
     parser.add_argument("--fresh", type=int, default=10)
     parser.add_argument("--max-side", type=int, default=6)
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--note", action="append", default=[],
+                        help="a note for the report (how the features were chosen)")
     parser.add_argument("--extend", action="store_true",
                         help="also fit to every design of the shipped model's data file")
     parser.add_argument("--target", default="ecp5-85k")
@@ -169,6 +170,7 @@ def main() -> None:
         "achieved_mhz": {"min": achieved[0], "median": statistics.median(achieved),
                          "max": achieved[-1]} if achieved else {},
         "wall_seconds": round(time.monotonic() - start, 1), "points": rows, "failed": failed,
+        "notes": args.note,
     }
     args.out.mkdir(parents=True, exist_ok=True)
     # clock_<family>.* on ECP5, clock_<family>_<target>.* on other targets
@@ -206,6 +208,8 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{row['lut']} | {row['seconds'].get('place_route', 0):.0f} |")
     lines += ["", "## Coefficients (delay, ns)", "", "| feature | coefficient |", "|---|---|"]
     lines += [f"| {k} | {v:.4g} |" for k, v in result["coefficients"].items()]
+    if result.get("notes"):
+        lines += ["", "## Notes", ""] + [f"- {note}" for note in result["notes"]]
     if result["failed"]:
         lines += ["", "## Failed", ""] + [f"- {f['config']}: {f['error']}"
                                           for f in result["failed"]]
