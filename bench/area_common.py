@@ -33,8 +33,9 @@ from dse.models.area import (
     data_file_name,
 )
 from dse.models.registry import area_features
-from flows.synth import FLOW_VERSION, synthesize
-from flows.tools import ToolError
+from flows.synth import FLOW_VERSION, flow_design, synth_key, synthesize
+from flows.targets import get_target
+from flows.tools import ToolError, cache_root, is_complete
 from hw.params import Params
 from hw.registry import get as get_generator
 
@@ -112,6 +113,15 @@ def _synthesize_one(generator: str, values: dict[str, Any], target: str
         tail = [line for line in error.log_tail.splitlines() if line.strip()]
         return {"error": str(error).splitlines()[0], "log_tail": tail[-3:]}
     return {"result": result.to_json(), "wall": time.monotonic() - start}
+
+
+def is_cached(params: Params, target: str, place: bool = False) -> bool:
+    """Whether ``flows.synth.synthesize(params, target, place=place)`` (the target's default
+    clock, seed 1) has a cached result."""
+    target_spec = get_target(target)
+    design = flow_design(params, target_spec, place=place)
+    key = synth_key(design, target_spec, target_spec.default_clock_mhz, 1, place)
+    return is_complete(cache_root() / "synth" / key)
 
 
 def synthesize_all(configs: Sequence[Params], splits: Mapping[Params, str], target: str,

@@ -23,15 +23,14 @@ from area_common import (
     AreaBenchmark,
     area_arguments,
     fit_and_report,
+    is_cached,
     pick,
     pick_int,
     pick_log_int,
 )
 
 from dse.models.area import AreaSample
-from flows.synth import flow_design, synth_key, synthesize
-from flows.targets import get_target
-from flows.tools import cache_root, is_complete
+from flows.synth import synthesize
 from hw.params import Params
 from hw.qmlp.network import MAX_BITS
 from hw.qmlp.params import QmlpParams, divisors, format_folding
@@ -150,14 +149,6 @@ def describe(params: Params) -> str:
     assert isinstance(params, QmlpParams)
     return (f"{params.layers.replace(',', '-')} w{params.weight_bits} a{params.act_bits} "
             f"i{params.input_bits} [{params.folding or '1x1'}]")
-
-
-def is_cached(params: Params, target: str) -> bool:
-    """Whether ``flows.synth.synthesize(params, target, place=False)`` has a cached result."""
-    target_spec = get_target(target)
-    design = flow_design(params, target_spec, place=False)
-    key = synth_key(design, target_spec, target_spec.default_clock_mhz, 1, False)
-    return is_complete(cache_root() / "synth" / key)
 
 
 def cached_only(run: Callable[..., Any]) -> Callable[..., Any]:

@@ -29,8 +29,9 @@ from typing import Any
 
 import area_bitserial
 import area_pim
+import area_qmlp
 import area_systolic
-from area_common import REPOSITORY, distinct, latin_hypercube, uniform_draw
+from area_common import REPOSITORY, distinct, is_cached, latin_hypercube, uniform_draw
 from common import machine
 
 from dse.models.clock import build_clock_model, data_file_name, parse_clock_data
@@ -51,6 +52,13 @@ def _pim_caps(max_side: int) -> dict[str, float]:
     return {"channels": 0.5, "banks": 0.75, "queue_depth": 0.5}
 
 
+def _qmlp_caps(max_side: int) -> dict[str, float]:
+    """At most 2 hidden layers and layer sizes up to about 45 (three quarters of the
+    exponent range)."""
+    return {"hidden_layers": 0.5, "inputs": 0.75,
+            **{f"hidden{i}": 0.75 for i in range(area_qmlp.MAX_HIDDEN_LAYERS)}}
+
+
 #: family -> (area benchmark module, unit-coordinate scales of the sampled space given
 #: ``--max-side``, the capped space in words, features of the delay)
 FAMILIES: dict[str, Any] = {
@@ -60,13 +68,19 @@ FAMILIES: dict[str, Any] = {
     "bitserial": (area_bitserial, _array_caps(area_bitserial), "rows and cols 1..{max_side}",
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
+    "qmlp": (area_qmlp, _qmlp_caps, "0..2 hidden layers, inputs and hidden sizes 2..45",
+             ("one", "clock_acc_bits", "clock_log2_terms", "clock_log2_steps",
+              "clock_log2_levels")),
     "pim": (area_pim, _pim_caps, "channels 1..2, banks 1..8, queue_depth 1..4",
             ("one", "log2_channels", "log2_banks", "log2_queue_depth", "acc_width")),
 }
 
 
-def _place_one(generator: str, values: dict[str, Any], target: str) -> dict[str, Any]:
+def _place_one(generator: str, values: dict[str, Any], target: str, cached_only: bool = False
+               ) -> dict[str, Any]:
     params = get_generator(generator).params_class.from_mapping(values)
+    if cached_only and not is_cached(params, target, place=True):
+        return {"error": "not placed: --cached-only and no cached result"}
     try:
         result = synthesize(params, target)
     except ToolError as error:
@@ -84,6 +98,9 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--note", action="append", default=[],
                         help="a note for the report (how the features were chosen)")
+    parser.add_argument("--cached-only", action="store_true",
+                        help="place nothing new: fit and report on the sampled designs with "
+                             "cached results, listing the others as not placed")
     parser.add_argument("--extend", action="store_true",
                         help="also fit to every design of the shipped model's data file")
     parser.add_argument("--target", default="ecp5-85k")
@@ -116,7 +133,8 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        futures = {pool.submit(_place_one, p.generator, p.to_dict(), args.target): (p, split)
+        futures = {pool.submit(_place_one, p.generator, p.to_dict(), args.target,
+                               args.cached_only): (p, split)
                    for p, split in designs}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             params, split = futures[future]

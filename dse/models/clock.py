@@ -10,9 +10,10 @@ places and routes the designs (``flows.synth.synthesize``) and writes the file.
 
 The model predicts the critical-path delay ``1000 / Fmax`` (ns) as a nonnegative linear
 function of features of the parameters (:func:`param_features`: each numeric parameter,
-its base-2 logarithm and indicators of the other values), fitted like the area models
-(nonnegative least squares on relative error, :func:`dse.models.area.fit`). The features
-are generic: this module knows no family.
+its base-2 logarithm and indicators of the other values, plus a family's own
+``FamilyModels.clock_features`` where its parameters do not carry its structure as
+numbers), fitted like the area models (nonnegative least squares on relative error,
+:func:`dse.models.area.fit`). This module knows no family.
 """
 
 from __future__ import annotations
@@ -59,7 +60,14 @@ def param_features(params: Params, target: str = "") -> dict[str, float]:
 
 
 def _features(params: Params, target: str) -> Mapping[str, float]:
-    return _WithDefault(param_features(params, target))
+    """The generic features and the family's own (``FamilyModels.clock_features``)."""
+    from dse.models.registry import family_models
+
+    values = param_features(params, target)
+    extra = family_models(params.generator).clock_features
+    if extra is not None:
+        values.update(extra(params, target))
+    return _WithDefault(values)
 
 
 class _WithDefault(dict[str, float]):

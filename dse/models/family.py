@@ -38,7 +38,11 @@ class FamilyModels:
       model (e.g. block RAMs by the memory-mapping rule), for a family whose LUTs and FFs
       have no model yet (None: none);
     - ``batch``: the same models for many designs at once, on numpy arrays
-      (:class:`dse.models.batch.BatchModels`; None: only the scalar models).
+      (:class:`dse.models.batch.BatchModels`; None: only the scalar models);
+    - ``clock_features(params, target)``: features of the clock model besides the generic
+      ones of :func:`dse.models.clock.param_features`, for a family whose parameters do not
+      carry its structure as numbers (None: the generic ones only; a family with batch
+      models has none, since the batch clock path computes the generic ones only).
     """
 
     generator: str
@@ -50,3 +54,10 @@ class FamilyModels:
     fold_network: Callable[..., Any] | None = None
     exact_resources: Callable[[Any, str], Mapping[str, float]] | None = None
     batch: BatchModels | None = None
+    clock_features: FeatureFunction | None = None
+
+    def __post_init__(self) -> None:
+        if self.batch is not None and self.clock_features is not None:
+            raise ValueError(f"{self.generator}: the batch clock path computes generic "
+                             "features only; a family with batch models has no "
+                             "clock_features")

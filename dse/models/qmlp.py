@@ -487,6 +487,36 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     return total
 
 
+def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
+    """Features of the critical path of ``qmlp-v1`` (the clock model's, besides the generic
+    ones), each the largest over the layers, which run side by side on one clock:
+
+    - ``clock_acc_bits``: the accumulator's width ``A`` (its carry chain, and each
+      threshold comparison's);
+    - ``clock_log2_terms``: ``log2(S * w)``, the depth of the adder tree a PE's ``$macc``
+      becomes (``S`` SIMD products of ``w``-bit weights, shift-and-add);
+    - ``clock_log2_steps``: ``log2`` of the steps per vector (``SF * NF``): the weight ROM's
+      read multiplexer;
+    - ``clock_log2_levels``: ``log2`` of the threshold levels ``2**a - 1`` plus one (the
+      count of thresholds passed).
+    """
+    network = params.quant_network()
+    folds = params.folds()
+    out: dict[str, float] = {"clock_acc_bits": 0.0, "clock_log2_terms": 0.0,
+                             "clock_log2_steps": 0.0, "clock_log2_levels": 0.0}
+    for index, fold in enumerate(folds):
+        layer = network.layers[index]
+        levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
+        values = {"clock_acc_bits": float(network.accumulator_width(index)),
+                  "clock_log2_terms": math.log2(max(1, fold.simd * params.weight_bits)),
+                  "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
+                  "clock_log2_levels": math.log2(levels + 1)}
+        for name, value in values.items():
+            out[name] = max(out[name], value)
+    return out
+
+
 MODELS = FamilyModels("qmlp-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters, area_features=qmlp_features,
+                      clock_features=qmlp_clock_features,
                       fold_network=optimize_folding)
