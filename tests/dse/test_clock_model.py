@@ -136,3 +136,30 @@ def test_shipped_systolic_clock_model_drives_the_metrics():
     assert metrics["fmax_mhz"] == fmax
     assert metrics["latency_s_at_fmax"] == metrics["latency_cycles"] / (fmax * 1e6)
     assert metrics["latency_s"] == metrics["latency_cycles"] / 25e6
+
+
+def test_a_family_s_own_clock_features_join_the_generic_ones():
+    from dse.models.clock import _features
+    from dse.models.qmlp import qmlp_clock_features
+    from hw.qmlp.params import QmlpParams
+
+    params = QmlpParams(layers="8,6,4", weight_bits=3, act_bits=2, input_bits=4,
+                        folding="3x4,2x3")
+    values = _features(params, "ecp5-85k")
+    own = qmlp_clock_features(params, "ecp5-85k")
+    assert {k: values[k] for k in own} == own
+    assert values["weight_bits"] == 3 and values["layers=8,6,4"] == 1.0
+    network = params.quant_network()
+    assert own["clock_acc_bits"] == max(network.accumulator_width(i) for i in range(2))
+    assert own["clock_log2_terms"] == pytest.approx(math.log2(4 * 3))  # SIMD 4, 3-bit weights
+    assert own["clock_log2_levels"] == pytest.approx(math.log2(4))     # 2-bit activations
+
+
+def test_a_family_with_batch_models_has_no_clock_features():
+    import dataclasses
+
+    from dse.models.registry import family_models
+
+    systolic = family_models("systolic-v1")
+    with pytest.raises(ValueError, match="batch"):
+        dataclasses.replace(systolic, clock_features=lambda params, target: {})
