@@ -60,11 +60,15 @@ def _qmlp_caps(max_side: int) -> dict[str, float]:
 
 
 #: family -> (area benchmark module, unit-coordinate scales of the sampled space given
-#: ``--max-side``, the capped space in words, features of the delay)
+#: ``--max-side``, the capped space in words, features of the delay (or per target))
 FAMILIES: dict[str, Any] = {
     "systolic": (area_systolic, _array_caps(area_systolic), "rows and cols 1..{max_side}",
-                 ("one", "log2_rows", "log2_cols", "input_width", "acc_width",
-                  "dataflow=ws", "log2_acc_depth")),
+                 {"ecp5-85k": ("one", "log2_rows", "log2_cols", "input_width", "acc_width",
+                               "dataflow=ws", "log2_acc_depth"),
+                  # products in logic below 11 product bits (clock_soft_product_bits)
+                  "ice40-up5k": ("one", "log2_rows", "log2_cols", "input_width",
+                                 "acc_width", "dataflow=ws", "log2_acc_depth",
+                                 "clock_soft_product_bits")}),
     "bitserial": (area_bitserial, _array_caps(area_bitserial), "rows and cols 1..{max_side}",
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
@@ -108,6 +112,8 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
     args = parser.parse_args()
     module, caps, capped_text, features = FAMILIES[args.family]
+    if isinstance(features, dict):  # per target
+        features = features.get(args.target, features["ecp5-85k"])
     start = time.monotonic()
 
     def from_unit(u: Mapping[str, float]) -> Any:

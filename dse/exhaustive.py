@@ -370,12 +370,13 @@ def batch_metrics(models: Any, columns: Mapping[str, np.ndarray], spec: Any,
 
 def _batch_fmax(spec: Any, columns: Mapping[str, np.ndarray], size: int) -> np.ndarray:
     """The clock model's Fmax (``dse.models.clock``: a linear delay model of generic
-    parameter features) of every design, as ``ClockModel.estimate`` computes it (NaN
-    without a model)."""
+    parameter features and the family's own) of every design, as ``ClockModel.estimate``
+    computes it (NaN without a model)."""
     import math
 
     from dse.models.batch import linear_sum, per_unique
     from dse.models.clock import find_clock_model
+    from dse.models.registry import family_models
 
     model = find_clock_model(spec.generator, spec.target)
     if model is None:
@@ -390,6 +391,9 @@ def _batch_fmax(spec: Any, columns: Mapping[str, np.ndarray], size: int) -> np.n
         else:
             for value in np.unique(column).tolist():
                 features[f"{name}={value}"] = (column == value).astype(np.float64)
+    batch = family_models(spec.generator).batch
+    if batch is not None and batch.clock_features is not None:
+        features.update(batch.clock_features(columns, spec.target))
     zero = np.zeros(size)
     delay = linear_sum([(coefficient, features.get(name, zero)) for name, coefficient
                         in zip(model.fit.features, model.fit.coefficients, strict=True)], size)

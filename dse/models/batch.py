@@ -56,13 +56,16 @@ class BatchModels:
     - ``check(columns)``: the params class's validation on arrays: each design's effective
       values (what ``__post_init__`` stores, such as a default it fills in) and whether the
       class accepts the design. Callers take the error messages from the params class
-      itself, for the designs it refuses.
+      itself, for the designs it refuses;
+    - ``clock_features(columns, target)``: the family's own clock features
+      (``FamilyModels.clock_features``), each an array (None: the family has none).
     """
 
     cycles: Callable[..., BatchCycles]
     energy: Callable[..., np.ndarray]
     area_features: Callable[[Columns, str], dict[str, np.ndarray]] | None = None
     check: Callable[[Columns], tuple[dict[str, np.ndarray], np.ndarray]] | None = None
+    clock_features: Callable[[Columns, str], dict[str, np.ndarray]] | None = None
 
 
 def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -40,9 +40,9 @@ class FamilyModels:
     - ``batch``: the same models for many designs at once, on numpy arrays
       (:class:`dse.models.batch.BatchModels`; None: only the scalar models);
     - ``clock_features(params, target)``: features of the clock model besides the generic
-      ones of :func:`dse.models.clock.param_features`, for a family whose parameters do not
-      carry its structure as numbers (None: the generic ones only; a family with batch
-      models has none, since the batch clock path computes the generic ones only).
+      ones of :func:`dse.models.clock.param_features`, where the parameters do not carry
+      the structure that sets the clock as numbers (None: the generic ones only; a family
+      with batch models gives their batch form too, ``BatchModels.clock_features``).
     """
 
     generator: str
@@ -57,7 +57,8 @@ class FamilyModels:
     clock_features: FeatureFunction | None = None
 
     def __post_init__(self) -> None:
-        if self.batch is not None and self.clock_features is not None:
-            raise ValueError(f"{self.generator}: the batch clock path computes generic "
-                             "features only; a family with batch models has no "
-                             "clock_features")
+        if (self.batch is not None
+                and (self.clock_features is None) != (self.batch.clock_features is None)):
+            raise ValueError(f"{self.generator}: clock_features and "
+                             "batch.clock_features come together (the batch clock path "
+                             "computes the same features)")

@@ -526,8 +526,26 @@ def batch_check(columns: Columns) -> tuple[dict[str, np.ndarray], np.ndarray]:
     return {**columns, "acc_depth": depth}, valid
 
 
+def systolic_clock_features(params: SystolicParams, target: str) -> dict[str, float]:
+    """The clock model's own feature of ``systolic-v1``: ``clock_soft_product_bits``, the
+    square of the input width where the target leaves the products in logic (``on_dsp``,
+    as the area features decide it: on iCE40 below 11 product bits), else 0; such a
+    product's adder array, not a DSP block, sets the clock there."""
+    width = params.input_width
+    return {"clock_soft_product_bits": 0.0 if on_dsp(width, width, target)
+            else float(width * width)}
+
+
+def batch_clock_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
+    """:func:`systolic_clock_features` of every design in ``columns``."""
+    width = columns["input_width"]
+    dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
+    return {"clock_soft_product_bits": np.where(dsp, 0, width * width).astype(np.float64)}
+
+
 MODELS = FamilyModels("systolic-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters,
                       area_features=systolic_features,
+                      clock_features=systolic_clock_features,
                       batch=BatchModels(batch_cycles, batch_energy, batch_features,
-                                        batch_check))
+                                        batch_check, batch_clock_features))

@@ -155,11 +155,35 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
     assert own["clock_log2_levels"] == pytest.approx(math.log2(4))     # 2-bit activations
 
 
-def test_a_family_with_batch_models_has_no_clock_features():
+def test_a_family_with_batch_models_gives_its_clock_features_in_both_forms():
     import dataclasses
 
     from dse.models.registry import family_models
 
     systolic = family_models("systolic-v1")
-    with pytest.raises(ValueError, match="batch"):
-        dataclasses.replace(systolic, clock_features=lambda params, target: {})
+    with pytest.raises(ValueError, match="together"):
+        dataclasses.replace(systolic, clock_features=None)
+    with pytest.raises(ValueError, match="together"):
+        dataclasses.replace(systolic, batch=dataclasses.replace(systolic.batch,
+                                                                clock_features=None))
+
+
+@pytest.mark.parametrize("target", ["ecp5-85k", "ice40-up5k"])
+def test_systolic_clock_features_batch_equal_scalar(target):
+    import numpy as np
+
+    from dse.models.systolic import batch_clock_features, systolic_clock_features
+
+    designs = [SystolicParams(rows=r, cols=c, input_width=w, acc_width=2 * w + 3, signed=s)
+               for r, c, w, s in [(1, 1, 2, True), (3, 2, 5, False), (2, 4, 6, True),
+                                  (4, 4, 8, False), (2, 2, 16, True)]]
+    columns = {"rows": np.array([p.rows for p in designs]),
+               "cols": np.array([p.cols for p in designs]),
+               "input_width": np.array([p.input_width for p in designs])}
+    batch = batch_clock_features(columns, target)["clock_soft_product_bits"]
+    scalar = [systolic_clock_features(p, target)["clock_soft_product_bits"] for p in designs]
+    assert batch.tolist() == scalar
+    if target == "ice40-up5k":  # products in logic below 11 product bits
+        assert scalar == [4, 25, 0, 0, 0]
+    else:  # every product on a MULT18X18D
+        assert scalar == [0] * 5
