@@ -47,7 +47,7 @@ from typing import Any
 from dse.models import bitserial as bitserial_model
 from dse.models.common import ActivityCounts
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
-from dse.models.family import FamilyModels
+from dse.models.family import FamilyModels, FeatureFunction
 from dse.models.systolic import SystolicActivity
 from dse.models.systolic import activity as core_activity
 from dse.models.systolic import cycles as core_cycles
@@ -636,6 +636,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     from hw.accel.accelerator import ADDR_WIDTH
 
     core = params.core_params
+    core_features: FeatureFunction
     if isinstance(core, BitSerialParams):
         kind, core_features, variant = "bitserial", bitserial_features, "bitserial"
     else:
