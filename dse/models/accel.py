@@ -619,7 +619,8 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
       accumulator buffer's, where a write-back beat is its whole word (``c_word_bytes <=
       bus_bytes``: the slot's read word goes to the bus without a beat select; the
       synthesized designs keep a read register of that width, and mostly none where the
-      word leaves in beats);
+      word leaves in beats); ``spad_lutram_whole_bits``, likewise, the scratchpad's where a
+      word is one operand beat of the core (``a_word_bytes <= a_lane_bytes``, and B's);
     - ``bram_width_bits``: the read width of the buffers in block RAM (per data bit, the
       soft logic ``memory_libmap`` adds to emulate the read port's enable and
       transparency, :data:`dse.models.area.MEMORY_PRIMITIVES`);
@@ -663,7 +664,8 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     if isinstance(core, BitSerialParams):
         serial_elements = (params.cols if core.serial == "weights" else params.rows) \
             * params.k_lanes
-    lutram = {"cells": 0, "mux": 0, "width": 0, "spad_width": 0}
+    lutram = {"cells": 0, "mux": 0, "width": 0, "spad_width": 0, "spad_whole": 0}
+    lanes_bits = {"spad_a": lane_a, "spad_b": lane_b}
     bram_mux = bram_width = 0
     for name, (width, depth) in buffer_memories(params).items():
         if name == "core_acc":   # the core's own, in its model
@@ -674,6 +676,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
             lutram["mux"] += mapping.mux_bits
             lutram["width"] += width
             lutram["spad_width"] += width if name.startswith("spad") else 0
+            lutram["spad_whole"] += width if width <= lanes_bits.get(name, 0) else 0
         elif mapping.kind == "bram":
             bram_mux += mapping.mux_bits
             bram_width += width
@@ -704,6 +707,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
         "acc_lutram_width_bits": float(lutram["width"] - lutram["spad_width"]),
         "acc_lutram_whole_bits": float(lutram["width"] - lutram["spad_width"]
                                        if word_c <= bus else 0),
+        "spad_lutram_whole_bits": float(lutram["spad_whole"]),
         "bram_width_bits": float(bram_width),
         "lutram_bits": float(4 * lutram["cells"] + lutram["mux"]),
         "dsp_blocks": float(accel_dsp_blocks(params, target)),

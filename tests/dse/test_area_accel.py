@@ -162,3 +162,13 @@ def test_buffer_widths_split_by_memory_kind_and_write_back_beat():
         widths = sum(width for name, (width, _) in buffer_memories(params).items()
                      if name != "core_acc")
         assert features["bram_width_bits"] + features["lutram_width_bits"] == widths
+
+
+def test_a_scratchpad_word_of_one_operand_beat_in_distributed_ram_counts_whole():
+    """4 x 1 x 8 bit-serial, 16-bit inputs, 2 KiB on a 4-byte bus: A's 512-bit words (one
+    beat of 4 rows x 8 lanes) are 16 deep in distributed RAM, B's in block RAM."""
+    params = AccelParams(core="bitserial", rows=4, cols=1, lanes=8, input_width=16,
+                         acc_width=64, max_bits=16, serial="weights", spad_kib=2, acc_kib=8,
+                         bus_bytes=4, max_burst=4, outstanding=5)
+    features = accel_area_features(params, TARGET)
+    assert features["spad_lutram_whole_bits"] == features["spad_lutram_width_bits"] == 512
