@@ -150,10 +150,11 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def map_memory(width: int, depth: int, target: str) -> MemoryMapping:
-    """The cheapest mapping of a ``depth`` x ``width`` memory by Yosys ``memory_libmap``'s
-    cost rule (instances x cost + read mux, write demux and emulation scores; flip-flops
-    cost one per bit) over the target's primitives.
+def memory_mappings(width: int, depth: int, target: str) -> list[MemoryMapping]:
+    """Every mapping of a ``depth`` x ``width`` memory that Yosys ``memory_libmap``'s cost
+    rule weighs (instances x cost + read mux, write demux and emulation scores; flip-flops
+    cost one per bit): flip-flops first, then each of the target's primitives and
+    geometries in order.
 
     Raises:
         AreaModelError: if the target has no memory primitives listed.
@@ -167,7 +168,7 @@ def map_memory(width: int, depth: int, target: str) -> MemoryMapping:
         known = ", ".join(sorted(MEMORY_PRIMITIVES))
         raise AreaModelError(f"no memory primitives for target {target!r}; known: {known}") \
             from None
-    best = MemoryMapping("logic", 0, 0, float(int(width * depth * _LOGIC_COST_PER_BIT)))
+    mappings = [MemoryMapping("logic", 0, 0, float(int(width * depth * _LOGIC_COST_PER_BIT)))]
     for primitive in primitives:
         for unit_width, unit_depth in primitive.geometries:
             byte = min(primitive.byte or unit_width, unit_width)
@@ -177,9 +178,19 @@ def map_memory(width: int, depth: int, target: str) -> MemoryMapping:
             cost = (primitive.cost * cells + _FACTOR_MUX * mux_bits
                     + _FACTOR_DEMUX * (blocks if blocks > 1 else 0)
                     + _FACTOR_EMULATION * primitive.emulation_score)
-            if cost < best.cost:
-                best = MemoryMapping(primitive.kind, cells, mux_bits, cost)
-    return best
+            mappings.append(MemoryMapping(primitive.kind, cells, mux_bits, cost))
+    return mappings
+
+
+def map_memory(width: int, depth: int, target: str) -> MemoryMapping:
+    """The cheapest of :func:`memory_mappings` (the first of equal cost), as
+    ``memory_libmap`` picks it.
+
+    Raises:
+        AreaModelError: if the target has no memory primitives listed.
+        ValueError: if ``width`` or ``depth`` is not positive.
+    """
+    return min(memory_mappings(width, depth, target), key=lambda mapping: mapping.cost)
 
 
 # --- features -------------------------------------------------------------------------

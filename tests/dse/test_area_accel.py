@@ -18,7 +18,7 @@ from dse.models.accel import (
     exact_resources,
     memory_cells,
 )
-from dse.models.area import map_memory
+from dse.models.area import map_memory, memory_mappings
 from dse.models.registry import area, area_data, area_features
 from hw.accel.params import AccelParams
 from tests.dse.area_samples import split
@@ -54,7 +54,7 @@ def _near_tie(params: AccelParams) -> bool:
         return False
     width, depth = buffer_memories(params)["core_acc"]
     chosen = map_memory(width, depth, TARGET)
-    block_ram = 128.0 * -(-(-(-width // 9) * 9) // 36) + 2.0 * 4
+    block_ram = min(m.cost for m in memory_mappings(width, depth, TARGET) if m.kind == "bram")
     return chosen.kind == "lutram" and block_ram - chosen.cost < 6
 
 
