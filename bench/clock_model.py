@@ -7,8 +7,9 @@ Run: ``python bench/clock_model.py systolic [--samples 16] [--fresh 10] [--seed 
 Designs: a Latin hypercube of ``--samples`` (fitted to; ``--seed``) and a uniform draw of
 ``--fresh`` (held out; ``--seed + 1``) over the family's area-benchmark space with the
 array sides capped at ``--max-side`` (pim: at most 2 channels, 8 banks and 4 queue
-entries; place-and-route of an 85k device takes minutes per design on this machine); with
-``--extend`` every design of the shipped model's data file joins the fit. Each is placed
+entries; place-and-route of an 85k device takes minutes per design on this machine); each
+``--fit-run SEED:SAMPLES:FRESH[:MAX_SIDE]`` adds every design of an earlier run (its Latin
+hypercube and its held-out draw, regenerated from the seed) to the fit. Each is placed
 and routed by ``flows.synth.synthesize(params, target)`` (in the IO shim, seed 1, against
 the target's default clock; cached under ``$HWDSE_CACHE``), ``--jobs`` at a time. Writes
 ``dse/models/data/clock_<generator>_<target>.json`` and ``<out>/clock_<family>.{json,md}``
@@ -34,7 +35,7 @@ import area_systolic
 from area_common import REPOSITORY, distinct, is_cached, latin_hypercube, uniform_draw
 from common import machine
 
-from dse.models.clock import build_clock_model, data_file_name, parse_clock_data
+from dse.models.clock import build_clock_model, data_file_name
 from flows.synth import FLOW_VERSION, synthesize
 from flows.tools import ToolError
 from hw.registry import get as get_generator
@@ -80,6 +81,19 @@ FAMILIES: dict[str, Any] = {
 }
 
 
+def _fit_run(text: str) -> tuple[int, int, int, int | None]:
+    """``SEED:SAMPLES:FRESH[:MAX_SIDE]`` of ``--fit-run``."""
+    parts = text.split(":")
+    try:
+        if len(parts) not in (3, 4):
+            raise ValueError
+        seed, samples, fresh = (int(p) for p in parts[:3])
+        return seed, samples, fresh, int(parts[3]) if len(parts) == 4 else None
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--fit-run must be SEED:SAMPLES:FRESH[:MAX_SIDE] (integers), not {text!r}") from None
+
+
 def _place_one(generator: str, values: dict[str, Any], target: str, cached_only: bool = False
                ) -> dict[str, Any]:
     params = get_generator(generator).params_class.from_mapping(values)
@@ -105,8 +119,9 @@ def main() -> None:
     parser.add_argument("--cached-only", action="store_true",
                         help="place nothing new: fit and report on the sampled designs with "
                              "cached results, listing the others as not placed")
-    parser.add_argument("--extend", action="store_true",
-                        help="also fit to every design of the shipped model's data file")
+    parser.add_argument("--fit-run", type=_fit_run, action="append", default=[],
+                        help="SEED:SAMPLES:FRESH[:MAX_SIDE]: every design of an earlier run "
+                             "(its Latin hypercube and its held-out draw) joins the fit")
     parser.add_argument("--target", default="ecp5-85k")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
@@ -116,24 +131,25 @@ def main() -> None:
         features = features.get(args.target, features["ecp5-85k"])
     start = time.monotonic()
 
-    def from_unit(u: Mapping[str, float]) -> Any:
+    def from_unit(u: Mapping[str, float], max_side: int) -> Any:
         scaled = dict(u)
-        for axis, scale in caps(args.max_side).items():
+        for axis, scale in caps(max_side).items():
             scaled[axis] = u[axis] * scale
         return module.from_unit(scaled)
 
-    train = distinct([from_unit(u) for u in latin_hypercube(module.AXES, args.samples,
-                                                             args.seed)])
+    train = distinct([from_unit(u, args.max_side)
+                      for u in latin_hypercube(module.AXES, args.samples, args.seed)])
     generator = train[0].generator
     earlier: list[Any] = []
-    if args.extend:  # the shipped model's designs, held out or not, join the fit
-        shipped = REPOSITORY / "dse/models/data" / data_file_name(generator, args.target)
-        earlier_model, stored = parse_clock_data(json.loads(shipped.read_text()),
-                                                 str(shipped))
-        earlier = distinct([params for params, _, _ in stored], train)
-        train += earlier
-    fresh = distinct([from_unit(u) for u in uniform_draw(module.AXES, args.fresh,
-                                                          args.seed + 1)], train)
+    for seed, samples, fresh_count, max_side in args.fit_run:
+        side = args.max_side if max_side is None else max_side
+        earlier += [from_unit(u, side) for u in latin_hypercube(module.AXES, samples, seed)]
+        earlier += [from_unit(u, side) for u in uniform_draw(module.AXES, fresh_count,
+                                                              seed + 1)]
+    earlier = distinct(earlier, train)
+    train += earlier
+    fresh = distinct([from_unit(u, args.max_side)
+                      for u in uniform_draw(module.AXES, args.fresh, args.seed + 1)], train)
     designs = [(p, "train") for p in train] + [(p, "held_out") for p in fresh]
     measured: list[tuple[Any, float, str]] = []
     rows: list[dict[str, Any]] = []
@@ -168,9 +184,10 @@ def main() -> None:
                     f"uniform draw of {args.fresh} (seed {args.seed + 1}); "
                     + capped_text.format(max_side=args.max_side)
                     + f", the rest as bench/{module.__name__}.py"
-                    + (f"; fitted to also: the {len(earlier)} designs of the earlier model "
-                       f"({earlier_model.provenance.get('sampling', '?')})"
-                       if earlier else ""),
+                    + "".join(f"; fitted to also: the designs of the run with seed {seed} "
+                              f"(Latin hypercube of {samples}, uniform draw of {fresh_count}"
+                              + ("" if side is None else f", max side {side}") + ")"
+                              for seed, samples, fresh_count, side in args.fit_run),
         "fit": "critical-path delay 1000 / Fmax, nonnegative least squares on relative "
                "error, train designs only",
         "failed": [f["params"] for f in failed],
