@@ -186,7 +186,8 @@ def memory_check(samples: list[AreaSample], target: str) -> list[dict[str, Any]]
         if params.dataflow != "ws":
             continue
         assert params.acc_depth is not None
-        mapping = map_memory(params.cols * params.acc_width, params.acc_depth, target)
+        mapping = map_memory(params.cols * params.acc_width, params.acc_depth, target,
+                             transparent=True)
         measured = {kind: sum(sample.cells.get(p.name, 0) for p in MEMORY_PRIMITIVES[target]
                               if p.kind == kind) for kind in ("lutram", "bram")}
         predicted = {"lutram": mapping.cells if mapping.kind == "lutram" else 0,

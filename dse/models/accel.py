@@ -468,14 +468,21 @@ def buffer_memories(params: AccelParams) -> dict[str, tuple[int, int]]:
     return memories
 
 
+def transparent_read(memory: str) -> bool:
+    """Whether the read port of a :func:`buffer_memories` memory is transparent to its
+    write port: the core's accumulator (``hw.systolic.array`` reads it so); the scratchpad
+    and accumulator buffers read the old word."""
+    return memory == "core_acc"
+
+
 def memory_cells(params: AccelParams, target: str = "ecp5-85k") -> dict[str, int]:
     """Primitive cells of the memories on ``target`` by kind (``bram``, ``lutram``), as
     Yosys ``memory_libmap`` maps each (:func:`dse.models.area.map_memory`)."""
     from dse.models.area import map_memory
 
     cells = {"bram": 0, "lutram": 0}
-    for width, depth in buffer_memories(params).values():
-        mapping = map_memory(width, depth, target)
+    for name, (width, depth) in buffer_memories(params).items():
+        mapping = map_memory(width, depth, target, transparent=transparent_read(name))
         if mapping.kind in cells:
             cells[mapping.kind] += mapping.cells
     return cells
@@ -532,15 +539,16 @@ def buffer_bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
     byte = bytes_[0] if bytes_ else 0
     blocks = 0
     for name, (width, depth) in buffer_memories(params).items():
-        if map_memory(width, depth, target).kind != "bram":
+        transparent = transparent_read(name)
+        if map_memory(width, depth, target, transparent=transparent).kind != "bram":
             continue
         group = groups[name]
         padded = width
         if byte and group < width:
             padded = width // group * -(-group // byte) * byte
-        mapping = map_memory(padded, depth, target)
+        mapping = map_memory(padded, depth, target, transparent=transparent)
         blocks += mapping.cells if mapping.kind == "bram" else map_memory(
-            width, depth, target).cells
+            width, depth, target, transparent=transparent).cells
     return blocks
 
 
@@ -670,7 +678,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     for name, (width, depth) in buffer_memories(params).items():
         if name == "core_acc":   # the core's own, in its model
             continue
-        mapping = map_memory(width, depth, target)
+        mapping = map_memory(width, depth, target, transparent=transparent_read(name))
         if mapping.kind == "lutram":
             lutram["cells"] += mapping.cells
             lutram["mux"] += mapping.mux_bits

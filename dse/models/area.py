@@ -54,14 +54,29 @@ class AreaModelError(ValueError):
 @dataclasses.dataclass(frozen=True)
 class MemoryPrimitive:
     """A RAM primitive as Yosys ``memory_libmap`` sees it (the target's ``.txt`` library):
-    ``geometries`` are (data width, depth) configurations, ``cost`` is per instance."""
+    ``geometries`` are (data width, depth) configurations, ``cost`` is per instance;
+    ``async_read``: its read port is asynchronous (``ar``: a synchronous read gets a soft
+    data register), else synchronous (``sr``) with no write-transparency capability
+    (``wrtrans``), as none of the listed libraries has one."""
 
     name: str
     kind: str                              # "lutram" or "bram"
     geometries: tuple[tuple[int, int], ...]
     byte: int                              # write-enable granularity (0: whole word)
     cost: float
-    emulation_score: int                   # soft logic the port needs, memory_libmap points
+    async_read: bool
+
+    def emulation_score(self, transparent: bool) -> int:
+        """``memory_libmap``'s emulation score (``score_emu_ports``) of a memory with one
+        write port and one synchronous read port on its own port of the primitive
+        (1 point); ``transparent``: the read port sees the word written in the same cycle.
+        A transparent read needs soft transparency logic on either kind of port (3); a
+        read of the old word is free on an asynchronous port behind its soft register,
+        but a synchronous port without ``wrtrans`` takes it only by read-first emulation
+        (3 per write port), which makes the port transparent (3 more)."""
+        if transparent:
+            return 1 + 3
+        return 1 if self.async_read else 1 + 3 + 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,17 +90,14 @@ class MemoryMapping:
 
 
 # Yosys share/lattice/lutrams_trellis.txt and brams_16kd.txt (PDPW16KD: the cheaper block
-# configuration for one read and one write port). The emulation scores are those of a
-# synchronous, read-enabled read port transparent to the write port: distributed RAM reads
-# asynchronously and registers the address (1 point, a read port of its own); a block RAM
-# emulates transparency (3 points) beside that.
+# configuration for one read and one write port; DP16KD's, the same but 18 bits wide).
 MEMORY_PRIMITIVES: dict[str, tuple[MemoryPrimitive, ...]] = {
     "ecp5-85k": (
         MemoryPrimitive("TRELLIS_DPR16X4", "lutram", ((4, 16),), byte=0, cost=4.0,
-                        emulation_score=1),
+                        async_read=True),
         MemoryPrimitive("DP16KD", "bram",
                         ((1, 16384), (2, 8192), (4, 4096), (9, 2048), (18, 1024),
-                         (36, 512)), byte=9, cost=128.0, emulation_score=4),
+                         (36, 512)), byte=9, cost=128.0, async_read=False),
     ),
     # Yosys share/ice40/brams.txt: SB_RAM40_4K (11 address bits at 2 bits wide), no
     # distributed RAM. Its option HAS_BE (byte 1) gives bit-granular write enables, so
@@ -94,7 +106,7 @@ MEMORY_PRIMITIVES: dict[str, tuple[MemoryPrimitive, ...]] = {
     # used only with ``synth_ice40 -spram``, which the target's script does not pass.
     "ice40-up5k": (
         MemoryPrimitive("SB_RAM40_4K", "bram", ((2, 2048), (4, 1024), (8, 512), (16, 256)),
-                        byte=1, cost=64.0, emulation_score=4),
+                        byte=1, cost=64.0, async_read=False),
     ),
 }
 _FACTOR_MUX = 0.5
@@ -150,11 +162,14 @@ def _ceil_div(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def memory_mappings(width: int, depth: int, target: str) -> list[MemoryMapping]:
-    """Every mapping of a ``depth`` x ``width`` memory that Yosys ``memory_libmap``'s cost
-    rule weighs (instances x cost + read mux, write demux and emulation scores; flip-flops
-    cost one per bit): flip-flops first, then each of the target's primitives and
-    geometries in order.
+def memory_mappings(width: int, depth: int, target: str, *, transparent: bool
+                    ) -> list[MemoryMapping]:
+    """Every mapping of a ``depth`` x ``width`` memory with one write port and one
+    synchronous read port that Yosys ``memory_libmap``'s cost rule weighs (instances x
+    cost + read mux, write demux and emulation scores, :meth:`MemoryPrimitive.
+    emulation_score`; flip-flops cost one per bit): flip-flops first, then each of the
+    target's primitives and geometries in order. ``transparent``: the read port is
+    transparent to the write port (Amaranth's ``read_port(transparent_for=...)``).
 
     Raises:
         AreaModelError: if the target has no memory primitives listed.
@@ -170,27 +185,35 @@ def memory_mappings(width: int, depth: int, target: str) -> list[MemoryMapping]:
             from None
     mappings = [MemoryMapping("logic", 0, 0, float(int(width * depth * _LOGIC_COST_PER_BIT)))]
     for primitive in primitives:
+        emulation = _FACTOR_EMULATION * primitive.emulation_score(transparent)
         for unit_width, unit_depth in primitive.geometries:
             byte = min(primitive.byte or unit_width, unit_width)
             blocks = _ceil_div(depth, unit_depth)
             cells = _ceil_div(blocks * _ceil_div(width, byte) * byte, unit_width)
             mux_bits = (blocks - 1) * width
             cost = (primitive.cost * cells + _FACTOR_MUX * mux_bits
-                    + _FACTOR_DEMUX * (blocks if blocks > 1 else 0)
-                    + _FACTOR_EMULATION * primitive.emulation_score)
+                    + _FACTOR_DEMUX * (blocks if blocks > 1 else 0) + emulation)
             mappings.append(MemoryMapping(primitive.kind, cells, mux_bits, cost))
     return mappings
 
 
-def map_memory(width: int, depth: int, target: str) -> MemoryMapping:
-    """The cheapest of :func:`memory_mappings` (the first of equal cost), as
-    ``memory_libmap`` picks it.
+def map_memory(width: int, depth: int, target: str, *, transparent: bool) -> MemoryMapping:
+    """The mapping of :func:`memory_mappings` that ``memory_libmap`` picks: in order, a
+    mapping replaces the best so far where its cost is below that best's cost truncated to
+    an integer (Yosys keeps the best cost in an ``int``), so a later mapping must be
+    cheaper by the fraction too.
 
     Raises:
         AreaModelError: if the target has no memory primitives listed.
         ValueError: if ``width`` or ``depth`` is not positive.
     """
-    return min(memory_mappings(width, depth, target), key=lambda mapping: mapping.cost)
+    mappings = memory_mappings(width, depth, target, transparent=transparent)
+    chosen = mappings[0]
+    best = int(chosen.cost)
+    for mapping in mappings[1:]:
+        if mapping.cost < best:
+            chosen, best = mapping, int(mapping.cost)
+    return chosen
 
 
 # --- features -------------------------------------------------------------------------

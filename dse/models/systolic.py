@@ -323,7 +323,7 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                              adders_in_dsp=0 < acc <= absorbed)
         adders = psum_adder_widths(widths, width, acc)
         extension = cols * sign_extension_bits(adders, width) if signed_soft else 0
-        mapping = map_memory(cols * acc, params.acc_depth, target)
+        mapping = map_memory(cols * acc, params.acc_depth, target, transparent=True)
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
@@ -437,7 +437,7 @@ def _memory_features(width: int, depth: int, target: str
     """``lutram_cells``, ``lutram_mux_bits``, ``bram_blocks``, ``memory_ff_bits``,
     ``bram_mux_bits`` and ``ram_width_bits`` of an accumulator memory, as
     :func:`systolic_features` has them."""
-    mapping = map_memory(width, depth, target)
+    mapping = map_memory(width, depth, target, transparent=True)
     if mapping.kind == "lutram":
         return float(mapping.cells), float(mapping.mux_bits), 0.0, 0.0, 0.0, float(width)
     if mapping.kind == "bram":

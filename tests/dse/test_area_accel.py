@@ -2,8 +2,7 @@
 refits from its training samples, its recorded errors are those of its stored samples,
 DSPs are exact on every stored sample (the core's rule plus the controller's) and BRAMs
 round to the buffers' blocks (write groups padded to whole bytes), which every stored
-sample synthesizes but the near ties of memory_libmap's cost rule, and a design outside the
-sampled space is flagged."""
+sample synthesizes, and a design outside the sampled space is flagged."""
 
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from dse.models.accel import (
     buffer_memories,
     exact_resources,
     memory_cells,
+    transparent_read,
 )
 from dse.models.area import map_memory, memory_mappings
 from dse.models.registry import area, area_data, area_features
@@ -43,26 +43,10 @@ def test_the_shipped_fit_is_the_familys_with_a_held_out_draw_of_30(data):
     assert len(split(samples, "held_out")) >= 30
 
 
-def _near_tie(params: AccelParams) -> bool:
-    """Whether the ws core's accumulator memory maps to distributed RAM by memory_libmap's
-    cost rule (:func:`dse.models.area.map_memory`) by a margin of under 6 points over one
-    row of DP16KD blocks (36 bits wide, 9-bit bytes): two probes (32 x 46 and 64 x 35 bits,
-    three TRELLIS_DPR16X4 deep, 4.5 points each) synthesize in block RAM instead, where
-    every other stored accel-v1 and systolic-v1 memory maps as the rule says (a DP16KD
-    emulation score of 1 point in place of 4 would fit them all; not changed here)."""
-    if params.acc_depth is None or params.acc_depth > 512:
-        return False
-    width, depth = buffer_memories(params)["core_acc"]
-    chosen = map_memory(width, depth, TARGET)
-    block_ram = min(m.cost for m in memory_mappings(width, depth, TARGET) if m.kind == "bram")
-    return chosen.kind == "lutram" and block_ram - chosen.cost < 6
-
-
 def test_dsp_and_bram_are_exact_on_every_stored_sample(data):
     """One MULT18X18D per PE of a systolic core, none in a bit-serial one, plus the
     controller's (and one for a ws block stride that is not a power of two); DP16KD
-    blocks as memory_libmap maps the buffers (but where the rule is a near tie, see
-    :func:`_near_tie`), and the estimate rounds to that count."""
+    blocks as memory_libmap maps the buffers, and the estimate rounds to that count."""
     model, samples = data
     for sample in samples:
         params = sample.params
@@ -73,19 +57,35 @@ def test_dsp_and_bram_are_exact_on_every_stored_sample(data):
         assert sample.measured["dsp"] == core_dsps + CONTROLLER_DSPS + stride, params
         assert sample.measured["dsp"] == accel_dsp_blocks(params, TARGET), params
         assert report.dsp == pytest.approx(sample.measured["dsp"]), params
+        assert sample.measured["bram"] == buffer_bram_blocks(params, TARGET), params
         assert round(report.bram) == buffer_bram_blocks(params, TARGET), params
-        if not _near_tie(params):
-            assert sample.measured["bram"] == buffer_bram_blocks(params, TARGET), params
 
 
-@pytest.mark.xfail(strict=True, reason="memory_libmap takes block RAM for these near ties "
-                                       "(see _near_tie); map_memory's rule is not changed")
-def test_bram_is_exact_on_the_near_ties_too(data):
+def test_distributed_ram_cells_are_those_synthesized_on_every_stored_sample(data):
+    """The buffers that map to TRELLIS_DPR16X4 (by their read port's transparency:
+    :func:`transparent_read`), cell for cell."""
     _, samples = data
-    ties = [s for s in samples if _near_tie(s.params)]
-    assert ties
-    for sample in ties:
-        assert sample.measured["bram"] == buffer_bram_blocks(sample.params, TARGET)
+    kinds = set()
+    for sample in samples:
+        cells = 0
+        for name, (width, depth) in buffer_memories(sample.params).items():
+            mapping = map_memory(width, depth, TARGET, transparent=transparent_read(name))
+            kinds.add((name == "core_acc", mapping.kind))
+            cells += mapping.cells if mapping.kind == "lutram" else 0
+        assert sample.cells.get("TRELLIS_DPR16X4", 0) == cells, sample.params
+    assert {(False, "lutram"), (False, "bram"), (True, "lutram"), (True, "bram")} <= kinds
+
+
+def test_the_former_near_ties_take_block_ram():
+    """ws designs whose core accumulator memory (three TRELLIS_DPR16X4 deep) synthesizes
+    in one row of block RAM: the transparent read costs distributed RAM 3 points of
+    emulation too (the rule before counted 1 point for it, and picked distributed RAM)."""
+    for width, depth in ((32, 46), (64, 35), (256, 33)):
+        mapping = map_memory(width, depth, TARGET, transparent=True)
+        assert mapping.kind == "bram", (width, depth)
+        lutram = [m for m in memory_mappings(width, depth, TARGET, transparent=True)
+                  if m.kind == "lutram"]
+        assert lutram[0].cost - mapping.cost == 1.5, (width, depth)
 
 
 def test_buffer_blocks_pad_write_groups_to_whole_bytes():

@@ -45,7 +45,8 @@ def test_dsp_and_bram_are_exact_on_every_stored_sample(data):
         if isinstance(params, SystolicParams):
             width = params.input_width
             assert sample.measured["dsp"] == (params.pes if 2 * width >= 11 else 0), params
-            memory = (map_memory(params.cols * params.acc_width, params.acc_depth, TARGET)
+            memory = (map_memory(params.cols * params.acc_width, params.acc_depth, TARGET,
+                                 transparent=True)
                       if params.dataflow == "ws" else None)
             blocks = memory.cells if memory is not None and memory.kind == "bram" else 0
             assert sample.measured["bram"] == blocks, params
@@ -103,13 +104,13 @@ def test_signed_products_in_logic_are_extended_across_the_sums_above_them():
 
 def test_map_memory_on_ice40_hand_checked():
     # 32 x 300: four 8 x 512 blocks, no read mux, beat two slices of 16 x 256
-    mapping = map_memory(32, 300, TARGET)
+    mapping = map_memory(32, 300, TARGET, transparent=True)
     assert (mapping.kind, mapping.cells, mapping.mux_bits) == ("bram", 4, 0)
-    assert map_memory(16, 1, TARGET).kind == "logic"  # one word: flip-flops
+    assert map_memory(16, 1, TARGET, transparent=True).kind == "logic"  # one word: flip-flops
     # 171 x 3565: seven slices of 512 words, 7 * 171 bits packed bit by bit in 8-bit blocks
-    assert map_memory(171, 3565, TARGET).cells == 150
+    assert map_memory(171, 3565, TARGET, transparent=True).cells == 150
     # 64 x 4096: two slices of 2 x 2048 blocks (64 cells, one 64-bit read mux)
-    mapping = map_memory(64, 4096, TARGET)
+    mapping = map_memory(64, 4096, TARGET, transparent=True)
     assert (mapping.cells, mapping.mux_bits) == (64, 64)
 
 

@@ -16,7 +16,9 @@ from dse.models.area import (
     RESOURCES,
     AreaModelError,
     AreaReport,
+    MemoryMapping,
     map_memory,
+    memory_mappings,
     parse_area_data,
     relative_errors,
 )
@@ -86,11 +88,11 @@ def test_dsp_and_bram_are_exact_on_every_sample(data):
 def test_memory_mapping_matches_the_cells_yosys_chose(data):
     _, samples = data
     ws = [s for s in samples if s.params.dataflow == "ws"]
-    assert {map_memory(s.params.cols * s.params.acc_width, s.params.acc_depth, TARGET).kind
-            for s in ws} == {"logic", "lutram", "bram"}
+    assert {map_memory(s.params.cols * s.params.acc_width, s.params.acc_depth, TARGET,
+                       transparent=True).kind for s in ws} == {"logic", "lutram", "bram"}
     for sample in ws:
         mapping = map_memory(sample.params.cols * sample.params.acc_width,
-                             sample.params.acc_depth, TARGET)
+                             sample.params.acc_depth, TARGET, transparent=True)
         lutram = sample.cells.get("TRELLIS_DPR16X4", 0)
         bram = sample.cells.get("DP16KD", 0)
         expected = {"logic": (0, 0), "lutram": (mapping.cells, 0),
@@ -99,15 +101,32 @@ def test_memory_mapping_matches_the_cells_yosys_chose(data):
 
 
 def test_map_memory_hand_checked():
-    # 64 x 32 deep: 2 x 16 TRELLIS_DPR16X4 (cost 128 + mux 32 + demux 1 + 2) beats 2 DP16KD
-    assert map_memory(64, 32, TARGET).kind == "lutram"
-    assert map_memory(64, 32, TARGET).cells == 32
-    # 64 x 64 deep: 2 DP16KD (512 x 36 each) cost 256 + 8 < 256 + 96 + 2 + 2 distributed
-    assert (map_memory(64, 64, TARGET).kind, map_memory(64, 64, TARGET).cells) == ("bram", 2)
-    # narrow and deep stays distributed: 8 bits x 128 costs 64 + 28 + 4 + 2 < 136
-    assert map_memory(8, 128, TARGET).kind == "lutram"
+    """Costs as Yosys' ``debug memory_libmap`` printed them for the memories of accel-v1
+    ws 1x1 d46 (the systolic core's 32 x 46 accumulator, read transparent to its write;
+    a 256 x 32 scratchpad, read old)."""
+    # transparent: 24 TRELLIS_DPR16X4 (96 + mux 32 + demux 1.5 + emulation 2 x 4) against
+    # one 36-bit block (128 + emulation 2 x 4)
+    costs = {(m.kind, m.cells): m.cost
+             for m in memory_mappings(32, 46, TARGET, transparent=True)}
+    assert (costs[("logic", 0)], costs[("lutram", 24)], costs[("bram", 1)]) == (1472, 137.5, 136)
+    assert map_memory(32, 46, TARGET, transparent=True).kind == "bram"
+    # reading the old word costs a block RAM read-first emulation (2 x 7), not distributed RAM
+    costs = {(m.kind, m.cells): m.cost
+             for m in memory_mappings(256, 32, TARGET, transparent=False)}
+    assert (costs[("lutram", 128)], costs[("bram", 8)]) == (643, 1038)
+    assert map_memory(256, 32, TARGET, transparent=False).kind == "lutram"
+    assert map_memory(256, 32, TARGET, transparent=True).kind == "lutram"
+    # 64 x 64 deep: 2 DP16KD (512 x 36 each) cost 256 + 8 < 256 + 96 + 2 + 8 distributed
+    assert map_memory(64, 64, TARGET, transparent=True) == MemoryMapping("bram", 2, 0, 264)
+    # Yosys keeps the best cost in an int: a later mapping must beat its truncation. A
+    # 7 x 161 memory read transparent: 22 TRELLIS_DPR16X4 at 136.5 points stay (so
+    # synthesized) against one DP16KD at 136
+    costs = {m.kind: m.cost for m in memory_mappings(7, 161, TARGET, transparent=True)
+             if m.cells in (1, 22)}
+    assert (costs["lutram"], costs["bram"]) == (136.5, 136)
+    assert map_memory(7, 161, TARGET, transparent=True) == MemoryMapping("lutram", 22, 70, 136.5)
     with pytest.raises(AreaModelError, match=r"no memory primitives for target 'generic'"):
-        map_memory(8, 16, "generic")
+        map_memory(8, 16, "generic", transparent=True)
 
 
 def test_psum_widths_follow_yosys_narrowing():
@@ -160,8 +179,10 @@ def test_estimates_grow_with_rows_and_cols(dataflow, depth):
                 right_params = make(rows, cols + 1)
                 right = model.estimate(right_params).resources()
                 same_kind = dataflow == "os" or (
-                    map_memory(cols * right_params.acc_width, depth, TARGET).kind
-                    == map_memory((cols + 1) * right_params.acc_width, depth, TARGET).kind)
+                    map_memory(cols * right_params.acc_width, depth, TARGET,
+                               transparent=True).kind
+                    == map_memory((cols + 1) * right_params.acc_width, depth, TARGET,
+                                  transparent=True).kind)
                 grows = RESOURCES if same_kind else ("ff", "dsp", "bram")
                 assert all(right[r] >= here[r] for r in grows), (rows, cols)
 
