@@ -116,6 +116,9 @@ def test_map_memory_hand_checked():
     assert (costs[("lutram", 128)], costs[("bram", 8)]) == (643, 1038)
     assert map_memory(256, 32, TARGET, transparent=False).kind == "lutram"
     assert map_memory(256, 32, TARGET, transparent=True).kind == "lutram"
+    # 24 x 64 read transparent: one DP16KD (136) beats 24 TRELLIS_DPR16X4 (96 + 36 + 2 + 8;
+    # so synthesized; a tie at 136 when the distributed RAM's emulation score was 1)
+    assert map_memory(24, 64, TARGET, transparent=True) == MemoryMapping("bram", 1, 0, 136)
     # 64 x 64 deep: 2 DP16KD (512 x 36 each) cost 256 + 8 < 256 + 96 + 2 + 8 distributed
     assert map_memory(64, 64, TARGET, transparent=True) == MemoryMapping("bram", 2, 0, 264)
     # Yosys keeps the best cost in an int: a later mapping must beat its truncation. A

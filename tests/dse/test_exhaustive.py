@@ -168,4 +168,4 @@ def test_the_front_is_stored_with_one_fsync_not_one_per_design(tmp_path, monkeyp
     monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real(fd))
     study = explore(parse_spec(SPEC), tmp_path, trials=5, sampler="exhaustive")
     # creating the study and its attributes, the stop, and one for the whole front
-    assert len(study.trials) == 21 > 10 >= len(fsyncs)
+    assert len(study.trials) == 17 > 10 >= len(fsyncs)
