@@ -47,8 +47,11 @@ DEFAULT_TIMEOUT = 1800.0
 #: NAND2 gate equivalents of one flip-flop (D flip-flop with enable and synchronous reset)
 #: in the ``generic`` target; combinational gates use Yosys' CMOS transistor estimate / 4.
 FLIP_FLOP_GATE_EQUIVALENTS = 6.0
+#: nextpnr's errors for a design that packing let through but the device cannot place
+#: (nextpnr-ice40 0.11 ends "Unable to find legal placement for all cells, design is
+#: probably at utilisation limit" with exit code 125).
 _NO_BELS = re.compile(r"no BELs remaining|Unable to place cell|[Dd]esign uses more|"
-                      r"not enough", re.MULTILINE)
+                      r"not enough|Unable to find legal placement", re.MULTILINE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -386,7 +389,7 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
             start = time.monotonic()
             code, _ = run_tool(target.pnr_tool, pnr_args(target, constraint_file, seed=seed),
                                cwd=work, log_name="pnr.log", timeout=timeout,
-                               allowed_codes=(0, 1, 255))
+                               allowed_codes=(0, 1, 125, 255))
             seconds["place_route"] = round(time.monotonic() - start, 3)
             if code != 0:
                 tail = log_tail(work / "pnr.log")

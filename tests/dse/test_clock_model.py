@@ -83,9 +83,9 @@ def test_malformed_clock_data_is_rejected_naming_the_key():
 def test_no_clock_model_makes_the_fmax_metrics_unavailable():
     from dse.metrics import unavailable_metrics
 
-    assert find_clock_model("pim-v1", "ice40-up5k") is None
-    missing = unavailable_metrics("pim-v1", "ice40-up5k")
-    assert missing["fmax_mhz"].startswith("no clock model for pim-v1 on ice40-up5k")
+    assert find_clock_model("qmlp-v1", "ecp5-85k") is None
+    missing = unavailable_metrics("qmlp-v1", "ecp5-85k")
+    assert missing["fmax_mhz"].startswith("no clock model for qmlp-v1 on ecp5-85k")
     assert "latency_s_at_fmax" in missing
 
 
