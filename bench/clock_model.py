@@ -7,7 +7,8 @@ Run: ``python bench/clock_model.py systolic [--samples 16] [--fresh 10] [--seed 
 Designs: a Latin hypercube of ``--samples`` (fitted to; ``--seed``) and a uniform draw of
 ``--fresh`` (held out; ``--seed + 1``) over the family's area-benchmark space with the
 array sides capped at ``--max-side`` (pim: at most 2 channels, 8 banks and 4 queue
-entries; place-and-route of an 85k device takes minutes per design on this machine); each
+entries; accel: the lower half of the buffer sizes and bus widths too;
+place-and-route of an 85k device takes minutes per design on this machine); each
 ``--fit-run SEED:SAMPLES:FRESH[:MAX_SIDE]`` adds every design of an earlier run (its Latin
 hypercube and its held-out draw, regenerated from the seed) to the fit. Each is placed
 and routed by ``flows.synth.synthesize(params, target)`` (in the IO shim, seed 1, against
@@ -28,6 +29,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+import area_accel
 import area_bitserial
 import area_pim
 import area_qmlp
@@ -60,6 +62,16 @@ def _qmlp_caps(max_side: int) -> dict[str, float]:
             **{f"hidden{i}": 0.75 for i in range(area_qmlp.MAX_HIDDEN_LAYERS)}}
 
 
+def _accel_caps(max_side: int) -> dict[str, float]:
+    """Rows and cols up to the largest of ``area_accel.SIDES`` within ``--max-side``, and
+    the lower half of the buffer sizes and bus widths (an 8 x 8 accelerator takes 20
+    minutes of place and route here; the controller, where its critical path lies, is
+    there whatever the core's size)."""
+    sides = sum(side <= max_side for side in area_accel.SIDES) / len(area_accel.SIDES)
+    return {"rows": sides, "cols": sides,
+            **dict.fromkeys(("spad_kib", "acc_kib", "bus_bytes"), 0.5)}
+
+
 #: family -> (area benchmark module, unit-coordinate scales of the sampled space given
 #: ``--max-side``, the capped space in words, features of the delay (or per target))
 FAMILIES: dict[str, Any] = {
@@ -76,6 +88,11 @@ FAMILIES: dict[str, Any] = {
     "qmlp": (area_qmlp, _qmlp_caps, "0..2 hidden layers, inputs and hidden sizes 2..45",
              ("one", "clock_acc_bits", "clock_log2_terms", "clock_log2_steps",
               "clock_log2_levels")),
+    "accel": (area_accel, _accel_caps, "rows and cols 1..{max_side} (of 1, 2, 4, 8), "
+              "spad_kib, acc_kib and bus_bytes the lower half of their choices",
+              ("one", "core=bitserial", "dataflow=ws", "log2_rows", "log2_cols",
+               "input_width", "acc_width", "log2_spad_kib", "log2_acc_kib",
+               "log2_bus_bytes")),
     "pim": (area_pim, _pim_caps, "channels 1..2, banks 1..8, queue_depth 1..4",
             ("one", "log2_channels", "log2_banks", "log2_queue_depth", "acc_width")),
 }
