@@ -41,6 +41,7 @@ from area_common import (
 )
 
 from dse.models.area import MEMORY_PRIMITIVES, AreaSample, map_memory
+from dse.models.systolic import ACCUMULATOR_READ_TRANSPARENT
 from hw.params import Params
 from hw.systolic import SystolicParams
 
@@ -187,7 +188,7 @@ def memory_check(samples: list[AreaSample], target: str) -> list[dict[str, Any]]
             continue
         assert params.acc_depth is not None
         mapping = map_memory(params.cols * params.acc_width, params.acc_depth, target,
-                             transparent=True)
+                             transparent=ACCUMULATOR_READ_TRANSPARENT)
         measured = {kind: sum(sample.cells.get(p.name, 0) for p in MEMORY_PRIMITIVES[target]
                               if p.kind == kind) for kind in ("lutram", "bram")}
         predicted = {"lutram": mapping.cells if mapping.kind == "lutram" else 0,

@@ -48,7 +48,7 @@ from dse.models import bitserial as bitserial_model
 from dse.models.common import ActivityCounts
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels, FeatureFunction
-from dse.models.systolic import SystolicActivity
+from dse.models.systolic import ACCUMULATOR_READ_TRANSPARENT, SystolicActivity
 from dse.models.systolic import activity as core_activity
 from dse.models.systolic import cycles as core_cycles
 from dse.models.systolic import energy_of_activity as core_energy
@@ -470,9 +470,10 @@ def buffer_memories(params: AccelParams) -> dict[str, tuple[int, int]]:
 
 def transparent_read(memory: str) -> bool:
     """Whether the read port of a :func:`buffer_memories` memory is transparent to its
-    write port: the core's accumulator (``hw.systolic.array`` reads it so); the scratchpad
-    and accumulator buffers read the old word."""
-    return memory == "core_acc"
+    write port: the core's accumulator as the systolic model has it
+    (:data:`dse.models.systolic.ACCUMULATOR_READ_TRANSPARENT`); the scratchpad and
+    accumulator buffers read the old word."""
+    return memory == "core_acc" and ACCUMULATOR_READ_TRANSPARENT
 
 
 def memory_cells(params: AccelParams, target: str = "ecp5-85k") -> dict[str, int]:
@@ -540,15 +541,15 @@ def buffer_bram_blocks(params: AccelParams, target: str = "ecp5-85k") -> int:
     blocks = 0
     for name, (width, depth) in buffer_memories(params).items():
         transparent = transparent_read(name)
-        if map_memory(width, depth, target, transparent=transparent).kind != "bram":
+        plain = map_memory(width, depth, target, transparent=transparent)
+        if plain.kind != "bram":
             continue
         group = groups[name]
         padded = width
         if byte and group < width:
             padded = width // group * -(-group // byte) * byte
         mapping = map_memory(padded, depth, target, transparent=transparent)
-        blocks += mapping.cells if mapping.kind == "bram" else map_memory(
-            width, depth, target, transparent=transparent).cells
+        blocks += (mapping if mapping.kind == "bram" else plain).cells
     return blocks
 
 

@@ -189,6 +189,10 @@ def energy_from_counters(params: SystolicParams, counters: Mapping[str, int], us
 #: flip-flops of the first three rows only; unsigned zero extension is dropped in every row,
 #: except where the products stay in logic: then, as signed, in the first three rows only).
 SIGNED_NARROWED_ROWS = 3
+#: ``hw.systolic.array`` reads its ws accumulator memory transparent to the write port
+#: (``read_port(transparent_for=(write,))``), which sets how Yosys maps it
+#: (:func:`dse.models.area.map_memory`).
+ACCUMULATOR_READ_TRANSPARENT = True
 #: Input widths from which Yosys' signed products in logic cost about three times as much
 #: per bit of sign extension (iCE40 probes: 2 LUTs per bit up to 4-bit inputs, 6 at 5 bits).
 WIDE_SOFT_INPUT_WIDTH = 5
@@ -323,7 +327,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
                              adders_in_dsp=0 < acc <= absorbed)
         adders = psum_adder_widths(widths, width, acc)
         extension = cols * sign_extension_bits(adders, width) if signed_soft else 0
-        mapping = map_memory(cols * acc, params.acc_depth, target, transparent=True)
+        mapping = map_memory(cols * acc, params.acc_depth, target,
+                             transparent=ACCUMULATOR_READ_TRANSPARENT)
         weight_stationary.update(
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
@@ -437,7 +442,7 @@ def _memory_features(width: int, depth: int, target: str
     """``lutram_cells``, ``lutram_mux_bits``, ``bram_blocks``, ``memory_ff_bits``,
     ``bram_mux_bits`` and ``ram_width_bits`` of an accumulator memory, as
     :func:`systolic_features` has them."""
-    mapping = map_memory(width, depth, target, transparent=True)
+    mapping = map_memory(width, depth, target, transparent=ACCUMULATOR_READ_TRANSPARENT)
     if mapping.kind == "lutram":
         return float(mapping.cells), float(mapping.mux_bits), 0.0, 0.0, 0.0, float(width)
     if mapping.kind == "bram":
