@@ -26,6 +26,7 @@ a time. Writes:
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -34,6 +35,7 @@ from area_common import (
     AreaBenchmark,
     area_arguments,
     fit_and_report,
+    latin_hypercube,
     pick,
     pick_int,
     pick_log_int,
@@ -64,9 +66,10 @@ NOTES = (
 #: Features per resource (names from ``dse.models.systolic.systolic_features``), ECP5.
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("os.one", "os.pes", "os.pe_acc_bits", "os.column_acc_bits", "os.pick_bits",
-            "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.pe_input_bits", "ws.column_acc_bits",
-            "ws.lutram_cells", "ws.lutram_mux_bits", "ws.address_bits", "ws.memory_ff_bits",
-            "ws.bram_mux_bits", "ws.ram_width_bits"),
+            "os.skew_bits",
+            "ws.one", "ws.pes", "ws.psum_adder_bits", "ws.pe_input_bits", "ws.row_input_bits",
+            "ws.column_acc_bits", "ws.lutram_cells", "ws.lutram_mux_bits", "ws.address_bits",
+            "ws.memory_ff_bits", "ws.bram_mux_bits", "ws.ram_width_bits"),
     "ff": ("os.one", "os.pes", "os.pe_acc_bits", "os.pe_input_bits", "os.skew_bits",
            "os.column_acc_bits", "os.deskew_acc_bits",
            "ws.one", "ws.pes", "ws.psum_bits", "ws.pe_input_bits", "ws.skew_bits",
@@ -161,6 +164,30 @@ def ice40_probes() -> list[SystolicParams]:
     return list(dict.fromkeys(probes))
 
 
+#: ECP5 weight-stationary probes: Latin hypercubes within the accumulator-memory regimes a
+#: depth uniform in its logarithm rarely draws (seed, count, depths).
+ECP5_PROBE_STRATA = ((2170, 8, (1, 1)), (2171, 16, (17, 64)), (2172, 8, (2, 16)))
+PROBES_ECP5_TEXT = (
+    "weight-stationary Latin hypercubes over rows, cols, widths and signedness within the "
+    "accumulator memory's regimes: depth 1 (flip-flops), 8 designs, seed 2170; depths "
+    "17..64 (distributed RAM more than one primitive deep), 16, seed 2171; depths 2..16, "
+    "8, seed 2172; `ecp5_probes`")
+
+
+def ecp5_probes() -> list[SystolicParams]:
+    """Weight-stationary designs fitted to on ECP5 besides the corners and the Latin
+    hypercube: the memory regimes of :data:`ECP5_PROBE_STRATA`, stratified so that each
+    holds designs across the other axes (a depth uniform in its logarithm over 1..4096
+    puts 1 in 20 designs at depth 1 and 1 in 10 at depths 17..64)."""
+    probes = []
+    for seed, count, (low, high) in ECP5_PROBE_STRATA:
+        for u in latin_hypercube(AXES, count, seed):
+            design = from_unit({**u, "dataflow": 0.99})
+            probes.append(dataclasses.replace(
+                design, acc_depth=pick_log_int(u["acc_depth"], low, high)))
+    return list(dict.fromkeys(probes))
+
+
 def anchors() -> list[SystolicParams]:
     """The corners of the sampled space, always trained on."""
     small = {"rows": 1, "cols": 1, "input_width": 2, "acc_width": 4, "signed": False}
@@ -237,8 +264,8 @@ def main() -> None:
         legend="Config: dataflow, rows x cols, input width, accumulator width, signedness "
                "(s / u), accumulator depth (ws).",
         notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines,
-        probes=ice40_probes() if args.target == "ice40-up5k" else (),
-        probes_text=PROBES_ICE40_TEXT))
+        probes=ice40_probes() if args.target == "ice40-up5k" else ecp5_probes(),
+        probes_text=PROBES_ICE40_TEXT if args.target == "ice40-up5k" else PROBES_ECP5_TEXT))
 
 
 if __name__ == "__main__":
