@@ -272,7 +272,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
   ``logic_acc_bits``: the accumulator adders' bits left in logic (``P * A`` unless the
   target's DSP block takes in the whole adder, :func:`dse.models.area.dsp_adder_width`:
   on iCE40 up to 33 bits), ``deskew_acc_bits = C (C - 1) / 2 * A`` (result deskew) and
-  ``pick_bits`` (LUT4s of the per-column OR of done-gated results over the rows);
+  ``pick_bits = C * A * ceil((2 R - 1) / 3)`` (LUT4s of the per-column OR of done-gated
+  results over the rows: 2 R inputs per bit, each LUT4 taking four and giving one);
 - ``ws`` only: ``psum_bits`` and ``psum_adder_bits`` (partial-sum registers, and the
   adders of rows 1.., narrowed as Yosys does: :func:`psum_widths`),
   ``logic_psum_adder_bits`` (of those adder bits, the ones a DSP block does not take in),
@@ -311,13 +312,12 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
     output_stationary = dict.fromkeys(_SYSTOLIC_OS, 0.0)
     weight_stationary = dict.fromkeys(_SYSTOLIC_WS, 0.0)
     if params.dataflow == "os":
-        # per column and bit, an OR over rows of (done pulse AND result): LUT4s taking two
-        # pairs, then a tree of LUT4s taking three
-        pairs = _ceil_div(rows, 2)
+        # per column and bit, an OR over rows of (done pulse AND result): 2 R inputs into a
+        # tree of LUT4s, each taking four and giving one
         output_stationary.update(common, pe_acc_bits=float(pes * acc),
                                  logic_acc_bits=float(pes * acc if acc > absorbed else 0),
                                  deskew_acc_bits=cols * (cols - 1) / 2 * acc,
-                                 pick_bits=float(cols * acc * (pairs + _ceil_div(pairs - 1, 3))))
+                                 pick_bits=float(cols * acc * _ceil_div(2 * rows - 1, 3)))
         extension = pes * sign_extension_bits([acc], width) if signed_soft else 0
         output_stationary.update(soft_sign_extension_bits=float(extension),
                                  wide_soft_sign_extension_bits=float(extension if wide else 0))
@@ -465,7 +465,6 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
               "pe_input_bits": (pes * width).astype(np.float64),
               "skew_bits": (rows * (rows + 1) + cols * (cols + 1)) / 2 * width,
               "column_acc_bits": (cols * acc).astype(np.float64)}
-    pairs = ceil_div(rows, 2)
     absorbed = per_unique(lambda w: dsp_adder_width(w, w, target), width, dtype=np.int64)
     dsp = per_unique(lambda w: on_dsp(w, w, target), width, dtype=bool)
     signed_soft = columns["signed"].astype(bool) & ~dsp
@@ -477,7 +476,7 @@ def batch_features(columns: Columns, target: str) -> dict[str, np.ndarray]:
                "wide_soft_sign_extension_bits": np.where(wide, os_extension, 0.0),
                "logic_acc_bits": np.where(acc > absorbed, pes * acc, 0).astype(np.float64),
                "deskew_acc_bits": cols * (cols - 1) / 2 * acc,
-               "pick_bits": (cols * acc * (pairs + ceil_div(pairs - 1, 3))).astype(np.float64)}
+               "pick_bits": (cols * acc * ceil_div(2 * rows - 1, 3)).astype(np.float64)}
     ws_only = dict.fromkeys(("psum_bits", "psum_adder_bits", "logic_psum_adder_bits",
                              "soft_sign_extension_bits", "wide_soft_sign_extension_bits",
                              "row_input_bits", "deskew_psum_bits",

@@ -167,5 +167,6 @@ def test_the_front_is_stored_with_one_fsync_not_one_per_design(tmp_path, monkeyp
     real = os.fsync
     monkeypatch.setattr(os, "fsync", lambda fd: fsyncs.append(fd) or real(fd))
     study = explore(parse_spec(SPEC), tmp_path, trials=5, sampler="exhaustive")
-    # creating the study and its attributes, the stop, and one for the whole front
-    assert len(study.trials) == 17 > 10 >= len(fsyncs)
+    # creating the study and its attributes, the stop, and one for the whole front (its size
+    # follows the shipped area model: 18 designs with the fit of 2026-12-02)
+    assert len(study.trials) > 10 >= len(fsyncs)
