@@ -100,8 +100,9 @@ def markdown(result: dict[str, Any]) -> str:
             f"{model or 0:.1f} ({(model - fmax) / fmax:+.1%}) | "
             f"{'disagrees' if r['disagrees'] else 'agrees'} | "
             f"{'; '.join(r['out_of_range']) or '-'} |")
-    lines += ["", "Area error: (model - measured) / measured on the bare design; the clock "
-              "model's samples stop at 4x4 arrays, so every Fmax estimate here is flagged."]
+    lines += ["", "Area error: (model - measured) / measured on the bare design; Fmax is "
+              "placed and routed (nextpnr), and an estimate beyond the clock model's samples "
+              "is flagged in the last column."]
     return "\n".join(lines) + "\n"
 
 
