@@ -143,6 +143,26 @@ def test_psum_widths_follow_yosys_narrowing():
     assert psum_widths(narrow) == [16, 17, 17, 17]
 
 
+def _lut4s_to_reduce(signals: int) -> int:
+    """LUT4s that reduce ``signals`` to one, built one at a time: each takes up to four of
+    the signals left and gives one back."""
+    luts = 0
+    while signals > 1:
+        signals -= min(4, signals) - 1
+        luts += 1
+    return luts
+
+
+@pytest.mark.parametrize("rows", range(1, 13))
+def test_pick_bits_count_the_or_over_the_rows_as_a_tree_of_lut4s(rows):
+    # per column and accumulator bit: the OR over the rows of (done pulse AND result), 2R
+    # inputs (before, counted as LUT4s of two pairs and a tree above them: one LUT4 more a
+    # bit for 3, 5, 9 and 11 rows, all over-estimated in the fits)
+    params = SystolicParams(rows=rows, cols=3, input_width=8, acc_width=20)
+    per_bit = systolic_features(params, TARGET)["os.pick_bits"] / (3 * 20)
+    assert per_bit == _lut4s_to_reduce(2 * rows)
+
+
 def test_area_is_a_pure_function_returning_a_frozen_report():
     params = SystolicParams(rows=4, cols=4, input_width=8, acc_width=32)
     first, second = area_model(GENERATOR).estimate(params), area_model(
