@@ -199,7 +199,7 @@ def ice40_probes() -> list[SystolicParams]:
 
 #: Weight-stationary probes per target: Latin hypercubes within the accumulator-memory
 #: regimes a depth uniform in its logarithm rarely draws (seed, count, depths).
-ECP5_PROBE_STRATA = ((2170, 8, (1, 1)), (2171, 16, (17, 64)), (2172, 8, (2, 16)))
+ECP5_REGIME_STRATA = ((2170, 8, (1, 1)), (2171, 16, (17, 64)), (2172, 8, (2, 16)))
 ICE40_REGIME_STRATA = ((2173, 8, (1, 1)), (2174, 16, (2, 4)), (2175, 8, (5, 8)))
 PROBES_ECP5_TEXT = (
     "weight-stationary Latin hypercubes over rows, cols, widths and signedness within the "
@@ -217,9 +217,8 @@ def regime_probes(strata: Sequence[tuple[int, int, tuple[int, int]]]) -> list[Sy
     probes = []
     for seed, count, (low, high) in strata:
         for u in latin_hypercube(AXES, count, seed):
-            design = from_unit({**u, "dataflow": 0.99})
             probes.append(dataclasses.replace(
-                design, acc_depth=pick_log_int(u["acc_depth"], low, high)))
+                from_unit(u), dataflow="ws", acc_depth=pick_log_int(u["acc_depth"], low, high)))
     return list(dict.fromkeys(probes))
 
 
@@ -300,7 +299,7 @@ def main() -> None:
                "(s / u), accumulator depth (ws).",
         notes=NOTES_ICE40 if args.target == "ice40-up5k" else NOTES, extra=memory_lines,
         probes=(ice40_probes() if args.target == "ice40-up5k"
-                else regime_probes(ECP5_PROBE_STRATA)),
+                else regime_probes(ECP5_REGIME_STRATA)),
         probes_text=PROBES_ICE40_TEXT if args.target == "ice40-up5k" else PROBES_ECP5_TEXT))
 
 
