@@ -71,28 +71,40 @@ NOTES = (
     "identical ones merged). It replaces ten structural FF features; its leave-one-out "
     "error over the 63 designs synthesized before this change was 0.24% mean / 1.1% max "
     "(the ten features: 2.9% / 22%).",
-    "LUTs: ABC9's delay-driven mapping jumps for FCFS queues of 8 entries or more. The "
-    "gate netlist before mapping grows as before (1 channel, 1 bank, 15 row bits: 1,165 "
-    "gates at 7 entries, 1,353 at 11), the LUT4s do not (647 and 3,753). The jump per "
-    "entry bit is about 0.4 x row bits LUTs across the probes (PIM modes, 1 or 4 banks, "
-    "1 or 1,024 columns, 4 to 17 row bits, page policy), as if the oldest entry's row-hit "
-    "comparison, which decides every shift, were copied into each entry bit: "
-    "`fcfs_deep_bits` = C x Q x entry bits x row bits, FCFS with Q >= 8 (it replaces the "
-    "empirical `queue_row_square_bits`). 15 and 16 entries sometimes fall back to about "
-    "8 entries' cost, FR-FCFS queues do not jump, and smaller designs also vary by 10-20% "
-    "with the mapper's choices (4 banks: 2,312 LUTs at 4 entries, 2,025 at 7), which no "
-    "feature here follows.",
+    "LUTs, FCFS queues: up to session 12 an FCFS queue of 8 entries or more took about "
+    "three times its LUTs (1 channel, 1 bank, 15 row bits: 997 LUTs at 7 entries, 3,073 "
+    "at 8, 4,107 at 11) while the gate netlist before mapping grew as before. The mapped "
+    "netlist showed why: at 8 entries 2,491 of its 2,719 LUT4s each fed one flip-flop "
+    "alone (436 of 647 at 7 entries), and each entry bit's logic held the oldest entry's "
+    "row-hit comparison: ABC9's delay-driven mapping copied it into every bit. The old model "
+    "followed the jump with an empirical `fcfs_deep_bits`. The queue's update in "
+    "`hw/pim/controller.py` is now written with whether the entry moves up (the late "
+    "signal) as the last multiplexer, between two values each decided by the count "
+    "alone: the same behaviour (the RTL tests pass unchanged), and the jump is gone "
+    "(1,018 LUTs at 7 entries, 1,058 at 8, 1,233 at 11). Every sample was synthesized "
+    "again, and `fcfs_deep_bits` is gone from the features.",
+    "LUTs, features: chosen by leave-one-out over the 193 fitted designs before the "
+    "fresh held-out draw was synthesized: the structural features without `fcfs_deep_bits` "
+    "5.71% mean, 15.5% p95, 33.6% max; with `hit_bits`, `tag_mux_bits` and the new "
+    "`scheduled_banks` 5.23%, 12.4%, 34.3% (shipped). The remaining errors are the LUT "
+    "mapper's: block interleave, for one, costs 147 to 857 LUTs a channel over row "
+    "interleave on four single-channel probes, with no order in the bank count (1, 4 and "
+    "16 banks: 437, 147 and 857). The same restructuring of the request generator "
+    "(with the late `append` as the last multiplexer) moved those eight designs by -16% to +9% "
+    "with no pattern and was not kept.",
 )
 PROBES_TEXT = (
     "single-parameter queue-depth sweeps around 1 channel, 1 bank, FCFS, 15 row bits "
     "(every depth 1..16; 4 row bits at 4 and 11 entries; all-bank, FR-FCFS, no PIM, 4 "
     "banks, 1,024 columns, 2^17 and 256 rows, closed page at 4, 7, 8, 11, 15, 16 entries), "
-    "synthesized to find the LUT mapping's jump; always trained on")
+    "first synthesized to find the LUT mapping's jump at 8 FCFS entries, which the "
+    "restructured queue no longer has; always trained on")
 
 #: Features per resource (names from ``dse.models.pim.pim_features``).
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "channels", "entry_bits", "chosen_bits", "entry_bank_bits", "older_bits",
-            "bank_state_bits", "result_tag_bits", "block_bits", "fcfs_deep_bits"),
+            "bank_state_bits", "result_tag_bits", "block_bits", "hit_bits", "tag_mux_bits",
+            "scheduled_banks"),
     "ff": ("flip_flops",),
     "dsp": ("multipliers",),
     "bram": ("memories",),

@@ -462,11 +462,6 @@ def register_bits(params: PimParams) -> int:
     return total
 
 
-#: Queues of this many entries or more, with FCFS, take the blown-up LUT mapping
-#: (``fcfs_deep_bits``).
-FCFS_DEEP_QUEUE = 8
-
-
 def pim_features(params: PimParams, target: str) -> dict[str, float]:
     """Features of ``pim-v1`` from the structure of ``hw.pim.controller`` (``C`` channel
     engines, each with ``Q`` queue entries, ``S`` scheduled banks (1 in all-bank mode, else
@@ -483,20 +478,12 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
       open row, open flag, four timer checks and latched-result flag, each picked out of
       ``S`` banks by a chain of ``S - 1`` multiplexers;
     - ``hit_bits = C * Qr * (rb + bb)``: each entry's row-hit comparison and ACT address;
-    - ``fcfs_deep_bits = C * Q * E * rb`` with FCFS and ``Q >= 8`` (else 0): not a
-      structure of the RTL but of its LUT mapping. From 8 entries on, ABC9 (delay-driven)
-      maps an FCFS queue very differently: the gate netlist before mapping grows as
-      before (1 channel, 1 bank, 15 row bits: 1,165 gates with 7 entries, 1,353 with 11)
-      but the LUTs jump (647 to 3,753 LUT4s, with PFUMX / L6MUX21): each entry bit costs
-      about ``0.4 rb`` LUTs more, as if the oldest entry's ``rb``-bit row-hit comparison,
-      which decides every shift, were copied into each entry bit's logic (single-parameter
-      probes: 7 vs 8 entries; 4, 8, 15, 17 row bits; 1 or 4 banks; PIM modes; 1 or 1,024
-      columns; page policy). 15 and 16 entries sometimes fall back to about 8 entries'
-      cost, which this feature does not follow; FR-FCFS queues do not jump;
     - ``older_bits = C * Qr (Qr - 1) / 2 * (bb + 1)``: "no older request to the same
       bank" (all-bank: to any bank, one bit);
     - ``bank_state_bits = C * S * (rb + 3 * TIMER_WIDTH)``: open row and three timers per
       scheduled bank;
+    - ``scheduled_banks = C * S``: per scheduled bank, the decode of the chosen command
+      into its state updates (PRE, ACT, column, pending precharge);
     - ``result_tag_bits = C * B * 24`` with PIM: each bank's latched-result tag;
       ``tag_mux_bits = C * (B - 1) * 24`` with PIM: the multiplexer that reads it back;
     - ``keep_bits = C * B * 25`` in all-bank mode: each bank's row and its comparison with
@@ -524,16 +511,15 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
              + ROWS_WIDTH + (0 if pim else COLS_WIDTH))
     multipliers = constant_multipliers(params)
     block = params.interleave == "block"
-    deep = fcfs and depth >= FCFS_DEEP_QUEUE
     return {
         "one": 1.0, "channels": float(channels),
         "entry_bits": float(channels * depth * entry),
         "chosen_bits": float(channels * (choosable - 1) * entry),
         "entry_bank_bits": float(channels * choosable * (scheduled - 1) * (row_bits + 6)),
         "hit_bits": float(channels * choosable * (row_bits + bank_bits)),
-        "fcfs_deep_bits": float(channels * depth * entry * row_bits if deep else 0),
         "older_bits": float(channels * choosable * (choosable - 1) // 2 * (bank_bits + 1)),
         "bank_state_bits": float(channels * scheduled * (row_bits + 3 * TIMER_WIDTH)),
+        "scheduled_banks": float(channels * scheduled),
         "result_tag_bits": float(channels * banks * ROWS_WIDTH if pim else 0),
         "tag_mux_bits": float(channels * (banks - 1) * ROWS_WIDTH if pim else 0),
         "keep_bits": float(channels * banks * (ROWS_WIDTH + 1) if all_bank else 0),

@@ -69,15 +69,13 @@ def test_register_bits_hand_checked():
     assert register_bits(params) == 69 + 52 + 37 + 70 + 27 + 16 + 104 + 13 + 375 + 57
 
 
-def test_the_fcfs_deep_queue_feature_starts_at_8_entries():
-    base = PimParams(channels=2, banks=1, rows=1 << 15, columns=1, pim_mode="per-bank",
-                     page_policy="open", scheduler="fcfs", queue_depth=7)
-    assert pim_features(base, TARGET)["fcfs_deep_bits"] == 0
-    deep = pim_features(dataclasses.replace(base, queue_depth=8), TARGET)
-    entry = 1 + 15 + 1 + 1 + 24  # bank, row, column, last, tag
-    assert deep["fcfs_deep_bits"] == 2 * 8 * entry * 15
-    frfcfs = dataclasses.replace(base, queue_depth=8, scheduler="frfcfs")
-    assert pim_features(frfcfs, TARGET)["fcfs_deep_bits"] == 0
+def test_scheduled_banks_count_each_channels_banks_once_in_all_bank_mode():
+    base = PimParams(channels=2, banks=8, pim_mode="per-bank")
+    assert pim_features(base, TARGET)["scheduled_banks"] == 16
+    assert pim_features(dataclasses.replace(base, pim_mode="none"), TARGET)[
+        "scheduled_banks"] == 16
+    assert pim_features(dataclasses.replace(base, pim_mode="all-bank"), TARGET)[
+        "scheduled_banks"] == 2
 
 
 def test_constant_multipliers_hand_checked():
