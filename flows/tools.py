@@ -370,21 +370,37 @@ def run_logged(argv: list[str], *, cwd: Path, log_path: Path, timeout: float, wh
             raise
 
 
+#: Signals that end a tool by a crash of its process (the WebAssembly runtime's, under
+#: YoWASP), not by its own verdict: a run they end is run once more. nextpnr-ecp5 died
+#: once with SIGBUS (exit code -7) on a PIM controller that then placed at once, alone.
+CRASH_SIGNALS = (signal.SIGBUS, signal.SIGSEGV, signal.SIGILL)
+
+
 def run_tool(tool: Tool, args: list[str], *, cwd: Path, log_name: str, timeout: float,
              allowed_codes: tuple[int, ...] = (0,)) -> tuple[int, float]:
-    """Run ``tool`` with ``args`` in ``cwd``, logging to ``cwd/log_name``.
+    """Run ``tool`` with ``args`` in ``cwd``, logging to ``cwd/log_name``. A run ended by a
+    crash signal (:data:`CRASH_SIGNALS`) is run once more, its log kept beside as
+    ``<log_name>.crashed``; the tools are deterministic, so the second run's result is the
+    one the first would have given.
 
     Returns:
-        (exit code, seconds taken).
+        (exit code, seconds taken, both runs counted).
 
     Raises:
         ToolNotFoundError: if the tool is missing.
-        ToolError: if it exits with a code not in ``allowed_codes`` or times out.
+        ToolError: if it exits with a code not in ``allowed_codes`` (a crash twice in a
+            row included) or times out.
     """
     argv = tool.command() + args
     start = time.monotonic()
-    code = run_logged(argv, cwd=cwd, log_path=cwd / log_name, timeout=timeout,
-                      what=tool.name)
+    log_path = cwd / log_name
+    code = run_logged(argv, cwd=cwd, log_path=log_path, timeout=timeout, what=tool.name)
+    crashed = ""
+    if code < 0 and -code in CRASH_SIGNALS and code not in allowed_codes:
+        crashed = f" (run twice: the first run ended with {signal.Signals(-code).name})"
+        log_path.replace(cwd / f"{log_name}.crashed")
+        code = run_logged(argv, cwd=cwd, log_path=log_path, timeout=timeout, what=tool.name)
     if code not in allowed_codes:
-        raise ToolError(f"{tool.name} failed with exit code {code}", log_tail(cwd / log_name))
+        raise ToolError(f"{tool.name} failed with exit code {code}{crashed}",
+                        log_tail(log_path))
     return code, time.monotonic() - start

