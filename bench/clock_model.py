@@ -94,7 +94,8 @@ FAMILIES: dict[str, Any] = {
                "input_width", "acc_width", "log2_spad_kib", "log2_acc_kib",
                "log2_bus_bytes")),
     "pim": (area_pim, _pim_caps, "channels 1..2, banks 1..8, queue_depth 1..4",
-            ("one", "log2_channels", "log2_banks", "log2_queue_depth", "acc_width")),
+            ("one", "clock_log2_scheduled_banks", "banks", "clock_log2_choosable",
+             "clock_constant_products", "channels", "page_policy=closed", "acc_width")),
 }
 
 

@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import tomllib
 from collections.abc import Mapping
 from importlib import resources
@@ -534,6 +535,26 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
     }
 
 
+def pim_clock_features(params: PimParams, target: str) -> dict[str, float]:
+    """The clock model's own features of ``pim-v1`` (besides the generic ones):
+
+    - ``clock_log2_scheduled_banks``: ``log2 S``, the depth of the multiplexers that pick
+      each entry's bank state (open row, timers) out of the ``S`` scheduled banks (1 in
+      all-bank mode, else ``banks``);
+    - ``clock_log2_choosable``: ``log2 Qr``, the entries the scheduler chooses among (the
+      whole queue with FR-FCFS, the oldest alone with FCFS): its priority choice and the
+      multiplexer of the chosen entry;
+    - ``clock_constant_products``: 1 where block interleave multiplies a constant by the
+      per-bank row count (:func:`constant_multipliers`: a DSP block and the adder and
+      comparison after it on a path), else 0.
+    """
+    scheduled = 1 if params.pim_mode == "all-bank" else params.banks
+    choosable = params.queue_depth if params.scheduler == "frfcfs" else 1
+    return {"clock_log2_scheduled_banks": math.log2(scheduled),
+            "clock_log2_choosable": math.log2(choosable),
+            "clock_constant_products": 1.0 if constant_multipliers(params) else 0.0}
+
+
 MODELS = FamilyModels("pim-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters, tolerance=PIM_TOLERANCE,
-                      area_features=pim_features)
+                      area_features=pim_features, clock_features=pim_clock_features)

@@ -155,6 +155,33 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
     assert own["clock_log2_levels"] == pytest.approx(math.log2(4))     # 2-bit activations
 
 
+@pytest.mark.parametrize(("changes", "scheduled", "choosable"), [
+    ({"pim_mode": "per-bank", "scheduler": "frfcfs"}, 8, 4),
+    ({"pim_mode": "none", "scheduler": "fcfs"}, 8, 1),
+    ({"pim_mode": "all-bank", "scheduler": "frfcfs"}, 1, 4),
+])
+def test_pim_clock_features_count_scheduled_banks_and_choosable_entries(changes, scheduled,
+                                                                       choosable):
+    import dataclasses
+
+    from dse.models.clock import _features
+    from hw.pim.params import PimParams
+
+    params = PimParams(channels=2, banks=8, queue_depth=4, **changes)
+    values = _features(params, "ecp5-85k")
+    assert values["clock_log2_scheduled_banks"] == pytest.approx(math.log2(scheduled))
+    assert values["clock_log2_choosable"] == pytest.approx(math.log2(choosable))
+    assert values["banks"] == 8 and values["log2_queue_depth"] == 2
+    assert values["clock_constant_products"] == 0  # row interleave: no products
+    # block interleave: channel x per-bank rows (channels 0 and 1 fold away), and in
+    # all-bank mode (bank x channels + channel) x per-bank rows
+    block = dataclasses.replace(params, interleave="block")
+    expected = 1 if params.pim_mode == "all-bank" else 0
+    assert _features(block, "ecp5-85k")["clock_constant_products"] == expected
+    four = dataclasses.replace(block, channels=4)
+    assert _features(four, "ecp5-85k")["clock_constant_products"] == 1
+
+
 def test_a_family_with_batch_models_gives_its_clock_features_in_both_forms():
     import dataclasses
 
