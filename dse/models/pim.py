@@ -396,6 +396,18 @@ def constant_multipliers(params: PimParams) -> int:
     return max(0, count - 2)
 
 
+def scheduled_banks(params: PimParams) -> int:
+    """Banks a channel engine schedules apart: 1 in all-bank mode (they act as one), else
+    ``banks``."""
+    return 1 if params.pim_mode == "all-bank" else params.banks
+
+
+def choosable_entries(params: PimParams) -> int:
+    """Queue entries the scheduler chooses among: the whole queue with FR-FCFS, the oldest
+    alone with FCFS."""
+    return params.queue_depth if params.scheduler == "frfcfs" else 1
+
+
 def register_bits(params: PimParams) -> int:
     """Flip-flops of ``hw.pim.controller`` for ``params``, counted register by register as
     Yosys keeps them (``tests/dse/test_area_pim.py`` holds it within 2% of every stored
@@ -420,7 +432,7 @@ def register_bits(params: PimParams) -> int:
     channels, banks, depth = params.channels, params.banks, params.queue_depth
     all_bank = params.pim_mode == "all-bank"
     pim = params.pim_mode != "none"
-    scheduled = 1 if all_bank else banks
+    scheduled = scheduled_banks(params)
     closed = int(params.page_policy == "closed")
     t = params.timing_values
     row_bits = _index_bits(params.rows)
@@ -502,10 +514,9 @@ def pim_features(params: PimParams, target: str) -> dict[str, float]:
     channels, banks = params.channels, params.banks
     all_bank = params.pim_mode == "all-bank"
     pim = params.pim_mode != "none"
-    scheduled = 1 if all_bank else banks
+    scheduled = scheduled_banks(params)
     depth = params.queue_depth
-    fcfs = params.scheduler == "fcfs"
-    choosable = 1 if fcfs else depth
+    choosable = choosable_entries(params)
     row_bits, col_bits = _index_bits(params.rows), _index_bits(params.columns)
     bank_bits = 0 if all_bank else _index_bits(banks)
     entry = (bank_bits + row_bits + col_bits + 1 + (params.page_policy == "closed")
@@ -548,10 +559,8 @@ def pim_clock_features(params: PimParams, target: str) -> dict[str, float]:
       per-bank row count (:func:`constant_multipliers`: a DSP block and the adder and
       comparison after it on a path), else 0.
     """
-    scheduled = 1 if params.pim_mode == "all-bank" else params.banks
-    choosable = params.queue_depth if params.scheduler == "frfcfs" else 1
-    return {"clock_log2_scheduled_banks": math.log2(scheduled),
-            "clock_log2_choosable": math.log2(choosable),
+    return {"clock_log2_scheduled_banks": math.log2(scheduled_banks(params)),
+            "clock_log2_choosable": math.log2(choosable_entries(params)),
             "clock_constant_products": 1.0 if constant_multipliers(params) else 0.0}
 
 
