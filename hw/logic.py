@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from amaranth.hdl import Const, Value
+from amaranth.hdl import Const, Module, Signal, Value
 
 
 def tree_sum(values: Sequence[Value | int]) -> Value:
@@ -15,6 +15,55 @@ def tree_sum(values: Sequence[Value | int]) -> Value:
         level = [level[i] + level[i + 1] if i + 1 < len(level) else level[i]
                  for i in range(0, len(level), 2)]
     return level[0]
+
+
+def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
+    """The sum of unsigned ``values`` as the balanced adder tree of :func:`tree_sum`, each
+    adder's result a combinational signal ``<name>_<n>`` with the ``keep`` attribute.
+
+    Yosys then maps every adder to a carry chain of its own. Without the attribute,
+    ``alumacc`` merges a whole tree into one ``$macc``, ``maccmap`` turns it into full adders
+    in gates, and ABC's delay-driven mapping of those gates (``abc9 -W 300`` in
+    ``synth_ecp5``) grows, and moves with constant inputs such as ROM contents.
+    :func:`kept_sum_spans` gives the adders' widths without building them."""
+    level = [Value.cast(v) for v in values]
+    if not level:
+        return Const(0, 1)
+    count = 0
+    while len(level) > 1:
+        merged: list[Value] = []
+        for i in range(0, len(level), 2):
+            if i + 1 == len(level):
+                merged.append(level[i])
+                continue
+            total = level[i] + level[i + 1]
+            kept = Signal(total.shape(), name=f"{name}_{count}", attrs={"keep": 1})
+            m.d.comb += kept.eq(total)
+            merged.append(kept)
+            count += 1
+        level = merged
+    return level[0]
+
+
+def kept_sum_spans(spans: Sequence[tuple[int, int]]
+                   ) -> list[tuple[tuple[int, int], tuple[int, int], tuple[int, int]]]:
+    """The adders :func:`kept_sum` builds for unsigned operands given as ``(low, high)``
+    spans (``high`` bits wide, the bits below ``low`` zero, e.g. a value shifted left by
+    ``low``), in the order built: each adder's operand spans and result span (the lower
+    ``low``, one bit wider than the wider operand)."""
+    level = list(spans)
+    out: list[tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = []
+    while len(level) > 1:
+        merged = []
+        for i in range(0, len(level), 2):
+            if i + 1 == len(level):
+                merged.append(level[i])
+                continue
+            a, b = level[i], level[i + 1]
+            merged.append((min(a[0], b[0]), max(a[1], b[1]) + 1))
+            out.append((a, b, merged[-1]))
+        level = merged
+    return out
 
 
 def pack_array(values: Iterable[int], width: int) -> int:

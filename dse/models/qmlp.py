@@ -37,13 +37,13 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-import numpy as np
-
 from dse.models.area import load_area_model
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
+from hw.logic import kept_sum_spans
 from hw.params import ParamError
+from hw.qmlp.accelerator import VARIES, pe_terms, weight_bit_kinds
 from hw.qmlp.params import LayerFold, QmlpParams, divisors
 
 _NEVER = -(10**18)
@@ -383,42 +383,53 @@ def _mux_luts_per_bit(inputs: int) -> int:
     return -(-inputs // 2) + max(0, -(-inputs // 8) - 1)
 
 
-def _weight_columns(weights: np.ndarray, fold: LayerFold, bits: int
-                    ) -> tuple[np.ndarray, np.ndarray]:
-    """Per lane (PE, SIMD) and weight bit: whether the bit is set in some ROM word, and
-    whether it differs between words (a ROM output that is not a constant)."""
-    stored = (weights > 0).astype(np.int64) if bits == 1 else weights & ((1 << bits) - 1)
-    words = stored.reshape(fold.neuron_fold, fold.pe, fold.synapse_fold, fold.simd)
-    bit = (words[..., None] >> np.arange(bits)) & 1          # nf, pe, sf, simd, bit
-    some = bit.max(axis=(0, 2)).astype(bool)
-    every = bit.min(axis=(0, 2)).astype(bool)
-    return some, some != every
+#: Yosys's ECP5 ``$alu`` map (``techlibs/lattice/arith_map_ccu2c.v``) makes an adder of
+#: more than 4 result bits a chain of CCU2C cells (two LUT4s per two bits) and leaves
+#: smaller ones to gates
+_CARRY_CHAIN_MIN_BITS = 5
 
 
-def _partial_product_bits(params: QmlpParams, index: int) -> tuple[int, int]:
-    """Bits Yosys' ``maccmap`` adds up in layer ``index`` (each PE's products and
-    accumulator are one ``$macc``, every term sign-extended to the accumulator width, bits
-    of constant-zero weight bits dropped), and the ROM output bits that are not constant."""
+def _adder_cost(low: int, high: int) -> tuple[int, int]:
+    """(carry-chain LUTs, gate-mapped bits) of an adder computing bits ``low..high-1``
+    (Yosys strips the low bits where an operand is zero: they pass through)."""
+    bits = high - low
+    if bits >= _CARRY_CHAIN_MIN_BITS:
+        return 2 * -(-bits // 2), 0
+    return 0, bits
+
+
+def _dot_product_bits(params: QmlpParams, index: int) -> tuple[int, int, int, int]:
+    """Of layer ``index``'s dot products as the RTL builds them
+    (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
+    :func:`hw.logic.kept_sum`): the carry-chain LUTs and the gate-mapped adder bits
+    (:func:`_adder_cost`) summed over the PEs' adders and subtractions, the bits of the
+    gated terms (an AND per bit), and the weight ROM's output bits that are not
+    constant."""
     network = params.quant_network()
     fold = params.folds()[index]
-    layer = network.layers[index]
     in_bits = network.input_bits_of(index)
-    acc = network.accumulator_width(index)
-    bits = layer.weight_bits
-    some, varies = _weight_columns(layer.weights, fold, bits)
-    if bits == 1:
-        # bipolar: x (i bits) where the weight is always +1, else -x or a mux of x and -x,
-        # sign-extended
-        plus = (some & ~varies)[..., 0]
-        product = int(plus.sum()) * in_bits + int((~plus).sum()) * acc
-    else:
-        # shift-and-add: term k is weight << k when input bit k is set
-        product = 0
-        for k in range(in_bits):
-            low = max(0, min(bits - 1, acc - k))
-            extension = max(0, acc - k - (bits - 1))
-            product += int(some[..., :low].sum()) + int(some[..., bits - 1].sum()) * extension
-    return product, int(varies.sum())
+    kinds = weight_bit_kinds(network, index, fold)
+    chain = small = gated = 0
+
+    def add(low: int, high: int) -> None:
+        nonlocal chain, small
+        luts, bits = _adder_cost(low, high)
+        chain += luts
+        small += bits
+
+    for p in range(fold.pe):
+        terms = pe_terms(kinds[p], network.layers[index].weight_bits)
+        tops = []
+        for negative in (False, True):
+            spans = [(t.shift, t.shift + in_bits) for t in terms if t.negative == negative]
+            adders = kept_sum_spans(spans)
+            for a, b, result in adders:
+                add(max(a[0], b[0]), result[1])
+            tops.append(adders[-1][2] if adders else (spans[0] if spans else (0, 1)))
+        if any(t.negative for t in terms):   # added - subtracted: from the latter's low bit
+            add(tops[1][0], max(tops[0][1], tops[1][1]) + 1)
+        gated += in_bits * sum(t.bit is not None for t in terms)
+    return chain, small, gated, int((kinds == VARIES).sum())
 
 
 def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
@@ -435,14 +446,16 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
     beats = fold.inputs // in_elements
     steps = fold.cycles_per_vector
-    product_bits, varying_rom_bits = _partial_product_bits(params, index)
+    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(params, index)
 
     def index_bits(count: int) -> int:
         return max(1, (count - 1).bit_length())
 
     return {
         "layers": 1.0,
-        "partial_product_bits": float(product_bits),
+        "carry_luts": float(carry_luts),
+        "gate_adder_bits": float(gate_adder_bits),
+        "gated_bits": float(gated_bits),
         "acc_bits": float(fold.pe * acc),
         "rom_luts": float(varying_rom_bits * _rom_luts_per_bit(steps)),
         "threshold_rom_luts": float(fold.pe * levels * acc
@@ -463,11 +476,14 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     an ``A``-bit accumulator:
 
     - ``one``, ``layers``: fixed control, and per-layer control and hand-shakes;
-    - ``partial_product_bits``: the bits each PE's adder tree sums. Yosys merges a PE's
-      shift-and-add products, adder tree and accumulator into one ``$macc`` and maps it to
-      full adders (``maccmap``): every term is sign-extended to ``A`` bits, and the bits of
-      weight bits that are 0 in every ROM word vanish. Computed from the network's weights
-      (a fully unrolled layer has constant weights);
+    - ``carry_luts``, ``gate_adder_bits``, ``gated_bits``: each PE's dot product is
+      shift-and-add over the weight bits, every adder kept apart
+      (``hw.qmlp.accelerator.pe_terms``): the LUTs of the adders Yosys maps to carry
+      chains (more than 4 bits once the low bits where an operand is zero pass through),
+      the bits of the smaller adders it leaves to gates, and the bits of the terms gated
+      by a ROM bit (a weight bit that is 0 in every ROM word gives no term, one that is 1
+      in every word an ungated one). Computed from the network's weights (a fully
+      unrolled layer has constant weights);
     - ``acc_bits = P * A``: the final carry-chain adders (and the accumulator registers);
     - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
       LUT per 16 words (and per further 64);
@@ -477,8 +493,8 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``counter_bits``: the beat, step and address counters;
     - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops.
 
-    The LUT count of a given structure still moves with the weight values (ABC maps the
-    constant-fed logic differently; ``bench/results/area_qmlp.md`` measures the spread).
+    How much the LUT count of one structure still moves with the weight values is measured
+    in ``bench/results/area_qmlp.md``.
     """
     total: dict[str, float] = {"one": 1.0}
     for index in range(len(params.folds())):

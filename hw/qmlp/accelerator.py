@@ -13,9 +13,13 @@ Per layer:
   register and the capture register starts on the next vector;
 - each step reads one ROM word (``pe x simd`` weights of output neurons ``nf*pe + p``,
   inputs ``sf*simd + s``), adds ``pe`` dot products of ``simd`` products to the
-  accumulators; the step that completes a neuron group (``sf`` last) compares each sum with
-  its ``2**act_bits - 1`` thresholds (a second ROM, one word per group) and registers the
-  count as the group's output beat; the last layer registers the raw sums (class scores);
+  accumulators. A PE's dot product is shift-and-add over the weight bits (:func:`pe_terms`):
+  an input shifted by a weight bit's position, gated by that ROM bit where it differs
+  between words, left out where it is 0 in every word, the sign bit's terms subtracted;
+  every adder is its own carry chain (:func:`hw.logic.kept_sum`). The step that completes
+  a neuron group (``sf`` last) compares each sum with its ``2**act_bits - 1`` thresholds
+  (a second ROM, one word per group) and registers the count as the group's output beat;
+  the last layer registers the raw sums (class scores);
 - a step that completes a group waits while the previous output beat is not taken; other
   steps never wait.
 
@@ -25,12 +29,15 @@ Activity taps per layer ``i`` (events this cycle, summed by ``sim.activity`` in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+import numpy as np
 from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.logic import pack_array, tree_sum
+from hw.logic import kept_sum, pack_array, tree_sum
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams
 from hw.stream import index_shape, stream_signature
@@ -51,6 +58,61 @@ def weight_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
                 fields.extend(int(w > 0) if bits == 1 else int(w) for w in row)
             words.append(pack_array(fields, bits))
     return words
+
+
+#: :func:`weight_bit_kinds` values: a weight bit 0 in every ROM word, 1 in every word, or not
+#: the same in all
+CLEAR, SET, VARIES = 0, 1, 2
+
+
+def weight_bit_kinds(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
+    """Per PE, SIMD lane and stored weight bit (shape ``pe x simd x bits``), whether the
+    bit is :data:`CLEAR`, :data:`SET` or :data:`VARIES` over the lane's ROM words (a fully
+    unrolled layer has one word: its weights are constants)."""
+    layer = network.layers[index]
+    bits = layer.weight_bits
+    weights = layer.weights.astype(np.int64)
+    stored = (weights > 0).astype(np.int64) if bits == 1 else weights & ((1 << bits) - 1)
+    words = stored.reshape(fold.neuron_fold, fold.pe, fold.synapse_fold, fold.simd)
+    bit = (words[..., None] >> np.arange(bits)) & 1          # nf, pe, sf, simd, bit
+    some = bit.max(axis=(0, 2)).astype(bool)
+    every = bit.min(axis=(0, 2)).astype(bool)
+    return np.where(some != every, VARIES, np.where(every, SET, CLEAR))
+
+
+@dataclass(frozen=True)
+class Term:
+    """One shift-and-add term of a PE's dot product: the input of lane ``lane`` shifted
+    left by ``shift``, gated by weight bit ``bit`` of that lane (``None``: always on),
+    added or (``negative``) subtracted."""
+
+    lane: int
+    shift: int
+    bit: int | None
+    negative: bool
+
+
+def pe_terms(kinds: np.ndarray, weight_bits: int) -> list[Term]:
+    """The terms of one PE's dot product, from its ``simd x bits`` :func:`weight_bit_kinds`.
+
+    A ``b``-bit two's-complement weight is the sum of its bits ``j < b - 1`` times ``2**j``
+    minus its sign bit times ``2**(b-1)``; a bit 0 in every word gives no term, a bit 1 in
+    every word an ungated one. A 1-bit weight is bipolar (+1 stored as 1, -1 as 0): ``+x``
+    or ``-x`` where constant, else ``2 * (bit ? x : 0) - x``."""
+    terms: list[Term] = []
+    for lane in range(kinds.shape[0]):
+        if weight_bits == 1:
+            kind = kinds[lane, 0]
+            if kind == VARIES:
+                terms += [Term(lane, 1, 0, False), Term(lane, 0, None, True)]
+            else:
+                terms.append(Term(lane, 0, None, kind == CLEAR))
+            continue
+        for j in range(weight_bits):
+            if kinds[lane, j] != CLEAR:
+                terms.append(Term(lane, j, j if kinds[lane, j] == VARIES else None,
+                                  j == weight_bits - 1))
+    return terms
 
 
 def threshold_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
@@ -84,13 +146,25 @@ class Mvau(wiring.Component):
         self.activity = {f"l{index}_{name}": Signal(name=f"l{index}_{name}")
                          for name in ("steps", "in_beats", "out_beats")}
 
-    def _product(self, x: Value, w: Value) -> Value:
-        """``x * w`` as shift-and-add of the input's bits (LUT logic: Yosys would put even a
-        2-bit ``*`` in a DSP block); 1-bit weights are bipolar (bit 1 is +1, 0 is -1)."""
-        if self.layer.weight_bits == 1:
-            return Mux(w, x, -x)
-        weight = w.as_signed()
-        return tree_sum([Mux(x[i], weight << i, 0) for i in range(self.in_bits)])
+    def _dot(self, m: Module, p: int, kinds: np.ndarray, xs: list[Value], ws: list[Value]
+             ) -> Value:
+        """PE ``p``'s dot product of this step's inputs ``xs`` and ROM weights ``ws`` as
+        shift-and-add (:func:`pe_terms`; LUT logic: Yosys would put even a 2-bit ``*`` in a
+        DSP block), the added and the subtracted terms each a tree of kept adders."""
+        def value(term: Term) -> Value:
+            shifted = xs[term.lane].shift_left(term.shift)
+            return shifted if term.bit is None else Mux(ws[term.lane][term.bit], shifted, 0)
+
+        terms = pe_terms(kinds, self.layer.weight_bits)
+        plus = [value(t) for t in terms if not t.negative]
+        minus = [value(t) for t in terms if t.negative]
+        added = kept_sum(m, plus, f"dot{p}_plus")
+        if not minus:
+            return added
+        difference = added - kept_sum(m, minus, f"dot{p}_minus")
+        dot = Signal(difference.shape(), name=f"dot{p}", attrs={"keep": 1})
+        m.d.comb += dot.eq(difference)
+        return dot
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -160,10 +234,11 @@ class Mvau(wiring.Component):
             m.d.comb += tport.addr.eq(nf)
 
         outputs = []
+        kinds = weight_bit_kinds(self.network, self.index, fold)
         for p in range(fold.pe):
             ws = [wport.data[(p * fold.simd + s) * wbits:(p * fold.simd + s + 1) * wbits]
                   for s in range(fold.simd)]
-            dot = tree_sum([self._product(x, w) for x, w in zip(xs, ws, strict=True)])
+            dot = self._dot(m, p, kinds[p], xs, ws)
             total = Signal(signed(self.acc_width), name=f"total{p}")
             m.d.comb += total.eq(Mux(sf == 0, 0, accs[p]) + dot)
             with m.If(step):

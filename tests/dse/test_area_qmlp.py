@@ -42,20 +42,30 @@ def test_dsp_and_bram_are_exact_and_ffs_within_one_percent(data):
         assert relative(estimate["ff"], sample.measured["ff"]) < FF_LIMIT, sample.params
 
 
-def test_partial_product_bits_by_hand():
-    """A 2-input, 1-output layer of 2-bit weights on 2-bit inputs, fully unrolled (constant
-    weights): term k of weight v is v << k sign-extended to the accumulator; the bits of
-    weight bits that are 0 vanish."""
-    params = QmlpParams(layers="2,1", weight_bits=2, input_bits=2, folding="1x2")
-    network = params.quant_network()
-    acc = network.accumulator_width(0)
-    weights = [int(v) for v in network.layers[0].weights[0]]
-    expected = 0
-    for value in weights:
-        low, sign = value & 1, (value >> 1) & 1
-        for k in range(2):
-            expected += low + sign * (acc - k - 1)
-    assert qmlp_layer_features(params, 0)["partial_product_bits"] == expected
+@pytest.mark.parametrize("input_bits", [2, 8])
+@pytest.mark.parametrize("seed", range(8))
+def test_adder_costs_by_hand(seed, input_bits):
+    """A 2-input, 1-output layer of 2-bit weights on ``i``-bit inputs, fully unrolled
+    (constant weights): a weight with bit 0 set adds ``x`` (bits 0..i-1), one with its sign
+    bit set subtracts ``x << 1`` (bits 1..i). Two added terms take an adder of bits 0..i,
+    two subtracted ones one of bits 1..i+1 (i + 1 bits each, the shifted bit 0 passes
+    through), and any subtracted term a subtraction from bit 1 to one above the wider
+    side. An adder of 5 bits or more is a carry chain (two LUTs per two bits), a smaller
+    one gates."""
+    i = input_bits
+    params = QmlpParams(layers="2,1", weight_bits=2, input_bits=i, folding="1x2", seed=seed)
+    weights = [int(v) & 3 for v in params.quant_network().layers[0].weights[0]]
+    plus = sum(1 for v in weights if v & 1)
+    minus = sum(1 for v in weights if v & 2)
+    adders = [i + 1] * (plus == 2) + [i + 1] * (minus == 2)
+    if minus:
+        plus_high = {0: 1, 1: i, 2: i + 1}[plus]
+        minus_high = i + 1 + (minus == 2)
+        adders.append(max(plus_high, minus_high))        # bits 1 .. max(high)
+    features = qmlp_layer_features(params, 0)
+    assert features["carry_luts"] == sum(2 * -(-b // 2) for b in adders if b >= 5)
+    assert features["gate_adder_bits"] == sum(b for b in adders if b < 5)
+    assert features["gated_bits"] == 0          # one ROM word: no weight bit varies
 
 
 def test_a_rom_of_one_word_costs_no_rom_luts_and_folding_adds_them():
