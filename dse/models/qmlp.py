@@ -503,14 +503,39 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     return total
 
 
+def _dot_product_depth(params: QmlpParams, index: int) -> tuple[int, int]:
+    """The deepest of layer ``index``'s PE dot products (:func:`_dot_product_bits`): adder
+    levels from an input to the accumulator (the kept trees of the added and the
+    subtracted terms, the subtraction, the accumulate), and its widest adder's carry-chain
+    bits (the low bits where an operand is zero pass through)."""
+    network = params.quant_network()
+    fold = params.folds()[index]
+    in_bits = network.input_bits_of(index)
+    kinds = weight_bit_kinds(network, index, fold)
+    deepest = widest = 0
+    for p in range(fold.pe):
+        terms = pe_terms(kinds[p], network.layers[index].weight_bits)
+        levels = 0
+        for negative in (False, True):
+            spans = [(t.shift, t.shift + in_bits) for t in terms if t.negative == negative]
+            adders = kept_sum_spans(spans)
+            levels = max(levels, math.ceil(math.log2(len(spans))) if spans else 0)
+            for a, b, result in adders:
+                widest = max(widest, result[1] - max(a[0], b[0]))
+        subtracted = any(t.negative for t in terms)
+        deepest = max(deepest, levels + subtracted + 1)
+    return deepest, widest
+
+
 def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     """Features of the critical path of ``qmlp-v1`` (the clock model's, besides the generic
     ones), each the largest over the layers, which run side by side on one clock:
 
     - ``clock_acc_bits``: the accumulator's width ``A`` (its carry chain, and each
       threshold comparison's);
-    - ``clock_log2_terms``: ``log2(S * w)``, the depth of the adder tree a PE's ``$macc``
-      becomes (``S`` SIMD products of ``w``-bit weights, shift-and-add);
+    - ``clock_adder_levels``: the adders from an input to the accumulator in a PE's dot
+      product (the kept shift-and-add trees, the subtraction and the accumulate), and
+      ``clock_adder_bits``: its widest adder's carry chain;
     - ``clock_log2_steps``: ``log2`` of the steps per vector (``SF * NF``): the weight ROM's
       read multiplexer;
     - ``clock_log2_levels``: ``log2`` of the threshold levels ``2**a - 1`` plus one (the
@@ -518,13 +543,15 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     """
     network = params.quant_network()
     folds = params.folds()
-    out: dict[str, float] = {"clock_acc_bits": 0.0, "clock_log2_terms": 0.0,
-                             "clock_log2_steps": 0.0, "clock_log2_levels": 0.0}
+    out: dict[str, float] = {"clock_acc_bits": 0.0, "clock_adder_levels": 0.0,
+                             "clock_adder_bits": 0.0, "clock_log2_steps": 0.0,
+                             "clock_log2_levels": 0.0}
     for index, fold in enumerate(folds):
         layer = network.layers[index]
         levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
+        depth, widest = _dot_product_depth(params, index)
         values = {"clock_acc_bits": float(network.accumulator_width(index)),
-                  "clock_log2_terms": math.log2(max(1, fold.simd * params.weight_bits)),
+                  "clock_adder_levels": float(depth), "clock_adder_bits": float(widest),
                   "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
                   "clock_log2_levels": math.log2(levels + 1)}
         for name, value in values.items():

@@ -151,8 +151,28 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
     assert values["weight_bits"] == 3 and values["layers=8,6,4"] == 1.0
     network = params.quant_network()
     assert own["clock_acc_bits"] == max(network.accumulator_width(i) for i in range(2))
-    assert own["clock_log2_terms"] == pytest.approx(math.log2(4 * 3))  # SIMD 4, 3-bit weights
+    # layer 0's PEs have 7 added and 4 subtracted terms (these weights): 3 levels of kept
+    # adders, the subtraction and the accumulate
+    assert own["clock_adder_levels"] == 5
     assert own["clock_log2_levels"] == pytest.approx(math.log2(4))     # 2-bit activations
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_qmlp_adder_levels_and_bits_by_hand(seed):
+    """2 inputs, 1 output, 2-bit weights on 8-bit inputs, constant weights: a weight with
+    bit 0 set adds ``x`` (bits 0..7), one with its sign bit set subtracts ``x << 1``; two
+    terms on one side take one adder of 9 bits, the subtraction (if any) spans bit 1 to one
+    above the wider side, and the accumulate follows."""
+    from dse.models.qmlp import qmlp_clock_features
+    from hw.qmlp.params import QmlpParams
+
+    params = QmlpParams(layers="2,1", weight_bits=2, input_bits=8, folding="1x2", seed=seed)
+    weights = [int(v) & 3 for v in params.quant_network().layers[0].weights[0]]
+    plus = sum(1 for v in weights if v & 1)
+    minus = sum(1 for v in weights if v & 2)
+    own = qmlp_clock_features(params, "ecp5-85k")
+    assert own["clock_adder_levels"] == (plus == 2 or minus == 2) + (minus > 0) + 1
+    assert own["clock_adder_bits"] == (9 if 2 in (plus, minus) else 0)
 
 
 @pytest.mark.parametrize(("changes", "scheduled", "choosable"), [
