@@ -240,6 +240,8 @@ def _print_synth(p: dict[str, Any]) -> None:
                       f"{c['constraint_mhz']} MHz target ({verdict})")
     if p["gate_equivalents"] is not None:
         console.print(f"{p['gate_equivalents']} NAND2 gate equivalents")
+    for note in p.get("notes", ()):
+        console.print(f"note: {note}", markup=False, highlight=False)
     status = {"ok": "[green]ok[/]", "does-not-fit": "[red]does not fit[/] ("
               + ", ".join(p["over_capacity"]) + ")", "timing-failed": "[red]timing failed[/]"}
     console.print(f"{p['target']}: {status[p['status']]}"

@@ -105,6 +105,7 @@ class SynthResult:
     seconds: dict[str, float]
     tools: dict[str, str]
     cached: bool = False
+    notes: tuple[str, ...] = ()   # how the flow departed from its script (a fallback)
 
     @property
     def fits(self) -> bool:
@@ -144,6 +145,7 @@ class SynthResult:
             "utilization": self.utilization, "gate_equivalents": self.gate_equivalents,
             "shim_flip_flops": self.shim_flip_flops, "content_hash": self.content_hash,
             "cached": self.cached, "seconds": self.seconds, "tools": self.tools,
+            "notes": list(self.notes),
         }
 
     @classmethod
@@ -161,7 +163,7 @@ class SynthResult:
             placed=payload["placed"], over_capacity=tuple(payload["over_capacity"]),
             gate_equivalents=payload["gate_equivalents"],
             content_hash=payload["content_hash"], seconds=payload["seconds"],
-            tools=payload["tools"], cached=cached)
+            tools=payload["tools"], cached=cached, notes=tuple(payload.get("notes", ())))
 
 
 # --- design and scripts ---------------------------------------------------------------
@@ -195,25 +197,33 @@ def flow_design(params: Params, target: Target, *, place: bool = True) -> FlowDe
 YOSYS_END = "End of script."
 
 
-def synthesis_commands(target: Target, top: str) -> list[str]:
+def synthesis_commands(target: Target, top: str, *, fallback: bool = False) -> list[str]:
     """The synthesis commands of ``target``. Where the script runs ``abc9`` (its
     ``abc9_label`` step), it stops before that step and makes the public wire names that
     hold ``[`` private first: Yosys 0.70's ``abc_ops_reintegrate`` names the bits of a
     multi-bit wire ``name[i]`` and fails an assertion (``GetSize(conn.first) ==
     GetSize(conn.second)``) on designs that also have a public wire of that name, such as
     Amaranth's ``operands__payload.b[3]``. Ports are never renamed (``rename -hide`` skips
-    them), and the mapped cells are the same as without the renaming wherever that ran."""
+    them), and the mapped cells are the same as without the renaming wherever that ran.
+
+    With ``fallback``, the target's ``abc9_fallback`` commands replace the ``abc9`` step
+    (for designs on which ``abc9`` fails, see :func:`_run_flow`)."""
     command = target.synth_command.format(top=top)
     if not target.abc9_label:
         return [command]
     label = target.abc9_label
-    return [f"{command} -run :{label}", "rename -hide w:*[*", f"{command} -run {label}:"]
+    head = [f"{command} -run :{label}", "rename -hide w:*[*"]
+    if fallback:
+        return [*head, *target.abc9_fallback, f"{command} -run {target.abc9_resume_label}:"]
+    return [*head, f"{command} -run {label}:"]
 
 
-def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True) -> str:
+def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True,
+                 fallback: bool = False) -> str:
     """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr."""
     stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
-    lines = [f"read_verilog {verilog_file}", *synthesis_commands(target, top),
+    lines = [f"read_verilog {verilog_file}",
+             *synthesis_commands(target, top, fallback=fallback),
              f"tee -q -o stat.json {stat}"]
     if target.place_and_route and place:
         lines.append("write_json netlist.json")
@@ -355,7 +365,23 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
     verilog_file = f"{design.top}.v"
     (work / verilog_file).write_text(design.text)
     (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top, place=place))
-    synth_seconds = run_yosys(work, "synth.ys", timeout)
+    notes: list[str] = []
+    try:
+        synth_seconds = run_yosys(work, "synth.ys", timeout)
+    except ToolError as error:
+        if error.timed_out or not target.abc9_fallback:
+            raise
+        # abc9 (its box handling of carry cells) fails on some designs, e.g. "Output port
+        # ... (CCU2C) is connected to constants: 1'x" on a few qmlp-v1 adder trees; map
+        # those with abc instead, and say so in the result
+        if (work / "yosys.log").exists():
+            (work / "yosys.log").rename(work / "yosys_abc9.log")
+        (work / "synth_fallback.ys").write_text(
+            yosys_script(target, verilog_file, design.top, place=place, fallback=True))
+        synth_seconds = run_yosys(work, "synth_fallback.ys", timeout)
+        reason = (error.log_tail.strip().splitlines() or [str(error)])[-1]
+        notes.append(f"abc9 failed ({reason[:200]}); LUTs mapped by the fallback "
+                     f"{'; '.join(target.abc9_fallback)}")
     stat = json.loads((work / "stat.json").read_text())
     cells = _yosys_cells(stat)
     synthesized = synthesized_resources(target, cells)
@@ -408,7 +434,7 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         clock_mhz=clock, top=design.top, shim_flip_flops=design.shim_flip_flops,
         resources=resources, synthesized=synthesized, cells=cells, utilization=utilization,
         clocks=clocks, placed=placed, over_capacity=over, gate_equivalents=gate_equivalents,
-        content_hash=key, seconds=seconds, tools=tools)
+        content_hash=key, seconds=seconds, tools=tools, notes=tuple(notes))
 
 
 def run_yosys(work: Path, script: str, timeout: float) -> float:

@@ -48,6 +48,10 @@ class Target:
     # the flow stops before it to make public wire names with ``[`` private (see
     # ``flows.synth.yosys_script``)
     abc9_label: str = ""
+    # when ``abc9`` fails on a design: the commands run in its step's place, and the label of
+    # the step the script resumes at (``flows.synth.synthesis_commands``)
+    abc9_fallback: tuple[str, ...] = ()
+    abc9_resume_label: str = ""
 
     @property
     def place_and_route(self) -> bool:
@@ -112,7 +116,11 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         bitstream_output=("--textcfg", "top.config"),
         bitstream_command="yowasp-ecppack top.config top.bit",
         pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
-                   "DP16KD": "bram"}, abc9_label="map_luts"),
+                   "DP16KD": "bram"}, abc9_label="map_luts",
+        # synth_lattice's map_luts step with ABC's area-oriented LUT mapping for abc9
+        abc9_fallback=("techmap -map +/lattice/latches_map.v", "abc -dress -lut 4:7",
+                       "clean"),
+        abc9_resume_label="map_cells"),
     _artix7("XC7A35T", {"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
     _artix7("XC7A100T", {"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
     Target(

@@ -236,3 +236,29 @@ def test_bitserial_design_that_crashed_abc9_synthesizes():
                              serial="activations", signed=True, acc_width=17, scale_width=6)
     result = synthesize(params, "ecp5-85k", place=False)
     assert result.cells["TRELLIS_FF"] > 0 and result.synthesized["lut"] > 0
+
+
+def test_a_design_abc9_fails_on_is_mapped_by_the_fallback_and_says_so():
+    # abc9 (Yosys 0.70) leaves a CCU2C output "connected to constants: 1'x" on this
+    # qmlp-v1 adder tree; the flow maps it with abc instead and notes it in the result
+    from flows.synth import yosys_script
+    from hw.qmlp.params import QmlpParams
+
+    target = get_target("ecp5-85k")
+    lines = yosys_script(target, "top.v", "top", fallback=True).splitlines()
+    assert lines[1:3] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*"]
+    assert lines[3:6] == list(target.abc9_fallback)
+    assert lines[6] == "synth_ecp5 -top top -run map_cells:"
+    params = QmlpParams(layers="25,2", weight_bits=8, act_bits=3, input_bits=3, seed=444,
+                        folding="1x25")
+    result = synthesize(params, "ecp5-85k", place=False)
+    assert len(result.notes) == 1 and "connected to constants" in result.notes[0]
+    assert result.synthesized["lut"] > 0 and result.cells["CCU2C"] > 0
+    assert result.to_json()["notes"] == list(result.notes)
+    cached = synthesize(params, "ecp5-85k", place=False)
+    assert cached.cached and cached.notes == result.notes
+
+
+def test_a_design_abc9_maps_has_no_notes():
+    result = synthesize(SMALL, "ecp5-85k", place=False)
+    assert result.notes == ()
