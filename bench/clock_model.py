@@ -86,8 +86,8 @@ FAMILIES: dict[str, Any] = {
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
     "qmlp": (area_qmlp, _qmlp_caps, "0..2 hidden layers, inputs and hidden sizes 2..45",
-             ("one", "clock_acc_bits", "clock_adder_levels", "clock_adder_bits",
-              "clock_log2_steps", "clock_log2_levels")),
+             ("one", "clock_acc_bits", "clock_adder_levels", "clock_log2_steps",
+              "clock_log2_levels")),
     "accel": (area_accel, _accel_caps, "rows and cols 1..{max_side} (of 1, 2, 4, 8), "
               "spad_kib, acc_kib and bus_bytes the lower half of their choices",
               ("one", "core=bitserial", "dataflow=ws", "log2_rows", "log2_cols",

@@ -369,8 +369,10 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
 
 def _rom_luts_per_bit(depth: int) -> int:
     """LUT4s per output bit of a ROM of ``depth`` random words in logic: one per 16 words,
-    plus one per further 64-word group (PFUMX / L6MUX21 join up to 64); none at depth 1."""
-    if depth <= 1:
+    plus one per further 64-word group (PFUMX / L6MUX21 join up to 64); none up to 8 words,
+    whose 3 address bits ABC folds into the LUTs that use the bit (the leave-one-out error
+    of the fit says so: 9.2% against 10.4% counting one LUT, ``bench/results/area_qmlp.md``)."""
+    if depth <= 8:
         return 0
     return -(-depth // 16) + max(0, -(-depth // 64) - 1)
 
@@ -486,7 +488,7 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       unrolled layer has constant weights);
     - ``acc_bits = P * A``: the final carry-chain adders (and the accumulator registers);
     - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
-      LUT per 16 words (and per further 64);
+      LUT per 16 words (and per further 64), none up to 8 words;
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
       threshold ROM, the comparators, and the count of thresholds passed;
     - ``slice_mux_luts``: the ``SF``:1 multiplexer that picks each step's input slice;
@@ -503,28 +505,23 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     return total
 
 
-def _dot_product_depth(params: QmlpParams, index: int) -> tuple[int, int]:
+def _dot_product_depth(params: QmlpParams, index: int) -> int:
     """The deepest of layer ``index``'s PE dot products (:func:`_dot_product_bits`): adder
     levels from an input to the accumulator (the kept trees of the added and the
-    subtracted terms, the subtraction, the accumulate), and its widest adder's carry-chain
-    bits (the low bits where an operand is zero pass through)."""
+    subtracted terms, the subtraction, the accumulate)."""
     network = params.quant_network()
     fold = params.folds()[index]
-    in_bits = network.input_bits_of(index)
     kinds = weight_bit_kinds(network, index, fold)
-    deepest = widest = 0
+    deepest = 0
     for p in range(fold.pe):
         terms = pe_terms(kinds[p], network.layers[index].weight_bits)
         levels = 0
         for negative in (False, True):
-            spans = [(t.shift, t.shift + in_bits) for t in terms if t.negative == negative]
-            adders = kept_sum_spans(spans)
-            levels = max(levels, math.ceil(math.log2(len(spans))) if spans else 0)
-            for a, b, result in adders:
-                widest = max(widest, result[1] - max(a[0], b[0]))
+            count = sum(t.negative == negative for t in terms)
+            levels = max(levels, math.ceil(math.log2(count)) if count else 0)
         subtracted = any(t.negative for t in terms)
         deepest = max(deepest, levels + subtracted + 1)
-    return deepest, widest
+    return deepest
 
 
 def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
@@ -534,8 +531,7 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``clock_acc_bits``: the accumulator's width ``A`` (its carry chain, and each
       threshold comparison's);
     - ``clock_adder_levels``: the adders from an input to the accumulator in a PE's dot
-      product (the kept shift-and-add trees, the subtraction and the accumulate), and
-      ``clock_adder_bits``: its widest adder's carry chain;
+      product (the kept shift-and-add trees, the subtraction and the accumulate);
     - ``clock_log2_steps``: ``log2`` of the steps per vector (``SF * NF``): the weight ROM's
       read multiplexer;
     - ``clock_log2_levels``: ``log2`` of the threshold levels ``2**a - 1`` plus one (the
@@ -544,14 +540,12 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     network = params.quant_network()
     folds = params.folds()
     out: dict[str, float] = {"clock_acc_bits": 0.0, "clock_adder_levels": 0.0,
-                             "clock_adder_bits": 0.0, "clock_log2_steps": 0.0,
-                             "clock_log2_levels": 0.0}
+                             "clock_log2_steps": 0.0, "clock_log2_levels": 0.0}
     for index, fold in enumerate(folds):
         layer = network.layers[index]
         levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
-        depth, widest = _dot_product_depth(params, index)
         values = {"clock_acc_bits": float(network.accumulator_width(index)),
-                  "clock_adder_levels": float(depth), "clock_adder_bits": float(widest),
+                  "clock_adder_levels": float(_dot_product_depth(params, index)),
                   "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
                   "clock_log2_levels": math.log2(levels + 1)}
         for name, value in values.items():
