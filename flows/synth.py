@@ -372,8 +372,9 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         if error.timed_out or not target.abc9_fallback:
             raise
         # abc9 (its box handling of carry cells) fails on some designs, e.g. "Output port
-        # ... (CCU2C) is connected to constants: 1'x" on a few qmlp-v1 adder trees; map
-        # those with abc instead, and say so in the result
+        # ... (CCU2C) is connected to constants: 1'x" on a few qmlp-v1 adder trees on ECP5;
+        # map those with abc instead, and say so in the result (targets without a
+        # fallback, Xilinx, report the failure)
         if (work / "yosys.log").exists():
             (work / "yosys.log").rename(work / "yosys_abc9.log")
         (work / "synth_fallback.ys").write_text(

@@ -106,7 +106,12 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         bitstream_output=("--asc", "top.asc"),
         bitstream_command="yowasp-icepack top.asc top.bin",
         pnr_cells={"ICESTORM_LC": "lut", "ICESTORM_DSP": "dsp", "ICESTORM_RAM": "bram"},
-        abc9_label="map_luts"),
+        abc9_label="map_luts",
+        # synth_ice40's map_luts step with ABC's area-oriented LUT mapping for abc9
+        abc9_fallback=("techmap -map +/ice40/latches_map.v", "abc -dress -lut 4",
+                       "ice40_wrapcarry -unwrap", "techmap -map +/ice40/ff_map.v", "clean",
+                       "opt_lut -tech ice40"),
+        abc9_resume_label="map_cells"),
     Target(
         name="ecp5-85k",
         description="Lattice ECP5 LFE5U-85F (CABGA381), nextpnr-ecp5; pins: ULX3S",

@@ -262,3 +262,37 @@ def test_a_design_abc9_fails_on_is_mapped_by_the_fallback_and_says_so():
 def test_a_design_abc9_maps_has_no_notes():
     result = synthesize(SMALL, "ecp5-85k", place=False)
     assert result.notes == ()
+
+
+@pytest.mark.parametrize("target", ["ecp5-85k", "ice40-up5k"])
+def test_the_fallback_script_synthesizes_where_abc9_failed(target, monkeypatch):
+    """Each target's fallback (abc in place of abc9) is a complete Yosys script: with the
+    first run made to fail, the design still synthesizes, with a note saying how."""
+    import flows.synth as synth_module
+
+    real = synth_module.run_yosys
+    calls: list[str] = []
+
+    def first_fails(work, script, timeout):
+        calls.append(script)
+        if len(calls) == 1:
+            (work / "yosys.log").write_text("ERROR: abc9 stand-in failure\n")
+            raise ToolError("yosys failed with exit code 1", "ERROR: abc9 stand-in failure")
+        return real(work, script, timeout)
+
+    monkeypatch.setattr(synth_module, "run_yosys", first_fails)
+    result = synthesize(SMALL, target, place=False, use_cache=False)
+    assert calls == ["synth.ys", "synth_fallback.ys"]
+    assert result.notes and "abc9 stand-in failure" in result.notes[0]
+    assert result.synthesized["lut"] > 0 and result.synthesized["ff"] > 0
+
+
+def test_a_timeout_is_not_retried_with_the_fallback(monkeypatch):
+    import flows.synth as synth_module
+
+    def times_out(work, script, timeout):
+        raise ToolError("yosys timed out after 1 s (wall clock)", timed_out=True)
+
+    monkeypatch.setattr(synth_module, "run_yosys", times_out)
+    with pytest.raises(ToolError, match="timed out"):
+        synthesize(SMALL, "ecp5-85k", place=False, use_cache=False)
