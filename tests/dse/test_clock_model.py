@@ -149,12 +149,23 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
     own = qmlp_clock_features(params, "ecp5-85k")
     assert {k: values[k] for k in own} == own
     assert values["weight_bits"] == 3 and values["layers=8,6,4"] == 1.0
+    # the slowest layer's features: layer 0, whose PEs have 7 added and 4 subtracted terms
+    # (these weights: 3 levels of kept adders, the subtraction and the accumulate), 2 x 2
+    # steps and 3 thresholds; layer 1 (raw scores) has no thresholds
+    from dse.models.qmlp import _CLOCK_LAYER_WEIGHTS, _dot_product_depth
+
     network = params.quant_network()
-    assert own["clock_acc_bits"] == max(network.accumulator_width(i) for i in range(2))
-    # layer 0's PEs have 7 added and 4 subtracted terms (these weights): 3 levels of kept
-    # adders, the subtraction and the accumulate
-    assert own["clock_adder_levels"] == 5
-    assert own["clock_log2_levels"] == pytest.approx(math.log2(4))     # 2-bit activations
+    layer0 = {"clock_acc_bits": network.accumulator_width(0), "clock_adder_levels": 5,
+              "clock_log2_steps": 2.0, "clock_log2_levels": 2.0}
+    layer1 = {"clock_acc_bits": network.accumulator_width(1),
+              "clock_adder_levels": _dot_product_depth(params, 1),
+              "clock_log2_steps": 2.0, "clock_log2_levels": 0.0}
+    assert own == pytest.approx(layer0)
+
+    def delay(values):
+        return sum(w * values[name] for name, w in _CLOCK_LAYER_WEIGHTS.items())
+
+    assert delay(layer0) > delay(layer1)
 
 
 @pytest.mark.parametrize("seed", range(8))
