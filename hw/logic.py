@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import TypeVar
 
 from amaranth.hdl import Const, Module, Signal, Value
+
+T = TypeVar("T")
 
 
 def tree_sum(values: Sequence[Value | int]) -> Value:
@@ -17,6 +20,24 @@ def tree_sum(values: Sequence[Value | int]) -> Value:
     return level[0]
 
 
+def _pairwise_tree(leaves: Sequence[T], join: Callable[[T, T], T]
+                   ) -> tuple[T | None, list[tuple[T, T, T]]]:
+    """The balanced tree of :func:`tree_sum` over ``leaves``: its root (None for no leaves)
+    and each node ``(a, b, join(a, b))`` in the order built."""
+    level = list(leaves)
+    nodes: list[tuple[T, T, T]] = []
+    while len(level) > 1:
+        merged = []
+        for i in range(0, len(level), 2):
+            if i + 1 == len(level):
+                merged.append(level[i])
+                continue
+            merged.append(join(level[i], level[i + 1]))
+            nodes.append((level[i], level[i + 1], merged[-1]))
+        level = merged
+    return (level[0] if level else None), nodes
+
+
 def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
     """The sum of unsigned ``values`` as the balanced adder tree of :func:`tree_sum`, each
     adder's result a combinational signal ``<name>_<n>`` with the ``keep`` attribute.
@@ -26,23 +47,17 @@ def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
     in gates, and ABC's delay-driven mapping of those gates (``abc9 -W 300`` in
     ``synth_ecp5``) grows, and moves with constant inputs such as ROM contents.
     :func:`kept_sum_spans` gives the adders' widths without building them."""
-    level = [Value.cast(v) for v in values]
-    if not level:
-        return Const(0, 1)
     count = 0
-    while len(level) > 1:
-        merged: list[Value] = []
-        for i in range(0, len(level), 2):
-            if i + 1 == len(level):
-                merged.append(level[i])
-                continue
-            total = level[i] + level[i + 1]
-            kept = Signal(total.shape(), name=f"{name}_{count}", attrs={"keep": 1})
-            m.d.comb += kept.eq(total)
-            merged.append(kept)
-            count += 1
-        level = merged
-    return level[0]
+
+    def add(a: Value, b: Value) -> Value:
+        nonlocal count
+        kept = Signal((a + b).shape(), name=f"{name}_{count}", attrs={"keep": 1})
+        m.d.comb += kept.eq(a + b)
+        count += 1
+        return kept
+
+    root, _ = _pairwise_tree([Value.cast(v) for v in values], add)
+    return Const(0, 1) if root is None else root
 
 
 def kept_sum_spans(spans: Sequence[tuple[int, int]]
@@ -51,19 +66,7 @@ def kept_sum_spans(spans: Sequence[tuple[int, int]]
     spans (``high`` bits wide, the bits below ``low`` zero, e.g. a value shifted left by
     ``low``), in the order built: each adder's operand spans and result span (the lower
     ``low``, one bit wider than the wider operand)."""
-    level = list(spans)
-    out: list[tuple[tuple[int, int], tuple[int, int], tuple[int, int]]] = []
-    while len(level) > 1:
-        merged = []
-        for i in range(0, len(level), 2):
-            if i + 1 == len(level):
-                merged.append(level[i])
-                continue
-            a, b = level[i], level[i + 1]
-            merged.append((min(a[0], b[0]), max(a[1], b[1]) + 1))
-            out.append((a, b, merged[-1]))
-        level = merged
-    return out
+    return _pairwise_tree(spans, lambda a, b: (min(a[0], b[0]), max(a[1], b[1]) + 1))[1]
 
 
 def pack_array(values: Iterable[int], width: int) -> int:

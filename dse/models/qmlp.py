@@ -536,8 +536,9 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     """Features of the critical path of ``qmlp-v1`` (the clock model's, besides the generic
     ones). The layers run side by side on one clock, and the path lies in one of them: the
     features are those of the layer with the largest delay under
-    :data:`_CLOCK_LAYER_WEIGHTS` (the largest of each feature over the layers, fitted
-    independently, held out 10.2%; the slowest layer's 7.5% in leave-one-out):
+    :data:`_CLOCK_LAYER_WEIGHTS` (chosen over the largest of each feature over the layers
+    by leave-one-out, 7.5% against 10.3%; held-out errors in
+    ``bench/results/clock_qmlp.md``):
 
     - ``clock_acc_bits``: the accumulator's width ``A`` (its carry chain, and each
       threshold comparison's);
