@@ -38,6 +38,18 @@ def _pairwise_tree(leaves: Sequence[T], join: Callable[[T, T], T]
     return (level[0] if level else None), nodes
 
 
+def kept(m: Module, value: Value | int, name: str) -> Signal:
+    """``value`` as a combinational signal ``name`` with the ``keep`` attribute: a boundary
+    that Yosys and ABC do not merge or copy logic across. ABC9's delay-driven mapping
+    (``abc9 -W 300`` in ``synth_ecp5``) otherwise copies a control signal's logic into
+    every register bit it selects for, as wide LUTs that grow and move with unrelated
+    parameters."""
+    value = Value.cast(value)
+    signal = Signal(value.shape(), name=name, attrs={"keep": 1})
+    m.d.comb += signal.eq(value)
+    return signal
+
+
 def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
     """The sum of unsigned ``values`` as the balanced adder tree of :func:`tree_sum`, each
     adder's result a combinational signal ``<name>_<n>`` with the ``keep`` attribute.
@@ -51,10 +63,9 @@ def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
 
     def add(a: Value, b: Value) -> Value:
         nonlocal count
-        kept = Signal((a + b).shape(), name=f"{name}_{count}", attrs={"keep": 1})
-        m.d.comb += kept.eq(a + b)
+        total = kept(m, a + b, f"{name}_{count}")
         count += 1
-        return kept
+        return total
 
     root, _ = _pairwise_tree([Value.cast(v) for v in values], add)
     return Const(0, 1) if root is None else root
