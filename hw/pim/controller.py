@@ -446,9 +446,9 @@ class ChannelEngine(Elaboratable):
         """The request generator's updates with block interleave (order (bank, j)), each
         register written under a few control signals decided once (kept wires, so the LUT
         mapper does not copy their logic into every register bit: with the same updates
-        written as nested conditions, ABC9 mapped a single-bank engine's generator to 300
-        to 600 more LUTs than with row interleave, varying with the row and column count
-        alone)."""
+        written as nested conditions, a single-bank design took 783 to 1,399 LUTs against
+        658 to 824 with row interleave, varying with the row and column counts alone; now
+        772 to 862, ``bench/area_pim.py`` notes)."""
         skip = kept(m, active & ~exists, "skip")  # this bank's remaining rows do not exist
         row_done = kept(m, append & last_chunk, "row_done")
         last_j = j == self.per_bank - 1
