@@ -37,6 +37,8 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from dse.models.area import load_area_model
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
@@ -44,6 +46,7 @@ from dse.workload import Gemm
 from hw.logic import kept_sum_spans
 from hw.params import ParamError
 from hw.qmlp.accelerator import VARIES, pe_terms, weight_bit_kinds
+from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams, divisors
 
 _NEVER = -(10**18)
@@ -367,12 +370,46 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
 # --- area features ----------------------------------------------------------------
 
 
+#: Deepest ROM whose address bits ABC folds into the LUTs that use each output bit (a
+#: LUT4 keeps one input for what the bit gates)
+_ROM_FOLDED_DEPTH = 8
+
+
+def _trailing_zeros(value: int) -> int:
+    value = abs(value)
+    return (value & -value).bit_length() - 1
+
+
+def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+    """Bits of layer ``index``'s threshold comparisons that stay carry chains when its
+    thresholds are constants (one neuron group, ``NF = 1``): per PE, each distinct
+    threshold compared with the ``A``-bit sum, at ``A`` less the threshold's trailing zero
+    bits (Yosys compares only the sum's bits above them), where that leaves at least
+    :data:`_CARRY_CHAIN_MIN_BITS`. Narrower ones go to ABC with the count of thresholds
+    passed; a threshold of 0 (the sign bit) or of the range's lowest value (always
+    passed) costs nothing. Probed in Yosys 0.70: ``x >= k`` on a signed 6-bit ``x`` maps
+    to three CCU2C cells for every ``k`` but the multiples of 4, which map to gates."""
+    layer = network.layers[index]
+    if layer.thresholds is None or fold.neuron_fold > 1:
+        return 0
+    width = network.accumulator_width(index)
+    lowest = -(1 << (width - 1))
+    bits = 0
+    for row in np.asarray(layer.thresholds):
+        for threshold in {int(t) for t in row}:
+            if threshold == 0 or threshold <= lowest:
+                continue
+            compared = width - _trailing_zeros(threshold)
+            bits += compared if compared >= _CARRY_CHAIN_MIN_BITS else 0
+    return bits
+
+
 def _rom_luts_per_bit(depth: int) -> int:
     """LUT4s per output bit of a ROM of ``depth`` random words in logic: one per 16 words,
     plus one per further 64-word group (PFUMX / L6MUX21 join up to 64); none up to 8 words,
     whose 3 address bits ABC folds into the LUTs that use the bit (the leave-one-out error
     of the fit says so: 9.2% against 10.4% counting one LUT, ``bench/results/area_qmlp.md``)."""
-    if depth <= 8:
+    if depth <= _ROM_FOLDED_DEPTH:
         return 0
     return -(-depth // 16) + max(0, -(-depth // 64) - 1)
 
@@ -453,16 +490,22 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     def index_bits(count: int) -> int:
         return max(1, (count - 1).bit_length())
 
+    folded_rom = steps <= _ROM_FOLDED_DEPTH
+    rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
     return {
         "layers": 1.0,
         "carry_luts": float(carry_luts),
         "gate_adder_bits": float(gate_adder_bits),
         "gated_bits": float(gated_bits),
+        "gated_folded_bits": float(gated_bits if folded_rom else 0),
+        "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc),
         "rom_luts": float(varying_rom_bits * _rom_luts_per_bit(steps)),
         "threshold_rom_luts": float(fold.pe * levels * acc
                                     * _rom_luts_per_bit(fold.neuron_fold)),
         "compare_bits": float(fold.pe * levels * acc),
+        "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
+        "constant_compare_bits": float(_constant_compare_bits(network, index, fold)),
         "count_bits": float(fold.pe * levels if levels > 1 else 0),
         "slice_mux_luts": float(fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)),
         "counter_bits": float(index_bits(beats) + index_bits(fold.synapse_fold)
@@ -547,7 +590,11 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``clock_log2_steps``: ``log2`` of the steps per vector (``SF * NF``): the weight ROM's
       read multiplexer;
     - ``clock_log2_levels``: ``log2`` of the threshold levels ``2**a - 1`` plus one (the
-      count of thresholds passed).
+      count of thresholds passed);
+    - ``clock_log2_inputs``: ``log2`` of the layer's inputs (the vector register's fan-out
+      into the slice multiplexer and the lanes; added by leave-one-out over the 94 designs
+      of ``bench/results/clock_qmlp.md`` of 2026-12-03, 10.6% -> 9.1%, and not used to
+      pick the layer).
     """
     network = params.quant_network()
     layers = []
@@ -557,7 +604,8 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
         layers.append({"clock_acc_bits": float(network.accumulator_width(index)),
                        "clock_adder_levels": float(_dot_product_depth(params, index)),
                        "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
-                       "clock_log2_levels": math.log2(levels + 1)})
+                       "clock_log2_levels": math.log2(levels + 1),
+                       "clock_log2_inputs": math.log2(fold.inputs)})
     return max(layers, key=lambda values: sum(weight * values[name] for name, weight
                                               in _CLOCK_LAYER_WEIGHTS.items()))
 

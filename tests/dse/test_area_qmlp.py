@@ -4,6 +4,8 @@ checked by hand (fast)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from dse.models.qmlp import qmlp_layer_features
@@ -75,3 +77,47 @@ def test_a_rom_of_one_word_costs_no_rom_luts_and_folding_adds_them():
     assert qmlp_layer_features(unrolled, 0)["slice_mux_luts"] == 0
     assert qmlp_layer_features(folded, 0)["rom_luts"] > 0
     assert qmlp_layer_features(folded, 0)["slice_mux_luts"] > 0
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_constant_threshold_comparisons_by_hand(seed):
+    """A fully unrolled hidden layer (one neuron group: constant thresholds): per PE each
+    distinct threshold is one comparison, as wide as the accumulator less the threshold's
+    trailing zero bits, counted where that leaves 5 bits or more (a carry chain); 0 and the
+    accumulator's lowest value cost nothing. With two neuron groups the thresholds are in a
+    ROM and every comparison is full width."""
+    unrolled = QmlpParams(layers="6,4,2", weight_bits=3, act_bits=3, input_bits=4,
+                          folding="4x6,2x4", seed=seed)
+    network = unrolled.quant_network()
+    width = network.accumulator_width(0)
+    expected = 0
+    for row in network.layers[0].thresholds:
+        for threshold in set(row.tolist()):
+            if threshold in (0, -(1 << (width - 1))):
+                continue
+            text = format(abs(threshold), "b")
+            compared = width - (len(text) - len(text.rstrip("0")))
+            expected += compared if compared >= 5 else 0
+    features = qmlp_layer_features(unrolled, 0)
+    assert width >= 5 and expected > 0
+    assert features["constant_compare_bits"] == expected
+    assert features["rom_compare_bits"] == 0
+    folded = dataclasses.replace(unrolled, folding="2x6,2x4")
+    features = qmlp_layer_features(folded, 0)
+    assert features["constant_compare_bits"] == 0
+    assert features["rom_compare_bits"] == 2 * 7 * width == features["compare_bits"]
+    assert qmlp_layer_features(unrolled, 1)["constant_compare_bits"] == 0   # no thresholds
+
+
+def test_gated_terms_split_at_a_rom_of_eight_words():
+    """Terms gated by a weight bit of a ROM of up to 8 words share the ROM bit's LUT4
+    (3 address bits and the gated bit); deeper ROMs are counted apart."""
+    for folding, steps in (("2x2", 8), ("1x1", 32)):
+        params = QmlpParams(layers="16,2", weight_bits=4, input_bits=3, folding=folding)
+        features = qmlp_layer_features(params, 0)
+        assert params.folds()[0].cycles_per_vector == steps
+        assert features["gated_bits"] > 0
+        assert features["gated_folded_bits"] + features["gated_rom_bits"] \
+            == features["gated_bits"]
+        assert features["gated_folded_bits" if steps <= 8 else "gated_rom_bits"] \
+            == features["gated_bits"]

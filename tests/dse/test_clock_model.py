@@ -151,15 +151,16 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
     assert values["weight_bits"] == 3 and values["layers=8,6,4"] == 1.0
     # the slowest layer's features: layer 0, whose PEs have 7 added and 4 subtracted terms
     # (these weights: 3 levels of kept adders, the subtraction and the accumulate), 2 x 2
-    # steps and 3 thresholds; layer 1 (raw scores) has no thresholds
+    # steps, 3 thresholds and 8 inputs; layer 1 (raw scores) has no thresholds
     from dse.models.qmlp import _CLOCK_LAYER_WEIGHTS, _dot_product_depth
 
     network = params.quant_network()
     layer0 = {"clock_acc_bits": network.accumulator_width(0), "clock_adder_levels": 5,
-              "clock_log2_steps": 2.0, "clock_log2_levels": 2.0}
+              "clock_log2_steps": 2.0, "clock_log2_levels": 2.0, "clock_log2_inputs": 3.0}
     layer1 = {"clock_acc_bits": network.accumulator_width(1),
               "clock_adder_levels": _dot_product_depth(params, 1),
-              "clock_log2_steps": 2.0, "clock_log2_levels": 0.0}
+              "clock_log2_steps": 2.0, "clock_log2_levels": 0.0,
+              "clock_log2_inputs": math.log2(6)}
     assert own == pytest.approx(layer0)
 
     def delay(values):
