@@ -45,7 +45,7 @@ from dse.models.family import FamilyModels
 from dse.workload import Gemm
 from hw.logic import kept_sum_spans
 from hw.params import ParamError
-from hw.qmlp.accelerator import VARIES, pe_terms, weight_bit_kinds
+from hw.qmlp.accelerator import CLEAR, VARIES, pe_terms, weight_bit_kinds
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams, divisors
 
@@ -404,6 +404,29 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold) -
     return bits
 
 
+def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
+                       in_elements: int) -> int:
+    """Flip-flops of layer ``index``'s capture shift register and vector register that
+    Yosys keeps. An input no PE uses (its SIMD lane has a zero weight in every PE and ROM
+    word, so it has no term) leaves its vector bits unread; a capture element is unread
+    when its vector element is and so is the element it shifts into (``in_elements``
+    further down), so only the unread ones at the bottom of the shift register go. A
+    1-bit (bipolar) weight is never zero."""
+    in_bits = network.input_bits_of(index)
+    total = 2 * fold.inputs * in_bits
+    if network.layers[index].weight_bits == 1:
+        return total
+    dead = (weight_bit_kinds(network, index, fold) == CLEAR).all(axis=(0, 2))
+    unread = [bool(dead[element % fold.simd]) for element in range(fold.inputs)]
+    gone = 0
+    removable = [False] * fold.inputs
+    for element in range(fold.inputs):
+        below = element - in_elements
+        removable[element] = unread[element] and (below < 0 or removable[below])
+        gone += unread[element] + removable[element]
+    return total - gone * in_bits
+
+
 def _rom_luts_per_bit(depth: int) -> int:
     """LUT4s per output bit of a ROM of ``depth`` random words in logic: one per 16 words,
     plus one per further 64-word group (PFUMX / L6MUX21 join up to 64); none up to 8 words,
@@ -511,6 +534,7 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
         "counter_bits": float(index_bits(beats) + index_bits(fold.synapse_fold)
                               + index_bits(fold.neuron_fold) + index_bits(steps)),
         "vector_bits": float(fold.inputs * in_bits),
+        "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements)),
         "out_bits": float(fold.pe * out_bits),
     }
 
