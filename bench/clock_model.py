@@ -7,7 +7,8 @@ Run: ``python bench/clock_model.py systolic [--samples 16] [--fresh 10] [--seed 
 Designs: a Latin hypercube of ``--samples`` (fitted to; ``--seed``) and a uniform draw of
 ``--fresh`` (held out; ``--seed + 1``) over the family's area-benchmark space with the
 array sides capped at ``--max-side`` (pim: at most 2 channels, 8 banks and 4 queue
-entries; accel: the lower half of the buffer sizes and bus widths too;
+entries; accel: the lower half of the buffer sizes and bus widths too; qmlp: at most 2
+hidden layers of up to 45, or the whole space with ``--max-side 128``;
 place-and-route of an 85k device takes minutes per design on this machine); each
 ``--fit-run SEED:SAMPLES:FRESH[:MAX_SIDE]`` adds every design of an earlier run (its Latin
 hypercube and its held-out draw, regenerated from the seed) to the fit. Each is placed
@@ -56,10 +57,20 @@ def _pim_caps(max_side: int) -> dict[str, float]:
 
 
 def _qmlp_caps(max_side: int) -> dict[str, float]:
-    """At most 2 hidden layers and layer sizes up to about 45 (three quarters of the
-    exponent range)."""
+    """With ``--max-side`` of at least ``area_qmlp.MAX_SAMPLED_SIZE`` the area benchmark's
+    whole space; below (the default, as in the first runs) at most 2 hidden layers and
+    layer sizes up to about 45 (three quarters of the exponent range)."""
+    if max_side >= area_qmlp.MAX_SAMPLED_SIZE:
+        return {}
     return {"hidden_layers": 0.5, "inputs": 0.75,
             **{f"hidden{i}": 0.75 for i in range(area_qmlp.MAX_HIDDEN_LAYERS)}}
+
+
+def _qmlp_space(max_side: int) -> str:
+    if max_side >= area_qmlp.MAX_SAMPLED_SIZE:
+        return (f"0..{area_qmlp.MAX_HIDDEN_LAYERS} hidden layers, inputs and hidden sizes "
+                f"2..{area_qmlp.MAX_SAMPLED_SIZE} (the whole area space)")
+    return "0..2 hidden layers, inputs and hidden sizes 2..45"
 
 
 def _accel_caps(max_side: int) -> dict[str, float]:
@@ -73,7 +84,8 @@ def _accel_caps(max_side: int) -> dict[str, float]:
 
 
 #: family -> (area benchmark module, unit-coordinate scales of the sampled space given
-#: ``--max-side``, the capped space in words, features of the delay (or per target))
+#: ``--max-side``, the capped space in words (a format string of ``max_side`` or a
+#: function of it), features of the delay (or per target))
 FAMILIES: dict[str, Any] = {
     "systolic": (area_systolic, _array_caps(area_systolic), "rows and cols 1..{max_side}",
                  {"ecp5-85k": ("one", "log2_rows", "log2_cols", "input_width", "acc_width",
@@ -85,9 +97,9 @@ FAMILIES: dict[str, Any] = {
     "bitserial": (area_bitserial, _array_caps(area_bitserial), "rows and cols 1..{max_side}",
                   ("one", "log2_rows", "log2_cols", "log2_lanes", "parallel_width",
                    "acc_width", "scale_width")),
-    "qmlp": (area_qmlp, _qmlp_caps, "0..2 hidden layers, inputs and hidden sizes 2..45",
+    "qmlp": (area_qmlp, _qmlp_caps, _qmlp_space,
              ("one", "clock_acc_bits", "clock_adder_levels", "clock_log2_steps",
-              "clock_log2_levels", "clock_log2_inputs")),
+              "clock_log2_levels", "clock_log2_inputs", "clock_sqrt_luts")),
     "accel": (area_accel, _accel_caps, "rows and cols 1..{max_side} (of 1, 2, 4, 8), "
               "spad_kib, acc_kib and bus_bytes the lower half of their choices",
               ("one", "core=bitserial", "dataflow=ws", "log2_rows", "log2_cols",
@@ -200,7 +212,8 @@ def main() -> None:
         "flow_version": FLOW_VERSION, "seed": args.seed,
         "sampling": f"Latin hypercube of {args.samples} (seed {args.seed}); held out: "
                     f"uniform draw of {args.fresh} (seed {args.seed + 1}); "
-                    + capped_text.format(max_side=args.max_side)
+                    + (capped_text(args.max_side) if callable(capped_text)
+                       else capped_text.format(max_side=args.max_side))
                     + f", the rest as bench/{module.__name__}.py"
                     + "".join(f"; fitted to also: the designs of the run with seed {seed} "
                               f"(Latin hypercube of {samples}, uniform draw of {fresh_count}"

@@ -618,7 +618,16 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``clock_log2_inputs``: ``log2`` of the layer's inputs (the vector register's fan-out
       into the slice multiplexer and the lanes; added by leave-one-out over the 94 designs
       of ``bench/results/clock_qmlp.md`` of 2026-12-03, 10.6% -> 9.1%, and not used to
-      pick the layer).
+      pick the layer);
+    - ``clock_sqrt_luts``: the square root of the whole design's LUTs (the area model's
+      estimate for ``target``, in tens: ``sqrt(LUTs) / 10``): a placed design's extent grows
+      with it, and so do its longest routes. Designs over the whole sampled space (up to
+      4 hidden layers of up to 128) placed larger ones slower than their slowest layer
+      says (up to 41% over); added by leave-one-out over the 174 designs placed, 9.3% ->
+      7.4%.
+
+    Raises:
+        AreaModelError: where ``target`` has no ``qmlp-v1`` area model.
     """
     network = params.quant_network()
     layers = []
@@ -630,8 +639,10 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
                        "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
                        "clock_log2_levels": math.log2(levels + 1),
                        "clock_log2_inputs": math.log2(fold.inputs)})
-    return max(layers, key=lambda values: sum(weight * values[name] for name, weight
-                                              in _CLOCK_LAYER_WEIGHTS.items()))
+    slowest = max(layers, key=lambda values: sum(weight * values[name] for name, weight
+                                                 in _CLOCK_LAYER_WEIGHTS.items()))
+    luts = load_area_model(params.generator, target, qmlp_features).estimate(params)
+    return {**slowest, "clock_sqrt_luts": math.sqrt(max(luts.resources()["lut"], 0.0)) / 10}
 
 
 MODELS = FamilyModels("qmlp-v1", cycles=cycles, energy=energy,

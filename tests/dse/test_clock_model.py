@@ -161,7 +161,13 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
               "clock_adder_levels": _dot_product_depth(params, 1),
               "clock_log2_steps": 2.0, "clock_log2_levels": 0.0,
               "clock_log2_inputs": math.log2(6)}
-    assert own == pytest.approx(layer0)
+    # and the whole design's size: the square root of the area model's LUTs, in tens
+    from dse.models.area import load_area_model
+    from dse.models.qmlp import qmlp_features
+
+    luts = load_area_model("qmlp-v1", "ecp5-85k", qmlp_features).estimate(params)
+    assert own == pytest.approx(
+        {**layer0, "clock_sqrt_luts": math.sqrt(luts.resources()["lut"]) / 10})
 
     def delay(values):
         return sum(w * values[name] for name, w in _CLOCK_LAYER_WEIGHTS.items())
