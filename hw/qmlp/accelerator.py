@@ -37,7 +37,7 @@ from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
-from hw.logic import kept_sum, pack_array, tree_sum
+from hw.logic import kept, kept_sum, pack_array, tree_sum
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams
 from hw.stream import index_shape, stream_signature
@@ -161,10 +161,7 @@ class Mvau(wiring.Component):
         added = kept_sum(m, plus, f"dot{p}_plus")
         if not minus:
             return added
-        difference = added - kept_sum(m, minus, f"dot{p}_minus")
-        dot = Signal(difference.shape(), name=f"dot{p}", attrs={"keep": 1})
-        m.d.comb += dot.eq(difference)
-        return dot
+        return kept(m, added - kept_sum(m, minus, f"dot{p}_minus"), f"dot{p}")
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
