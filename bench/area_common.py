@@ -33,7 +33,7 @@ from dse.models.area import (
     data_file_name,
 )
 from dse.models.registry import area_features
-from flows.synth import FLOW_VERSION, flow_design, synth_key, synthesize
+from flows.synth import FLOW_VERSION, YOSYS, flow_design, synth_key, synthesize
 from flows.targets import get_target
 from flows.tools import ToolError, cache_root, is_complete
 from hw.params import Params
@@ -199,6 +199,13 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
                              "earlier held-out draw, seen once the features changed); "
                              "repeatable")
     parser.add_argument("--jobs", type=int, default=2, help="synthesis processes")
+    parser.add_argument("--recorded", action="store_true",
+                        help="take the measurements of the designs the shipped data file "
+                             "holds from it instead of synthesizing them again (it must "
+                             "record this flow version and Yosys version); the first "
+                             "--spot-check of them are synthesized again and must equal it")
+    parser.add_argument("--spot-check", type=int, default=4, metavar="N",
+                        help="recorded designs synthesized again with --recorded")
     parser.add_argument("--recheck-only", action="store_true",
                         help="only synthesize again the designs the shipped fit recorded as "
                              "failed, and add the count to <out>/<name>.{json,md}")
@@ -356,6 +363,31 @@ def _previous_failures(data_path: Path) -> tuple[int | None, list[dict[str, Any]
             len(previous.get("samples", [])))
 
 
+def _params_key(params: Params) -> str:
+    return json.dumps(params.to_dict(), sort_keys=True)
+
+
+def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:
+    """The samples of the shipped data file by their parameters, for ``--recorded``.
+
+    Raises:
+        SystemExit: if the file is missing, or recorded another flow version or Yosys.
+    """
+    if not data_path.exists():
+        raise SystemExit(f"--recorded: no data file {data_path}")
+    previous = json.loads(data_path.read_text())
+    provenance = previous.get("provenance", {})
+    yosys = YOSYS.version()
+    if (provenance.get("flow_version") != FLOW_VERSION
+            or provenance.get("tools", {}).get("yosys") != yosys):
+        raise SystemExit(f"--recorded: {data_path} recorded flow version "
+                         f"{provenance.get('flow_version')} and Yosys "
+                         f"{provenance.get('tools', {}).get('yosys')}, this run uses "
+                         f"{FLOW_VERSION} and {yosys}: synthesize again")
+    return {json.dumps(entry["params"], sort_keys=True): entry
+            for entry in previous.get("samples", [])}
+
+
 def _verdict(errors: Mapping[str, Any]) -> str:
     misses = []
     held_out = errors["lut"]["held_out"]["count"]
@@ -446,10 +478,39 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     fresh = distinct([bench.from_unit(u) for u in
                       uniform_draw(bench.axes, args.fresh, held_seed)], train)
     splits = {**dict.fromkeys(train, "train"), **dict.fromkeys(fresh, "held_out")}
-    samples, failed, tools = synthesize_all(train + fresh, splits, args.target,
-                                            bench.describe, args.jobs)
+    recorded: dict[str, dict[str, Any]] = {}
+    if getattr(args, "recorded", False):
+        recorded = recorded_samples(data_path)
+    designs = train + fresh
+    taken = [p for p in designs if _params_key(p) in recorded]
+    checked = taken[:max(0, args.spot_check)] if recorded else []
+    to_synthesize = [p for p in designs if p not in taken or p in checked]
+    synthesized, failed, tools = synthesize_all(to_synthesize, splits, args.target,
+                                                bench.describe, args.jobs)
+    by_params = {s.params: s for s in synthesized}
+    for params in checked:
+        sample = by_params.get(params)
+        if sample is None or dict(sample.measured) != recorded[_params_key(params)]["measured"]:
+            raise SystemExit(f"--recorded: {bench.describe(params)} synthesized again gives "
+                             f"{sample and dict(sample.measured)}, the data file "
+                             f"{recorded[_params_key(params)]['measured']}: not reusable")
+    for params in taken:
+        if params not in by_params:
+            entry = recorded[_params_key(params)]
+            by_params[params] = AreaSample(params, entry["measured"], splits[params],
+                                           cells=entry.get("cells", {}),
+                                           synth_seconds=entry.get("synth_seconds"))
+    samples = [by_params[p] for p in designs if p in by_params]
     synthesis_lines = [f"{len(samples)} of {len(train) + len(fresh)} sampled designs "
                        f"synthesized ({len(failed)} failed) under flow version {FLOW_VERSION}."]
+    if recorded:
+        tools = tools or {"yosys": YOSYS.version()}
+        synthesis_lines.append(
+            f"With --recorded: {len(taken) - len(checked)} designs' measurements (and their "
+            f"recorded Yosys seconds) were taken from the shipped data file, whose fit "
+            f"recorded them under this flow version and Yosys; {len(checked)} of them were "
+            f"synthesized again and gave the same resources; "
+            f"{len(to_synthesize) - len(checked)} were synthesized in this run.")
     recheck: dict[str, Any] = {}
     if before_failed and before_version != FLOW_VERSION:
         recheck, line = _recheck(args, bench, before_version, before_failed, before_samples)

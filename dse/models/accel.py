@@ -583,6 +583,16 @@ def _select_luts(word_bits: int, part_bits: int) -> int:
     return 0 if ways < 2 else part_bits * max(1, ways // 2)
 
 
+def _collision_bits(written_bits: int, buffers: int, *, merged: bool) -> int:
+    """Flip-flops of ``memory_libmap``'s read-write collision logic over ``buffers`` block
+    RAM buffers written with the same ``written_bits``: one delayed copy of the write data,
+    and a capture per buffer's read port, or one for all where their read enables are
+    equal (``merged``); none without a buffer in block RAM."""
+    if not buffers:
+        return 0
+    return written_bits * (1 + (1 if merged else buffers))
+
+
 def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     """Area features of ``accel-v1`` (every name present, zero where it does not apply),
     from the structure in ``hw.accel.accelerator``; byte widths from :class:`AccelParams`:
@@ -633,6 +643,23 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     - ``bram_width_bits``: the read width of the buffers in block RAM (per data bit, the
       soft logic ``memory_libmap`` adds to emulate the read port's enable and
       transparency, :data:`dse.models.area.MEMORY_PRIMITIVES`);
+    - ``spad_collision_bits``, ``acc_collision_bits``: the flip-flops Yosys'
+      ``memory_libmap`` adds to a buffer in block RAM whose read may meet a write to the
+      same word in the same cycle (the DMA fills one scratchpad slot while the core reads
+      the other; the result stage writes an accumulator word while it or write-back
+      reads): the write data delayed a cycle into the block RAM, shared by the buffers
+      written from the same source, and per read port a capture of it that the read
+      data is multiplexed with. The written data are the bus beat (``bus_bits``,
+      replicated across a wider scratchpad word, so its copies merge) and the result
+      row (``cols * acc_width``); the captures merge where read enables are equal (the
+      output-stationary and bit-serial feeds read A and B together, the
+      weight-stationary feed one at a time). So ``spad_collision_bits = bus_bits * (1 +
+      captures)`` (captures: 1, or with ``ws`` one per scratchpad in block RAM) where a
+      scratchpad is in block RAM, and ``acc_collision_bits = cols * acc_width * (1 +
+      buffers in block RAM)``. Found in the netlists of the worst flip-flop estimates
+      (``ws 1x1``, ``bus_bytes = 64``: 3 x 512 of them at the scratchpads) and chosen by
+      leave-one-out over the 271 synthesized designs (FF 2.39% -> 0.88% mean, 18.8% ->
+      6.6% max; both coefficients 0.98);
     - ``dsp_blocks``: :func:`accel_dsp_blocks`; ``bram_blocks``:
       :func:`buffer_bram_blocks`.
 
@@ -676,6 +703,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
     lutram = {"cells": 0, "mux": 0, "width": 0, "spad_width": 0, "spad_whole": 0}
     lanes_bits = {"spad_a": lane_a, "spad_b": lane_b}
     bram_mux = bram_width = 0
+    bram_buffers = {"spad": 0, "acc": 0}
     for name, (width, depth) in buffer_memories(params).items():
         if name == "core_acc":   # the core's own, in its model
             continue
@@ -689,6 +717,7 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
         elif mapping.kind == "bram":
             bram_mux += mapping.mux_bits
             bram_width += width
+            bram_buffers["spad" if name.startswith("spad") else "acc"] += 1
     selects = (_select_bits(word_a, lane_a) + _select_bits(word_b, lane_b)
                + _select_bits(word_c, bus) + _select_bits(word_c, result)
                + serial_elements * params.input_width)
@@ -718,6 +747,10 @@ def accel_area_features(params: AccelParams, target: str) -> dict[str, float]:
                                        if word_c <= bus else 0),
         "spad_lutram_whole_bits": float(lutram["spad_whole"]),
         "bram_width_bits": float(bram_width),
+        "spad_collision_bits": float(_collision_bits(bus, bram_buffers["spad"],
+                                                     merged=variant != "systolic_ws")),
+        "acc_collision_bits": float(_collision_bits(result, bram_buffers["acc"],
+                                                    merged=False)),
         "lutram_bits": float(4 * lutram["cells"] + lutram["mux"]),
         "dsp_blocks": float(accel_dsp_blocks(params, target)),
         "bram_blocks": float(buffer_bram_blocks(params, target)),

@@ -172,3 +172,26 @@ def test_a_scratchpad_word_of_one_operand_beat_in_distributed_ram_counts_whole()
                          bus_bytes=4, max_burst=4, outstanding=5)
     features = accel_area_features(params, TARGET)
     assert features["spad_lutram_whole_bits"] == features["spad_lutram_width_bits"] == 512
+
+
+def test_collision_flip_flops_follow_the_write_sources_and_read_enables():
+    """``memory_libmap``'s read-write collision logic, as counted in the netlist of the
+    1 x 1 weight-stationary design with a 64-byte bus (32 KiB scratchpad, 1 KiB
+    accumulator buffer): the bus beat delayed once (512 flip-flops) and captured per
+    scratchpad (2 x 512, the A and B reads have their own enables); the output-stationary
+    feed reads both at once, so one capture; the accumulator buffers in distributed RAM
+    have none, and in block RAM the result row's delay and one capture each."""
+    ws = AccelParams(rows=1, cols=1, input_width=16, acc_width=32, signed=True,
+                     dataflow="ws", acc_depth=4, spad_kib=32, acc_kib=1, bus_bytes=64,
+                     max_burst=4, outstanding=3)
+    features = accel_area_features(ws, TARGET)
+    assert features["spad_collision_bits"] == 3 * 512
+    assert features["acc_collision_bits"] == 0
+    os_ = AccelParams(rows=2, cols=4, input_width=8, acc_width=16, spad_kib=16, acc_kib=16,
+                      bus_bytes=4)
+    kinds = {name: map_memory(width, depth, TARGET, transparent=False).kind
+             for name, (width, depth) in buffer_memories(os_).items() if name != "core_acc"}
+    assert kinds == dict.fromkeys(("spad_a", "spad_b", "acc0", "acc1"), "bram")
+    features = accel_area_features(os_, TARGET)
+    assert features["spad_collision_bits"] == 2 * 32
+    assert features["acc_collision_bits"] == 3 * 4 * 16

@@ -1,0 +1,43 @@
+"""``bench/area_common.py --recorded``: an area benchmark reuses the shipped data file's
+measurements only where they were recorded under this flow version and Yosys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from flows.synth import FLOW_VERSION, YOSYS
+
+sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+from area_common import recorded_samples  # noqa: E402
+
+
+def _data_file(tmp_path: Path, flow_version: int, yosys: str) -> Path:
+    path = tmp_path / "area.json"
+    path.write_text(json.dumps({
+        "provenance": {"flow_version": flow_version, "tools": {"yosys": yosys}},
+        "samples": [{"params": {"rows": 2, "cols": 1}, "split": "train",
+                     "measured": {"lut": 10.0, "ff": 4.0}, "cells": {},
+                     "synth_seconds": 1.5}]}))
+    return path
+
+
+def test_recorded_samples_are_keyed_by_their_parameters(tmp_path):
+    """Same flow version and Yosys: the samples by their parameters (keys sorted)."""
+    samples = recorded_samples(_data_file(tmp_path, FLOW_VERSION, YOSYS.version()))
+    assert list(samples) == [json.dumps({"cols": 1, "rows": 2})]
+    assert samples[json.dumps({"cols": 1, "rows": 2})]["measured"] == {"lut": 10.0, "ff": 4.0}
+
+
+@pytest.mark.parametrize("change", ["flow", "yosys", "missing"])
+def test_recorded_samples_refuse_another_flow_or_tool(tmp_path, change):
+    if change == "missing":
+        path = tmp_path / "none.json"
+    else:
+        path = _data_file(tmp_path, FLOW_VERSION - (change == "flow"),
+                          YOSYS.version() + ("-other" if change == "yosys" else ""))
+    with pytest.raises(SystemExit, match="--recorded"):
+        recorded_samples(path)
