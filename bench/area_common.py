@@ -206,6 +206,11 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
                              "--spot-check of them are synthesized again and must equal it")
     parser.add_argument("--spot-check", type=int, default=4, metavar="N",
                         help="recorded designs synthesized again with --recorded")
+    parser.add_argument("--resynthesize", type=_param_value, action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="with --recorded: synthesize the designs with this parameter "
+                             "value again (their RTL changed since the data file; a JSON "
+                             "value, e.g. signed=false); all given must match; repeatable")
     parser.add_argument("--recheck-only", action="store_true",
                         help="only synthesize again the designs the shipped fit recorded as "
                              "failed, and add the count to <out>/<name>.{json,md}")
@@ -363,6 +368,16 @@ def _previous_failures(data_path: Path) -> tuple[int | None, list[dict[str, Any]
             len(previous.get("samples", [])))
 
 
+def _param_value(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
 def _params_key(params: Params) -> str:
     return json.dumps(params.to_dict(), sort_keys=True)
 
@@ -482,7 +497,9 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     if getattr(args, "recorded", False):
         recorded = recorded_samples(data_path)
     designs = train + fresh
-    taken = [p for p in designs if _params_key(p) in recorded]
+    changed = dict(getattr(args, "resynthesize", []))
+    taken = [p for p in designs if _params_key(p) in recorded
+             and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
     checked = taken[:max(0, args.spot_check)] if recorded else []
     to_synthesize = [p for p in designs if p not in taken or p in checked]
     synthesized, failed, tools = synthesize_all(to_synthesize, splits, args.target,
@@ -510,7 +527,9 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
             f"recorded Yosys seconds) were taken from the shipped data file, whose fit "
             f"recorded them under this flow version and Yosys; {len(checked)} of them were "
             f"synthesized again and gave the same resources; "
-            f"{len(to_synthesize) - len(checked)} were synthesized in this run.")
+            f"{len(to_synthesize) - len(checked)} were synthesized in this run"
+            + (f" (those with {', '.join(f'{k} = {v!r}' for k, v in changed.items())} "
+               "again: their RTL changed)" if changed else "") + ".")
     recheck: dict[str, Any] = {}
     if before_failed and before_version != FLOW_VERSION:
         recheck, line = _recheck(args, bench, before_version, before_failed, before_samples)

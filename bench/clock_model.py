@@ -136,6 +136,33 @@ def _place_one(generator: str, values: dict[str, Any], target: str, cached_only:
     return {"result": result.to_json()}
 
 
+def _param_value(text: str) -> tuple[str, Any]:
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
+    try:
+        return name, json.loads(value)
+    except json.JSONDecodeError:
+        return name, value
+
+
+def _recorded_rows(path: Path) -> dict[str, dict[str, Any]]:
+    """The placed designs of an earlier results file by their parameters (``--recorded``).
+
+    Raises:
+        SystemExit: if the file is missing or recorded another flow version.
+    """
+    if not path.exists():
+        raise SystemExit(f"--recorded: no results file {path}")
+    previous = json.loads(path.read_text())
+    version = previous.get("provenance", {}).get("flow_version")
+    if version != FLOW_VERSION:
+        raise SystemExit(f"--recorded: {path} recorded flow version {version}, this run "
+                         f"uses {FLOW_VERSION}: place again")
+    return {json.dumps(row["params"], sort_keys=True): row
+            for row in previous.get("points", []) if row.get("fmax_mhz")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("family", choices=sorted(FAMILIES))
@@ -155,6 +182,17 @@ def main() -> None:
     parser.add_argument("--target", default="ecp5-85k")
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--data-dir", type=Path, default=REPOSITORY / "dse/models/data")
+    parser.add_argument("--recorded", action="store_true",
+                        help="take the Fmax of the designs the previous <out>/clock_<family> "
+                             "results hold from them instead of placing them again (it must "
+                             "record this flow version); the first --spot-check of them are "
+                             "placed again and must reach the same Fmax")
+    parser.add_argument("--spot-check", type=int, default=2, metavar="N")
+    parser.add_argument("--replace", type=_param_value, action="append", default=[],
+                        metavar="NAME=VALUE",
+                        help="with --recorded: place the designs with this parameter value "
+                             "again (their RTL changed; a JSON value, e.g. signed=false); "
+                             "all given must match; repeatable")
     args = parser.parse_args()
     module, caps, capped_text, features = FAMILIES[args.family]
     if isinstance(features, dict):  # per target
@@ -184,10 +222,22 @@ def main() -> None:
     measured: list[tuple[Any, float, str]] = []
     rows: list[dict[str, Any]] = []
     failed: list[dict[str, Any]] = []
+    stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
+    recorded = _recorded_rows(args.out / f"{stem}.json") if args.recorded else {}
+    changed = dict(args.replace)
+    taken = [p for p, _ in designs if json.dumps(p.to_dict(), sort_keys=True) in recorded
+             and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
+    checked = taken[:max(0, args.spot_check)]
+    for params, split in designs:
+        if params in taken and params not in checked:
+            row = recorded[json.dumps(params.to_dict(), sort_keys=True)]
+            measured.append((params, float(row["fmax_mhz"]), split))
+            rows.append({**{k: row[k] for k in ("config", "params", "fmax_mhz", "seconds",
+                                                  "lut")}, "split": split, "recorded": True})
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(_place_one, p.generator, p.to_dict(), args.target,
                                args.cached_only): (p, split)
-                   for p, split in designs}
+                   for p, split in designs if p not in taken or p in checked}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             params, split = futures[future]
             outcome = future.result()
@@ -198,6 +248,12 @@ def main() -> None:
                 print(f"[{done}/{len(designs)}] {label}: FAILED {reason}", flush=True)
                 continue
             result = outcome["result"]
+            if params in checked:
+                before = recorded[json.dumps(params.to_dict(), sort_keys=True)]["fmax_mhz"]
+                if result["fmax_mhz"] != before:
+                    raise SystemExit(f"--recorded: {label} placed again reaches "
+                                     f"{result['fmax_mhz']} MHz, the results {before}: "
+                                     "not reusable")
             measured.append((params, float(result["fmax_mhz"]), split))
             rows.append({"config": label, "params": params.to_dict(), "split": split,
                          "fmax_mhz": result["fmax_mhz"], "seconds": result["seconds"],
@@ -223,6 +279,12 @@ def main() -> None:
                "error, train designs only",
         "failed": [f["params"] for f in failed],
     }
+    if args.recorded:
+        provenance["recorded"] = (
+            f"{len(taken) - len(checked)} designs' Fmax taken from the previous results "
+            f"(same flow version); {len(checked)} of them placed again, the same Fmax"
+            + (f"; those with {', '.join(f'{k} = {v!r}' for k, v in changed.items())} "
+               "placed again: their RTL changed" if changed else ""))
     model, samples = build_clock_model(generator, args.target, measured, features, provenance)
     (args.data_dir / data_file_name(generator, args.target)).write_text(
         json.dumps(model.to_json(samples), indent=1) + "\n")
@@ -246,7 +308,6 @@ def main() -> None:
     }
     args.out.mkdir(parents=True, exist_ok=True)
     # clock_<family>.* on ECP5, clock_<family>_<target>.* on other targets
-    stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (args.out / f"{stem}.md").write_text(markdown(result))
     print(json.dumps({"train": result["train_error"], "held_out": result["held_out_error"]}))
@@ -261,7 +322,9 @@ def markdown(result: dict[str, Any]) -> str:
         f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end  ",
         f"Flow: {result['provenance']['flow']}  ",
         f"Sampling: {result['provenance']['sampling']}  ",
-        f"Fit: {result['provenance']['fit']}; wall time {result['wall_seconds']:.0f} s", "",
+        f"Fit: {result['provenance']['fit']}; wall time {result['wall_seconds']:.0f} s"
+        + (f"  \nRecorded (`--recorded`): {result['provenance']['recorded']}"
+           if result["provenance"].get("recorded") else ""), "",
         "| Fmax relative error | mean | p95 | max | designs |", "|---|---|---|---|---|",
         f"| train | {train['mean']:.1%} | {train['p95']:.1%} | {train['max']:.1%} | "
         f"{train['count']} |",

@@ -57,6 +57,11 @@ PINNED = [
       'acc_kib': 4},
      '980c8d54bee5e22d00e4f6b0af177ebc6bd7cbabc198b5c3a4772d0e4b3bf6af',
      None),
+    # unsigned: the core's lane sums are kept wires (its negate input is the constant 0)
+    ('accel-v1', {'core': 'bitserial', 'rows': 2, 'cols': 4, 'lanes': 4, 'spad_kib': 4,
+      'acc_kib': 4, 'signed': False},
+     'e7a7bef4808e25842468aaa1e39a74ab1aff775450a99e0ba80b4de2710b0147',
+     None),
 ]
 
 

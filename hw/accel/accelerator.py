@@ -151,7 +151,10 @@ class Accelerator(wiring.Component):
 
         core: SystolicArray | BitSerialArray
         if bs_core:
-            m.submodules.core = core = BitSerialArray(p.bitserial_core)
+            # an unsigned core's `negate` is the constant 0 (below): its lane sums are kept
+            # apart, or Yosys merges each with the group update into one gate-mapped $macc
+            m.submodules.core = core = BitSerialArray(p.bitserial_core,
+                                                      keep_lane_sums=not p.signed)
         else:
             m.submodules.core = core = SystolicArray(p.systolic_core)
         m.submodules.spad_a = spad_a = Memory(shape=8 * word_a, depth=2 * slot_a_words,

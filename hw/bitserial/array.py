@@ -48,7 +48,7 @@ from amaranth.hdl import Module, Mux, Signal, unsigned
 from amaranth.lib import data
 
 from hw.bitserial.params import BitSerialParams
-from hw.logic import tree_sum
+from hw.logic import kept, tree_sum
 from hw.stream import StreamArray, int_shape
 
 #: Per-beat control flags, in payload order after the operands and scales.
@@ -89,10 +89,18 @@ def activity_bounds(params: BitSerialParams) -> dict[str, int]:
 
 
 class BitSerialArray(StreamArray):
-    """A ``rows`` x ``cols`` bit-serial array; see the module docstring for the protocol."""
+    """A ``rows`` x ``cols`` bit-serial array; see the module docstring for the protocol.
 
-    def __init__(self, params: BitSerialParams) -> None:
+    ``keep_lane_sums``: each PE's lane sum ``p`` becomes a kept wire (:func:`hw.logic.kept`)
+    apart from the group update. For a parent that ties ``negate`` to a constant (the
+    accelerator with an unsigned core): with the sign multiplexer gone, Yosys' ``alumacc``
+    merges the lane sum and the update into one ``$macc`` at the accumulator's width,
+    mapped to gates (``bench/results/area_accel.md``). The array alone keeps ``negate`` a
+    port, and its Verilog does not change."""
+
+    def __init__(self, params: BitSerialParams, *, keep_lane_sums: bool = False) -> None:
         self.params = params
+        self.keep_lane_sums = keep_lane_sums
         super().__init__(operand_layout(params), result_layout(params),
                          activity_bounds(params), params.cols)
 
@@ -186,6 +194,8 @@ class BitSerialArray(StreamArray):
         pairs = zip(column, row, strict=True) if p.serial == "weights" \
             else zip(row, column, strict=True)
         partial = tree_sum([Mux(bit, word, 0) for bit, word in pairs])
+        if self.keep_lane_sums:
+            partial = kept(m, partial, f"pe{i}_{j}_lanes")
         group = Signal(acc, name=f"pe{i}_{j}_group")
         total = Signal(acc, name=f"pe{i}_{j}_total")
         group_next = Signal(acc, name=f"pe{i}_{j}_group_next")

@@ -41,3 +41,12 @@ def test_recorded_samples_refuse_another_flow_or_tool(tmp_path, change):
                           YOSYS.version() + ("-other" if change == "yosys" else ""))
     with pytest.raises(SystemExit, match="--recorded"):
         recorded_samples(path)
+
+
+def test_resynthesize_values_are_json_or_text():
+    from area_common import _param_value
+    assert _param_value("signed=false") == ("signed", False)
+    assert _param_value("lanes=4") == ("lanes", 4)
+    assert _param_value("core=bitserial") == ("core", "bitserial")
+    with pytest.raises(Exception, match="NAME=VALUE"):
+        _param_value("signed")
