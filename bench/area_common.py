@@ -206,7 +206,7 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
                              "--spot-check of them are synthesized again and must equal it")
     parser.add_argument("--spot-check", type=int, default=4, metavar="N",
                         help="recorded designs synthesized again with --recorded")
-    parser.add_argument("--resynthesize", type=_param_value, action="append", default=[],
+    parser.add_argument("--resynthesize", type=param_value, action="append", default=[],
                         metavar="NAME=VALUE",
                         help="with --recorded: synthesize the designs with this parameter "
                              "value again (their RTL changed since the data file; a JSON "
@@ -368,7 +368,8 @@ def _previous_failures(data_path: Path) -> tuple[int | None, list[dict[str, Any]
             len(previous.get("samples", [])))
 
 
-def _param_value(text: str) -> tuple[str, Any]:
+def param_value(text: str) -> tuple[str, Any]:
+    """``NAME=VALUE`` as ``(name, value)``, the value read as JSON where it is JSON."""
     name, sep, value = text.partition("=")
     if not sep or not name:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")

@@ -35,7 +35,14 @@ import area_bitserial
 import area_pim
 import area_qmlp
 import area_systolic
-from area_common import REPOSITORY, distinct, is_cached, latin_hypercube, uniform_draw
+from area_common import (
+    REPOSITORY,
+    distinct,
+    is_cached,
+    latin_hypercube,
+    param_value,
+    uniform_draw,
+)
 from common import machine
 
 from dse.models.clock import build_clock_model, data_file_name
@@ -136,16 +143,6 @@ def _place_one(generator: str, values: dict[str, Any], target: str, cached_only:
     return {"result": result.to_json()}
 
 
-def _param_value(text: str) -> tuple[str, Any]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, not {text!r}")
-    try:
-        return name, json.loads(value)
-    except json.JSONDecodeError:
-        return name, value
-
-
 def _recorded_rows(path: Path) -> dict[str, dict[str, Any]]:
     """The placed designs of an earlier results file by their parameters (``--recorded``).
 
@@ -188,7 +185,7 @@ def main() -> None:
                              "record this flow version); the first --spot-check of them are "
                              "placed again and must reach the same Fmax")
     parser.add_argument("--spot-check", type=int, default=2, metavar="N")
-    parser.add_argument("--replace", type=_param_value, action="append", default=[],
+    parser.add_argument("--replace", type=param_value, action="append", default=[],
                         metavar="NAME=VALUE",
                         help="with --recorded: place the designs with this parameter value "
                              "again (their RTL changed; a JSON value, e.g. signed=false); "

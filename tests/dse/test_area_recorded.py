@@ -44,9 +44,23 @@ def test_recorded_samples_refuse_another_flow_or_tool(tmp_path, change):
 
 
 def test_resynthesize_values_are_json_or_text():
-    from area_common import _param_value
-    assert _param_value("signed=false") == ("signed", False)
-    assert _param_value("lanes=4") == ("lanes", 4)
-    assert _param_value("core=bitserial") == ("core", "bitserial")
+    from area_common import param_value
+    assert param_value("signed=false") == ("signed", False)
+    assert param_value("lanes=4") == ("lanes", 4)
+    assert param_value("core=bitserial") == ("core", "bitserial")
     with pytest.raises(Exception, match="NAME=VALUE"):
-        _param_value("signed")
+        param_value("signed")
+
+
+def test_clock_recorded_rows_need_this_flow_version(tmp_path):
+    """``bench/clock_model.py --recorded``: the previous results' placed designs by their
+    parameters, refused under another flow version."""
+    from clock_model import _recorded_rows
+    path = tmp_path / "clock.json"
+    points = [{"params": {"rows": 2}, "fmax_mhz": 61.5}, {"params": {"rows": 3}, "fmax_mhz": None}]
+    path.write_text(json.dumps({"provenance": {"flow_version": FLOW_VERSION}, "points": points}))
+    assert list(_recorded_rows(path)) == [json.dumps({"rows": 2})]
+    path.write_text(json.dumps({"provenance": {"flow_version": FLOW_VERSION + 1},
+                                "points": points}))
+    with pytest.raises(SystemExit, match="flow version"):
+        _recorded_rows(path)
