@@ -379,8 +379,20 @@ def param_value(text: str) -> tuple[str, Any]:
         return name, value
 
 
-def _params_key(params: Params) -> str:
+def params_key(params: Params) -> str:
+    """``params`` as the key of a recorded measurement (its fields, sorted)."""
     return json.dumps(params.to_dict(), sort_keys=True)
+
+
+def recorded_split(designs: Sequence[Params], recorded: Mapping[str, Any],
+                   changed: Mapping[str, Any], spot_check: int
+                   ) -> tuple[list[Params], list[Params]]:
+    """For ``--recorded``: the designs whose measurement is taken from ``recorded`` (all it
+    holds but those matching every ``changed`` parameter value: their RTL changed), and the
+    first ``spot_check`` of them, which are run again and must equal it."""
+    taken = [p for p in designs if params_key(p) in recorded
+             and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
+    return taken, taken[:max(0, spot_check)]
 
 
 def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:
@@ -499,22 +511,20 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         recorded = recorded_samples(data_path)
     designs = train + fresh
     changed = dict(getattr(args, "resynthesize", []))
-    taken = [p for p in designs if _params_key(p) in recorded
-             and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
-    checked = taken[:max(0, args.spot_check)] if recorded else []
+    taken, checked = recorded_split(designs, recorded, changed, args.spot_check)
     to_synthesize = [p for p in designs if p not in taken or p in checked]
     synthesized, failed, tools = synthesize_all(to_synthesize, splits, args.target,
                                                 bench.describe, args.jobs)
     by_params = {s.params: s for s in synthesized}
     for params in checked:
         sample = by_params.get(params)
-        if sample is None or dict(sample.measured) != recorded[_params_key(params)]["measured"]:
+        if sample is None or dict(sample.measured) != recorded[params_key(params)]["measured"]:
             raise SystemExit(f"--recorded: {bench.describe(params)} synthesized again gives "
                              f"{sample and dict(sample.measured)}, the data file "
-                             f"{recorded[_params_key(params)]['measured']}: not reusable")
+                             f"{recorded[params_key(params)]['measured']}: not reusable")
     for params in taken:
         if params not in by_params:
-            entry = recorded[_params_key(params)]
+            entry = recorded[params_key(params)]
             by_params[params] = AreaSample(params, entry["measured"], splits[params],
                                            cells=entry.get("cells", {}),
                                            synth_seconds=entry.get("synth_seconds"))

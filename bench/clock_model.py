@@ -41,6 +41,8 @@ from area_common import (
     is_cached,
     latin_hypercube,
     param_value,
+    params_key,
+    recorded_split,
     uniform_draw,
 )
 from common import machine
@@ -222,12 +224,11 @@ def main() -> None:
     stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
     recorded = _recorded_rows(args.out / f"{stem}.json") if args.recorded else {}
     changed = dict(args.replace)
-    taken = [p for p, _ in designs if json.dumps(p.to_dict(), sort_keys=True) in recorded
-             and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
-    checked = taken[:max(0, args.spot_check)]
+    taken, checked = recorded_split([p for p, _ in designs], recorded, changed,
+                                    args.spot_check)
     for params, split in designs:
         if params in taken and params not in checked:
-            row = recorded[json.dumps(params.to_dict(), sort_keys=True)]
+            row = recorded[params_key(params)]
             measured.append((params, float(row["fmax_mhz"]), split))
             rows.append({**{k: row[k] for k in ("config", "params", "fmax_mhz", "seconds",
                                                   "lut")}, "split": split, "recorded": True})
@@ -246,7 +247,7 @@ def main() -> None:
                 continue
             result = outcome["result"]
             if params in checked:
-                before = recorded[json.dumps(params.to_dict(), sort_keys=True)]["fmax_mhz"]
+                before = recorded[params_key(params)]["fmax_mhz"]
                 if result["fmax_mhz"] != before:
                     raise SystemExit(f"--recorded: {label} placed again reaches "
                                      f"{result['fmax_mhz']} MHz, the results {before}: "

@@ -64,3 +64,14 @@ def test_clock_recorded_rows_need_this_flow_version(tmp_path):
                                 "points": points}))
     with pytest.raises(SystemExit, match="flow version"):
         _recorded_rows(path)
+
+
+def test_recorded_split_leaves_out_changed_designs_and_checks_the_first():
+    from area_common import params_key, recorded_split
+
+    from hw.accel.params import AccelParams
+    designs = [AccelParams(rows=r, signed=s) for r in (1, 2, 4) for s in (True, False)]
+    recorded = {params_key(p): {} for p in designs[1:]}
+    taken, checked = recorded_split(designs, recorded, {"signed": False}, 1)
+    assert taken == [designs[2], designs[4]] and checked == [designs[2]]
+    assert recorded_split(designs, recorded, {}, 0) == (designs[1:], [])
