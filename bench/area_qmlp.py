@@ -41,7 +41,7 @@ GENERATOR = "qmlp-v1"
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "carry_luts", "gate_adder_bits", "gated_folded_bits", "gated_rom_bits",
             "acc_bits", "rom_luts", "threshold_rom_luts", "rom_compare_bits",
-            "constant_compare_bits", "vector_bits"),
+            "constant_compare_bits", "slice_mux_luts"),
     "ff": ("one", "layers", "vector_ff_bits", "acc_bits", "out_bits", "counter_bits"),
     "dsp": ("one",),
     "bram": ("one",),

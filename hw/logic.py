@@ -20,7 +20,7 @@ def tree_sum(values: Sequence[Value | int]) -> Value:
     return level[0]
 
 
-def _pairwise_tree(leaves: Sequence[T], join: Callable[[T, T], T]
+def pairwise_tree(leaves: Sequence[T], join: Callable[[T, T], T]
                    ) -> tuple[T | None, list[tuple[T, T, T]]]:
     """The balanced tree of :func:`tree_sum` over ``leaves``: its root (None for no leaves)
     and each node ``(a, b, join(a, b))`` in the order built."""
@@ -67,7 +67,7 @@ def kept_sum(m: Module, values: Sequence[Value], name: str) -> Value:
         count += 1
         return total
 
-    root, _ = _pairwise_tree([Value.cast(v) for v in values], add)
+    root, _ = pairwise_tree([Value.cast(v) for v in values], add)
     return Const(0, 1) if root is None else root
 
 
@@ -77,7 +77,7 @@ def kept_sum_spans(spans: Sequence[tuple[int, int]]
     spans (``high`` bits wide, the bits below ``low`` zero, e.g. a value shifted left by
     ``low``), in the order built: each adder's operand spans and result span (the lower
     ``low``, one bit wider than the wider operand)."""
-    return _pairwise_tree(spans, lambda a, b: (min(a[0], b[0]), max(a[1], b[1]) + 1))[1]
+    return pairwise_tree(spans, lambda a, b: (min(a[0], b[0]), max(a[1], b[1]) + 1))[1]
 
 
 def pack_array(values: Iterable[int], width: int) -> int:

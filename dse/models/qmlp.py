@@ -43,9 +43,16 @@ from dse.models.area import load_area_model
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
-from hw.logic import kept_sum_spans
+from hw.logic import pairwise_tree
 from hw.params import ParamError
-from hw.qmlp.accelerator import CLEAR, VARIES, pe_terms, weight_bit_kinds
+from hw.qmlp.accelerator import (
+    CLEAR,
+    VARIES,
+    pe_terms,
+    threshold_rom,
+    weight_bit_columns,
+    weight_bit_kinds,
+)
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import LayerFold, QmlpParams, divisors
 
@@ -404,6 +411,24 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold) -
     return bits
 
 
+def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+    """LUT4s of layer ``index``'s threshold ROM (``NF > 1`` words): per output bit that is
+    not constant, counted once where bits are equal over the words (one signal after
+    ``opt_merge``), one LUT4 per 16 words and at least one: each bit is an operand of a
+    comparison's carry chain, which takes no logic of its own (unlike a weight bit, which
+    ABC folds into its term's gate; leave-one-out over the 208 designs of
+    ``bench/results/area_qmlp.md``, 6.4% -> 6.2%, against every bit priced by
+    :func:`_rom_luts_per_bit`)."""
+    if network.layers[index].thresholds is None or fold.neuron_fold == 1:
+        return 0
+    layer = network.layers[index]
+    width = fold.pe * ((1 << layer.act_bits) - 1) * network.accumulator_width(index)
+    words = threshold_rom(network, index, fold)
+    columns = {tuple((word >> bit) & 1 for word in words) for bit in range(width)}
+    varying = [column for column in columns if len(set(column)) > 1]
+    return len(varying) * max(1, _rom_luts_per_bit(fold.neuron_fold))
+
+
 def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
                        in_elements: int) -> int:
     """Flip-flops of layer ``index``'s capture shift register and vector register that
@@ -460,38 +485,94 @@ def _adder_cost(low: int, high: int) -> tuple[int, int]:
     return 0, bits
 
 
+@dataclasses.dataclass(frozen=True)
+class _Operand:
+    """A value in a PE's adder tree as the synthesized netlist has it: its bit ``span``
+    (``(low, high)``: below ``low`` zero, from ``high`` on zero as far as Yosys knows), the
+    cells it comes from (``key``, a number per distinct cell: equal keys are one cell after
+    Yosys' ``opt_merge``, in whichever PE) and its largest value for each ROM word
+    (``peak``: every input at its largest)."""
+
+    span: tuple[int, int]
+    key: int
+    peak: np.ndarray
+
+
 def _dot_product_bits(params: QmlpParams, index: int) -> tuple[int, int, int, int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
-    :func:`hw.logic.kept_sum`): the carry-chain LUTs and the gate-mapped adder bits
-    (:func:`_adder_cost`) summed over the PEs' adders and subtractions, the bits of the
-    gated terms (an AND per bit), and the weight ROM's output bits that are not
-    constant."""
+    :func:`hw.logic.kept_sum`) and as Yosys and ABC leave them: the carry-chain LUTs and
+    the gate-mapped adder bits (:func:`_adder_cost`) summed over the adders and
+    subtractions, the bits of the gated terms (an AND per bit), and the weight ROM's output
+    bits that are not constant. Counted as the netlists of ``bench/area_qmlp.py`` show
+    (traced per adder in Yosys 0.70):
+
+    - two operands whose bits do not overlap (a term and the next weight bit's of a 1-bit
+      input) are joined without an adder, and the result is no wider;
+    - terms, adders and ROM bits equal in two PEs (the same lane and weight-bit column over
+      the ROM words, so the same gate) are one cell (``opt_merge``), counted once;
+    - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
+      the ROM words allow, or above the sign of a difference) are dropped by ABC."""
     network = params.quant_network()
     fold = params.folds()[index]
     in_bits = network.input_bits_of(index)
+    weight_bits = network.layers[index].weight_bits
+    columns = weight_bit_columns(network, index, fold)
     kinds = weight_bit_kinds(network, index, fold)
-    chain = small = gated = 0
+    largest = (1 << in_bits) - 1
+    cells: dict[tuple[Any, ...], int] = {}   # a cell's inputs -> its key
+    seen: set[int] = set()
+    chain = small = 0
 
-    def add(low: int, high: int) -> None:
+    def cell(*inputs: Any) -> int:
+        return cells.setdefault(inputs, len(cells))
+
+    def add(key: int, low: int, high: int, live_high: int) -> None:
         nonlocal chain, small
+        if key in seen:
+            return
+        seen.add(key)
         luts, bits = _adder_cost(low, high)
+        if luts:   # CCU2C cells hold two bits from ``low`` up; ABC drops those wholly dead
+            luts = 2 * -(-(min(high, live_high) - low) // 2)
         chain += luts
         small += bits
 
+    def join(a: _Operand, b: _Operand) -> _Operand:
+        key = cell("add", min(a.key, b.key), max(a.key, b.key))
+        low, peak = min(a.span[0], b.span[0]), a.peak + b.peak
+        if a.span[1] <= b.span[0] or b.span[1] <= a.span[0]:
+            return _Operand((low, max(a.span[1], b.span[1])), key, peak)
+        high = max(a.span[1], b.span[1]) + 1
+        add(key, max(a.span[0], b.span[0]), high, int(peak.max()).bit_length())
+        return _Operand((low, high), key, peak)
+
+    gates: set[tuple[int, bytes]] = set()
     for p in range(fold.pe):
-        terms = pe_terms(kinds[p], network.layers[index].weight_bits)
-        tops = []
+        roots = []
         for negative in (False, True):
-            spans = [(t.shift, t.shift + in_bits) for t in terms if t.negative == negative]
-            adders = kept_sum_spans(spans)
-            for a, b, result in adders:
-                add(max(a[0], b[0]), result[1])
-            tops.append(adders[-1][2] if adders else (spans[0] if spans else (0, 1)))
-        if any(t.negative for t in terms):   # added - subtracted: from the latter's low bit
-            add(tops[1][0], max(tops[0][1], tops[1][1]) + 1)
-        gated += in_bits * sum(t.bit is not None for t in terms)
-    return chain, small, gated, int((kinds == VARIES).sum())
+            leaves = []
+            for t in pe_terms(kinds[p], weight_bits):
+                if t.negative != negative:
+                    continue
+                gate = None if t.bit is None else columns[p, :, t.lane, t.bit]
+                key = cell("term", t.lane, t.shift, None if gate is None else gate.tobytes())
+                if gate is not None:   # the AND of the lane's input and the gate
+                    gates.add((t.lane, gate.tobytes()))
+                on = np.ones(columns.shape[1], dtype=np.int64) if gate is None else gate
+                leaves.append(_Operand((t.shift, t.shift + in_bits), key,
+                                       on.astype(np.int64) * (largest << t.shift)))
+            roots.append(pairwise_tree(leaves, join)[0])
+        added, subtracted = roots
+        if subtracted is not None:   # added - subtracted, from the latter's low bit
+            span = added.span if added is not None else (0, 1)
+            peak = 0 if added is None else int(added.peak.max())
+            sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
+            add(cell("sub", None if added is None else added.key, subtracted.key),
+                subtracted.span[0], max(span[1], subtracted.span[1]) + 1, sign)
+    varying = {columns[p, :, lane, bit].tobytes()
+               for p, lane, bit in np.argwhere(kinds == VARIES)}
+    return chain, small, in_bits * len(gates), len(varying)
 
 
 def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
@@ -515,24 +596,24 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
 
     folded_rom = steps <= _ROM_FOLDED_DEPTH
     rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
+    counters = (beats, fold.synapse_fold, fold.neuron_fold, steps)
+    counter_luts = sum(_adder_cost(0, index_bits(count))[0] for count in counters)
     return {
         "layers": 1.0,
-        "carry_luts": float(carry_luts),
+        "carry_luts": float(carry_luts + counter_luts),
         "gate_adder_bits": float(gate_adder_bits),
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc),
         "rom_luts": float(varying_rom_bits * _rom_luts_per_bit(steps)),
-        "threshold_rom_luts": float(fold.pe * levels * acc
-                                    * _rom_luts_per_bit(fold.neuron_fold)),
+        "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
         "compare_bits": float(fold.pe * levels * acc),
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
         "constant_compare_bits": float(_constant_compare_bits(network, index, fold)),
         "count_bits": float(fold.pe * levels if levels > 1 else 0),
         "slice_mux_luts": float(fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)),
-        "counter_bits": float(index_bits(beats) + index_bits(fold.synapse_fold)
-                              + index_bits(fold.neuron_fold) + index_bits(steps)),
+        "counter_bits": float(sum(index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
         "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements)),
         "out_bits": float(fold.pe * out_bits),

@@ -65,18 +65,26 @@ def weight_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[int]:
 CLEAR, SET, VARIES = 0, 1, 2
 
 
-def weight_bit_kinds(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
-    """Per PE, SIMD lane and stored weight bit (shape ``pe x simd x bits``), whether the
-    bit is :data:`CLEAR`, :data:`SET` or :data:`VARIES` over the lane's ROM words (a fully
-    unrolled layer has one word: its weights are constants)."""
+def weight_bit_columns(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
+    """Each stored weight bit of layer ``index`` over the ROM words, per PE (shape ``pe x
+    words x simd x bits``, words in address order ``nf * SF + sf``): the function of the
+    ROM address that gates the bit's term (two equal columns are one signal)."""
     layer = network.layers[index]
     bits = layer.weight_bits
     weights = layer.weights.astype(np.int64)
     stored = (weights > 0).astype(np.int64) if bits == 1 else weights & ((1 << bits) - 1)
     words = stored.reshape(fold.neuron_fold, fold.pe, fold.synapse_fold, fold.simd)
     bit = (words[..., None] >> np.arange(bits)) & 1          # nf, pe, sf, simd, bit
-    some = bit.max(axis=(0, 2)).astype(bool)
-    every = bit.min(axis=(0, 2)).astype(bool)
+    return np.moveaxis(bit, 1, 0).reshape(fold.pe, -1, fold.simd, bits)
+
+
+def weight_bit_kinds(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
+    """Per PE, SIMD lane and stored weight bit (shape ``pe x simd x bits``), whether the
+    bit is :data:`CLEAR`, :data:`SET` or :data:`VARIES` over the lane's ROM words (a fully
+    unrolled layer has one word: its weights are constants)."""
+    columns = weight_bit_columns(network, index, fold)
+    some = columns.max(axis=1).astype(bool)
+    every = columns.min(axis=1).astype(bool)
     return np.where(some != every, VARIES, np.where(every, SET, CLEAR))
 
 

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import dataclasses
 
+import numpy as np
 import pytest
 
 from dse.models.qmlp import qmlp_layer_features
 from dse.models.registry import area_data
+from hw.qmlp.network import QuantLayer, QuantNetwork
 from hw.qmlp.params import QmlpParams
 from tests.dse.area_samples import relative, split
 
@@ -138,3 +140,57 @@ def test_vector_flip_flops_of_unused_inputs_by_hand():
         assert features["vector_ff_bits"] == 2 * 3 * (4 - dead)
         assert features["vector_bits"] == 4 * 3
     assert dead_seen > 0
+
+
+def _single_layer(tmp_path, weights, input_bits, weight_bits, folding):
+    """A one-layer network with these weights (outputs x inputs), as parameters."""
+    network = QuantNetwork(input_bits, (QuantLayer(np.array(weights), weight_bits),))
+    path = network.save(tmp_path / "net.json")
+    return QmlpParams.for_network(path, folding=folding)
+
+
+def test_terms_whose_bits_do_not_overlap_need_no_adder(tmp_path):
+    """1-bit inputs times the constant weight 3 (bits 0 and 1 set): the terms ``x`` and
+    ``x << 1`` hold bits 0 and 1, which Yosys joins without an adder (traced in its
+    netlist, ``bench/results/area_qmlp.md``). With 2-bit inputs they overlap in bit 1: an
+    adder of bits 1..2 (3 bits, gates)."""
+    one = _single_layer(tmp_path, [[3]], 1, 3, "1x1")
+    assert qmlp_layer_features(one, 0)["carry_luts"] == 0
+    assert qmlp_layer_features(one, 0)["gate_adder_bits"] == 0
+    two = _single_layer(tmp_path, [[3]], 2, 3, "1x1")
+    assert qmlp_layer_features(two, 0)["gate_adder_bits"] == 3
+
+
+def test_equal_pes_share_their_cells(tmp_path):
+    """Two PEs with the same weights (the same terms and gates) compute the same dot product:
+    Yosys' opt_merge keeps one copy of its adders and gated terms, so the second PE adds
+    only its accumulator; a PE with other weights adds its own. Synthesized in Yosys 0.70
+    (synth_ecp5): 17 CCU2C cells alone (12 counted here and the accumulator's 5), 22 twice
+    (5 more), 40 mixed (31 counted here and 10)."""
+    row = [3, -2, 1, 2]
+    other = [-1, 2, 3, -3]
+    alone = qmlp_layer_features(_single_layer(tmp_path, [row], 6, 3, "1x2"), 0)
+    twice = qmlp_layer_features(_single_layer(tmp_path, [row, row], 6, 3, "2x2"), 0)
+    mixed = qmlp_layer_features(_single_layer(tmp_path, [row, other], 6, 3, "2x2"), 0)
+    assert alone["gated_bits"] > 0 and alone["carry_luts"] > 0
+    for name in ("carry_luts", "gate_adder_bits", "gated_bits", "rom_luts"):
+        assert twice[name] == alone[name], name
+    assert twice["acc_bits"] == 2 * alone["acc_bits"]
+    assert mixed["carry_luts"] + mixed["gate_adder_bits"] \
+        > alone["carry_luts"] + alone["gate_adder_bits"]
+
+
+def test_carry_cells_above_the_largest_sum_are_not_counted(tmp_path):
+    """A PE of two 8-bit inputs and 2-bit weights over two neurons (a ROM of two words):
+    the adder of its two terms is a 9-bit carry chain (5 CCU2C cells, 10 LUTs) where some
+    word sets both weights (``1, 1`` then ``1, 0``; or constant ``1, 1``), since the sum
+    reaches 510; where no word does (``1, 0`` then ``0, 1``) the sum stays below 256, bit 8
+    is never set and ABC drops its cell: 8 LUTs. Synthesized in Yosys 0.70 (synth_ecp5):
+    9, 10 and 10 CCU2C cells, the accumulator's 5 included."""
+    luts = {}
+    for name, weights in (("alternating", [[1, 0], [0, 1]]), ("overlapping", [[1, 1], [1, 0]]),
+                          ("constant", [[1, 1], [1, 1]])):
+        params = _single_layer(tmp_path, weights, 8, 2, "1x2")
+        assert params.folds()[0].neuron_fold == 2
+        luts[name] = qmlp_layer_features(params, 0)["carry_luts"]
+    assert luts == {"alternating": 8, "overlapping": 10, "constant": 10}
