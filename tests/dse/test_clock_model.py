@@ -191,6 +191,24 @@ def test_qmlp_adder_levels_by_hand(seed):
     assert own["clock_adder_levels"] == (plus == 2 or minus == 2) + (minus > 0) + 1
 
 
+def test_qmlp_adder_levels_skip_joins_without_an_adder(tmp_path):
+    """The constant weight 3 (bits 0 and 1) on a 1-bit input: its terms ``x`` and ``x << 1``
+    hold bits 0 and 1 and are joined without an adder, so the path is the accumulate alone;
+    on 2-bit inputs they overlap and take one adder first."""
+    import numpy as np
+
+    from dse.models.qmlp import _dot_product_depth
+    from hw.qmlp.network import QuantLayer, QuantNetwork
+    from hw.qmlp.params import QmlpParams
+
+    levels = {}
+    for input_bits in (1, 2):
+        network = QuantNetwork(input_bits, (QuantLayer(np.array([[3]]), 3),))
+        path = network.save(tmp_path / f"net{input_bits}.json")
+        levels[input_bits] = _dot_product_depth(QmlpParams.for_network(path, folding="1x1"), 0)
+    assert levels == {1: 1, 2: 2}
+
+
 @pytest.mark.parametrize(("changes", "scheduled", "choosable"), [
     ({"pim_mode": "per-bank", "scheduler": "frfcfs"}, 8, 4),
     ({"pim_mode": "none", "scheduler": "fcfs"}, 8, 1),
