@@ -232,18 +232,26 @@ def sign_extension_bits(widths: list[int], input_width: int) -> int:
     return sum(max(0, width - 2 * input_width) for width in widths)
 
 
-def logic_adder_bits(adders: list[int], absorbed: int, signed: bool, acc_width: int) -> int:
+def logic_adder_bits(adders: list[int], absorbed: int, signed: bool, acc_width: int,
+                     registers: list[int] | None = None) -> int:
     """Bits of the partial-sum adders (:func:`psum_adder_widths`) left in logic beside DSP
-    blocks that take in adders of up to ``absorbed`` bits: signed, every wider one;
-    unsigned, none if the accumulator of ``acc_width`` bits fits the block, else every one
-    but the first (read from the iCE40 netlists' SB_CARRY counts: ``ice40_dsp`` packs the
-    adders before Yosys narrows them, and one post-adder of an unsigned column only when
-    they are wider; probes of ws 6x2 arrays with 8-bit inputs pack every adder up to a
-    33-bit accumulator, one from 34 bits)."""
+    blocks that take in adders of up to ``absorbed`` bits: signed, every wider one, and
+    every one whose partial-sum register (``registers``, rows 1..: :func:`psum_widths`) is
+    wider (the block's output register holds the sum: from the fourth row on, a signed
+    register keeps ``acc_width`` bits; a sweep of ws 4x2 arrays of signed 11-bit inputs
+    over the accumulator width, session 19: exact up to 33 bits, then 51 LUTs over the
+    model from 34 bits on, the two columns' fourth-row adders of 25 bits); unsigned, none
+    if the accumulator of ``acc_width`` bits fits the block, else every one but the first
+    (read from the iCE40 netlists' SB_CARRY counts: ``ice40_dsp`` packs the adders before
+    Yosys narrows them, and one post-adder of an unsigned column only when they are wider;
+    probes of ws 6x2 arrays with 8-bit inputs pack every adder up to a 33-bit accumulator,
+    one from 34 bits)."""
     if absorbed == 0:
         return sum(adders)
     if signed:
-        return sum(bits for bits in adders if bits > absorbed)
+        wide = registers if registers is not None else adders
+        return sum(bits for bits, register in zip(adders, wide, strict=True)
+                   if bits > absorbed or register > absorbed)
     if acc_width <= absorbed:
         return 0
     return sum(adders[1:]) + sum(bits for bits in adders[:1] if bits > absorbed)
@@ -333,7 +341,8 @@ columns, ``P = R * C`` PEs, ``B`` input width, ``A`` accumulator width:
             common, psum_bits=float(cols * sum(widths)),
             psum_adder_bits=float(cols * sum(adders)),
             logic_psum_adder_bits=float(cols * logic_adder_bits(adders, absorbed,
-                                                                params.signed, acc)),
+                                                                params.signed, acc,
+                                                                widths[1:])),
             soft_sign_extension_bits=float(extension),
             wide_soft_sign_extension_bits=float(extension if wide else 0),
             row_input_bits=float(rows * width),
@@ -433,7 +442,8 @@ def _psum_sums(rows: int, width: int, acc_width: int, signed: bool, absorbed: in
                                         signed=signed, dataflow="ws"),
                          products_in_logic=not dsp, adders_in_dsp=0 < acc_width <= absorbed)
     adders = psum_adder_widths(widths, width, acc_width)
-    return (sum(widths), sum(adders), logic_adder_bits(adders, absorbed, signed, acc_width),
+    return (sum(widths), sum(adders),
+            logic_adder_bits(adders, absorbed, signed, acc_width, widths[1:]),
             widths[-1], sign_extension_bits(adders, width))
 
 

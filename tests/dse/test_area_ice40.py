@@ -84,6 +84,23 @@ def test_unsigned_partial_sum_adders_go_into_sb_mac16_up_to_a_33_bit_accumulator
     assert one_row["ws.psum_bits"] == 2 * 16
 
 
+def test_signed_partial_sum_adders_into_registers_wider_than_sb_mac16_stay_in_logic():
+    """Signed 11-bit products on SB_MAC16 (22 bits): partial sums of 22, 23 and 24 bits in
+    the first three rows, the accumulator's width from the fourth on. Every adder of up to
+    33 bits is packed into the block, except where its register is wider: the fourth row's
+    25-bit adder feeding a 34-bit register stays in logic (the sweep of ws 4x2 arrays over
+    the accumulator width in Yosys: exact to 33 bits, 51 LUTs more from 34)."""
+    params = SystolicParams(rows=4, cols=2, input_width=11, acc_width=33, signed=True,
+                            dataflow="ws", acc_depth=8)
+    assert psum_widths(params) == [22, 23, 24, 33]
+    assert systolic_features(params, TARGET)["ws.logic_psum_adder_bits"] == 0
+    wider = dataclasses.replace(params, acc_width=34)
+    assert psum_widths(wider) == [22, 23, 24, 34]
+    assert systolic_features(wider, TARGET)["ws.logic_psum_adder_bits"] == 2 * 25
+    two_rows = dataclasses.replace(wider, rows=2)
+    assert systolic_features(two_rows, TARGET)["ws.logic_psum_adder_bits"] == 0
+
+
 def test_signed_products_in_logic_are_extended_across_the_sums_above_them():
     params = SystolicParams(rows=2, cols=2, input_width=4, acc_width=32, signed=True)
     features = systolic_features(params, TARGET)
