@@ -419,9 +419,9 @@ def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> i
     ABC folds into its term's gate; leave-one-out over the 208 designs of
     ``bench/results/area_qmlp.md``, 6.4% -> 6.2%, against every bit priced by
     :func:`_rom_luts_per_bit`)."""
-    if network.layers[index].thresholds is None or fold.neuron_fold == 1:
-        return 0
     layer = network.layers[index]
+    if layer.thresholds is None or fold.neuron_fold == 1:
+        return 0
     width = fold.pe * ((1 << layer.act_bits) - 1) * network.accumulator_width(index)
     words = threshold_rom(network, index, fold)
     columns = {tuple((word >> bit) & 1 for word in words) for bit in range(width)}
@@ -485,6 +485,13 @@ def _adder_cost(low: int, high: int) -> tuple[int, int]:
     return 0, bits
 
 
+def _joined_without_adder(a: tuple[int, int], b: tuple[int, int]) -> bool:
+    """Whether two operands of ``(low, high)`` bit spans do not overlap: Yosys then joins
+    them as wires, with no adder and no carry bit (e.g. ``x`` and ``x << 1`` of a 1-bit
+    ``x``)."""
+    return a[1] <= b[0] or b[1] <= a[0]
+
+
 @dataclasses.dataclass(frozen=True)
 class _Operand:
     """A value in a PE's adder tree as the synthesized netlist has it: its bit ``span``
@@ -541,7 +548,7 @@ def _dot_product_bits(params: QmlpParams, index: int) -> tuple[int, int, int, in
     def join(a: _Operand, b: _Operand) -> _Operand:
         key = cell("add", min(a.key, b.key), max(a.key, b.key))
         low, peak = min(a.span[0], b.span[0]), a.peak + b.peak
-        if a.span[1] <= b.span[0] or b.span[1] <= a.span[0]:
+        if _joined_without_adder(a.span, b.span):
             return _Operand((low, max(a.span[1], b.span[1])), key, peak)
         high = max(a.span[1], b.span[1]) + 1
         add(key, max(a.span[0], b.span[0]), high, int(peak.max()).bit_length())
@@ -666,7 +673,7 @@ def _dot_product_depth(params: QmlpParams, index: int) -> int:
 
     def join(a: tuple[int, int, int], b: tuple[int, int, int]) -> tuple[int, int, int]:
         low, high = min(a[0], b[0]), max(a[1], b[1])
-        if a[1] <= b[0] or b[1] <= a[0]:
+        if _joined_without_adder(a[:2], b[:2]):
             return low, high, max(a[2], b[2])
         return low, high + 1, max(a[2], b[2]) + 1
 
