@@ -331,7 +331,7 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
                     beats = fold.inputs // (simd if index == 0 else prev_pe)
                     if max(steps, beats) > target_ii:
                         continue
-                    total = prev_cost + layer_cost(index, pe, simd)
+                    total = prev_cost + layer_cost(index, pe, simd, prev_pe)
                     lat = prev_latency + steps + (beats if index == 0 else 0)
                     key = (total, lat)
                     if pe not in next_states or key < next_states[pe][:2]:
@@ -355,23 +355,35 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
 
 
 def _layer_cost_function(params: QmlpParams, cost: str, target: str
-                         ) -> Callable[[int, int, int], float]:
-    """Per-layer cost of layer ``index`` folded (pe, simd): multipliers, or the area
-    model's LUT coefficients times the layer's features (the fixed term is the same for
-    every folding and left out)."""
+                         ) -> Callable[[int, int, int, int], float]:
+    """Per-layer cost of layer ``index`` folded (pe, simd) after a layer of ``previous_pe``
+    PEs: multipliers, or the area model's LUT coefficients times the layer's features (the
+    fixed term is the same for every folding and left out). The features that depend on
+    the fold alone (the dot products' traced adders, the ROMs, the comparisons) are
+    computed once per (layer, pe, simd); only the beat counter and the capture register
+    depend on ``previous_pe`` (the input beat width)."""
     if cost == "pes":
-        return lambda index, pe, simd: float(pe * simd)
+        return lambda index, pe, simd, previous_pe: float(pe * simd)
     fit = load_area_model(params.generator, target, qmlp_features).resources["lut"].fit
     coefficients = dict(zip(fit.features, fit.coefficients, strict=True))
-    base = params.folds()
+    network = params.quant_network()
+    sizes = params.sizes
+    fold_costs: dict[tuple[int, int, int], float] = {}
 
-    def lut(index: int, pe: int, simd: int) -> float:
-        folding = [(f.pe, f.simd) for f in base]
-        folding[index] = (pe, simd)
-        features = qmlp_layer_features(params.with_folding(tuple(folding)), index)
-        return sum(coefficients.get(name, 0.0) * value for name, value in features.items())
+    def lut(index: int, pe: int, simd: int, previous_pe: int) -> float:
+        fold = LayerFold(sizes[index], sizes[index + 1], pe, simd)
+        key = (index, pe, simd)
+        if key not in fold_costs:
+            fold_costs[key] = _weighted(coefficients, _fold_features(network, index, fold))
+        in_elements = simd if index == 0 else previous_pe
+        return fold_costs[key] + _weighted(
+            coefficients, _beat_features(network, index, fold, in_elements))
 
     return lut
+
+
+def _weighted(coefficients: dict[str, float], features: dict[str, float]) -> float:
+    return sum(coefficients.get(name, 0.0) * value for name, value in features.items())
 
 
 # --- area features ----------------------------------------------------------------
@@ -505,7 +517,8 @@ class _Operand:
     peak: np.ndarray
 
 
-def _dot_product_bits(params: QmlpParams, index: int) -> tuple[int, int, int, int]:
+def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold
+                      ) -> tuple[int, int, int, int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys and ABC leave them: the carry-chain LUTs and
@@ -520,8 +533,6 @@ def _dot_product_bits(params: QmlpParams, index: int) -> tuple[int, int, int, in
       the ROM words, so the same gate) are one cell (``opt_merge``), counted once;
     - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
       the ROM words allow, or above the sign of a difference) are dropped by ABC."""
-    network = params.quant_network()
-    fold = params.folds()[index]
     in_bits = network.input_bits_of(index)
     weight_bits = network.layers[index].weight_bits
     columns = weight_bit_columns(network, index, fold)
@@ -587,24 +598,32 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     :func:`qmlp_features`, so a per-layer cost is the fitted coefficients times these)."""
     network = params.quant_network()
     folds = params.folds()
-    fold = folds[index]
+    in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
+    features = _fold_features(network, index, folds[index])
+    for name, value in _beat_features(network, index, folds[index], in_elements).items():
+        features[name] = features.get(name, 0.0) + value
+    return features
+
+
+def _index_bits(count: int) -> int:
+    return max(1, (count - 1).bit_length())
+
+
+def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[str, float]:
+    """The features of layer ``index`` that depend on its own fold alone (not on the beat
+    width its input arrives in: :func:`_beat_features`)."""
     layer = network.layers[index]
     in_bits = network.input_bits_of(index)
     acc = network.accumulator_width(index)
     levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
     out_bits = acc if layer.thresholds is None else layer.act_bits
-    in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
-    beats = fold.inputs // in_elements
     steps = fold.cycles_per_vector
-    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(params, index)
-
-    def index_bits(count: int) -> int:
-        return max(1, (count - 1).bit_length())
-
+    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
+        network, index, fold)
     folded_rom = steps <= _ROM_FOLDED_DEPTH
     rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
-    counters = (beats, fold.synapse_fold, fold.neuron_fold, steps)
-    counter_luts = sum(_adder_cost(0, index_bits(count))[0] for count in counters)
+    counters = (fold.synapse_fold, fold.neuron_fold, steps)
+    counter_luts = sum(_adder_cost(0, _index_bits(count))[0] for count in counters)
     return {
         "layers": 1.0,
         "carry_luts": float(carry_luts + counter_luts),
@@ -620,11 +639,20 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
         "constant_compare_bits": float(_constant_compare_bits(network, index, fold)),
         "count_bits": float(fold.pe * levels if levels > 1 else 0),
         "slice_mux_luts": float(fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)),
-        "counter_bits": float(sum(index_bits(count) for count in counters)),
+        "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
-        "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements)),
         "out_bits": float(fold.pe * out_bits),
     }
+
+
+def _beat_features(network: QuantNetwork, index: int, fold: LayerFold, in_elements: int
+                   ) -> dict[str, float]:
+    """The features of layer ``index`` that depend on the width of its input beats,
+    ``in_elements`` elements (the first layer's SIMD, else the previous layer's PE): the
+    beat counter (its carry chain and bits) and the capture register's kept flip-flops."""
+    beats = _index_bits(fold.inputs // in_elements)
+    return {"carry_luts": float(_adder_cost(0, beats)[0]), "counter_bits": float(beats),
+            "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements))}
 
 
 def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
