@@ -41,7 +41,7 @@ GENERATOR = "qmlp-v1"
 RESOURCE_FEATURES: dict[str, tuple[str, ...]] = {
     "lut": ("one", "carry_luts", "gate_adder_bits", "gated_folded_bits", "gated_rom_bits",
             "acc_bits", "rom_luts", "threshold_rom_luts", "rom_compare_bits",
-            "constant_compare_bits", "slice_mux_luts"),
+            "constant_compare_bits", "slice_mux_luts", "slice_mux_shared_luts"),
     "ff": ("one", "layers", "vector_ff_bits", "acc_bits", "out_bits", "counter_bits"),
     "dsp": ("one",),
     "bram": ("one",),
@@ -177,7 +177,7 @@ NOTES = (
     "seed-2154 draw joined the fit, LUT features unchanged, and the fresh seed-2155 draw "
     "was synthesized and held out: LUT 7.6% mean, 24.6% p95, 35.2% max (the run of "
     "2026-12-03 08:28 UTC).",
-    "This run (2026-12-03, session 19): the carry chains traced cell by cell in Yosys 0.70 "
+    "Session 19 (2026-12-03): the carry chains traced cell by cell in Yosys 0.70 "
     "netlists (which `$alu` became which CCU2C cells, before and after ABC): two operands "
     "whose bits do not overlap (the terms of a 1-bit input) are joined without an adder; "
     "adders, terms and ROM bits equal in two PEs are one cell (`opt_merge`); and ABC drops "
@@ -188,11 +188,30 @@ NOTES = (
     "chain, which absorbs no logic), and the slice multiplexer (`slice_mux_luts`) replaces "
     "`vector_bits`. Leave-one-out over the 176 designs fitted before: 8.1% mean, 23.3% "
     "p95, 36.1% max -> 6.3%, 18.5%, 29.3%. The seed-2155 draw (seen while tracing) joined "
-    "the fit, and the fresh seed-2156 draw was synthesized and held out. What stays: "
-    "comparisons with constant thresholds keep 0, 2 or 3 of their 3 CCU2C cells for the "
-    "same threshold and width (ABC merges a bank of comparisons of one sum into LUTs as it "
-    "sees fit), and the LUT4 logic around the chains moves with the weights.",
+    "the fit, and the fresh seed-2156 draw was synthesized and held out: LUT 7.7% mean, "
+    "24.2% p95, 29.5% max (the run of 2026-12-03 14:27 UTC). What stays: comparisons with "
+    "constant thresholds keep 0, 2 or 3 of their 3 CCU2C cells for the same threshold and "
+    "width (ABC merges a bank of comparisons of one sum into LUTs as it sees fit), and the "
+    "LUT4 logic around the chains moves with the weights.",
+    "This run (2026-12-03, session 20): the single-layer designs of "
+    "`bench/area_slice_mux.py` (N inputs, 2 outputs, folded 1 x 1: an N:1 input multiplexer "
+    "and little else; N 8..128, 1/4/7 input bits, 1..8 weight bits) were over-estimated by "
+    "29.5% mean, 67.4% max: the fit priced a multiplexer cell at about 1.65 LUTs, where these "
+    "designs measure 0.8 to 2.2 (mean 1.2). Fully folded layers are what the folding "
+    "optimizer picks at a long initiation interval, so the 36 designs are now probes, "
+    "always trained on, and one LUT feature was added, `slice_mux_shared_luts` (the "
+    "multiplexer where the layer has more than one PE, whose picked bits feed every PE), "
+    "chosen by leave-one-out over the 208 fitted designs and the probes (7.3% -> 7.1% "
+    "mean; with the probes, the random designs' own leave-one-out mean goes from 6.2% to "
+    "6.5%). The seed-2156 draw joined the fit and the fresh seed-2157 draw was "
+    "synthesized and held out.",
 )
+
+
+def probes() -> list[QmlpParams]:
+    """The slice-multiplexer designs of ``bench/area_slice_mux.py``, always trained on."""
+    from area_slice_mux import SIZES, SWEEPS, design
+    return [design(n, i, w) for i, w in SWEEPS for n in SIZES]
 
 
 def describe(params: Params) -> str:
@@ -234,7 +253,9 @@ def main() -> None:
         from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
         legend="Config: layer sizes, weight / activation / input bits, folding PExSIMD per "
                "layer. Networks are seeded random integer networks.",
-        notes=notes, extra=seed_spread))
+        notes=notes, extra=seed_spread, probes=probes(),
+        probes_text="single-layer designs folded 1 x 1 whose only large part is the input "
+                    "slice multiplexer, `bench/results/area_slice_mux.md`"))
 
 
 if __name__ == "__main__":

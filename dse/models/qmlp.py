@@ -624,6 +624,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[s
     rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
     counters = (fold.synapse_fold, fold.neuron_fold, steps)
     counter_luts = sum(_adder_cost(0, _index_bits(count))[0] for count in counters)
+    slice_mux = fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)
     return {
         "layers": 1.0,
         "carry_luts": float(carry_luts + counter_luts),
@@ -638,7 +639,8 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[s
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
         "constant_compare_bits": float(_constant_compare_bits(network, index, fold)),
         "count_bits": float(fold.pe * levels if levels > 1 else 0),
-        "slice_mux_luts": float(fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)),
+        "slice_mux_luts": float(slice_mux),
+        "slice_mux_shared_luts": float(slice_mux if fold.pe > 1 else 0),
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
         "out_bits": float(fold.pe * out_bits),
@@ -675,6 +677,10 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
       threshold ROM, the comparators, and the count of thresholds passed;
     - ``slice_mux_luts``: the ``SF``:1 multiplexer that picks each step's input slice;
+      ``slice_mux_shared_luts`` the same where the layer has more than one PE, so that each
+      picked bit feeds the terms of every PE (ABC9's delay-driven mapping copies the
+      multiplexer's last LUTs into its readers: leave-one-out over the 208 designs and the
+      36 slice-multiplexer probes of ``bench/results/area_slice_mux.md``, 7.3% -> 7.1%);
     - ``counter_bits``: the beat, step and address counters;
     - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops.
 

@@ -1,0 +1,148 @@
+"""What the slice multiplexer of a ``qmlp-v1`` layer costs in ECP5 LUTs: single-layer
+designs whose only large part is that multiplexer, synthesized as the area benchmark does.
+
+Each design is one layer of ``N`` inputs and 2 outputs folded 1 x 1 (one PE, one SIMD lane,
+so ``SF = N`` steps pick one ``i``-bit input each). The RTL picks the step's slice with
+``vector.word_select(sf, ...)``; Yosys makes of it a tree of ``(N - 1) x i`` 2:1 multiplexer
+cells (``$_MUX_`` before LUT mapping) and ABC9 maps those. The table puts the measured LUTs
+beside the shipped model's estimate, and divides the LUTs left after the model's other
+terms by the multiplexer cells: what one cell costs as Yosys maps it here. That cost moves
+with the size and the weights in ways a count of structure cannot follow, so it bounds how
+close ``bench/area_qmlp.py``'s LUT model can come (see its notes).
+
+    python bench/area_slice_mux.py [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from area_common import synthesize_all
+from common import machine
+
+from dse.models.qmlp import qmlp_features
+from dse.models.registry import area_model
+from flows.synth import FLOW_VERSION, YOSYS
+from hw.qmlp.params import QmlpParams
+
+TARGET = "ecp5-85k"
+SIZES = (8, 16, 32, 64, 89, 128)
+#: (input bits, weight bits) of each sweep over :data:`SIZES`
+SWEEPS = ((1, 1), (4, 1), (7, 1), (4, 2), (4, 4), (4, 8))
+SEED = 830
+
+
+def design(inputs: int, input_bits: int, weight_bits: int) -> QmlpParams:
+    return QmlpParams(layers=f"{inputs},2", weight_bits=weight_bits, act_bits=1,
+                      input_bits=input_bits, seed=SEED, folding="1x1")
+
+
+def describe(params: QmlpParams) -> str:
+    return f"{params.layers} i{params.input_bits} w{params.weight_bits}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    start = time.monotonic()
+    designs = [design(n, i, w) for i, w in SWEEPS for n in SIZES]
+    samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "sweep"), TARGET,
+                                        describe, args.jobs)
+    model = area_model("qmlp-v1", TARGET)
+    fit = model.resources["lut"].fit
+    coefficients = dict(zip(fit.features, fit.coefficients, strict=True))
+    rows: list[dict[str, Any]] = []
+    for sample in samples:
+        params = sample.params
+        features = qmlp_features(params, TARGET)
+        rest = sum(coefficients.get(k, 0.0) * v for k, v in features.items()
+                   if k != "slice_mux_luts")
+        cells = (params.sizes[0] - 1) * params.input_bits
+        rows.append({
+            "config": describe(params), "params": params.to_dict(),
+            "inputs": params.sizes[0], "input_bits": params.input_bits,
+            "weight_bits": params.weight_bits, "lut": sample.measured["lut"],
+            "lut4": sample.cells.get("LUT4", 0), "model_lut": round(model.estimate(params).lut, 1),
+            "model_other_terms": round(rest, 1), "mux_cells": cells,
+            "lut_per_cell": round((sample.measured["lut"] - rest) / cells, 3),
+            "model_lut_per_cell": round(coefficients["slice_mux_luts"]
+                                        * features["slice_mux_luts"] / cells, 3)})
+    per_cell = np.array([r["lut_per_cell"] for r in rows if r["inputs"] >= 32])
+    # a larger multiplexer that maps to fewer LUTs than the next smaller one, same bits
+    shrinks = [f"{a['config']} {a['lut']:.0f} -> {b['config']} {b['lut']:.0f}"
+               for a, b in zip(rows, rows[1:], strict=False)
+               if (a["input_bits"], a["weight_bits"]) == (b["input_bits"], b["weight_bits"])
+               and b["lut"] < a["lut"]]
+    errors = np.array([(r["model_lut"] - r["lut"]) / r["lut"] for r in rows])
+    result = {"benchmark": "area_slice_mux", "generator": "qmlp-v1", "target": TARGET,
+              "command": " ".join(["python", "bench/area_slice_mux.py", *sys.argv[1:]]),
+              "machine": machine(), "flow_version": FLOW_VERSION,
+              "tools": {"yosys": YOSYS.version()},
+              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+              "slice_mux_coefficient": coefficients["slice_mux_luts"],
+              "per_cell_from_32": {"min": float(per_cell.min()), "max": float(per_cell.max()),
+                                   "mean": float(per_cell.mean())},
+              "larger_but_fewer_luts": shrinks,
+              "model_error": {"mean_abs": float(np.abs(errors).mean()),
+                              "mean_signed": float(errors.mean()),
+                              "max_abs": float(np.abs(errors).max())},
+              "designs": rows, "failed": failed,
+              "wall_seconds": round(time.monotonic() - start, 1)}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "area_slice_mux.json").write_text(json.dumps(result, indent=1) + "\n")
+    (args.out / "area_slice_mux.md").write_text(markdown(result))
+    print(markdown(result))
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    spread = result["per_cell_from_32"]
+    err = result["model_error"]
+    lines = [
+        "# LUTs of the qmlp-v1 slice multiplexer (ECP5)", "",
+        f"Command: `{result['command']}` ({result['date']})  ",
+        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end; "
+        f"Python {m['python']}  ",
+        f"Tools: yosys (YoWASP) {result['tools']['yosys']}; flow version "
+        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
+        "(bare design, as `bench/area_qmlp.py`)  ",
+        f"Wall time: {result['wall_seconds']:.0f} s (cached designs take none)", "",
+        f"Designs: one layer of N inputs and 2 outputs, 1-bit activations, network seed "
+        f"{SEED}, folded 1 x 1: the step's input is picked by an N:1 multiplexer of "
+        "`input_bits` bits, which Yosys builds of (N - 1) x `input_bits` 2:1 cells before "
+        "ABC9 maps them. 'Other terms' is the shipped LUT model's estimate without its "
+        "`slice_mux_luts` term; 'LUTs per cell' = (measured - other terms) / cells. The "
+        f"model prices a cell at `slice_mux_luts` x {result['slice_mux_coefficient']:.2f} "
+        "(its fitted coefficient) / cells.", "",
+        f"From 32 inputs up, one cell costs {spread['min']:.2f} to {spread['max']:.2f} LUTs "
+        f"here (mean {spread['mean']:.2f}). A larger multiplexer with the same bits maps "
+        "to fewer LUTs than the next smaller one in "
+        f"{len(result['larger_but_fewer_luts'])} cases: "
+        f"{'; '.join(result['larger_but_fewer_luts']) or 'none'}. The model's error on "
+        f"these designs: {100 * err['mean_abs']:.1f}% mean ({100 * err['mean_signed']:+.1f}% "
+        f"signed), {100 * err['max_abs']:.1f}% max.", "",
+        "| design | inputs | input bits | weight bits | LUT | LUT4 | model LUT | other terms | "
+        "mux cells | LUTs per cell | model LUTs per cell |",
+        "|---|---|---|---|---|---|---|---|---|---|---|"]
+    for r in result["designs"]:
+        lines.append(
+            f"| {r['config']} | {r['inputs']} | {r['input_bits']} | {r['weight_bits']} | "
+            f"{r['lut']:.0f} | {r['lut4']} | {r['model_lut']:.0f} | "
+            f"{r['model_other_terms']:.0f} | {r['mux_cells']} | {r['lut_per_cell']:.2f} | "
+            f"{r['model_lut_per_cell']:.2f} |")
+    if result["failed"]:
+        lines += ["", f"{len(result['failed'])} designs failed in Yosys: "
+                  + ", ".join(f["config"] for f in result["failed"])]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
