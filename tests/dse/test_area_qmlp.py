@@ -84,6 +84,22 @@ def test_a_rom_of_one_word_costs_no_rom_luts_and_folding_adds_them():
     assert qmlp_layer_features(folded, 0)["slice_mux_luts"] > 0
 
 
+@pytest.mark.parametrize(("folding", "luts", "shared"), [
+    ("1x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), False),   # SF 12: 6 + 1 LUT4 per bit
+    ("2x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), True),    # two PEs read each picked bit
+    ("2x4", 4 * 5 * -(-3 // 2), True),                       # SF 3: 2 per bit of 4 lanes
+    ("2x12", 0, True),                                       # SF 1: no multiplexer
+])
+def test_slice_multiplexer_by_hand(folding, luts, shared):
+    """The SF:1 multiplexer of each step's input slice: per picked bit (SIMD x input bits),
+    two inputs per LUT4 joined by PFUMX / L6MUX21 up to 8, one more LUT4 per further 8;
+    priced apart where more than one PE reads it."""
+    params = QmlpParams(layers="12,2", weight_bits=3, input_bits=5, folding=folding)
+    features = qmlp_layer_features(params, 0)
+    assert features["slice_mux_luts"] == luts
+    assert features["slice_mux_shared_luts"] == (luts if shared else 0)
+
+
 @pytest.mark.parametrize("seed", range(4))
 def test_constant_threshold_comparisons_by_hand(seed):
     """A fully unrolled hidden layer (one neuron group: constant thresholds): per PE each
