@@ -598,3 +598,54 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (args.out / f"{stem}.md").write_text(markdown(result, bench))
     print(json.dumps({"errors": errors, "verdict": result["verdict"]}, indent=1))
+
+
+# --- sweeps beside the fits (bench/area_jitter.py, bench/area_slice_mux.py) ------------
+
+
+def sweep_result(benchmark: str, generator: str, target: str) -> dict[str, Any]:
+    """The head of a synthesis sweep's results: what ran, where, with which tools, when."""
+    return {"benchmark": benchmark, "generator": generator, "target": target,
+            "command": " ".join(["python", f"bench/{benchmark}.py", *sys.argv[1:]]),
+            "machine": machine(), "flow_version": FLOW_VERSION,
+            "tools": {"yosys": YOSYS.version()},
+            "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def sweep_header(result: Mapping[str, Any], title: str, fit_bench: str) -> list[str]:
+    """The report's title, command, machine, tools and wall time (``fit_bench``: the area
+    benchmark whose synthesis the sweep repeats)."""
+    m = result["machine"]
+    return [
+        f"# {title}", "",
+        f"Command: `{result['command']}` ({result['date']})  ",
+        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end; "
+        f"Python {m['python']}  ",
+        f"Tools: yosys (YoWASP) {result['tools']['yosys']}; flow version "
+        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
+        f"(bare design, as `bench/{fit_bench}.py`)  ",
+        f"Wall time: {result['wall_seconds']:.0f} s (cached designs take none)", ""]
+
+
+def write_sweep(out: Path, result: Mapping[str, Any], markdown: str) -> None:
+    """``<out>/<benchmark>.{json,md}``, and the report on standard output."""
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"{result['benchmark']}.json").write_text(json.dumps(result, indent=1) + "\n")
+    (out / f"{result['benchmark']}.md").write_text(markdown)
+    print(markdown)
+
+
+def sweep_failures(result: Mapping[str, Any]) -> list[str]:
+    """The report's line naming the designs Yosys failed on (none: no line)."""
+    if not result["failed"]:
+        return []
+    return ["", f"{len(result['failed'])} designs failed in Yosys: "
+            + ", ".join(f["config"] for f in result["failed"])]
+
+
+def sweep_arguments(doc: str | None) -> argparse.Namespace:
+    """A sweep's command line: ``--jobs`` synthesis processes and the ``--out`` folder."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    return parser.parse_args()

@@ -12,22 +12,24 @@ reports its held-out error against it.
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import json
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from area_common import synthesize_all
+from area_common import (
+    sweep_arguments,
+    sweep_failures,
+    sweep_header,
+    sweep_result,
+    synthesize_all,
+    write_sweep,
+)
 from area_pim import RESOURCE_FEATURES
-from common import machine
 
 from dse.models.pim import pim_features
 from dse.models.registry import area
-from flows.synth import FLOW_VERSION, YOSYS
 from hw.pim.params import PimParams
 
 TARGET = "ecp5-85k"
@@ -57,10 +59,7 @@ def describe(params: PimParams) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
-    args = parser.parse_args()
+    args = sweep_arguments(__doc__)
     start = time.monotonic()
     sweeps = [(name, parameter, sweep_designs(base, parameter))
               for name, base in BASES.items() for parameter in SWEEPS]
@@ -85,30 +84,15 @@ def main() -> None:
             "spread": float((luts.max() - luts.min()) / luts.mean()),
             "mean_abs_deviation": float(np.abs(luts - luts.mean()).mean() / luts.mean()),
             "lut_features_changed": changed})
-    result = {"benchmark": "area_jitter", "generator": "pim-v1", "target": TARGET,
-              "command": " ".join(["python", "bench/area_jitter.py", *sys.argv[1:]]),
-              "machine": machine(), "flow_version": FLOW_VERSION,
-              "tools": {"yosys": YOSYS.version()},
-              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    result = {**sweep_result("area_jitter", "pim-v1", TARGET),
               "bases": {k: v.to_dict() for k, v in BASES.items()}, "sweeps": rows,
               "failed": failed, "wall_seconds": round(time.monotonic() - start, 1)}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "area_jitter.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.out / "area_jitter.md").write_text(markdown(result))
-    print(markdown(result))
+    write_sweep(args.out, result, markdown(result))
 
 
 def markdown(result: dict[str, Any]) -> str:
-    m = result["machine"]
-    lines = [
-        "# LUT spread of pim-v1 designs the area model cannot tell apart (ECP5)", "",
-        f"Command: `{result['command']}` ({result['date']})  ",
-        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end; "
-        f"Python {m['python']}  ",
-        f"Tools: yosys (YoWASP) {result['tools']['yosys']}; flow version "
-        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
-        "(bare design, as `bench/area_pim.py`)  ",
-        f"Wall time: {result['wall_seconds']:.0f} s (cached designs take none)", "",
+    title = "LUT spread of pim-v1 designs the area model cannot tell apart (ECP5)"
+    lines = sweep_header(result, title, "area_pim") + [
         "Each sweep changes one parameter of a base design. `lanes` and `element_width` set "
         "the width of the returned word and the chunk count: registers (a few FFs), not the "
         "scheduler or the queues, so the area model's LUT features are the same across a "
@@ -134,10 +118,7 @@ def markdown(result: dict[str, Any]) -> str:
         for d in row["designs"]:
             lines.append(f"| {row['base']} | `{row['parameter']}` | {d['config']} | "
                          f"{d['lut']:.0f} | {d['ff']:.0f} | {d['model_lut']:.0f} |")
-    if result["failed"]:
-        lines += ["", f"{len(result['failed'])} designs failed in Yosys: "
-                  + ", ".join(f["config"] for f in result["failed"])]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + sweep_failures(result)) + "\n"
 
 
 if __name__ == "__main__":

@@ -20,20 +20,21 @@ slice multiplexer), which Yosys leaves in logic for ABC9 to map.
 
 from __future__ import annotations
 
-import argparse
-import json
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import numpy as np
-from area_common import synthesize_all
-from common import machine
+from area_common import (
+    sweep_arguments,
+    sweep_failures,
+    sweep_header,
+    sweep_result,
+    synthesize_all,
+    write_sweep,
+)
 
 from dse.models.qmlp import qmlp_features
 from dse.models.registry import area_model
-from flows.synth import FLOW_VERSION, YOSYS
 from hw.qmlp.params import QmlpParams
 
 TARGET = "ecp5-85k"
@@ -79,10 +80,7 @@ def describe(params: QmlpParams) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path("bench/results"))
-    args = parser.parse_args()
+    args = sweep_arguments(__doc__)
     start = time.monotonic()
     designs = [design(n, i, w) for i, w in SWEEPS for n in SIZES]
     roms = [rom_design(depth) for depth in ROM_DEPTHS]
@@ -122,11 +120,7 @@ def main() -> None:
     # a larger multiplexer that maps to fewer LUTs than the next smaller one, same bits
     shrinks = _shrinks(rows, ("input_bits", "weight_bits"))
     errors = np.array([(r["model_lut"] - r["lut"]) / r["lut"] for r in rows])
-    result = {"benchmark": "area_slice_mux", "generator": "qmlp-v1", "target": TARGET,
-              "command": " ".join(["python", "bench/area_slice_mux.py", *sys.argv[1:]]),
-              "machine": machine(), "flow_version": FLOW_VERSION,
-              "tools": {"yosys": YOSYS.version()},
-              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+    result = {**sweep_result("area_slice_mux", "qmlp-v1", TARGET),
               "slice_mux_coefficient": coefficients["slice_mux_luts"],
               "per_cell_from_32": {"min": float(per_cell.min()), "max": float(per_cell.max()),
                                    "mean": float(per_cell.mean())},
@@ -138,25 +132,14 @@ def main() -> None:
               "rom_larger_but_fewer_luts": _shrinks(rom_rows, ()),
               "failed": failed,
               "wall_seconds": round(time.monotonic() - start, 1)}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "area_slice_mux.json").write_text(json.dumps(result, indent=1) + "\n")
-    (args.out / "area_slice_mux.md").write_text(markdown(result))
-    print(markdown(result))
+    write_sweep(args.out, result, markdown(result))
 
 
 def markdown(result: dict[str, Any]) -> str:
-    m = result["machine"]
     spread = result["per_cell_from_32"]
     err = result["model_error"]
-    lines = [
-        "# LUTs of the qmlp-v1 slice multiplexer and weight ROM (ECP5)", "",
-        f"Command: `{result['command']}` ({result['date']})  ",
-        f"Machine: {m['cpu']}, {m['cores']} cores, load {m['load_average_1m']} at the end; "
-        f"Python {m['python']}  ",
-        f"Tools: yosys (YoWASP) {result['tools']['yosys']}; flow version "
-        f"{result['flow_version']}; `synthesize(params, '{result['target']}', place=False)` "
-        "(bare design, as `bench/area_qmlp.py`)  ",
-        f"Wall time: {result['wall_seconds']:.0f} s (cached designs take none)", "",
+    title = "LUTs of the qmlp-v1 slice multiplexer and weight ROM (ECP5)"
+    lines = sweep_header(result, title, "area_qmlp") + [
         f"Designs: one layer of N inputs and 2 outputs, 1-bit activations, network seed "
         f"{SEED}, folded 1 x 1: the step's input is picked by an N:1 multiplexer of "
         "`input_bits` bits, which Yosys builds of (N - 1) x `input_bits` 2:1 cells before "
@@ -196,10 +179,7 @@ def markdown(result: dict[str, Any]) -> str:
                      f"{100 * (r['model_lut'] - r['lut']) / r['lut']:+.1f}% | "
                      f"{r['model_rom_luts']:.0f} |")
     lines += ["", "## Notes", ""] + [f"- {note}" for note in NOTES]
-    if result["failed"]:
-        lines += ["", f"{len(result['failed'])} designs failed in Yosys: "
-                  + ", ".join(f["config"] for f in result["failed"])]
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + sweep_failures(result)) + "\n"
 
 
 if __name__ == "__main__":
