@@ -28,6 +28,7 @@ from area_common import (
     pick_int,
     pick_log_int,
 )
+from area_slice_mux import mux_designs
 
 from dse.models.area import AreaSample
 from flows.synth import synthesize
@@ -208,12 +209,6 @@ NOTES = (
 )
 
 
-def probes() -> list[QmlpParams]:
-    """The slice-multiplexer designs of ``bench/area_slice_mux.py``, always trained on."""
-    from area_slice_mux import SIZES, SWEEPS, design
-    return [design(n, i, w) for i, w in SWEEPS for n in SIZES]
-
-
 def describe(params: Params) -> str:
     assert isinstance(params, QmlpParams)
     return (f"{params.layers.replace(',', '-')} w{params.weight_bits} a{params.act_bits} "
@@ -253,7 +248,7 @@ def main() -> None:
         from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
         legend="Config: layer sizes, weight / activation / input bits, folding PExSIMD per "
                "layer. Networks are seeded random integer networks.",
-        notes=notes, extra=seed_spread, probes=probes(),
+        notes=notes, extra=seed_spread, probes=mux_designs(),
         probes_text="single-layer designs folded 1 x 1 whose only large part is the input "
                     "slice multiplexer, `bench/results/area_slice_mux.md`"))
 

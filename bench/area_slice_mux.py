@@ -62,6 +62,11 @@ NOTES = (
 )
 
 
+def mux_designs() -> list[QmlpParams]:
+    """Every slice-multiplexer design: each of :data:`SWEEPS` over :data:`SIZES`."""
+    return [design(n, i, w) for i, w in SWEEPS for n in SIZES]
+
+
 def rom_design(depth: int) -> QmlpParams:
     return QmlpParams(layers=f"8,{depth}", weight_bits=4, act_bits=1, input_bits=4,
                       seed=ROM_SEED, folding="1x8")
@@ -82,15 +87,14 @@ def describe(params: QmlpParams) -> str:
 def main() -> None:
     args = sweep_arguments(__doc__)
     start = time.monotonic()
-    designs = [design(n, i, w) for i, w in SWEEPS for n in SIZES]
+    muxes = mux_designs()
     roms = [rom_design(depth) for depth in ROM_DEPTHS]
-    designs += roms
+    designs = muxes + roms
     samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "sweep"), TARGET,
                                         describe, args.jobs)
     model = area_model("qmlp-v1", TARGET)
     fit = model.resources["lut"].fit
     coefficients = dict(zip(fit.features, fit.coefficients, strict=True))
-    rows: list[dict[str, Any]] = []
     measured = {sample.params: sample for sample in samples}
     rom_rows = [{"config": describe(params), "params": params.to_dict(),
                  "depth": params.sizes[1], "lut": measured[params].measured["lut"],
@@ -99,23 +103,25 @@ def main() -> None:
                  "model_rom_luts": round(coefficients["rom_luts"]
                                          * qmlp_features(params, TARGET)["rom_luts"], 1)}
                 for params in roms if params in measured]
-    for sample in samples:
-        params = sample.params
-        if params in roms:
+    rows: list[dict[str, Any]] = []
+    for params in muxes:
+        if params not in measured:
             continue
-        features = qmlp_features(params, TARGET)
-        rest = sum(coefficients.get(k, 0.0) * v for k, v in features.items()
-                   if k != "slice_mux_luts")
+        lut = measured[params].measured["lut"]
+        estimate = model.estimate(params).lut
+        # the model without its slice-multiplexer terms
+        rest = sum(coefficients.get(k, 0.0) * v
+                   for k, v in qmlp_features(params, TARGET).items()
+                   if not k.startswith("slice_mux"))
         cells = (params.sizes[0] - 1) * params.input_bits
         rows.append({
             "config": describe(params), "params": params.to_dict(),
             "inputs": params.sizes[0], "input_bits": params.input_bits,
-            "weight_bits": params.weight_bits, "lut": sample.measured["lut"],
-            "lut4": sample.cells.get("LUT4", 0), "model_lut": round(model.estimate(params).lut, 1),
+            "weight_bits": params.weight_bits, "lut": lut,
+            "lut4": measured[params].cells.get("LUT4", 0), "model_lut": round(estimate, 1),
             "model_other_terms": round(rest, 1), "mux_cells": cells,
-            "lut_per_cell": round((sample.measured["lut"] - rest) / cells, 3),
-            "model_lut_per_cell": round(coefficients["slice_mux_luts"]
-                                        * features["slice_mux_luts"] / cells, 3)})
+            "lut_per_cell": round((lut - rest) / cells, 3),
+            "model_lut_per_cell": round((estimate - rest) / cells, 3)})
     per_cell = np.array([r["lut_per_cell"] for r in rows if r["inputs"] >= 32])
     # a larger multiplexer that maps to fewer LUTs than the next smaller one, same bits
     shrinks = _shrinks(rows, ("input_bits", "weight_bits"))

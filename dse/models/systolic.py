@@ -233,7 +233,7 @@ def sign_extension_bits(widths: list[int], input_width: int) -> int:
 
 
 def logic_adder_bits(adders: list[int], absorbed: int, signed: bool, acc_width: int,
-                     registers: list[int] | None = None) -> int:
+                     registers: list[int]) -> int:
     """Bits of the partial-sum adders (:func:`psum_adder_widths`) left in logic beside DSP
     blocks that take in adders of up to ``absorbed`` bits: signed, every wider one, and
     every one whose partial-sum register (``registers``, rows 1..: :func:`psum_widths`) is
@@ -249,8 +249,7 @@ def logic_adder_bits(adders: list[int], absorbed: int, signed: bool, acc_width: 
     if absorbed == 0:
         return sum(adders)
     if signed:
-        wide = registers if registers is not None else adders
-        return sum(bits for bits, register in zip(adders, wide, strict=True)
+        return sum(bits for bits, register in zip(adders, registers, strict=True)
                    if bits > absorbed or register > absorbed)
     if acc_width <= absorbed:
         return 0
