@@ -216,6 +216,40 @@ def map_memory(width: int, depth: int, target: str, *, transparent: bool) -> Mem
     return chosen
 
 
+def map_block_rom(width: int, depth: int, target: str) -> MemoryMapping:
+    """How ``memory_libmap`` maps a ``depth`` x ``width`` ROM (no write port, one
+    synchronous read port) that the attribute ``rom_style = "block"`` keeps in the
+    target's block RAM: of the block-RAM geometries, the one of least cost (instances x
+    cost + read mux, as :func:`map_memory` picks; a ROM has no write demultiplexer and
+    needs no emulation). With no write enables to keep apart, the depth slices' bits pack
+    side by side: ``ceil(slices x width / unit width)`` blocks (a 4608 x 6 ROM takes two
+    2K x 9 blocks, not three; ``bench/results/bram_qmlp.md``).
+
+    Raises:
+        AreaModelError: if the target has no block RAM listed.
+        ValueError: if ``width`` or ``depth`` is not positive.
+    """
+    if width < 1 or depth < 1:
+        raise ValueError(f"ROM width and depth must be positive, not {width} x {depth}")
+    blocks_ram = [p for p in MEMORY_PRIMITIVES.get(target, ()) if p.kind == "bram"]
+    if not blocks_ram:
+        known = ", ".join(t for t, ps in MEMORY_PRIMITIVES.items()
+                          if any(p.kind == "bram" for p in ps))
+        raise AreaModelError(f"no block RAM listed for target {target!r}; known: {known}")
+    chosen: MemoryMapping | None = None
+    best = 0
+    for primitive in blocks_ram:
+        for unit_width, unit_depth in primitive.geometries:
+            slices = _ceil_div(depth, unit_depth)
+            cells = _ceil_div(slices * width, unit_width)
+            mux_bits = (slices - 1) * width
+            cost = primitive.cost * cells + _FACTOR_MUX * mux_bits
+            if chosen is None or cost < best:
+                chosen, best = MemoryMapping("bram", cells, mux_bits, cost), int(cost)
+    assert chosen is not None
+    return chosen
+
+
 # --- features -------------------------------------------------------------------------
 
 def lane_tree_bits(lanes: int, width: int) -> int:

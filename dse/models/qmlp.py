@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from dse.models.area import load_area_model
+from dse.models.area import load_area_model, map_block_rom
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
@@ -374,7 +374,8 @@ def _layer_cost_function(params: QmlpParams, cost: str, target: str
         fold = LayerFold(sizes[index], sizes[index + 1], pe, simd)
         key = (index, pe, simd)
         if key not in fold_costs:
-            fold_costs[key] = _weighted(coefficients, _fold_features(network, index, fold))
+            fold_costs[key] = _weighted(
+                coefficients, _fold_features(network, index, fold, params.weight_memory))
         in_elements = simd if index == 0 else previous_pe
         return fold_costs[key] + _weighted(
             coefficients, _beat_features(network, index, fold, in_elements))
@@ -599,19 +600,51 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     network = params.quant_network()
     folds = params.folds()
     in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
-    features = _fold_features(network, index, folds[index])
+    features = _fold_features(network, index, folds[index], params.weight_memory)
     for name, value in _beat_features(network, index, folds[index], in_elements).items():
         features[name] = features.get(name, 0.0) + value
     return features
+
+
+def block_rom_width(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+    """Bits of layer ``index``'s weight ROM word that synthesis keeps in block RAM: those
+    that vary over the words (a bit equal in every word feeds no gate, so Yosys drops it
+    from the memory; ``bench/results/bram_qmlp.md``)."""
+    return int((weight_bit_kinds(network, index, fold) == VARIES).sum())
+
+
+def weight_rom_brams(params: QmlpParams, target: str = "ecp5-85k") -> int:
+    """Block RAMs of the weight ROMs of ``params`` on ``target``: none with ``logic``
+    weights; with ``block``, each folded layer's ROM of :func:`block_rom_width` bits and
+    ``NF x SF`` words as ``memory_libmap`` maps it (:func:`dse.models.area.map_block_rom`).
+
+    Raises:
+        AreaModelError: if ``target`` has no block RAM listed.
+    """
+    if params.weight_memory != "block":
+        return 0
+    network = params.quant_network()
+    blocks = 0
+    for index, fold in enumerate(params.folds()):
+        width = block_rom_width(network, index, fold)
+        if fold.cycles_per_vector > 1 and width:
+            blocks += map_block_rom(width, fold.cycles_per_vector, target).cells
+    return blocks
+
+
+def exact_resources(params: QmlpParams, target: str) -> dict[str, float]:
+    """The resources known without a fitted model: the weight ROMs' block RAMs."""
+    return {"bram": float(weight_rom_brams(params, target))}
 
 
 def _index_bits(count: int) -> int:
     return max(1, (count - 1).bit_length())
 
 
-def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[str, float]:
-    """The features of layer ``index`` that depend on its own fold alone (not on the beat
-    width its input arrives in: :func:`_beat_features`)."""
+def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
+                   weight_memory: str = "logic") -> dict[str, float]:
+    """The features of layer ``index`` that depend on its own fold and weight memory alone
+    (not on the beat width its input arrives in: :func:`_beat_features`)."""
     layer = network.layers[index]
     in_bits = network.input_bits_of(index)
     acc = network.accumulator_width(index)
@@ -620,7 +653,10 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[s
     steps = fold.cycles_per_vector
     carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
         network, index, fold)
-    folded_rom = steps <= _ROM_FOLDED_DEPTH
+    in_block = weight_memory == "block" and steps > 1
+    # a ROM in block RAM gives its bits from the block's output register: no ROM LUTs, and
+    # nothing of the ROM for ABC to fold into the gates
+    folded_rom = steps <= _ROM_FOLDED_DEPTH and not in_block
     rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
     counters = (fold.synapse_fold, fold.neuron_fold, steps)
     counter_luts = sum(_adder_cost(0, _index_bits(count))[0] for count in counters)
@@ -633,7 +669,8 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold) -> dict[s
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc),
-        "rom_luts": float(varying_rom_bits * _rom_luts_per_bit(steps)),
+        "rom_luts": float(0 if in_block else varying_rom_bits * _rom_luts_per_bit(steps)),
+        "block_rom_bits": float(block_rom_width(network, index, fold) if in_block else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
         "compare_bits": float(fold.pe * levels * acc),
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
@@ -780,5 +817,5 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
 
 MODELS = FamilyModels("qmlp-v1", cycles=cycles, energy=energy,
                       energy_from_counters=energy_from_counters, area_features=qmlp_features,
-                      clock_features=qmlp_clock_features,
+                      clock_features=qmlp_clock_features, exact_resources=exact_resources,
                       fold_network=optimize_folding)

@@ -12,7 +12,8 @@ Per layer:
 - on hand-over (the engine idle or on its last step) the vector is copied into the compute
   register and the capture register starts on the next vector;
 - each step reads one ROM word (``pe x simd`` weights of output neurons ``nf*pe + p``,
-  inputs ``sf*simd + s``), adds ``pe`` dot products of ``simd`` products to the
+  inputs ``sf*simd + s``; a ROM in block RAM reads it on the clock edge that starts the
+  step, from the address that edge loads), adds ``pe`` dot products of ``simd`` products to the
   accumulators. A PE's dot product is shift-and-add over the weight bits (:func:`pe_terms`):
   an input shifted by a weight bit's position, gated by that ROM bit where it differs
   between words, left out where it is 0 in every word, the sign bit's terms subtracted;
@@ -136,11 +137,13 @@ def threshold_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[in
 
 class Mvau(wiring.Component):
     """Layer ``index`` of ``network`` folded by ``fold``: input beats of ``in_elements``
-    unsigned elements, output beats of ``pe`` activations (or signed sums, last layer)."""
+    unsigned elements, output beats of ``pe`` activations (or signed sums, last layer);
+    its weight ROM in ``weight_memory`` (:data:`hw.qmlp.params.WEIGHT_MEMORIES`)."""
 
     def __init__(self, network: QuantNetwork, index: int, fold: LayerFold,
-                 in_elements: int) -> None:
+                 in_elements: int, weight_memory: str = "logic") -> None:
         self.network, self.index, self.fold = network, index, fold
+        self.weight_memory = weight_memory
         self.layer = network.layers[index]
         self.in_bits = network.input_bits_of(index)
         self.in_elements = in_elements
@@ -220,11 +223,19 @@ class Mvau(wiring.Component):
                 m.d.sync += nf.eq(nf + 1)
 
         wbits = layer.weight_bits
+        in_block = self.weight_memory == "block" and steps > 1
         weights = Memory(shape=unsigned(fold.pe * fold.simd * wbits), depth=steps,
-                         init=weight_rom(self.network, self.index, fold))
+                         init=weight_rom(self.network, self.index, fold),
+                         attrs={"rom_style": "block"} if in_block else None)
         m.submodules.weights = weights
-        wport = weights.read_port(domain="comb")
-        m.d.comb += wport.addr.eq(address)
+        if in_block:
+            # a block RAM reads on the clock edge: it reads the word of the address the
+            # edge loads (the next step's), so its output is the current step's word
+            wport = weights.read_port(domain="sync")
+            m.d.comb += wport.addr.eq(Mux(handover, 0, Mux(step, address + 1, address)))
+        else:
+            wport = weights.read_port(domain="comb")
+            m.d.comb += wport.addr.eq(address)
         x_slice = vector.word_select(sf, slice_bits) if fold.synapse_fold > 1 \
             else vector[:slice_bits]
         xs = [x_slice[s * self.in_bits:(s + 1) * self.in_bits] for s in range(fold.simd)]
@@ -286,7 +297,8 @@ class QmlpAccelerator(wiring.Component):
         self.layers = []
         in_elements = self.folds[0].simd
         for index, fold in enumerate(self.folds):
-            self.layers.append(Mvau(self.network, index, fold, in_elements))
+            self.layers.append(Mvau(self.network, index, fold, in_elements,
+                                   params.weight_memory))
             in_elements = fold.pe
         first, last = self.layers[0], self.layers[-1]
         super().__init__({"operands": In(stream_signature(

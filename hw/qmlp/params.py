@@ -8,11 +8,14 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
-from hw.params import ParamError, Params, check_int
+from hw.params import ParamError, Params, check_choice, check_int
 from hw.qmlp.network import MAX_BITS, QuantNetwork, load_network, random_network
 
 #: Largest layer side and folding factor the generator accepts.
 MAX_SIZE = 4096
+#: Where the weight ROMs are: ``logic`` (LUTs, read in the step's own cycle) or ``block``
+#: (block RAM, read a cycle ahead: FINN's ``ram_style``)
+WEIGHT_MEMORIES = ("logic", "block")
 
 
 def divisors(n: int) -> tuple[int, ...]:
@@ -97,6 +100,10 @@ class QmlpParams(Params):
     ``folding`` is ``PExSIMD`` per layer (``"8x4,4x8,5x4"``); PE must divide the layer's
     outputs and SIMD its inputs. ``""`` folds every layer to 1 x 1.
 
+    ``weight_memory`` places the weight ROM of every folded layer (more than one ROM word):
+    ``logic`` in LUTs, ``block`` in block RAM (the synthesis attribute ``rom_style``;
+    the word is read a cycle ahead, so the cycles are the same).
+
     Raises:
         ParamError: for any value out of range, naming the field; for a network file whose
             shape differs from the fields.
@@ -112,8 +119,10 @@ class QmlpParams(Params):
     input_bits: int = 1
     seed: int = 0
     folding: str = ""
+    weight_memory: str = "logic"
 
     def __post_init__(self) -> None:
+        check_choice("weight_memory", self.weight_memory, WEIGHT_MEMORIES)
         check_int("weight_bits", self.weight_bits, 1, MAX_BITS)
         check_int("act_bits", self.act_bits, 1, MAX_BITS)
         check_int("input_bits", self.input_bits, 1, MAX_BITS)

@@ -213,3 +213,44 @@ def test_carry_cells_above_the_largest_sum_are_not_counted(tmp_path):
         assert params.folds()[0].neuron_fold == 2
         luts[name] = qmlp_layer_features(params, 0)["carry_luts"]
     assert luts == {"alternating": 8, "overlapping": 10, "constant": 10}
+
+
+def test_block_rom_brams_equal_synthesis_on_every_probe():
+    # bench/bram_qmlp.py: ROMs across every DP16KD geometry, deeper and wider than a block
+    import json
+    from pathlib import Path
+
+    from dse.models.qmlp import weight_rom_brams
+    path = Path(__file__).resolve().parents[2] / "bench" / "results" / "bram_qmlp.json"
+    result = json.loads(path.read_text())
+    assert len(result["designs"]) >= 20 and not result["failed"]
+    for row in result["designs"]:
+        params = QmlpParams.from_mapping(row["params"])
+        assert params.weight_memory == "block"
+        assert weight_rom_brams(params, TARGET) == row["bram"], row["config"]
+        assert weight_rom_brams(dataclasses.replace(params, weight_memory="logic"), TARGET) == 0
+
+
+@pytest.mark.parametrize("width, depth, cells, geometry_depth", [
+    (32, 256, 1, 512),      # one 512 x 36 block
+    (32, 1024, 2, 1024),    # two 1K x 18 side by side
+    (6, 4608, 2, 2048),     # three 2K slices of 6 bits packed into two 9-bit blocks
+    (1, 16384, 1, 16384),
+    (512, 225, 15, 512),
+])
+def test_block_rom_mapping_by_hand(width, depth, cells, geometry_depth):
+    from dse.models.area import map_block_rom
+    mapping = map_block_rom(width, depth, TARGET)
+    assert (mapping.kind, mapping.cells) == ("bram", cells)
+    assert mapping.mux_bits == (-(-depth // geometry_depth) - 1) * width
+
+
+def test_block_weights_drop_the_rom_luts_and_count_its_kept_bits():
+    params = QmlpParams(layers="8,256", weight_bits=4, act_bits=1, input_bits=4, seed=7,
+                        folding="1x8")
+    logic = qmlp_layer_features(params, 0)
+    block = qmlp_layer_features(dataclasses.replace(params, weight_memory="block"), 0)
+    assert logic["rom_luts"] > 0 and logic["block_rom_bits"] == 0
+    assert block["rom_luts"] == 0 and block["block_rom_bits"] == 32   # every bit varies
+    unrolled = QmlpParams(layers="8,4", folding="4x8", weight_memory="block")
+    assert qmlp_layer_features(unrolled, 0)["block_rom_bits"] == 0   # constants, no ROM

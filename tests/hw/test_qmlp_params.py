@@ -39,6 +39,7 @@ def test_bad_folding_names_the_layer_and_allowed_values(folding, message):
     ("act_bits", 0, r"^`act_bits` must be an integer in 1\.\.8, not 0$"),
     ("layers", "16", r"^`layers` needs at least two sizes"),
     ("layers", "16,x", r"^`layers` must be comma-separated sizes"),
+    ("weight_memory", "bram", r"^`weight_memory` must be one of 'logic', 'block', not 'bram'$"),
 ])
 def test_bad_params(field, value, message):
     with pytest.raises(ParamError, match=message):

@@ -1,7 +1,8 @@
 """qmlp-v1 in Verilator: bit-exact against the integer model, RTL cycles equal to the exact
 cycle model (also where a slow layer back-pressures a fast one), RTL activity counts equal
 to the model's; random networks of every weight kind (bipolar 1-bit, multi-bit) and input
-width, extreme inputs, a slow consumer; and a trained network on every test input."""
+width, extreme inputs, a slow consumer, weight ROMs in logic and in block RAM; and a trained
+network on every test input."""
 
 from __future__ import annotations
 
@@ -30,6 +31,13 @@ DESIGNS = [
                seed=7),
     QmlpParams(layers="6,4,2", folding="1x6,1x4", weight_bits=8, act_bits=8, input_bits=8,
                seed=9),
+    # weight ROMs in block RAM, read a cycle ahead: the same results and cycles
+    QmlpParams(folding="", weight_memory="block"),
+    QmlpParams(folding="8x16,1x1", weight_memory="block"),   # layer 0 unrolled: no ROM
+    QmlpParams(layers="12,6,6,3", folding="3x4,6x1,1x6", weight_bits=4, act_bits=1,
+               input_bits=4, seed=5, weight_memory="block"),
+    QmlpParams(layers="10,8,5", folding="4x2,5x8", weight_bits=1, act_bits=3, input_bits=3,
+               seed=7, weight_memory="block"),
 ]
 
 
@@ -42,7 +50,7 @@ def _jobs(params: QmlpParams) -> list[dict]:
 
 
 @pytest.mark.parametrize("params", DESIGNS, ids=lambda p: f"{p.layers}[{p.folding or '1x1'}]"
-                         f"w{p.weight_bits}i{p.input_bits}")
+                         f"w{p.weight_bits}i{p.input_bits}-{p.weight_memory}")
 def test_bit_exact_and_models_equal_rtl(params):
     jobs = _jobs(params)
     jobs.append(gemm_job(params, 7, params.sizes[0], params.sizes[-1], seed=6,
