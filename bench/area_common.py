@@ -179,6 +179,11 @@ class AreaBenchmark:
     probes_text: str = ""          # what the probes are, in words, for the report
     #: (samples, target) -> (JSON, Markdown lines) of a family's own check
     extra: Callable[[Sequence[AreaSample], str], tuple[Any, list[str]]] | None = None
+    #: the axes of the draws of a seed, where a later axis joined the space (default: axes)
+    axes_of: Callable[[int], tuple[str, ...]] | None = None
+
+    def seed_axes(self, seed: int) -> tuple[str, ...]:
+        return self.axes if self.axes_of is None else self.axes_of(seed)
 
 
 def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
@@ -384,6 +389,12 @@ def params_key(params: Params) -> str:
     return json.dumps(params.to_dict(), sort_keys=True)
 
 
+def recorded_key(generator: str, values: Mapping[str, Any]) -> str:
+    """The :func:`params_key` of parameters recorded as ``values`` (a field added since
+    they were recorded takes its default)."""
+    return params_key(get_generator(generator).params_class.from_mapping(values))
+
+
 def recorded_split(designs: Sequence[Params], recorded: Mapping[str, Any],
                    changed: Mapping[str, Any], spot_check: int
                    ) -> tuple[list[Params], list[Params]]:
@@ -412,7 +423,7 @@ def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:
                          f"{provenance.get('flow_version')} and Yosys "
                          f"{provenance.get('tools', {}).get('yosys')}, this run uses "
                          f"{FLOW_VERSION} and {yosys}: synthesize again")
-    return {json.dumps(entry["params"], sort_keys=True): entry
+    return {recorded_key(previous["generator"], entry["params"]): entry
             for entry in previous.get("samples", [])}
 
 
@@ -493,18 +504,21 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         recheck_failures(args, bench, before_version, before_failed, before_samples)
         return
     lhs = distinct([bench.from_unit(u) for u in
-                    latin_hypercube(bench.axes, args.samples, args.seed)], bench.anchors)
+                    latin_hypercube(bench.seed_axes(args.seed), args.samples, args.seed)],
+                   bench.anchors)
     lhs = distinct(lhs, bench.probes)
     train = list(bench.anchors) + list(bench.probes) + lhs
     fit_draws = []
     for seed, count in getattr(args, "fit_draw", []):
-        drawn = distinct([bench.from_unit(u) for u in uniform_draw(bench.axes, count, seed)],
+        drawn = distinct([bench.from_unit(u) for u in uniform_draw(bench.seed_axes(seed), count,
+                                                                  seed)],
                          train)
         fit_draws.append({"seed": seed, "count": count, "designs": len(drawn)})
         train += drawn
     held_seed = args.seed + 1 if args.held_out_seed is None else args.held_out_seed
     fresh = distinct([bench.from_unit(u) for u in
-                      uniform_draw(bench.axes, args.fresh, held_seed)], train)
+                      uniform_draw(bench.seed_axes(held_seed), args.fresh, held_seed)],
+                     train)
     splits = {**dict.fromkeys(train, "train"), **dict.fromkeys(fresh, "held_out")}
     recorded: dict[str, dict[str, Any]] = {}
     if getattr(args, "recorded", False):

@@ -42,6 +42,7 @@ from area_common import (
     latin_hypercube,
     param_value,
     params_key,
+    recorded_key,
     recorded_split,
     uniform_draw,
 )
@@ -158,7 +159,7 @@ def _recorded_rows(path: Path) -> dict[str, dict[str, Any]]:
     if version != FLOW_VERSION:
         raise SystemExit(f"--recorded: {path} recorded flow version {version}, this run "
                          f"uses {FLOW_VERSION}: place again")
-    return {json.dumps(row["params"], sort_keys=True): row
+    return {recorded_key(previous["generator"], row["params"]): row
             for row in previous.get("points", []) if row.get("fmax_mhz")}
 
 
@@ -198,6 +199,12 @@ def main() -> None:
         features = features.get(args.target, features["ecp5-85k"])
     start = time.monotonic()
 
+    def axes_of(seed: int) -> tuple[str, ...]:
+        """The family's axes for the draws of ``seed`` (a later axis may have joined)."""
+        if hasattr(module, "axes_of"):
+            return module.axes_of(seed, "clock")
+        return module.AXES
+
     def from_unit(u: Mapping[str, float], max_side: int) -> Any:
         scaled = dict(u)
         for axis, scale in caps(max_side).items():
@@ -205,18 +212,19 @@ def main() -> None:
         return module.from_unit(scaled)
 
     train = distinct([from_unit(u, args.max_side)
-                      for u in latin_hypercube(module.AXES, args.samples, args.seed)])
+                      for u in latin_hypercube(axes_of(args.seed), args.samples, args.seed)])
     generator = train[0].generator
     earlier: list[Any] = []
     for seed, samples, fresh_count, max_side in args.fit_run:
         side = args.max_side if max_side is None else max_side
-        earlier += [from_unit(u, side) for u in latin_hypercube(module.AXES, samples, seed)]
-        earlier += [from_unit(u, side) for u in uniform_draw(module.AXES, fresh_count,
+        earlier += [from_unit(u, side) for u in latin_hypercube(axes_of(seed), samples, seed)]
+        earlier += [from_unit(u, side) for u in uniform_draw(axes_of(seed + 1), fresh_count,
                                                               seed + 1)]
     earlier = distinct(earlier, train)
     train += earlier
     fresh = distinct([from_unit(u, args.max_side)
-                      for u in uniform_draw(module.AXES, args.fresh, args.seed + 1)], train)
+                      for u in uniform_draw(axes_of(args.seed + 1), args.fresh,
+                                            args.seed + 1)], train)
     designs = [(p, "train") for p in train] + [(p, "held_out") for p in fresh]
     measured: list[tuple[Any, float, str]] = []
     rows: list[dict[str, Any]] = []

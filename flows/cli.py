@@ -464,6 +464,9 @@ def qmlp(
     can_files: Annotated[list[Path] | None, typer.Option(
         "--can-file", help="HCRL car-hacking CSV/TXT file instead of synthetic traffic "
                            "(repeatable).")] = None,
+    weight_memory: Annotated[str, typer.Option(
+        "--weight-memory", help="Weight ROMs in logic (LUTs) or block (block RAM).")
+    ] = "logic",
     target: Annotated[str, typer.Option("--target", help="FPGA target.")] = "ecp5-85k",
     clock: ClockOption = None,
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Skip synthesis.")] = False,
@@ -489,7 +492,7 @@ def qmlp(
                              weight_bits=weight_bits, act_bits=act_bits, epochs=epochs,
                              seed=seed, out=out, target=target, target_ii=target_ii,
                              folding=folding, clock_mhz=clock, can_files=list(can_files or []),
-                             synthesize=not no_synth)
+                             synthesize=not no_synth, weight_memory=weight_memory)
     except (ParamError, ValueError) as error:
         _fail(EXIT_BAD_INPUT, str(error).splitlines()[0])
     except (ToolError, SimulationError) as error:

@@ -483,6 +483,10 @@ def _mux_luts_per_bit(inputs: int) -> int:
     return -(-inputs // 2) + max(0, -(-inputs // 8) - 1)
 
 
+#: The block RAM whose geometries price a ROM's read multiplexer in the area features (the
+#: qmlp-v1 area model is fitted on ECP5)
+_BLOCK_RAM_TARGET = "ecp5-85k"
+
 #: Yosys's ECP5 ``$alu`` map (``techlibs/lattice/arith_map_ccu2c.v``) makes an adder of
 #: more than 4 result bits a chain of CCU2C cells (two LUT4s per two bits) and leaves
 #: smaller ones to gates
@@ -518,8 +522,8 @@ class _Operand:
     peak: np.ndarray
 
 
-def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold
-                      ) -> tuple[int, int, int, int]:
+def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
+                      opaque: bool = False) -> tuple[int, int, int, int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys and ABC leave them: the carry-chain LUTs and
@@ -533,7 +537,9 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold
     - terms, adders and ROM bits equal in two PEs (the same lane and weight-bit column over
       the ROM words, so the same gate) are one cell (``opt_merge``), counted once;
     - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
-      the ROM words allow, or above the sign of a difference) are dropped by ABC."""
+      the ROM words allow, or above the sign of a difference) are dropped by ABC; with
+      ``opaque`` weights (a ROM in block RAM, whose words ABC cannot see) only those above
+      the largest sum of any weights."""
     in_bits = network.input_bits_of(index)
     weight_bits = network.layers[index].weight_bits
     columns = weight_bit_columns(network, index, fold)
@@ -578,7 +584,8 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold
                 key = cell("term", t.lane, t.shift, None if gate is None else gate.tobytes())
                 if gate is not None:   # the AND of the lane's input and the gate
                     gates.add((t.lane, gate.tobytes()))
-                on = np.ones(columns.shape[1], dtype=np.int64) if gate is None else gate
+                on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
+                    else gate
                 leaves.append(_Operand((t.shift, t.shift + in_bits), key,
                                        on.astype(np.int64) * (largest << t.shift)))
             roots.append(pairwise_tree(leaves, join)[0])
@@ -651,9 +658,11 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
     out_bits = acc if layer.thresholds is None else layer.act_bits
     steps = fold.cycles_per_vector
-    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
-        network, index, fold)
     in_block = weight_memory == "block" and steps > 1
+    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
+        network, index, fold, opaque=in_block)
+    width = block_rom_width(network, index, fold) if in_block else 0
+    block = map_block_rom(width, steps, _BLOCK_RAM_TARGET) if width else None
     # a ROM in block RAM gives its bits from the block's output register: no ROM LUTs, and
     # nothing of the ROM for ABC to fold into the gates
     folded_rom = steps <= _ROM_FOLDED_DEPTH and not in_block
@@ -670,7 +679,11 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc),
         "rom_luts": float(0 if in_block else varying_rom_bits * _rom_luts_per_bit(steps)),
-        "block_rom_bits": float(block_rom_width(network, index, fold) if in_block else 0),
+        "block_rom_bits": float(width),
+        "bram_blocks": float(block.cells if block else 0),
+        "block_rom_mux_bits": float(block.mux_bits if block else 0),
+        "block_rom_select_bits": float(_index_bits(block.mux_bits // width + 1)
+                                       if block and block.mux_bits else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
         "compare_bits": float(fold.pe * levels * acc),
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
@@ -718,6 +731,12 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       picked bit feeds the terms of every PE (ABC9's delay-driven mapping copies the
       multiplexer's last LUTs into its readers: leave-one-out over the 208 designs and the
       36 slice-multiplexer probes of ``bench/results/area_slice_mux.md``, 7.3% -> 7.1%);
+    - ``block_rom_bits``, ``block_rom_mux_bits``, ``block_rom_select_bits``: with
+      ``weight_memory = "block"``, a folded layer's weight ROM is in block RAM
+      (:func:`weight_rom_brams`, exact): no ``rom_luts``, its kept word bits
+      (:func:`block_rom_width`), the 2:1 multiplexer bits that join its depth slices and
+      the registered slice select (flip-flops); the gated terms and carry chains are those
+      of weights ABC cannot see (any word may set any bit);
     - ``counter_bits``: the beat, step and address counters;
     - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops.
 
@@ -782,7 +801,9 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``clock_adder_levels``: the adders from an input to the accumulator in a PE's dot
       product (the kept shift-and-add trees, the subtraction and the accumulate);
     - ``clock_log2_steps``: ``log2`` of the steps per vector (``SF * NF``): the weight ROM's
-      read multiplexer;
+      read multiplexer; for a ROM in block RAM, ``log2`` of its depth slices (the
+      multiplexer after the blocks), and ``clock_block_rom`` is 1 (the block's
+      clock-to-output delay);
     - ``clock_log2_levels``: ``log2`` of the threshold levels ``2**a - 1`` plus one (the
       count of thresholds passed);
     - ``clock_log2_inputs``: ``log2`` of the layer's inputs (the vector register's fan-out
@@ -804,11 +825,19 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     for index, fold in enumerate(params.folds()):
         layer = network.layers[index]
         levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
+        steps = max(1, fold.cycles_per_vector)
+        width = block_rom_width(network, index, fold) \
+            if params.weight_memory == "block" and steps > 1 else 0
+        read = math.log2(steps)
+        if width:   # a block RAM's output, through the multiplexer of its depth slices
+            read = math.log2(map_block_rom(width, steps, _BLOCK_RAM_TARGET).mux_bits
+                             // width + 1)
         layers.append({"clock_acc_bits": float(network.accumulator_width(index)),
                        "clock_adder_levels": float(_dot_product_depth(params, index)),
-                       "clock_log2_steps": math.log2(max(1, fold.cycles_per_vector)),
+                       "clock_log2_steps": read,
                        "clock_log2_levels": math.log2(levels + 1),
-                       "clock_log2_inputs": math.log2(fold.inputs)})
+                       "clock_log2_inputs": math.log2(fold.inputs),
+                       "clock_block_rom": float(width > 0)})
     slowest = max(layers, key=lambda values: sum(weight * values[name] for name, weight
                                                  in _CLOCK_LAYER_WEIGHTS.items()))
     luts = load_area_model(params.generator, target, qmlp_features).estimate(params)

@@ -88,7 +88,7 @@ DEFAULT_TARGET_II = 64
 def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_bits: int,
                 epochs: int, seed: int, out: Path, target: str, target_ii: int | None,
                 folding: str | None, clock_mhz: float | None, can_files: list[Path],
-                synthesize: bool) -> dict[str, Any]:
+                synthesize: bool, weight_memory: str = "logic") -> dict[str, Any]:
     """``hwdse qmlp``: train the network the options describe and run :func:`run_case`
     (the folding given, or the cheapest meeting ``target_ii``, by default
     :data:`DEFAULT_TARGET_II`).
@@ -108,14 +108,16 @@ def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_
     return run_case(dataset, config, out=out, target=target,
                     target_ii=None if folding else (target_ii or DEFAULT_TARGET_II),
                     folding=folding, clock_mhz=clock_mhz, dataset_options=options,
-                    synthesize=synthesize)
+                    synthesize=synthesize, weight_memory=weight_memory)
 
 
 def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp5-85k",
              target_ii: int | None = None, folding: str | None = None,
              clock_mhz: float | None = None, dataset_options: dict[str, Any] | None = None,
-             simulate_all: bool = True, synthesize: bool = True) -> dict[str, Any]:
+             simulate_all: bool = True, synthesize: bool = True,
+             weight_memory: str = "logic") -> dict[str, Any]:
     """The whole path for one dataset; returns the report (also written to ``out``).
+    ``weight_memory``: where the weight ROMs are (``QmlpParams.weight_memory``).
 
     The folding is ``folding`` if given, else the cheapest (area model LUTs) meeting
     ``target_ii`` (:func:`dse.models.qmlp.optimize_folding`).
@@ -137,9 +139,10 @@ def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp
                                              **{k: str(v) for k, v in options.items()}})
     out.mkdir(parents=True, exist_ok=True)
     network_path = trained.network.save(out / "network.qnet.json")
-    base = QmlpParams.for_network(network_path)
+    base = dataclasses.replace(QmlpParams.for_network(network_path),
+                               weight_memory=weight_memory)
     if folding is not None:
-        params = QmlpParams.for_network(network_path, folding)
+        params = base.with_folding(folding)
         choice = None
     else:
         if target_ii is None:

@@ -12,12 +12,16 @@ import pytest
 from flows.synth import FLOW_VERSION, YOSYS
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
-from area_common import recorded_samples  # noqa: E402
+from area_common import params_key, recorded_key, recorded_samples  # noqa: E402
+
+from hw.qmlp.params import QmlpParams  # noqa: E402
+from hw.systolic.params import SystolicParams  # noqa: E402
 
 
 def _data_file(tmp_path: Path, flow_version: int, yosys: str) -> Path:
     path = tmp_path / "area.json"
     path.write_text(json.dumps({
+        "generator": "systolic-v1",
         "provenance": {"flow_version": flow_version, "tools": {"yosys": yosys}},
         "samples": [{"params": {"rows": 2, "cols": 1}, "split": "train",
                      "measured": {"lut": 10.0, "ff": 4.0}, "cells": {},
@@ -26,10 +30,22 @@ def _data_file(tmp_path: Path, flow_version: int, yosys: str) -> Path:
 
 
 def test_recorded_samples_are_keyed_by_their_parameters(tmp_path):
-    """Same flow version and Yosys: the samples by their parameters (keys sorted)."""
+    """Same flow version and Yosys: the samples by their parameters (every field, sorted;
+    those not recorded at their defaults)."""
     samples = recorded_samples(_data_file(tmp_path, FLOW_VERSION, YOSYS.version()))
-    assert list(samples) == [json.dumps({"cols": 1, "rows": 2})]
-    assert samples[json.dumps({"cols": 1, "rows": 2})]["measured"] == {"lut": 10.0, "ff": 4.0}
+    key = params_key(SystolicParams(rows=2, cols=1))
+    assert list(samples) == [key]
+    assert samples[key]["measured"] == {"lut": 10.0, "ff": 4.0}
+
+
+def test_a_field_added_since_the_recording_takes_its_default():
+    # qmlp-v1's weight_memory came after its samples were recorded
+    before = {"network": "", "layers": "8,4,2", "weight_bits": 1, "act_bits": 1,
+              "input_bits": 1, "seed": 0, "folding": ""}
+    assert recorded_key("qmlp-v1", before) == params_key(QmlpParams(
+        layers="8,4,2", weight_bits=1, act_bits=1, input_bits=1, weight_memory="logic"))
+    assert recorded_key("qmlp-v1", before) != params_key(QmlpParams(
+        layers="8,4,2", weight_bits=1, act_bits=1, input_bits=1, weight_memory="block"))
 
 
 @pytest.mark.parametrize("change", ["flow", "yosys", "missing"])
@@ -58,9 +74,11 @@ def test_clock_recorded_rows_need_this_flow_version(tmp_path):
     from clock_model import _recorded_rows
     path = tmp_path / "clock.json"
     points = [{"params": {"rows": 2}, "fmax_mhz": 61.5}, {"params": {"rows": 3}, "fmax_mhz": None}]
-    path.write_text(json.dumps({"provenance": {"flow_version": FLOW_VERSION}, "points": points}))
-    assert list(_recorded_rows(path)) == [json.dumps({"rows": 2})]
-    path.write_text(json.dumps({"provenance": {"flow_version": FLOW_VERSION + 1},
+    path.write_text(json.dumps({"generator": "systolic-v1",
+                                "provenance": {"flow_version": FLOW_VERSION}, "points": points}))
+    assert list(_recorded_rows(path)) == [params_key(SystolicParams(rows=2))]
+    path.write_text(json.dumps({"generator": "systolic-v1",
+                                "provenance": {"flow_version": FLOW_VERSION + 1},
                                 "points": points}))
     with pytest.raises(SystemExit, match="flow version"):
         _recorded_rows(path)
