@@ -109,7 +109,8 @@ FAMILIES: dict[str, Any] = {
                    "acc_width", "scale_width")),
     "qmlp": (area_qmlp, _qmlp_caps, _qmlp_space,
              ("one", "clock_acc_bits", "clock_adder_levels", "clock_log2_steps",
-              "clock_log2_levels", "clock_log2_inputs", "clock_sqrt_luts")),
+              "clock_log2_levels", "clock_log2_inputs", "clock_sqrt_luts",
+              "clock_block_rom")),
     "accel": (area_accel, _accel_caps, "rows and cols 1..{max_side} (of 1, 2, 4, 8), "
               "spad_kib, acc_kib and bus_bytes the lower half of their choices",
               ("one", "core=bitserial", "dataflow=ws", "log2_rows", "log2_cols",
