@@ -4,6 +4,7 @@ the samples are named; the ``fmax_mhz`` and ``latency_s_at_fmax`` metrics follow
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
@@ -167,7 +168,12 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
 
     luts = load_area_model("qmlp-v1", "ecp5-85k", qmlp_features).estimate(params)
     assert own == pytest.approx(
-        {**layer0, "clock_sqrt_luts": math.sqrt(luts.resources()["lut"]) / 10})
+        {**layer0, "clock_sqrt_luts": math.sqrt(luts.resources()["lut"]) / 10,
+         "clock_block_rom": 0.0})
+    # with the weights in block RAM: the block's output (one depth slice, no multiplexer)
+    block = qmlp_clock_features(dataclasses.replace(params, weight_memory="block"),
+                                "ecp5-85k")
+    assert block["clock_block_rom"] == 1.0 and block["clock_log2_steps"] == 0.0
 
     def delay(values):
         return sum(w * values[name] for name, w in _CLOCK_LAYER_WEIGHTS.items())
