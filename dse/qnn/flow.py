@@ -96,12 +96,14 @@ def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_
     Raises:
         ParamError: for bad options (training settings, files for a dataset without files).
     """
-    from hw.params import ParamError
+    from hw.params import ParamError, check_choice
+    from hw.qmlp.params import WEIGHT_MEMORIES
 
     if folding is not None and target_ii is not None:
         raise ParamError("give `folding` or `target_ii`, not both")
     if can_files and dataset != "can":
         raise ParamError(f"`can_files` are traffic of the `can` dataset, not {dataset!r}")
+    check_choice("weight_memory", weight_memory, WEIGHT_MEMORIES)   # before any training
     config = TrainConfig(hidden=hidden, weight_bits=weight_bits, act_bits=act_bits,
                          epochs=epochs, seed=seed)
     options: dict[str, Any] = {"files": [str(p) for p in can_files]} if can_files else {}

@@ -52,6 +52,7 @@ def test_can_case_with_the_folding_optimizer_and_place_and_route(tmp_path):
     (["--dataset", "mnist"], "`dataset` must be one of 'can', 'digits', not 'mnist'"),
     (["--hidden", "16,x"], "`hidden` must be comma-separated integers"),
     (["--weight-bits", "9"], "`weight_bits` must be an integer in 1..8, not 9"),
+    (["--weight-memory", "bram"], "`weight_memory` must be one of 'logic', 'block', not 'bram'"),
     (["--folding", "1x1", "--target-ii", "4"], "give --folding or --target-ii, not both"),
     (["--dataset", "digits", "--hidden", "16", "--folding", "3x1,1x1", "--no-synth"],
      "`folding` layer 0: PE must divide the layer's 16 outputs"),
