@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from dse.models.area import load_area_model, map_block_rom
+from dse.models.area import MemoryMapping, load_area_model, map_block_rom
 from dse.models.energy import EnergyReport, EnergyTable, default_energy_table, make_report
 from dse.models.family import FamilyModels
 from dse.workload import Gemm
@@ -620,6 +620,22 @@ def block_rom_width(network: QuantNetwork, index: int, fold: LayerFold) -> int:
     return int((weight_bit_kinds(network, index, fold) == VARIES).sum())
 
 
+def _block_rom(network: QuantNetwork, index: int, fold: LayerFold, weight_memory: str,
+               target: str = _BLOCK_RAM_TARGET) -> tuple[int, MemoryMapping | None]:
+    """Layer ``index``'s weight ROM in block RAM: its kept width (:func:`block_rom_width`)
+    and its mapping on ``target``; ``(0, None)`` where it has none (weights in logic, a
+    single word, or no bit that varies)."""
+    if weight_memory != "block" or fold.cycles_per_vector <= 1:
+        return 0, None
+    width = block_rom_width(network, index, fold)
+    return width, map_block_rom(width, fold.cycles_per_vector, target) if width else None
+
+
+def _block_rom_slices(block: MemoryMapping | None, width: int) -> int:
+    """Depth slices of a ROM's block-RAM mapping (1 without one)."""
+    return block.mux_bits // width + 1 if block else 1
+
+
 def weight_rom_brams(params: QmlpParams, target: str = "ecp5-85k") -> int:
     """Block RAMs of the weight ROMs of ``params`` on ``target``: none with ``logic``
     weights; with ``block``, each folded layer's ROM of :func:`block_rom_width` bits and
@@ -633,9 +649,8 @@ def weight_rom_brams(params: QmlpParams, target: str = "ecp5-85k") -> int:
     network = params.quant_network()
     blocks = 0
     for index, fold in enumerate(params.folds()):
-        width = block_rom_width(network, index, fold)
-        if fold.cycles_per_vector > 1 and width:
-            blocks += map_block_rom(width, fold.cycles_per_vector, target).cells
+        _, block = _block_rom(network, index, fold, params.weight_memory, target)
+        blocks += block.cells if block else 0
     return blocks
 
 
@@ -661,8 +676,8 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     in_block = weight_memory == "block" and steps > 1
     carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
         network, index, fold, opaque=in_block)
-    width = block_rom_width(network, index, fold) if in_block else 0
-    block = map_block_rom(width, steps, _BLOCK_RAM_TARGET) if width else None
+    width, block = _block_rom(network, index, fold, weight_memory)
+    slices = _block_rom_slices(block, width)
     # a ROM in block RAM gives its bits from the block's output register: no ROM LUTs, and
     # nothing of the ROM for ABC to fold into the gates
     folded_rom = steps <= _ROM_FOLDED_DEPTH and not in_block
@@ -682,8 +697,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
-        "block_rom_select_bits": float(_index_bits(block.mux_bits // width + 1)
-                                       if block and block.mux_bits else 0),
+        "block_rom_select_bits": float(_index_bits(slices) if slices > 1 else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
         "compare_bits": float(fold.pe * levels * acc),
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
@@ -828,13 +842,10 @@ def qmlp_clock_features(params: QmlpParams, target: str) -> dict[str, float]:
     for index, fold in enumerate(params.folds()):
         layer = network.layers[index]
         levels = 0 if layer.thresholds is None else (1 << layer.act_bits) - 1
-        steps = max(1, fold.cycles_per_vector)
-        width = block_rom_width(network, index, fold) \
-            if params.weight_memory == "block" and steps > 1 else 0
-        read = math.log2(steps)
-        if width:   # a block RAM's output, through the multiplexer of its depth slices
-            read = math.log2(map_block_rom(width, steps, _BLOCK_RAM_TARGET).mux_bits
-                             // width + 1)
+        width, block = _block_rom(network, index, fold, params.weight_memory)
+        # a block RAM's output goes through the multiplexer of its depth slices only
+        read = math.log2(_block_rom_slices(block, width) if block
+                         else max(1, fold.cycles_per_vector))
         layers.append({"clock_acc_bits": float(network.accumulator_width(index)),
                        "clock_adder_levels": float(_dot_product_depth(params, index)),
                        "clock_log2_steps": read,
