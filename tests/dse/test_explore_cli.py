@@ -36,6 +36,10 @@ lut = { max = 2500 }
 """
 
 
+# one worker runs the module, so the sweep below runs once (``--dist loadgroup``)
+pytestmark = pytest.mark.xdist_group("explore_cli")
+
+
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
     folder = tmp_path_factory.mktemp("explore")

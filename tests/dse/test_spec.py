@@ -130,9 +130,9 @@ def test_metric_the_family_cannot_compute_is_refused():
             'generator = "systolic"', 'generator = "systolic"\ntarget = "generic"'))
 
 
-def test_every_example_runs_a_few_trials(tmp_path):
+@pytest.mark.parametrize("path", sorted(Path("examples").glob("*.toml")), ids=lambda p: p.stem)
+def test_every_example_runs_a_few_trials(tmp_path, path):
     from dse.study import explore, finished_count
 
-    for path in sorted(Path("examples").glob("*.toml")):
-        study = explore(load_spec(path), tmp_path / path.stem, trials=6, sampler="random")
-        assert finished_count(study) == 6
+    study = explore(load_spec(path), tmp_path / path.stem, trials=6, sampler="random")
+    assert finished_count(study) == 6

@@ -21,7 +21,9 @@ from sim.pim.harness import simulate
 from sim.pim.jobs import gemv_job
 from sim.runner import SimResult
 
-pytestmark = pytest.mark.sim
+# one worker runs the module: its fixture (six builds and every job) runs once, not per
+# worker (``make test`` distributes with ``--dist loadgroup``)
+pytestmark = [pytest.mark.sim, pytest.mark.xdist_group("pim_backends")]
 
 ALL_BANK = PimParams(pim_mode="all-bank")
 PER_BANK = PimParams(pim_mode="per-bank")

@@ -1,5 +1,7 @@
 """The PIM controller in Verilator against the behavioural DRAM-PIM device: every result
-bit-exact, no timing violation, and the analytic cycle model close to the RTL."""
+bit-exact, no timing violation, and the analytic cycle model close to the RTL. The device
+runs as the family's runs use it, in C++ inside the simulator (``sim.pim.harness``);
+``test_pim_backends.py`` shows the Python device model gives the same records."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ from dse.models.pim import cycles, energy, energy_from_counters
 from dse.workload import Gemm
 from flows.verilog import emit
 from hw.pim import PimParams
+from sim.pim.harness import simulate
 from sim.pim.jobs import gemv_job
-from sim.runner import simulate
 
 pytestmark = pytest.mark.sim
 
@@ -49,7 +51,7 @@ def _refresh_cost(params: PimParams) -> int:
 def test_bit_exact_without_timing_violations_and_model_close(params: PimParams) -> None:
     jobs = [gemv_job(params, m, k, seed=i, values="extreme" if i == 4 else "random")
             for i, (m, k) in enumerate(SHAPES)]
-    run = simulate(emit(params), "sim.pim.testbench", jobs, timeout=1200)
+    run = simulate(emit(params), jobs, timeout=1200)
     for result in run.results:
         job = result.job
         assert result.passed, f"{job}: {job['error'] or result.mismatches}"
@@ -80,7 +82,7 @@ def test_the_device_fails_a_controller_built_for_faster_dram():
     job = gemv_job(params, 16, 64, seed=1)
     slower = copy.deepcopy(job)
     slower["design"]["timing"]["rcd"] += 1
-    run = simulate(emit(params), "sim.pim.testbench", [job, slower])
+    run = simulate(emit(params), [job, slower])
     good, bad = run.results
     assert good.passed
     assert not bad.passed
@@ -90,6 +92,6 @@ def test_the_device_fails_a_controller_built_for_faster_dram():
 def test_pim_is_faster_than_the_host_reading_every_weight():
     host, pim = DESIGNS[5], DESIGNS[0]
     jobs = {p.pim_mode: gemv_job(p, 256, 768, seed=2) for p in (host, pim)}
-    host_cycles = simulate(emit(host), "sim.pim.testbench", [jobs["none"]]).results[0].cycles
-    pim_cycles = simulate(emit(pim), "sim.pim.testbench", [jobs["all-bank"]]).results[0].cycles
+    host_cycles = simulate(emit(host), [jobs["none"]]).results[0].cycles
+    pim_cycles = simulate(emit(pim), [jobs["all-bank"]]).results[0].cycles
     assert host_cycles > 3 * pim_cycles  # 4 banks per channel work at once
