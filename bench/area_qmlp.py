@@ -27,6 +27,7 @@ from area_common import (
     pick,
     pick_int,
     pick_log_int,
+    uniform_draw,
 )
 from area_slice_mux import mux_designs
 
@@ -113,6 +114,30 @@ def from_unit(u: Mapping[str, float]) -> QmlpParams:
                       seed=pick_int(u["seed"], 0, 1000),
                       folding=format_folding(tuple(folding)),
                       weight_memory=pick(u.get("weight_memory", 0.0), WEIGHT_MEMORIES))
+
+
+#: Probes of the parallel corner (session 22): a uniform draw of this many networks of the
+#: sampled space (seed :data:`PARALLEL_SEED`), each layer folded as wide as the lane limit
+#: allows (:func:`widest_folding`), the foldings the optimizer picks at an initiation
+#: interval near 1. The random draws hold few of them (4 of 404 designs fully parallel), and
+#: ``bench/results/area_permute_qmlp.md`` found such designs 27-32% above the model.
+PARALLEL_PROBES = 24
+PARALLEL_SEED = 2170
+
+
+def widest_folding(sizes: Sequence[int]) -> tuple[tuple[int, int], ...]:
+    """Per layer the (PE, SIMD) with the most multipliers within :data:`MAX_LANES` (ties to
+    the larger PE): every layer fully parallel where it fits."""
+    return tuple(max(((pe, simd) for pe in divisors(outputs) for simd in divisors(inputs)
+                      if pe * simd <= MAX_LANES), key=lambda f: (f[0] * f[1], f[0]))
+                 for inputs, outputs in zip(sizes, sizes[1:], strict=False))
+
+
+def parallel_designs(count: int = PARALLEL_PROBES, seed: int = PARALLEL_SEED
+                     ) -> list[QmlpParams]:
+    """:data:`PARALLEL_PROBES`: drawn networks folded by :func:`widest_folding`."""
+    designs = [from_unit(u) for u in uniform_draw(axes_of(seed), count, seed)]
+    return [d.with_folding(widest_folding(d.sizes)) for d in designs]
 
 
 #: Structures synthesized with three network seeds each: how far the LUT count moves with
@@ -283,9 +308,12 @@ def main() -> None:
         from_unit=from_unit, space=SPACE, describe=describe, features=RESOURCE_FEATURES,
         legend="Config: layer sizes, weight / activation / input bits, folding PExSIMD per "
                "layer. Networks are seeded random integer networks.",
-        notes=notes, extra=seed_spread, probes=mux_designs(), axes_of=axes_of,
+        notes=notes, extra=seed_spread, probes=mux_designs() + parallel_designs(),
+        axes_of=axes_of,
         probes_text="single-layer designs folded 1 x 1 whose only large part is the input "
-                    "slice multiplexer, `bench/results/area_slice_mux.md`"))
+                    "slice multiplexer, `bench/results/area_slice_mux.md`, and since session "
+                    f"22 {PARALLEL_PROBES} networks of a uniform draw (seed {PARALLEL_SEED}) "
+                    "with every layer folded as wide as the lane limit allows"))
 
 
 if __name__ == "__main__":

@@ -467,6 +467,10 @@ def qmlp(
     weight_memory: Annotated[str, typer.Option(
         "--weight-memory", help="Weight ROMs in logic (LUTs) or block (block RAM).")
     ] = "logic",
+    max_bram: Annotated[int | None, typer.Option(
+        "--max-bram", help="With --weight-memory block: most block RAMs the optimizer's "
+                           "folding may use for the weight ROMs (default: no bound).")
+    ] = None,
     target: Annotated[str, typer.Option("--target", help="FPGA target.")] = "ecp5-85k",
     clock: ClockOption = None,
     no_synth: Annotated[bool, typer.Option("--no-synth", help="Skip synthesis.")] = False,
@@ -486,13 +490,17 @@ def qmlp(
         _fail(EXIT_BAD_INPUT, "give --folding or --target-ii, not both")
     if can_files and dataset != "can":
         _fail(EXIT_BAD_INPUT, "--can-file needs --dataset can")
+    if max_bram is not None and folding is not None:
+        _fail(EXIT_BAD_INPUT, "--max-bram bounds the optimizer's folding: give it with "
+                              "--target-ii, not --folding")
     _output_folder("--out", out)
     try:
         report = run_command(dataset, hidden=_int_list("hidden", hidden),
                              weight_bits=weight_bits, act_bits=act_bits, epochs=epochs,
                              seed=seed, out=out, target=target, target_ii=target_ii,
                              folding=folding, clock_mhz=clock, can_files=list(can_files or []),
-                             synthesize=not no_synth, weight_memory=weight_memory)
+                             synthesize=not no_synth, weight_memory=weight_memory,
+                             max_bram=max_bram)
     except (ParamError, ValueError) as error:
         _fail(EXIT_BAD_INPUT, str(error).splitlines()[0])
     except (ToolError, SimulationError) as error:

@@ -286,11 +286,14 @@ class FoldingChoice:
     cost: float
     cost_metric: str
     candidates: int
+    #: block RAMs of the weight ROMs (0 with weights in logic) and the budget they met
+    brams: int = 0
+    max_bram: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {"folding": self.params.folding, "initiation_interval": self.initiation_interval,
                 "latency": self.latency, "cost": self.cost, "cost_metric": self.cost_metric,
-                "candidates": self.candidates}
+                "candidates": self.candidates, "brams": self.brams, "max_bram": self.max_bram}
 
 
 def _layer_options(fold: LayerFold) -> list[tuple[int, int]]:
@@ -298,50 +301,66 @@ def _layer_options(fold: LayerFold) -> list[tuple[int, int]]:
 
 
 def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
-                     target: str = "ecp5-85k") -> FoldingChoice:
+                     target: str = "ecp5-85k", max_bram: int | None = None) -> FoldingChoice:
     """The cheapest folding whose initiation interval is at most ``target_ii`` cycles
     (FINN's "set folding", but resource-aware): ``cost`` ``"lut"`` uses the fitted area
-    model for ``target``; ``"pes"`` counts multipliers (pe x simd summed).
+    model for ``target``; ``"pes"`` counts multipliers (pe x simd summed). With weights in
+    block RAM (``params.weight_memory``), ``max_bram`` bounds the block RAMs of the weight
+    ROMs on ``target`` (exact: :func:`weight_rom_brams`), e.g. a device's count; ``None``
+    leaves them unbounded.
 
     Both costs are sums of per-layer terms (the area features are summed over layers), and
     layers are coupled only through beat widths (a layer's input beats are the previous
-    layer's PE), so a dynamic program over the previous layer's PE finds the exact optimum
-    over every layer's (PE, SIMD) divisor pairs with ``max(NF x SF, beats) <= target_ii``;
-    ties go to the lower latency.
+    layer's PE) and the block RAMs used so far, so a dynamic program over (the previous
+    layer's PE, block RAMs used) finds the exact optimum over every layer's (PE, SIMD)
+    divisor pairs with ``max(NF x SF, beats) <= target_ii``; ties go to the lower latency,
+    then to fewer block RAMs. A budget never leaves no choice: a layer folded fully
+    parallel (one step) has no ROM.
 
     Raises:
-        ParamError: if ``target_ii`` < 1, ``cost`` is unknown, or no folding meets it.
-        AreaModelError: for ``lut`` without an area model for ``target``.
+        ParamError: if ``target_ii`` < 1, ``cost`` is unknown, ``max_bram`` is negative, or
+            no folding meets ``target_ii``.
+        AreaModelError: for ``lut`` without an area model for ``target``, or ``max_bram``
+            with block weights on a target without block RAM listed.
     """
     if isinstance(target_ii, bool) or not isinstance(target_ii, int) or target_ii < 1:
         raise ParamError(f"`target_ii` must be a positive integer of cycles, not {target_ii!r}")
     if cost not in ("lut", "pes"):
         raise ParamError(f"`cost` must be one of 'lut', 'pes', not {cost!r}")
+    if max_bram is not None and (isinstance(max_bram, bool) or not isinstance(max_bram, int)
+                                 or max_bram < 0):
+        raise ParamError(f"`max_bram` must be a block RAM count >= 0 or None, not {max_bram!r}")
     folds = params.folds()
     layer_cost = _layer_cost_function(params, cost, target)
-    # state: PE of the last layer placed -> (cost, latency terms, folding so far)
-    states: dict[int, tuple[float, int, tuple[tuple[int, int], ...]]] = {}
+    layer_brams = _layer_bram_function(params, target, max_bram)
+    # state: (PE of the last layer placed, block RAMs so far) -> (cost, latency, folding)
+    State = tuple[float, int, tuple[tuple[int, int], ...]]
+    states: dict[tuple[int, int], State] = {}
     for index, fold in enumerate(folds):
-        next_states: dict[int, tuple[float, int, tuple[tuple[int, int], ...]]] = {}
-        previous = states.items() if index else [(0, (0.0, 0, ()))]
-        for prev_pe, (prev_cost, prev_latency, chosen) in previous:
+        next_states: dict[tuple[int, int], State] = {}
+        previous = states.items() if index else [((0, 0), (0.0, 0, ()))]
+        for (prev_pe, prev_brams), (prev_cost, prev_latency, chosen) in previous:
             for pe in divisors(fold.outputs):
                 for simd in divisors(fold.inputs):
                     steps = (fold.outputs // pe) * (fold.inputs // simd)
                     beats = fold.inputs // (simd if index == 0 else prev_pe)
                     if max(steps, beats) > target_ii:
                         continue
+                    brams = prev_brams + layer_brams(index, pe, simd)
+                    if max_bram is not None and brams > max_bram:
+                        continue
                     total = prev_cost + layer_cost(index, pe, simd, prev_pe)
                     lat = prev_latency + steps + (beats if index == 0 else 0)
-                    key = (total, lat)
-                    if pe not in next_states or key < next_states[pe][:2]:
-                        next_states[pe] = (total, lat, (*chosen, (pe, simd)))
+                    state = (pe, brams)
+                    if state not in next_states or (total, lat) < next_states[state][:2]:
+                        next_states[state] = (total, lat, (*chosen, (pe, simd)))
         if not next_states:
             raise ParamError(f"no folding reaches II {target_ii}: layer {index} "
                              f"({fold.inputs} inputs x {fold.outputs} outputs) cannot take "
                              "its input beats or steps that fast")
         states = next_states
-    total, _, folding = min(states.values(), key=lambda item: item[:2])
+    _, (total, _, folding) = min(states.items(),
+                                 key=lambda item: (*item[1][:2], item[0][1]))
     chosen_params = params.with_folding(folding)
     timings = layer_timing(chosen_params.folds())
     candidates = 1
@@ -351,7 +370,29 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
         model = load_area_model(params.generator, target, qmlp_features)
         total = float(model.estimate(chosen_params).resources()["lut"])
     return FoldingChoice(chosen_params, max(t.initiation_interval for t in timings),
-                         latency(chosen_params.folds()), total, cost, candidates)
+                         latency(chosen_params.folds()), total, cost, candidates,
+                         weight_rom_brams(chosen_params, target), max_bram)
+
+
+def _layer_bram_function(params: QmlpParams, target: str, max_bram: int | None
+                         ) -> Callable[[int, int, int], int]:
+    """Block RAMs of layer ``index``'s weight ROM folded (pe, simd) on ``target`` (0 with
+    weights in logic, or without a budget: then they are not tracked)."""
+    if params.weight_memory != "block" or max_bram is None:
+        return lambda index, pe, simd: 0
+    network = params.quant_network()
+    sizes = params.sizes
+    counts: dict[tuple[int, int, int], int] = {}
+
+    def brams(index: int, pe: int, simd: int) -> int:
+        key = (index, pe, simd)
+        if key not in counts:
+            fold = LayerFold(sizes[index], sizes[index + 1], pe, simd)
+            _, block = _block_rom(network, index, fold, params.weight_memory, target)
+            counts[key] = block.cells if block else 0
+        return counts[key]
+
+    return brams
 
 
 def _layer_cost_function(params: QmlpParams, cost: str, target: str

@@ -88,10 +88,11 @@ DEFAULT_TARGET_II = 64
 def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_bits: int,
                 epochs: int, seed: int, out: Path, target: str, target_ii: int | None,
                 folding: str | None, clock_mhz: float | None, can_files: list[Path],
-                synthesize: bool, weight_memory: str = "logic") -> dict[str, Any]:
+                synthesize: bool, weight_memory: str = "logic",
+                max_bram: int | None = None) -> dict[str, Any]:
     """``hwdse qmlp``: train the network the options describe and run :func:`run_case`
     (the folding given, or the cheapest meeting ``target_ii``, by default
-    :data:`DEFAULT_TARGET_II`).
+    :data:`DEFAULT_TARGET_II`, within ``max_bram`` block RAMs).
 
     Raises:
         ParamError: for bad options (training settings, files for a dataset without files).
@@ -104,22 +105,38 @@ def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_
     if can_files and dataset != "can":
         raise ParamError(f"`can_files` are traffic of the `can` dataset, not {dataset!r}")
     check_choice("weight_memory", weight_memory, WEIGHT_MEMORIES)   # before any training
+    _check_max_bram(max_bram, folding)
     config = TrainConfig(hidden=hidden, weight_bits=weight_bits, act_bits=act_bits,
                          epochs=epochs, seed=seed)
     options: dict[str, Any] = {"files": [str(p) for p in can_files]} if can_files else {}
     return run_case(dataset, config, out=out, target=target,
                     target_ii=None if folding else (target_ii or DEFAULT_TARGET_II),
                     folding=folding, clock_mhz=clock_mhz, dataset_options=options,
-                    synthesize=synthesize, weight_memory=weight_memory)
+                    synthesize=synthesize, weight_memory=weight_memory, max_bram=max_bram)
+
+
+def _check_max_bram(max_bram: int | None, folding: str | None) -> None:
+    """Raises:
+        ParamError: for a negative or non-integer budget, or one given with a folding."""
+    from hw.params import ParamError
+
+    if max_bram is None:
+        return
+    if isinstance(max_bram, bool) or not isinstance(max_bram, int) or max_bram < 0:
+        raise ParamError(f"`max_bram` must be a block RAM count >= 0, not {max_bram!r}")
+    if folding is not None:
+        raise ParamError("`max_bram` bounds the optimizer's folding: give it with "
+                         "`target_ii`, not `folding`")
 
 
 def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp5-85k",
              target_ii: int | None = None, folding: str | None = None,
              clock_mhz: float | None = None, dataset_options: dict[str, Any] | None = None,
              simulate_all: bool = True, synthesize: bool = True,
-             weight_memory: str = "logic") -> dict[str, Any]:
+             weight_memory: str = "logic", max_bram: int | None = None) -> dict[str, Any]:
     """The whole path for one dataset; returns the report (also written to ``out``).
-    ``weight_memory``: where the weight ROMs are (``QmlpParams.weight_memory``).
+    ``weight_memory``: where the weight ROMs are (``QmlpParams.weight_memory``);
+    ``max_bram``: the most block RAMs the optimizer's folding may give them.
 
     The folding is ``folding`` if given, else the cheapest (area model LUTs) meeting
     ``target_ii`` (:func:`dse.models.qmlp.optimize_folding`).
@@ -149,7 +166,8 @@ def run_case(dataset: str, config: TrainConfig, *, out: Path, target: str = "ecp
     else:
         if target_ii is None:
             raise ParamError("give `folding` or `target_ii`")
-        choice = model.optimize_folding(base, target_ii, cost="lut", target=target)
+        choice = model.optimize_folding(base, target_ii, cost="lut", target=target,
+                                        max_bram=max_bram)
         params = choice.params
     timing = model.cycles_of(params, 1)
 

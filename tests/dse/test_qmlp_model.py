@@ -3,6 +3,7 @@ forms against the exact recurrence, and the folding optimizer against brute forc
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 
 import pytest
@@ -91,11 +92,61 @@ def test_folding_optimizer_with_the_area_model_meets_the_target():
     assert tight.cost > loose.cost
 
 
+def _brute_force_within_brams(params: QmlpParams, target_ii: int, max_bram: int
+                              ) -> tuple[float, int]:
+    """The fewest modelled LUTs, and the fewest block RAMs among those, over every folding
+    meeting ``target_ii`` whose weight ROMs take at most ``max_bram`` block RAMs."""
+    area = model.load_area_model(params.generator, "ecp5-85k", model.qmlp_features)
+    best = (float("inf"), 0)
+    for combo in itertools.product(*[[(pe, simd) for pe in divisors(f.outputs)
+                                      for simd in divisors(f.inputs)] for f in params.folds()]):
+        candidate = params.with_folding(combo)
+        brams = model.weight_rom_brams(candidate, "ecp5-85k")
+        timings = model.layer_timing(candidate.folds())
+        if brams <= max_bram and max(t.initiation_interval for t in timings) <= target_ii:
+            best = min(best, (float(area.estimate(candidate).resources()["lut"]), brams))
+    return best
+
+
+@pytest.mark.parametrize(("target_ii", "max_bram"), [(4, 0), (4, 2), (24, 2), (24, 3),
+                                                     (96, 1), (96, 14)])
+def test_folding_optimizer_keeps_block_rams_within_the_budget(target_ii, max_bram):
+    # weights in block RAM: the cheapest folding in modelled LUTs among those whose ROMs
+    # fit in max_bram block RAMs (0..14 over this network's foldings), as brute force finds
+    params = QmlpParams(layers="24,16,4", weight_bits=4, act_bits=2, input_bits=3,
+                        weight_memory="block")
+    choice = model.optimize_folding(params, target_ii, max_bram=max_bram)
+    assert choice.initiation_interval <= target_ii
+    assert choice.brams == model.weight_rom_brams(choice.params, "ecp5-85k") <= max_bram
+    lut, _ = _brute_force_within_brams(params, target_ii, max_bram)
+    assert choice.cost == pytest.approx(lut, rel=1e-12)
+    assert choice.to_json()["max_bram"] == max_bram
+
+
+def test_a_budget_that_binds_costs_luts_and_none_is_unbounded():
+    params = QmlpParams(layers="24,16,4", weight_bits=4, act_bits=2, input_bits=3,
+                        weight_memory="block")
+    free = model.optimize_folding(params, 4)
+    assert free.brams == model.weight_rom_brams(free.params, "ecp5-85k") > 2
+    tight = model.optimize_folding(params, 4, max_bram=2)
+    assert tight.brams <= 2 and tight.cost > free.cost
+    # no block RAM at all: every layer fully parallel (no ROM), at any II
+    none = model.optimize_folding(params, 96, max_bram=0)
+    assert none.brams == 0 and all(f.cycles_per_vector == 1 for f in none.params.folds())
+    # weights in logic take no block RAM: a budget of 0 changes nothing
+    logic = QmlpParams(layers="24,16,4", weight_bits=4, act_bits=2, input_bits=3)
+    assert model.optimize_folding(logic, 24, max_bram=0) == dataclasses.replace(
+        model.optimize_folding(logic, 24), max_bram=0)
+
+
 def test_folding_optimizer_errors():
     with pytest.raises(ParamError, match=r"^`target_ii` must be a positive integer"):
         model.optimize_folding(QmlpParams(), 0)
     with pytest.raises(ParamError, match=r"^`cost` must be one of 'lut', 'pes'"):
         model.optimize_folding(QmlpParams(), 4, cost="power")
+    with pytest.raises(ParamError, match=r"^`max_bram` must be a block RAM count >= 0"):
+        model.optimize_folding(QmlpParams(), 4, max_bram=-1)
+
 
 
 def test_energy_grows_with_work_and_has_no_offchip_part():

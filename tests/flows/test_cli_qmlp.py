@@ -48,12 +48,31 @@ def test_can_case_with_the_folding_optimizer_and_place_and_route(tmp_path):
     assert report["synthesis"]["fmax_mhz"] > 0 and report["latency_us"] > 0
 
 
+def test_block_ram_budget_reaches_the_folding_optimizer(tmp_path):
+    # weights in block RAM: unbounded, the optimizer folds deep (ROMs in block RAM cost few
+    # LUTs); within 1 block RAM it must unroll instead. No simulation or synthesis here.
+    from dse.qnn.flow import run_case
+    from dse.qnn.train import TrainConfig
+
+    config = TrainConfig(hidden=(16,), weight_bits=4, act_bits=2, epochs=3)
+    designs = {budget: run_case("digits", config, out=tmp_path / str(budget), target_ii=16,
+                                simulate_all=False, synthesize=False, weight_memory="block",
+                                max_bram=budget)["design"] for budget in (None, 1)}
+    free, tight = designs[None]["optimizer"], designs[1]["optimizer"]
+    assert free["max_bram"] is None and free["brams"] > 1
+    assert tight["max_bram"] == 1 and tight["brams"] <= 1
+    assert tight["cost"] > free["cost"]
+    assert designs[1]["initiation_interval"] <= 16
+
+
 @pytest.mark.parametrize("args, message", [
     (["--dataset", "mnist"], "`dataset` must be one of 'can', 'digits', not 'mnist'"),
     (["--hidden", "16,x"], "`hidden` must be comma-separated integers"),
     (["--weight-bits", "9"], "`weight_bits` must be an integer in 1..8, not 9"),
     (["--weight-memory", "bram"], "`weight_memory` must be one of 'logic', 'block', not 'bram'"),
     (["--folding", "1x1", "--target-ii", "4"], "give --folding or --target-ii, not both"),
+    (["--max-bram", "-1"], "`max_bram` must be a block RAM count >= 0, not -1"),
+    (["--folding", "1x1", "--max-bram", "2"], "--max-bram bounds the optimizer's folding"),
     (["--dataset", "digits", "--hidden", "16", "--folding", "3x1,1x1", "--no-synth"],
      "`folding` layer 0: PE must divide the layer's 16 outputs"),
 ])
