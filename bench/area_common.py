@@ -649,6 +649,22 @@ def write_sweep(out: Path, result: Mapping[str, Any], markdown: str) -> None:
     print(markdown)
 
 
+def lut_spread(luts: Sequence[float]) -> dict[str, float]:
+    """The LUT counts of designs a model cannot tell apart: mean, min, max, spread
+    ((max - min) / mean) and mean absolute deviation from the mean (over the mean)."""
+    values = np.asarray(luts, dtype=float)
+    mean = float(values.mean())
+    return {"lut_mean": mean, "lut_min": float(values.min()), "lut_max": float(values.max()),
+            "spread": float((values.max() - values.min()) / mean),
+            "mean_abs_deviation": float(np.abs(values - mean).mean() / mean)}
+
+
+def estimate_range(estimates: Sequence[float]) -> str:
+    """A sweep's model estimates as one number, or ``min..max`` where they differ."""
+    values = sorted({round(v) for v in estimates})
+    return f"{values[0]:.0f}" if len(values) == 1 else f"{values[0]:.0f}..{values[-1]:.0f}"
+
+
 def sweep_failures(result: Mapping[str, Any]) -> list[str]:
     """The report's line naming the designs Yosys failed on (none: no line)."""
     if not result["failed"]:

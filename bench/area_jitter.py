@@ -17,8 +17,9 @@ import json
 import time
 from typing import Any
 
-import numpy as np
 from area_common import (
+    estimate_range,
+    lut_spread,
     sweep_arguments,
     sweep_failures,
     sweep_header,
@@ -70,7 +71,7 @@ def main() -> None:
     rows: list[dict[str, Any]] = []
     for name, parameter, ds in sweeps:
         kept = [d for d in ds if d in measured]
-        luts = np.array([measured[d]["lut"] for d in kept])
+        luts = [measured[d]["lut"] for d in kept]
         features = [pim_features(d, TARGET) for d in kept]
         changed = sorted({k for f in features for k in RESOURCE_FEATURES["lut"]
                           if f[k] != features[0][k]})
@@ -79,11 +80,7 @@ def main() -> None:
             "designs": [{"config": describe(d), "params": d.to_dict(),
                          "lut": measured[d]["lut"], "ff": measured[d]["ff"],
                          "model_lut": round(area(d, TARGET).lut, 1)} for d in kept],
-            "lut_mean": float(luts.mean()), "lut_min": float(luts.min()),
-            "lut_max": float(luts.max()),
-            "spread": float((luts.max() - luts.min()) / luts.mean()),
-            "mean_abs_deviation": float(np.abs(luts - luts.mean()).mean() / luts.mean()),
-            "lut_features_changed": changed})
+            **lut_spread(luts), "lut_features_changed": changed})
     result = {**sweep_result("area_jitter", "pim-v1", TARGET),
               "bases": {k: v.to_dict() for k, v in BASES.items()}, "sweeps": rows,
               "failed": failed, "wall_seconds": round(time.monotonic() - start, 1)}
@@ -103,9 +100,7 @@ def markdown(result: dict[str, Any]) -> str:
         "mean abs. deviation | model estimate | LUT features that change |",
         "|---|---|---|---|---|---|---|---|---|"]
     for row in result["sweeps"]:
-        models = sorted({d["model_lut"] for d in row["designs"]})
-        model = (f"{models[0]:.0f}" if len(models) == 1
-                 else f"{models[0]:.0f}..{models[-1]:.0f}")
+        model = estimate_range([d["model_lut"] for d in row["designs"]])
         lines.append(
             f"| {row['base']} | `{row['parameter']}` | {len(row['designs'])} | "
             f"{row['lut_min']:.0f}..{row['lut_max']:.0f} | {row['lut_mean']:.0f} | "

@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 from area_common import (
+    estimate_range,
+    lut_spread,
     sweep_arguments,
     sweep_failures,
     sweep_header,
@@ -124,11 +126,7 @@ def main() -> None:
                          "lut": measured[d]["lut"], "ff": measured[d]["ff"],
                          "model_lut": round(float(m), 1)}
                         for d, m in zip(kept, models, strict=True)],
-            "lut_mean": float(luts.mean()), "lut_min": float(luts.min()),
-            "lut_max": float(luts.max()),
-            "spread": float((luts.max() - luts.min()) / luts.mean()),
-            "mean_abs_deviation": float(np.abs(luts - luts.mean()).mean() / luts.mean()),
-            "max_abs_deviation": float(np.abs(luts - luts.mean()).max() / luts.mean()),
+            **lut_spread(luts),
             # measured / modelled LUTs about their mean: what the model cannot tell apart
             "ratio_mean_abs_deviation": float(np.abs(ratio - ratio.mean()).mean()
                                               / ratio.mean()),
@@ -159,9 +157,7 @@ def markdown(result: dict[str, Any]) -> str:
         "model error | LUT features that change |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in result["groups"]:
-        models = sorted({d["model_lut"] for d in row["designs"]})
-        model = (f"{models[0]:.0f}" if len(models) == 1
-                 else f"{models[0]:.0f}..{models[-1]:.0f}")
+        model = estimate_range([d["model_lut"] for d in row["designs"]])
         lines.append(
             f"| {row['base']} | {row['config']} | {row['permuted_layers']} | "
             f"{len(row['designs'])} | {row['lut_min']:.0f}..{row['lut_max']:.0f} | "
