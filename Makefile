@@ -12,7 +12,7 @@ run: setup
 	$(VENV)/bin/hwdse run
 
 test: setup
-	$(VENV)/bin/python -m pytest -n 2 --dist loadgroup --durations=40
+	$(VENV)/bin/python -m pytest -n 2 --durations=40
 
 lint: setup
 	$(VENV)/bin/ruff check hw sim dse flows tests bench

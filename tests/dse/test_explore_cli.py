@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from dse.records import DEFAULT_MAX_SIM_CYCLES
 from dse.study import open_storage
 from flows.cli import app
+from tests.shared_fixture import once_per_run
 
 runner = CliRunner()
 SPEC = """
@@ -36,12 +37,15 @@ lut = { max = 2500 }
 """
 
 
-# one worker runs the module, so the sweep below runs once (``--dist loadgroup``)
-pytestmark = pytest.mark.xdist_group("explore_cli")
-
-
 @pytest.fixture(scope="module")
 def swept(tmp_path_factory):
+    # once per test run, not once per xdist worker (the tests only read the folder, or
+    # write into folders of their own)
+    return once_per_run(tmp_path_factory, "explore_cli_swept",
+                        lambda: _sweep(tmp_path_factory))
+
+
+def _sweep(tmp_path_factory):
     folder = tmp_path_factory.mktemp("explore")
     spec = folder / "tiny.toml"
     spec.write_text(SPEC)

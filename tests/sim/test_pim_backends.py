@@ -20,10 +20,9 @@ from hw.pim import PimParams
 from sim.pim.harness import simulate
 from sim.pim.jobs import gemv_job
 from sim.runner import SimResult
+from tests.shared_fixture import once_per_run
 
-# one worker runs the module: its fixture (six builds and every job) runs once, not per
-# worker (``make test`` distributes with ``--dist loadgroup``)
-pytestmark = [pytest.mark.sim, pytest.mark.xdist_group("pim_backends")]
+pytestmark = pytest.mark.sim
 
 ALL_BANK = PimParams(pim_mode="all-bank")
 PER_BANK = PimParams(pim_mode="per-bank")
@@ -79,11 +78,16 @@ def _jobs(params: PimParams) -> list[dict[str, Any]]:
     return jobs
 
 
-@pytest.fixture(scope="module")
-def runs() -> dict[tuple[PimParams, str], tuple[SimResult, ...]]:
+def _runs() -> dict[tuple[PimParams, str], tuple[SimResult, ...]]:
     return {(params, backend): simulate(emit(params), _jobs(params), backend=backend,
                                         timeout=1200).results
             for params in SHAPES for backend in ("cpp", "python")}
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory) -> dict[tuple[PimParams, str], tuple[SimResult, ...]]:
+    # six builds and every job: once per test run, not once per xdist worker
+    return once_per_run(tmp_path_factory, "pim_backends_runs", _runs)
 
 
 @pytest.mark.parametrize("params", list(SHAPES), ids=lambda p: p.pim_mode)
