@@ -327,9 +327,7 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
         raise ParamError(f"`target_ii` must be a positive integer of cycles, not {target_ii!r}")
     if cost not in ("lut", "pes"):
         raise ParamError(f"`cost` must be one of 'lut', 'pes', not {cost!r}")
-    if max_bram is not None and (isinstance(max_bram, bool) or not isinstance(max_bram, int)
-                                 or max_bram < 0):
-        raise ParamError(f"`max_bram` must be a block RAM count >= 0 or None, not {max_bram!r}")
+    check_max_bram(max_bram)
     folds = params.folds()
     layer_cost = _layer_cost_function(params, cost, target)
     layer_brams = _layer_bram_function(params, target, max_bram)
@@ -374,6 +372,14 @@ def optimize_folding(params: QmlpParams, target_ii: int, *, cost: str = "lut",
                          weight_rom_brams(chosen_params, target), max_bram)
 
 
+def check_max_bram(max_bram: int | None) -> None:
+    """Raises:
+        ParamError: unless ``max_bram`` is ``None`` or a block RAM count >= 0."""
+    if max_bram is not None and (isinstance(max_bram, bool) or not isinstance(max_bram, int)
+                                 or max_bram < 0):
+        raise ParamError(f"`max_bram` must be a block RAM count >= 0, not {max_bram!r}")
+
+
 def _layer_bram_function(params: QmlpParams, target: str, max_bram: int | None
                          ) -> Callable[[int, int, int], int]:
     """Block RAMs of layer ``index``'s weight ROM folded (pe, simd) on ``target`` (0 with
@@ -388,8 +394,7 @@ def _layer_bram_function(params: QmlpParams, target: str, max_bram: int | None
         key = (index, pe, simd)
         if key not in counts:
             fold = LayerFold(sizes[index], sizes[index + 1], pe, simd)
-            _, block = _block_rom(network, index, fold, params.weight_memory, target)
-            counts[key] = block.cells if block else 0
+            counts[key] = _layer_brams(network, index, fold, params.weight_memory, target)
         return counts[key]
 
     return brams
@@ -688,11 +693,15 @@ def weight_rom_brams(params: QmlpParams, target: str = "ecp5-85k") -> int:
     if params.weight_memory != "block":
         return 0
     network = params.quant_network()
-    blocks = 0
-    for index, fold in enumerate(params.folds()):
-        _, block = _block_rom(network, index, fold, params.weight_memory, target)
-        blocks += block.cells if block else 0
-    return blocks
+    return sum(_layer_brams(network, index, fold, params.weight_memory, target)
+               for index, fold in enumerate(params.folds()))
+
+
+def _layer_brams(network: QuantNetwork, index: int, fold: LayerFold, weight_memory: str,
+                 target: str) -> int:
+    """Block RAMs of layer ``index``'s weight ROM folded ``fold`` (0 without one)."""
+    _, block = _block_rom(network, index, fold, weight_memory, target)
+    return block.cells if block else 0
 
 
 def exact_resources(params: QmlpParams, target: str) -> dict[str, float]:

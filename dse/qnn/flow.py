@@ -116,15 +116,14 @@ def run_command(dataset: str, *, hidden: tuple[int, ...], weight_bits: int, act_
 
 
 def _check_max_bram(max_bram: int | None, folding: str | None) -> None:
-    """Raises:
-        ParamError: for a negative or non-integer budget, or one given with a folding."""
+    """Before any training. Raises:
+        ParamError: for a bad budget (:func:`dse.models.qmlp.check_max_bram`), or one given
+            with a folding."""
+    from dse.models.qmlp import check_max_bram
     from hw.params import ParamError
 
-    if max_bram is None:
-        return
-    if isinstance(max_bram, bool) or not isinstance(max_bram, int) or max_bram < 0:
-        raise ParamError(f"`max_bram` must be a block RAM count >= 0, not {max_bram!r}")
-    if folding is not None:
+    check_max_bram(max_bram)
+    if max_bram is not None and folding is not None:
         raise ParamError("`max_bram` bounds the optimizer's folding: give it with "
                          "`target_ii`, not `folding`")
 

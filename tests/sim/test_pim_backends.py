@@ -4,7 +4,7 @@
 counts), and a controller that breaks the device's timing gets the same message from both.
 
 Small designs (two channels of four banks) keep the six Verilator builds short; the
-designs are those of ``test_pim_rtl.py``, whose Python-backend builds are shared.
+designs are those of ``test_pim_rtl.py``, whose C++-backend builds are shared.
 """
 
 from __future__ import annotations
