@@ -11,8 +11,9 @@ multiplexer, its 2 select bits and the weight bit): 8 LUT4s, 4 of them constant 
 and 3 L6MUX21, repeated in every PE. Which paths get such copies moves with every small
 change of the netlist.
 
-This benchmark synthesizes the same designs with ``synth_ecp5 -nowidelut`` (LUT4s only;
-a separate target name, so the cache keeps the two apart) and reports:
+This benchmark synthesizes the same designs on the target ``ecp5-85k-nowidelut``
+(``synth_ecp5 -nowidelut``: LUT4s only; a separate target name, so the cache keeps the two
+apart) and reports:
 
 - the LUT spread of the pim-v1 designs ``bench/area_jitter.py`` sweeps (every LUT feature
   of the model equal within a sweep);
@@ -23,8 +24,8 @@ a separate target name, so the cache keeps the two apart) and reports:
 - Fmax after place-and-route (nextpnr seed 1, the IO shim, as ``bench/clock_model.py``)
   of a few designs of the clock models' samples, recorded there with wide LUTs.
 
-The product flow is unchanged by this benchmark (``flows.targets``); it measures whether
-to change it.
+It was written (session 23) to measure whether to change the ECP5 flow; its results led
+to the ``ecp5-85k-nowidelut`` target (``flows.targets``), with the ECP5 target unchanged.
 
     python bench/widelut_ecp5.py [--jobs 2] [--max-seconds 30] [--placed 4]
 """
@@ -49,15 +50,13 @@ from area_common import lut_spread, sweep_header, sweep_result, synthesize_all, 
 from dse.models.area import AreaSample, fit
 from dse.models.registry import area_features
 from flows.synth import synthesize
-from flows.targets import TARGETS, get_target
+from flows.targets import get_target
 from hw.params import Params
 from hw.registry import get as get_generator
 
 BASE_TARGET = "ecp5-85k"
-#: The ECP5 target with LUT4s only (registered here, for this benchmark's processes)
-NARROW = dataclasses.replace(get_target(BASE_TARGET), name="ecp5-85k-nowidelut",
-                             synth_command="synth_ecp5 -nowidelut -top {top}")
-TARGETS.setdefault(NARROW.name, NARROW)
+#: The ECP5 target with LUT4s only (``flows.targets``)
+NARROW = get_target("ecp5-85k-nowidelut")
 FLOWS = {"wide": BASE_TARGET, "narrow": NARROW.name}
 #: Family -> (area benchmark module, clock results file)
 FAMILIES = {"qmlp-v1": (area_qmlp, "clock_qmlp.json"), "pim-v1": (area_pim, "clock_pim.json")}

@@ -2,7 +2,8 @@
 constraint file, and how tool cell types map to the resources users compare (LUTs, FFs,
 DSPs, BRAMs).
 
-Place-and-route targets (``ice40-up5k``, ``ecp5-85k``) read used and available resources
+Place-and-route targets (``ice40-up5k``, ``ecp5-85k`` and ``ecp5-85k-nowidelut``, the same
+device with logic mapped to LUT4s only) read used and available resources
 and Fmax from nextpnr's JSON report. Synthesis-only targets (``xc7a35t``, ``xc7a100t``,
 ``generic``) count Yosys cells; the 7-series capacities are from AMD's data sheet DS180
 (7 Series FPGAs Overview, Table 3, Artix-7): XC7A35T 20,800 LUTs, 41,600 FFs, 90 DSP48E1,
@@ -96,6 +97,36 @@ def _artix7(part: str, capacity: dict[str, int]) -> Target:
         capacity=capacity, abc9_label="map_luts")
 
 
+_ECP5 = Target(
+    name="ecp5-85k",
+    description="Lattice ECP5 LFE5U-85F (CABGA381), nextpnr-ecp5; pins: ULX3S",
+    synth_command="synth_ecp5 -top {top}", constraint_file="ecp5-85k.lpf",
+    default_clock_mhz=25.0, synth_cells=_ECP5_CELLS, pnr_tool=NEXTPNR_ECP5,
+    pnr_args=("--85k", "--package", "CABGA381"), constraint_flag="--lpf",
+    bitstream_output=("--textcfg", "top.config"),
+    bitstream_command="yowasp-ecppack top.config top.bit",
+    pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
+               "DP16KD": "bram"}, abc9_label="map_luts",
+    # synth_lattice's map_luts step with ABC's area-oriented LUT mapping for abc9
+    abc9_fallback=("techmap -map +/lattice/latches_map.v", "abc -dress -lut 4:7",
+                   "clean"),
+    abc9_resume_label="map_cells")
+
+
+#: ``ecp5-85k`` with ``synth_ecp5 -nowidelut``: ABC maps logic to LUT4s only, with no
+#: PFUMX / L6MUX21 wide-function muxes. On mux-heavy designs this gives fewer and steadier
+#: LUT counts (``bench/results/widelut_ecp5.md``: pim-v1 designs 11.5% fewer in all, and
+#: designs its area model cannot tell apart spread 0.5-3.5% instead of 6-30%); the device,
+#: pins, memories and DSPs are those of ``ecp5-85k``.
+_ECP5_LUT4_ONLY = dataclasses.replace(
+    _ECP5, name="ecp5-85k-nowidelut",
+    description="Lattice ECP5 LFE5U-85F as ecp5-85k, logic mapped to LUT4s only "
+                "(synth_ecp5 -nowidelut)",
+    synth_command="synth_ecp5 -nowidelut -top {top}",
+    # the fallback maps to LUT4s only, as the script does
+    abc9_fallback=("techmap -map +/lattice/latches_map.v", "abc -dress -lut 4", "clean"))
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target(
         name="ice40-up5k",
@@ -112,20 +143,8 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
                        "ice40_wrapcarry -unwrap", "techmap -map +/ice40/ff_map.v", "clean",
                        "opt_lut -tech ice40"),
         abc9_resume_label="map_cells"),
-    Target(
-        name="ecp5-85k",
-        description="Lattice ECP5 LFE5U-85F (CABGA381), nextpnr-ecp5; pins: ULX3S",
-        synth_command="synth_ecp5 -top {top}", constraint_file="ecp5-85k.lpf",
-        default_clock_mhz=25.0, synth_cells=_ECP5_CELLS, pnr_tool=NEXTPNR_ECP5,
-        pnr_args=("--85k", "--package", "CABGA381"), constraint_flag="--lpf",
-        bitstream_output=("--textcfg", "top.config"),
-        bitstream_command="yowasp-ecppack top.config top.bit",
-        pnr_cells={"TRELLIS_COMB": "lut", "TRELLIS_FF": "ff", "MULT18X18D": "dsp",
-                   "DP16KD": "bram"}, abc9_label="map_luts",
-        # synth_lattice's map_luts step with ABC's area-oriented LUT mapping for abc9
-        abc9_fallback=("techmap -map +/lattice/latches_map.v", "abc -dress -lut 4:7",
-                       "clean"),
-        abc9_resume_label="map_cells"),
+    _ECP5,
+    _ECP5_LUT4_ONLY,
     _artix7("XC7A35T", {"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
     _artix7("XC7A100T", {"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
     Target(

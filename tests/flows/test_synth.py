@@ -264,7 +264,7 @@ def test_a_design_abc9_maps_has_no_notes():
     assert result.notes == ()
 
 
-@pytest.mark.parametrize("target", ["ecp5-85k", "ice40-up5k"])
+@pytest.mark.parametrize("target", ["ecp5-85k", "ecp5-85k-nowidelut", "ice40-up5k"])
 def test_the_fallback_script_synthesizes_where_abc9_failed(target, monkeypatch):
     """Each target's fallback (abc in place of abc9) is a complete Yosys script: with the
     first run made to fail, the design still synthesizes, with a note saying how."""
@@ -285,6 +285,35 @@ def test_the_fallback_script_synthesizes_where_abc9_failed(target, monkeypatch):
     assert calls == ["synth.ys", "synth_fallback.ys"]
     assert result.notes and "abc9 stand-in failure" in result.notes[0]
     assert result.synthesized["lut"] > 0 and result.synthesized["ff"] > 0
+    if target == "ecp5-85k-nowidelut":
+        assert not set(result.cells) & WIDE_FUNCTION_MUXES
+
+
+#: ECP5 cells that combine LUT4 outputs into 5-, 6- and 7-input functions
+WIDE_FUNCTION_MUXES = {"PFUMX", "L6MUX21"}
+
+
+def test_the_lut4_only_ecp5_target_maps_no_wide_functions():
+    """``ecp5-85k-nowidelut`` is ``ecp5-85k`` with ``synth_ecp5 -nowidelut``: the same
+    flip-flops, DSPs and block RAMs, and no PFUMX / L6MUX21 where the default script maps
+    some (a PIM controller's request queue)."""
+    from flows.synth import yosys_script
+    from hw.pim.params import PimParams
+
+    narrow = get_target("ecp5-85k-nowidelut")
+    lines = yosys_script(narrow, "top.v", "top").splitlines()
+    assert lines[1] == "synth_ecp5 -nowidelut -top top -run :map_luts"
+    assert lines[3] == "synth_ecp5 -nowidelut -top top -run map_luts:"
+    assert "abc -dress -lut 4" in narrow.abc9_fallback
+    params = PimParams(channels=1, banks=1, rows=1, columns=1, lanes=1, element_width=2,
+                       acc_width=4, pim_mode="all-bank", page_policy="open",
+                       scheduler="fcfs", queue_depth=1)
+    wide = synthesize(params, "ecp5-85k", place=False)
+    lut4 = synthesize(params, "ecp5-85k-nowidelut", place=False)
+    assert set(wide.cells) & WIDE_FUNCTION_MUXES
+    assert not set(lut4.cells) & WIDE_FUNCTION_MUXES
+    for resource in ("ff", "dsp", "bram"):
+        assert lut4.synthesized[resource] == wide.synthesized[resource], resource
 
 
 def test_a_timeout_is_not_retried_with_the_fallback(monkeypatch):
