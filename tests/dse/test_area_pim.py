@@ -17,16 +17,18 @@ from hw.pim.params import PimParams
 from tests.dse.area_samples import split
 
 GENERATOR, TARGET = "pim-v1", "ecp5-85k"
+#: The same device with LUT4s only (``synth_ecp5 -nowidelut``): a model of its own
+LUT4_ONLY = "ecp5-85k-nowidelut"
 
 
-@pytest.fixture(scope="module")
-def data():
-    return area_data(GENERATOR, TARGET)
+@pytest.fixture(scope="module", params=[TARGET, LUT4_ONLY])
+def data(request):
+    return area_data(GENERATOR, request.param)
 
 
 def test_the_model_loads_with_the_familys_features(data):
     model, samples = data
-    assert model.generator == GENERATOR and model.target == TARGET
+    assert model.generator == GENERATOR and model.target in (TARGET, LUT4_ONLY)
     assert area_features(GENERATOR) is pim_features
     assert set(model.resources) == set(RESOURCES)
     assert len(split(samples, "held_out")) >= 30
@@ -53,6 +55,37 @@ def test_register_bits_count_the_flip_flops_of_every_sample(data):
     for sample in samples:
         measured = sample.measured["ff"]
         assert register_bits(sample.params) == pytest.approx(measured, rel=0.02), sample.params
+
+
+def test_the_lut4_only_fit_holds_the_same_designs_with_the_same_flip_flops():
+    """Only ABC's LUT mapping differs between the targets: the two fits hold the same
+    designs in the same splits, with equal FFs, DSPs and BRAMs, and fewer LUTs in all
+    without wide LUTs."""
+    _, wide = area_data(GENERATOR, TARGET)
+    _, narrow = area_data(GENERATOR, LUT4_ONLY)
+    by_params = {s.params: s for s in wide}
+    assert {s.params for s in narrow} == set(by_params)
+    for sample in narrow:
+        other = by_params[sample.params]
+        assert sample.split == other.split
+        for resource in ("ff", "dsp", "bram"):
+            assert sample.measured[resource] == other.measured[resource], (resource,
+                                                                            sample.params)
+    assert sum(s.measured["lut"] for s in narrow) < sum(s.measured["lut"] for s in wide)
+
+
+@pytest.mark.synth
+def test_the_smallest_held_out_design_is_reproduced_by_synthesis(data, tmp_path, monkeypatch):
+    """The data is real: the held-out design with the fewest LUTs, synthesized again on the
+    model's target, gives the stored counts and cells."""
+    from flows.synth import synthesize
+
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path / "cache"))
+    model, samples = data
+    sample = min(split(samples, "held_out"), key=lambda s: s.measured["lut"])
+    result = synthesize(sample.params, model.target, place=False)
+    assert not result.cached
+    assert result.synthesized == sample.measured and result.cells == sample.cells
 
 
 def test_register_bits_hand_checked():
