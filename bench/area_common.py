@@ -33,7 +33,14 @@ from dse.models.area import (
     data_file_name,
 )
 from dse.models.registry import area_features
-from flows.synth import FLOW_VERSION, YOSYS, flow_design, synth_key, synthesize
+from flows.synth import (
+    FLOW_VERSION,
+    YOSYS,
+    constant_conflicts,
+    flow_design,
+    synth_key,
+    synthesize,
+)
 from flows.targets import get_target
 from flows.tools import ToolError, cache_root, is_complete
 from hw.params import Params
@@ -123,7 +130,8 @@ def is_cached(params: Params, target: str, place: bool = False) -> bool:
     target_spec = get_target(target)
     design = flow_design(params, target_spec, place=place)
     key = synth_key(design, target_spec, target_spec.default_clock_mhz, 1, place)
-    return is_complete(cache_root() / "synth" / key)
+    entry = cache_root() / "synth" / key
+    return is_complete(entry) and not constant_conflicts(entry / "yosys.log")
 
 
 def synthesize_all(configs: Sequence[Params], splits: Mapping[Params, str], target: str,

@@ -197,6 +197,25 @@ def flow_design(params: Params, target: Target, *, place: bool = True) -> FlowDe
 YOSYS_END = "End of script."
 
 
+#: Yosys' warning where a mapped cell's output is also driven by an undefined constant,
+#: which Yosys resolves using the constant: the cell is cut off and the netlist is wrong.
+#: Yosys 0.70's ``abc9`` (its netlist for ABC written by ``write_xaiger2``, YosysHQ/yosys
+#: pull request 6174) leaves such conflicts on some designs (YosysHQ/yosys issue 6237:
+#: mis-synthesis); in the flow, on about one ``qmlp-v1`` design in ten.
+CONSTANT_CONFLICT = re.compile(r"Driver-driver conflict for \S+ between cell \S+ and "
+                               r"constant 1'x")
+#: Yosys' switch back to the ``write_xaiger`` path of ``abc9`` (the workaround named in
+#: YosysHQ/yosys issue 6237); the flow sets it only to synthesize such a design again.
+XAIGER1 = "scratchpad -set abc9.xaiger 1"
+
+
+def constant_conflicts(log: Path) -> int:
+    """The warnings of :data:`CONSTANT_CONFLICT` in a Yosys log (0 without the log)."""
+    if not log.is_file():
+        return 0
+    return len(CONSTANT_CONFLICT.findall(log.read_text(errors="replace")))
+
+
 def synthesis_commands(target: Target, top: str, *, fallback: bool = False) -> list[str]:
     """The synthesis commands of ``target``. Where the script runs ``abc9`` (its
     ``abc9_label`` step), it stops before that step and makes the public wire names that
@@ -219,10 +238,11 @@ def synthesis_commands(target: Target, top: str, *, fallback: bool = False) -> l
 
 
 def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True,
-                 fallback: bool = False) -> str:
-    """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr."""
+                 fallback: bool = False, xaiger1: bool = False) -> str:
+    """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr
+    (with ``xaiger1``, :data:`XAIGER1` first)."""
     stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
-    lines = [f"read_verilog {verilog_file}",
+    lines = [*([XAIGER1] if xaiger1 else []), f"read_verilog {verilog_file}",
              *synthesis_commands(target, top, fallback=fallback),
              f"tee -q -o stat.json {stat}"]
     if target.place_and_route and place:
@@ -340,12 +360,13 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     design = flow_design(params, target, place=place)
     key = synth_key(design, target, clock, seed, place)
     final = cache_root() / "synth" / key
-    if use_cache and is_complete(final):
-        return _cached_result(final)
+    if use_cache and is_complete(final) and (cached := _cached_result(final)) is not None:
+        return cached
     with entry_lock(final.parent / f"{key}.lock", timeout=3 * timeout,
                     what=f"synthesis of {design.top} for {target.name}"):
-        if use_cache and is_complete(final):  # made by the process that held the lock
-            return _cached_result(final)
+        # made by the process that held the lock
+        if use_cache and is_complete(final) and (cached := _cached_result(final)) is not None:
+            return cached
         with staged_directory(final, key, replace=True) as staging:
             result = _run_flow(params, target, clock, design, constraint_text, staging, key,
                                timeout, seed, place)
@@ -354,7 +375,11 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     return result
 
 
-def _cached_result(entry: Path) -> SynthResult:
+def _cached_result(entry: Path) -> SynthResult | None:
+    """The cached result of ``entry``; None for one made before the flow checked for
+    :data:`CONSTANT_CONFLICT` whose netlist has such conflicts (synthesized again)."""
+    if constant_conflicts(entry / "yosys.log"):
+        return None
     payload = json.loads((entry / "result.json").read_text())
     return SynthResult.from_json(payload, cached=True)
 
@@ -383,6 +408,19 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         reason = (error.log_tail.strip().splitlines() or [str(error)])[-1]
         notes.append(f"abc9 failed ({reason[:200]}); LUTs mapped by the fallback "
                      f"{'; '.join(target.abc9_fallback)}")
+    conflicts = constant_conflicts(work / "yosys.log")
+    if conflicts:
+        (work / "yosys.log").rename(work / "yosys_xaiger2.log")
+        (work / "synth_xaiger1.ys").write_text(
+            yosys_script(target, verilog_file, design.top, place=place, xaiger1=True))
+        synth_seconds = run_yosys(work, "synth_xaiger1.ys", timeout)
+        if constant_conflicts(work / "yosys.log"):
+            raise ToolError("yosys left outputs driven by constant 1'x (Driver-driver "
+                            "conflict) with both abc9 netlist writers: a wrong netlist, "
+                            "not accepted", log_tail(work / "yosys.log"))
+        notes.append(f"abc9 left {conflicts} outputs driven by constant 1'x (Driver-driver "
+                     "conflict; YosysHQ/yosys issue 6237); synthesized again with "
+                     f"`{XAIGER1}`")
     stat = json.loads((work / "stat.json").read_text())
     cells = _yosys_cells(stat)
     synthesized = synthesized_resources(target, cells)

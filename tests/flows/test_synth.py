@@ -150,7 +150,8 @@ def test_bad_clock_and_target_are_bad_input():
     assert result.stderr.strip() == "error: `clock` must be a positive frequency in MHz, not 0"
     result = runner.invoke(app, ["synth", "systolic", "--target", "ice40-hx8k"])
     assert result.exit_code == 2
-    assert result.stderr.strip().startswith("error: `target` must be one of ecp5-85k, generic,")
+    assert result.stderr.strip().startswith(
+        "error: `target` must be one of ecp5-85k, ecp5-85k-nowidelut, generic,")
 
 
 def _fake_yosys(tmp_path, body):
@@ -314,6 +315,50 @@ def test_the_lut4_only_ecp5_target_maps_no_wide_functions():
     assert not set(lut4.cells) & WIDE_FUNCTION_MUXES
     for resource in ("ff", "dsp", "bram"):
         assert lut4.synthesized[resource] == wide.synthesized[resource], resource
+
+
+def test_a_netlist_abc9_leaves_driven_by_constant_x_is_synthesized_again():
+    """Yosys 0.70's abc9 (write_xaiger2) cuts a block RAM of this qmlp-v1 design off and
+    drives its outputs with 1'x ("Driver-driver conflict ... Resolved using constant",
+    YosysHQ/yosys issue 6237): the flow synthesizes it again on abc9's write_xaiger path,
+    says so, and the block RAM of the weight ROM is there, as the model counts it."""
+    from dse.models.qmlp import weight_rom_brams
+    from flows.synth import XAIGER1, constant_conflicts, yosys_script
+    from hw.qmlp.params import QmlpParams
+
+    assert yosys_script(get_target("ecp5-85k"), "top.v", "top",
+                        xaiger1=True).splitlines()[0] == XAIGER1
+    params = QmlpParams(layers="2,2", weight_bits=8, act_bits=2, input_bits=1, seed=294,
+                        folding="1x2", weight_memory="block")
+    result = synthesize(params, "ecp5-85k", place=False)
+    assert len(result.notes) == 1 and "constant 1'x" in result.notes[0]
+    assert result.synthesized["bram"] == weight_rom_brams(params) == 1
+    from flows.synth import flow_design, synth_key
+    from flows.tools import cache_root
+
+    target = get_target("ecp5-85k")
+    key = synth_key(flow_design(params, target, place=False), target,
+                    target.default_clock_mhz, 1, False)
+    entry = cache_root() / "synth" / key
+    assert constant_conflicts(entry / "yosys_xaiger2.log") > 0
+    assert constant_conflicts(entry / "yosys.log") == 0
+
+
+def test_a_cached_netlist_with_constant_x_conflicts_is_not_reused():
+    from flows.synth import flow_design, synth_key
+    from flows.tools import cache_root
+
+    first = synthesize(SMALL, "ecp5-85k", place=False, use_cache=False)
+    assert synthesize(SMALL, "ecp5-85k", place=False).cached
+    target = get_target("ecp5-85k")
+    key = synth_key(flow_design(SMALL, target, place=False), target,
+                    target.default_clock_mhz, 1, False)
+    entry = cache_root() / "synth" / key
+    with (entry / "yosys.log").open("a") as log:
+        log.write("Warning: Driver-driver conflict for $abc$1$o1 between cell $abc$1$lut.Y "
+                  "and constant 1'x in top: Resolved using constant.\n")
+    again = synthesize(SMALL, "ecp5-85k", place=False)
+    assert not again.cached and again.synthesized == first.synthesized
 
 
 def test_a_timeout_is_not_retried_with_the_fallback(monkeypatch):
