@@ -10,6 +10,11 @@ it against the clock of the target's constraint file and read Fmax per clock fro
 report. Synthesis-only targets count the cells of the bare design against the device's
 capacity.
 
+A Yosys run is accepted only with its report (``run_yosys``) and without abc9's
+constant-1'x conflicts (:data:`CONSTANT_CONFLICT`); a design whose ``abc9`` fails is mapped
+by the target's fallback, and one with such conflicts is synthesized again on abc9's older
+netlist path, each noted in the result.
+
 Statuses: ``ok``; ``does-not-fit`` (some resource is over the device's capacity);
 ``timing-failed`` (an achieved Fmax is below its constraint). A tool crash or timeout is a
 :class:`~flows.tools.ToolError`, never a status.
