@@ -36,13 +36,13 @@ from dse.models.registry import area_features
 from flows.synth import (
     FLOW_VERSION,
     YOSYS,
-    constant_conflicts,
     flow_design,
+    reusable,
     synth_key,
     synthesize,
 )
 from flows.targets import get_target
-from flows.tools import ToolError, cache_root, is_complete
+from flows.tools import ToolError, cache_root
 from hw.params import Params
 from hw.registry import get as get_generator
 
@@ -130,8 +130,7 @@ def is_cached(params: Params, target: str, place: bool = False) -> bool:
     target_spec = get_target(target)
     design = flow_design(params, target_spec, place=place)
     key = synth_key(design, target_spec, target_spec.default_clock_mhz, 1, place)
-    entry = cache_root() / "synth" / key
-    return is_complete(entry) and not constant_conflicts(entry / "yosys.log")
+    return reusable(cache_root() / "synth" / key)
 
 
 def synthesize_all(configs: Sequence[Params], splits: Mapping[Params, str], target: str,

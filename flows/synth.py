@@ -365,13 +365,12 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     design = flow_design(params, target, place=place)
     key = synth_key(design, target, clock, seed, place)
     final = cache_root() / "synth" / key
-    if use_cache and is_complete(final) and (cached := _cached_result(final)) is not None:
-        return cached
+    if use_cache and reusable(final):
+        return _cached_result(final)
     with entry_lock(final.parent / f"{key}.lock", timeout=3 * timeout,
                     what=f"synthesis of {design.top} for {target.name}"):
-        # made by the process that held the lock
-        if use_cache and is_complete(final) and (cached := _cached_result(final)) is not None:
-            return cached
+        if use_cache and reusable(final):  # made by the process that held the lock
+            return _cached_result(final)
         with staged_directory(final, key, replace=True) as staging:
             result = _run_flow(params, target, clock, design, constraint_text, staging, key,
                                timeout, seed, place)
@@ -380,11 +379,14 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     return result
 
 
-def _cached_result(entry: Path) -> SynthResult | None:
-    """The cached result of ``entry``; None for one made before the flow checked for
-    :data:`CONSTANT_CONFLICT` whose netlist has such conflicts (synthesized again)."""
-    if constant_conflicts(entry / "yosys.log"):
-        return None
+def reusable(entry: Path) -> bool:
+    """Whether the cache entry ``entry`` holds a result the flow accepts: complete, and
+    without :data:`CONSTANT_CONFLICT` in its Yosys log (an entry made before the flow
+    checked for them is synthesized again)."""
+    return is_complete(entry) and not constant_conflicts(entry / "yosys.log")
+
+
+def _cached_result(entry: Path) -> SynthResult:
     payload = json.loads((entry / "result.json").read_text())
     return SynthResult.from_json(payload, cached=True)
 
@@ -414,6 +416,10 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         notes.append(f"abc9 failed ({reason[:200]}); LUTs mapped by the fallback "
                      f"{'; '.join(target.abc9_fallback)}")
     conflicts = constant_conflicts(work / "yosys.log")
+    if conflicts and notes:  # the fallback (abc, no xaiger netlist) left them
+        raise ToolError("yosys left outputs driven by constant 1'x (Driver-driver conflict) "
+                        "after the abc9 fallback: a wrong netlist, not accepted",
+                        log_tail(work / "yosys.log"))
     if conflicts:
         (work / "yosys.log").rename(work / "yosys_xaiger2.log")
         (work / "synth_xaiger1.ys").write_text(
