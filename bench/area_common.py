@@ -17,7 +17,7 @@ import json
 import math
 import sys
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -405,12 +405,13 @@ def recorded_key(generator: str, values: Mapping[str, Any]) -> str:
 
 
 def recorded_split(designs: Sequence[Params], recorded: Mapping[str, Any],
-                   changed: Mapping[str, Any], spot_check: int
-                   ) -> tuple[list[Params], list[Params]]:
+                   changed: Mapping[str, Any], spot_check: int,
+                   again: Collection[str] = ()) -> tuple[list[Params], list[Params]]:
     """For ``--recorded``: the designs whose measurement is taken from ``recorded`` (all it
-    holds but those matching every ``changed`` parameter value: their RTL changed), and the
-    first ``spot_check`` of them, which are run again and must equal it."""
-    taken = [p for p in designs if params_key(p) in recorded
+    holds but those matching every ``changed`` parameter value, whose RTL changed, and those
+    whose :func:`params_key` is in ``again``, measured from a wrong netlist), and the first
+    ``spot_check`` of them, which are run again and must equal it."""
+    taken = [p for p in designs if params_key(p) in recorded and params_key(p) not in again
              and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
     return taken, taken[:max(0, spot_check)]
 

@@ -164,6 +164,25 @@ def _recorded_rows(path: Path) -> dict[str, dict[str, Any]]:
             for row in previous.get("points", []) if row.get("fmax_mhz")}
 
 
+def _listed(scans: list[Path], generator: str, target: str) -> set[str]:
+    """The :func:`params_key` of every design with conflicts in the conflict scans ``scans``
+    (``bench/conflict_scan.py --place``) of ``generator`` on ``target``.
+
+    Raises:
+        SystemExit: for a scan of other designs or of bare designs.
+    """
+    again: set[str] = set()
+    for path in scans:
+        scan = json.loads(path.read_text())
+        if (scan["generator"], scan["target"], scan["place"]) != (generator, target, True):
+            raise SystemExit(f"--replace-listed: {path} scanned {scan['generator']} on "
+                             f"{scan['target']} (place={scan['place']}), not the placed "
+                             f"{generator} designs on {target}")
+        again |= {recorded_key(generator, row["params"]) for row in scan["designs"]
+                  if row["conflicts"]}
+    return again
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("family", choices=sorted(FAMILIES))
@@ -194,6 +213,12 @@ def main() -> None:
                         help="with --recorded: place the designs with this parameter value "
                              "again (their RTL changed; a JSON value, e.g. signed=false); "
                              "all given must match; repeatable")
+    parser.add_argument("--replace-listed", type=Path, action="append", default=[],
+                        metavar="SCAN",
+                        help="with --recorded: place again the designs a conflict scan "
+                             "(bench/conflict_scan.py --place, its JSON) found with outputs "
+                             "driven by constant 1'x (their recorded Fmax came from a wrong "
+                             "netlist); repeatable")
     args = parser.parse_args()
     module, caps, capped_text, features = FAMILIES[args.family]
     if isinstance(features, dict):  # per target
@@ -233,8 +258,9 @@ def main() -> None:
     stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
     recorded = _recorded_rows(args.out / f"{stem}.json") if args.recorded else {}
     changed = dict(args.replace)
+    again = _listed(args.replace_listed, generator, args.target)
     taken, checked = recorded_split([p for p, _ in designs], recorded, changed,
-                                    args.spot_check)
+                                    args.spot_check, again)
     for params, split in designs:
         if params in taken and params not in checked:
             row = recorded[params_key(params)]
@@ -291,7 +317,10 @@ def main() -> None:
             f"{len(taken) - len(checked)} designs' Fmax taken from the previous results "
             f"(same flow version); {len(checked)} of them placed again, the same Fmax"
             + (f"; those with {', '.join(f'{k} = {v!r}' for k, v in changed.items())} "
-               "placed again: their RTL changed" if changed else ""))
+               "placed again: their RTL changed" if changed else "")
+            + (f"; {sum(params_key(p) in again for p, _ in designs)} designs placed again "
+               f"that {', '.join(str(f) for f in args.replace_listed)} found mis-synthesized "
+               "(outputs driven by constant 1'x)" if again else ""))
     model, samples = build_clock_model(generator, args.target, measured, features, provenance)
     (args.data_dir / data_file_name(generator, args.target)).write_text(
         json.dumps(model.to_json(samples), indent=1) + "\n")

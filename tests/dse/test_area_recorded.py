@@ -93,3 +93,57 @@ def test_recorded_split_leaves_out_changed_designs_and_checks_the_first():
     taken, checked = recorded_split(designs, recorded, {"signed": False}, 1)
     assert taken == [designs[2], designs[4]] and checked == [designs[2]]
     assert recorded_split(designs, recorded, {}, 0) == (designs[1:], [])
+
+
+def test_recorded_split_leaves_out_listed_designs():
+    """Designs listed as measured from a wrong netlist are run again, never taken."""
+    from area_common import params_key, recorded_split
+
+    designs = [SystolicParams(rows=r, cols=1) for r in (1, 2, 3)]
+    recorded = {params_key(p): {} for p in designs}
+    taken, checked = recorded_split(designs, recorded, {}, 1, {params_key(designs[0])})
+    assert taken == designs[1:] and checked == [designs[1]]
+
+
+def _scan(tmp_path: Path, **fields) -> Path:
+    path = tmp_path / "scan.json"
+    scan = {"generator": "qmlp-v1", "target": "ecp5-85k", "place": True,
+            "designs": [{"params": {"layers": "4,2"}, "conflicts": 3},
+                        {"params": {"layers": "5,2"}, "conflicts": 0}], **fields}
+    path.write_text(json.dumps(scan))
+    return path
+
+
+def test_clock_replace_listed_takes_the_designs_with_conflicts(tmp_path):
+    """``clock_model.py --replace-listed``: the designs a placed-design conflict scan found
+    with conflicts, by their parameters; a scan of bare designs or of another target is
+    refused (its netlists are not the placed ones)."""
+    from clock_model import _listed
+
+    assert _listed([_scan(tmp_path)], "qmlp-v1", "ecp5-85k") == {
+        params_key(QmlpParams(layers="4,2"))}
+    with pytest.raises(SystemExit, match="place=False"):
+        _listed([_scan(tmp_path, place=False)], "qmlp-v1", "ecp5-85k")
+    with pytest.raises(SystemExit, match="ecp5-85k-nowidelut"):
+        _listed([_scan(tmp_path)], "qmlp-v1", "ecp5-85k-nowidelut")
+
+
+def test_conflict_scan_finds_the_mis_synthesized_design(tmp_path, monkeypatch):
+    """``bench/conflict_scan.py`` runs the flow's first Yosys script where the cache has no
+    entry: the qmlp-v1 design abc9 (write_xaiger2) cuts a block RAM off in (see
+    tests/flows/test_synth.py) has conflicts, a small systolic array none; with the flow's
+    entry for it, the scan reads the first run's log the flow kept."""
+    from conflict_scan import scan_one
+
+    from flows.synth import synthesize
+
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path))
+    bad = {"layers": "2,2", "weight_bits": 8, "act_bits": 2, "input_bits": 1, "seed": 294,
+           "folding": "1x2", "weight_memory": "block"}
+    scanned = scan_one("qmlp-v1", bad, "ecp5-85k", False, 600)
+    assert scanned["source"] == "yosys" and scanned["conflicts"] > 0
+    clean = scan_one("systolic-v1", {"rows": 2, "cols": 2}, "ecp5-85k", False, 600)
+    assert clean["conflicts"] == 0
+    synthesize(QmlpParams.from_mapping(bad), "ecp5-85k", place=False)
+    cached = scan_one("qmlp-v1", bad, "ecp5-85k", False, 600)
+    assert cached["source"] == "cache" and cached["conflicts"] == scanned["conflicts"]
