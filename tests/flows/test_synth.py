@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 import constraints
 from flows.cli import app
+from flows.project import CONFLICT_ERE
 from flows.synth import synthesize
 from flows.targets import RESOURCES, get_target, target_names
 from flows.tools import YOSYS, Tool, ToolError, ToolNotFoundError
@@ -135,6 +136,34 @@ def test_exported_project_builds_by_hand(tmp_path, target):
     assert clock["constraint"] == pytest.approx(15, rel=1e-3)
     bitstream = tmp_path / ("top.bin" if target == "ice40-up5k" else "top.bit")
     assert bitstream.stat().st_size > 10_000
+
+
+def test_exported_project_synthesizes_a_mis_synthesized_design_again(tmp_path):
+    """The exported build.sh takes the flow's own step for abc9's constant-1'x conflicts:
+    the placed qmlp-v1 design abc9 (write_xaiger2) mis-synthesizes is synthesized again
+    with synth_xaiger1.ys, and the netlist it places has no conflict."""
+    from flows.synth import CONSTANT_CONFLICT, constant_conflicts
+
+    result = runner.invoke(app, ["generate", "qmlp", "-p", "layers=2,2", "-p",
+                                 "weight_bits=8", "-p", "act_bits=2", "-p", "input_bits=1",
+                                 "-p", "seed=294", "-p", "folding=1x2", "-p",
+                                 "weight_memory=block", "--target", "ecp5-85k",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
+               + os.environ["PATH"])
+    build = subprocess.run([str(tmp_path / "build.sh")], env=env, capture_output=True,
+                           text=True, timeout=900)
+    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    assert "issue 6237" in build.stderr
+    first = (tmp_path / "yosys_xaiger2.log").read_text()
+    assert constant_conflicts(tmp_path / "yosys_xaiger2.log") > 0
+    assert constant_conflicts(tmp_path / "yosys.log") == 0
+    assert (tmp_path / "top.bit").stat().st_size > 10_000
+    # the shell's pattern finds the lines the flow's does
+    grep = subprocess.run(["grep", "-E", CONFLICT_ERE, str(tmp_path / "yosys_xaiger2.log")],
+                          capture_output=True, text=True)
+    assert len(grep.stdout.splitlines()) == len(CONSTANT_CONFLICT.findall(first))
 
 
 @pytest.mark.parametrize("target", target_names())
