@@ -12,7 +12,8 @@ places those again, and an area fit synthesizes them again without ``--recorded`
     python bench/conflict_scan.py bench/results/clock_qmlp.json --place --jobs 2
     python bench/conflict_scan.py dse/models/data/area_systolic-v1_ecp5-85k.json --sample 20
 
-Results go to ``<out>/conflict_scan_<file stem>.{json,md}``.
+Results go to ``<out>/conflict_scan_<file stem>.{json,md}``; an interrupted scan resumes
+from ``<out>/conflict_scan_<file stem>.progress.jsonl``.
 """
 
 from __future__ import annotations
@@ -97,6 +98,25 @@ def scan_one(generator: str, values: dict[str, Any], target_name: str, place: bo
                 "seconds": round(time.monotonic() - start, 3)}
 
 
+def _resume(progress: Path, designs: list[dict[str, Any]], params_class: Any, target: str,
+            place: bool) -> tuple[list[dict[str, Any]], Path]:
+    """The rows an interrupted scan of the same file wrote to ``progress`` (one JSON line
+    per design scanned), those of the same design, target and kind only."""
+    rows = []
+    if progress.is_file():
+        for line in progress.read_text().splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:  # the line being written when it stopped
+                continue
+            index = row.get("index", -1)
+            if (0 <= index < len(designs) and (row["target"], row["place"]) == (target, place)
+                    and row["params"]
+                    == params_class.from_mapping(designs[index]["params"]).to_dict()):
+                rows.append(row)
+    return rows, progress
+
+
 def markdown(result: dict[str, Any]) -> str:
     hits = [row for row in result["designs"] if row["conflicts"]]
     fallback = [row for row in result["designs"] if "fallback" in row["source"]]
@@ -138,20 +158,30 @@ def main() -> None:
     designs = _designs(payload)
     chosen = (sorted(random.Random(args.seed).sample(range(len(designs)), args.sample))
               if 0 < args.sample < len(designs) else list(range(len(designs))))
-    rows: list[dict[str, Any]] = []
-    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"conflict_scan_{args.file.stem}"
+    rows, progress = _resume(args.out / f"{stem}.progress.jsonl", designs, params_class,
+                              target, args.place)
+    todo = [i for i in chosen if i not in {row["index"] for row in rows}]
+    if rows:
+        print(f"resumed: {len(rows)} designs scanned by an interrupted run", flush=True)
+    with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool, \
+            progress.open("a") as log:
         futures = {pool.submit(scan_one, generator, designs[i]["params"], target, args.place,
-                               args.timeout): i for i in chosen}
+                               args.timeout): i for i in todo}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             index = futures[future]
             params = params_class.from_mapping(designs[index]["params"])
             row = {"index": index, "config": DESCRIBE[generator](params),
                    "params": params.to_dict(), "split": designs[index]["split"],
-                   **future.result()}
+                   "target": target, "place": args.place, **future.result()}
             rows.append(row)
-            print(f"[{done}/{len(chosen)}] {row['config']}: {row['conflicts']} conflicts "
+            log.write(json.dumps(row) + "\n")
+            log.flush()
+            print(f"[{done}/{len(todo)}] {row['config']}: {row['conflicts']} conflicts "
                   f"({row['source']}, {row['seconds']} s)", flush=True)
-    rows.sort(key=lambda row: row["index"])
+    rows = sorted((row for row in rows if row["index"] in set(chosen)),
+                  key=lambda row: row["index"])
     result = {"benchmark": "conflict_scan", "file": str(args.file), "generator": generator,
               "target": target, "place": args.place,
               "command": " ".join(["python", "bench/conflict_scan.py", *sys.argv[1:]]),
@@ -161,10 +191,9 @@ def main() -> None:
               "selection": (f"random subset, seed {args.seed}" if len(chosen) < len(designs)
                             else "all"),
               "yosys_seconds": sum(row["seconds"] for row in rows), "designs": rows}
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"conflict_scan_{args.file.stem}"
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (args.out / f"{stem}.md").write_text(markdown(result))
+    progress.unlink()
     print(markdown(result))
 
 
