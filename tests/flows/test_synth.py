@@ -121,16 +121,25 @@ def test_missed_clock_is_reported_with_exit_5():
     assert payload["fmax_mhz"] < 400
 
 
-@pytest.mark.parametrize("target", ["ice40-up5k", "ecp5-85k"])
-def test_exported_project_builds_by_hand(tmp_path, target):
-    result = runner.invoke(app, ["generate", "systolic", "-p", "rows=1", "-p", "cols=2",
-                                 "--target", target, "--clock", "15", "--out", str(tmp_path)])
+def _export_and_build(folder, generator: str, parameters: list[str], *options: str
+                      ) -> subprocess.CompletedProcess:
+    """``hwdse generate <generator> -p ... --out folder`` and the project's build.sh, run."""
+    settings = [item for parameter in parameters for item in ("-p", parameter)]
+    result = runner.invoke(app, ["generate", generator, *settings, *options,
+                                 "--out", str(folder)])
     assert result.exit_code == 0, result.output
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
                + os.environ["PATH"])
-    build = subprocess.run([str(tmp_path / "build.sh")], env=env, capture_output=True,
+    build = subprocess.run([str(folder / "build.sh")], env=env, capture_output=True,
                            text=True, timeout=900)
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    return build
+
+
+@pytest.mark.parametrize("target", ["ice40-up5k", "ecp5-85k"])
+def test_exported_project_builds_by_hand(tmp_path, target):
+    _export_and_build(tmp_path, "systolic", ["rows=1", "cols=2"], "--target", target,
+                      "--clock", "15")
     report = json.loads((tmp_path / "report.json").read_text())
     (clock,) = report["fmax"].values()
     assert clock["constraint"] == pytest.approx(15, rel=1e-3)
@@ -144,17 +153,10 @@ def test_exported_project_synthesizes_a_mis_synthesized_design_again(tmp_path):
     with synth_xaiger1.ys, and the netlist it places has no conflict."""
     from flows.synth import CONSTANT_CONFLICT, constant_conflicts
 
-    result = runner.invoke(app, ["generate", "qmlp", "-p", "layers=2,2", "-p",
-                                 "weight_bits=8", "-p", "act_bits=2", "-p", "input_bits=1",
-                                 "-p", "seed=294", "-p", "folding=1x2", "-p",
-                                 "weight_memory=block", "--target", "ecp5-85k",
-                                 "--out", str(tmp_path)])
-    assert result.exit_code == 0, result.output
-    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep
-               + os.environ["PATH"])
-    build = subprocess.run([str(tmp_path / "build.sh")], env=env, capture_output=True,
-                           text=True, timeout=900)
-    assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
+    build = _export_and_build(
+        tmp_path, "qmlp", ["layers=2,2", "weight_bits=8", "act_bits=2", "input_bits=1",
+                           "seed=294", "folding=1x2", "weight_memory=block"],
+        "--target", "ecp5-85k")
     assert "issue 6237" in build.stderr
     first = (tmp_path / "yosys_xaiger2.log").read_text()
     assert constant_conflicts(tmp_path / "yosys_xaiger2.log") > 0
