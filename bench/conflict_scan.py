@@ -87,7 +87,10 @@ def scan_one(generator: str, values: dict[str, Any], target_name: str, place: bo
         source = "yosys"
         try:
             run_yosys(work, "synth.ys", timeout)
-        except ToolError:  # abc9 failed: the flow maps those with its fallback
+        except ToolError as error:  # abc9 failed: the flow maps those with its fallback
+            if error.timed_out:  # not scanned: said so in the report, never counted clean
+                return {"conflicts": None, "source": f"timed out after {timeout:g} s",
+                        "seconds": round(time.monotonic() - start, 3)}
             if not target.abc9_fallback:
                 raise
             (work / "synth_fallback.ys").write_text(yosys_script(
@@ -119,6 +122,7 @@ def _resume(progress: Path, designs: list[dict[str, Any]], params_class: Any, ta
 
 def markdown(result: dict[str, Any]) -> str:
     hits = [row for row in result["designs"] if row["conflicts"]]
+    timed_out = [row for row in result["designs"] if row["conflicts"] is None]
     fallback = [row for row in result["designs"] if "fallback" in row["source"]]
     kind = "placed design (IO shim)" if result["place"] else "bare design"
     cached = sum(row["source"] == "cache" for row in result["designs"])
@@ -132,7 +136,10 @@ def markdown(result: dict[str, Any]) -> str:
              f"read from this machine's flow cache, the others synthesized "
              f"({result['yosys_seconds']:.0f} s of Yosys).", "",
              f"**{len(hits)} with conflicts** (the flow now synthesizes them again); on "
-             f"{len(fallback)} abc9 failed and the flow's fallback script was scanned.", ""]
+             f"{len(fallback)} abc9 failed and the flow's fallback script was scanned"
+             + (f"; {len(timed_out)} not scanned: Yosys ran past --timeout "
+                f"({', '.join(row['config'] for row in timed_out)})" if timed_out else "")
+             + ".", ""]
     if hits:
         lines += ["| design | split | conflicts |", "|---|---|---:|"]
         lines += [f"| {row['config']} | {row['split']} | {row['conflicts']} |" for row in hits]
@@ -149,7 +156,9 @@ def main() -> None:
                         help="scan a random subset of this many designs (0: all)")
     parser.add_argument("--seed", type=int, default=1, help="seed of --sample")
     parser.add_argument("--jobs", type=int, default=2)
-    parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--timeout", type=float, default=3600.0,
+                        help="seconds per Yosys run; a design past it is listed as not "
+                             "scanned")
     parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
     args = parser.parse_args()
     payload = json.loads(args.file.read_text())
