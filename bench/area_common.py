@@ -60,6 +60,8 @@ CELL_COUNTING = {
                 "counted); FFs count TRELLIS_FF.",
     "ecp5-85k-nowidelut": "LUTs count LUT4 + 2 x CCU2C + 2 x TRELLIS_DPR16X4 (the "
                           "script maps no PFUMX / L6MUX21); FFs count TRELLIS_FF.",
+    "ecp5-85k-area": "LUTs count LUT4 + 2 x CCU2C + 2 x TRELLIS_DPR16X4 (PFUMX / L6MUX21 "
+                     "are not counted); FFs count TRELLIS_FF.",
     "ice40-up5k": "LUTs (logic cells) count SB_LUT4 (an SB_CARRY shares a logic cell with "
                   "its LUT and is not counted); FFs count SB_DFF*; DSPs SB_MAC16; BRAMs "
                   "SB_RAM40_4K (the target's `synth_ice40 -dsp` never infers SPRAM).",

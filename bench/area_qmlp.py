@@ -57,6 +57,7 @@ FEATURES_BY_TARGET: dict[str, dict[str, tuple[str, ...]]] = {
     "ecp5-85k": RESOURCE_FEATURES,
     "ecp5-85k-nowidelut": {**RESOURCE_FEATURES,
                            "lut": (*RESOURCE_FEATURES["lut"], "counter_bits")},
+    "ecp5-85k-area": RESOURCE_FEATURES,
 }
 
 

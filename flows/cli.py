@@ -189,8 +189,8 @@ def synth(
     family: Annotated[str, typer.Argument(help="Generator family or versioned name.")],
     param: ParamOption = None,
     target: Annotated[str, typer.Option(
-        "--target", help="ice40-up5k, ecp5-85k, ecp5-85k-nowidelut, xc7a35t, xc7a100t or "
-                           "generic.")] = "ecp5-85k",
+        "--target", help="ice40-up5k, ecp5-85k, ecp5-85k-nowidelut, ecp5-85k-area, xc7a35t, "
+                           "xc7a100t or generic.")] = "ecp5-85k",
     clock: ClockOption = None,
     timeout: Annotated[float, typer.Option(
         "--timeout", help="Wall-clock limit of each tool call in seconds.")] = 1800.0,

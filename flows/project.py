@@ -104,11 +104,12 @@ def export_project(params: Params, target_name: str, out_dir: Path,
     files = {
         verilog_file: design.text,
         target.constraint_file: constraint_text,
-        "synth.ys": yosys_script(target, verilog_file, design.top),
-        **({"synth_xaiger1.ys": yosys_script(target, verilog_file, design.top, xaiger1=True)}
+        "synth.ys": yosys_script(target, verilog_file, design.top, clock_mhz=clock),
+        **({"synth_xaiger1.ys": yosys_script(target, verilog_file, design.top, xaiger1=True,
+                                             clock_mhz=clock)}
            if target.abc9_label else {}),
         **({"synth_fallback.ys": yosys_script(target, verilog_file, design.top,
-                                               fallback=True)}
+                                               fallback=True, clock_mhz=clock)}
            if target.abc9_fallback else {}),
         "build.sh": build_script(target.name, verilog_file, target.constraint_file, clock),
         "manifest.json": json.dumps({

@@ -221,7 +221,8 @@ def constant_conflicts(log: Path) -> int:
     return len(CONSTANT_CONFLICT.findall(log.read_text(errors="replace")))
 
 
-def synthesis_commands(target: Target, top: str, *, fallback: bool = False) -> list[str]:
+def synthesis_commands(target: Target, top: str, *, fallback: bool = False,
+                       clock_mhz: float | None = None) -> list[str]:
     """The synthesis commands of ``target``. Where the script runs ``abc9`` (its
     ``abc9_label`` step), it stops before that step and makes the public wire names that
     hold ``[`` private first: Yosys 0.70's ``abc_ops_reintegrate`` names the bits of a
@@ -231,24 +232,34 @@ def synthesis_commands(target: Target, top: str, *, fallback: bool = False) -> l
     them), and the mapped cells are the same as without the renaming wherever that ran.
 
     With ``fallback``, the target's ``abc9_fallback`` commands replace the ``abc9`` step
-    (for designs on which ``abc9`` fails, see :func:`_run_flow`)."""
+    (for designs on which ``abc9`` fails, see :func:`_run_flow`); otherwise its
+    ``abc9_mapping`` commands do, where it has them, with the period of ``clock_mhz`` (the
+    target's default clock where ``None``)."""
     command = target.synth_command.format(top=top)
     if not target.abc9_label:
         return [command]
     label = target.abc9_label
     head = [f"{command} -run :{label}", "rename -hide w:*[*"]
+    resume = f"{command} -run {target.abc9_resume_label}:"
     if fallback:
-        return [*head, *target.abc9_fallback, f"{command} -run {target.abc9_resume_label}:"]
+        return [*head, *target.abc9_fallback, resume]
+    if target.abc9_mapping:
+        clock = target.default_clock_mhz if clock_mhz is None else clock_mhz
+        period_ps = round(1e6 / clock)
+        return [*head, *(line.format(period_ps=period_ps) for line in target.abc9_mapping),
+                resume]
     return [*head, f"{command} -run {label}:"]
 
 
 def yosys_script(target: Target, verilog_file: str, top: str, *, place: bool = True,
-                 fallback: bool = False, xaiger1: bool = False) -> str:
-    """The Yosys script of ``target``: synthesis, cell statistics, netlist for nextpnr
-    (with ``xaiger1``, :data:`XAIGER1` first)."""
+                 fallback: bool = False, xaiger1: bool = False,
+                 clock_mhz: float | None = None) -> str:
+    """The Yosys script of ``target``: synthesis (for ``clock_mhz``, the default clock
+    where ``None``: :func:`synthesis_commands`), cell statistics, netlist for nextpnr (with
+    ``xaiger1``, :data:`XAIGER1` first)."""
     stat = "stat -json -tech cmos" if target.name == "generic" else "stat -json"
     lines = [*([XAIGER1] if xaiger1 else []), f"read_verilog {verilog_file}",
-             *synthesis_commands(target, top, fallback=fallback),
+             *synthesis_commands(target, top, fallback=fallback, clock_mhz=clock_mhz),
              f"tee -q -o stat.json {stat}"]
     if target.place_and_route and place:
         lines.append("write_json netlist.json")
@@ -396,7 +407,8 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
               seed: int, place: bool) -> SynthResult:
     verilog_file = f"{design.top}.v"
     (work / verilog_file).write_text(design.text)
-    (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top, place=place))
+    (work / "synth.ys").write_text(yosys_script(target, verilog_file, design.top, place=place,
+                                                clock_mhz=clock))
     notes: list[str] = []
     try:
         synth_seconds = run_yosys(work, "synth.ys", timeout)
@@ -410,7 +422,8 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
         if (work / "yosys.log").exists():
             (work / "yosys.log").rename(work / "yosys_abc9.log")
         (work / "synth_fallback.ys").write_text(
-            yosys_script(target, verilog_file, design.top, place=place, fallback=True))
+            yosys_script(target, verilog_file, design.top, place=place, fallback=True,
+                         clock_mhz=clock))
         synth_seconds = run_yosys(work, "synth_fallback.ys", timeout)
         reason = (error.log_tail.strip().splitlines() or [str(error)])[-1]
         notes.append(f"abc9 failed ({reason[:200]}); LUTs mapped by the fallback "
@@ -423,7 +436,8 @@ def _run_flow(params: Params, target: Target, clock: float, design: FlowDesign,
     if conflicts:
         (work / "yosys.log").rename(work / "yosys_xaiger2.log")
         (work / "synth_xaiger1.ys").write_text(
-            yosys_script(target, verilog_file, design.top, place=place, xaiger1=True))
+            yosys_script(target, verilog_file, design.top, place=place, xaiger1=True,
+                         clock_mhz=clock))
         synth_seconds = run_yosys(work, "synth_xaiger1.ys", timeout)
         if constant_conflicts(work / "yosys.log"):
             raise ToolError("yosys left outputs driven by constant 1'x (Driver-driver "

@@ -2,8 +2,9 @@
 constraint file, and how tool cell types map to the resources users compare (LUTs, FFs,
 DSPs, BRAMs).
 
-Place-and-route targets (``ice40-up5k``, ``ecp5-85k`` and ``ecp5-85k-nowidelut``, the same
-device with logic mapped to LUT4s only) read used and available resources
+Place-and-route targets (``ice40-up5k``, ``ecp5-85k``, and its variants on the same
+device: ``ecp5-85k-nowidelut``, logic mapped to LUT4s only, and ``ecp5-85k-area``, LUTs
+mapped to the clock constraint) read used and available resources
 and Fmax from nextpnr's JSON report. Synthesis-only targets (``xc7a35t``, ``xc7a100t``,
 ``generic``) count Yosys cells; the 7-series capacities are from AMD's data sheet DS180
 (7 Series FPGAs Overview, Table 3, Artix-7): XC7A35T 20,800 LUTs, 41,600 FFs, 90 DSP48E1,
@@ -53,6 +54,11 @@ class Target:
     # the step the script resumes at (``flows.synth.synthesis_commands``)
     abc9_fallback: tuple[str, ...] = ()
     abc9_resume_label: str = ""
+    # commands run in the ``abc9`` step's place on every design (the script resumes at
+    # ``abc9_resume_label``); ``{period_ps}`` is the clock period in picoseconds, e.g. an
+    # ``abc9 -D {period_ps}`` that maps LUTs to the clock constraint (``()``: the
+    # script's own step)
+    abc9_mapping: tuple[str, ...] = ()
 
     @property
     def place_and_route(self) -> bool:
@@ -127,6 +133,22 @@ _ECP5_LUT4_ONLY = dataclasses.replace(
     abc9_fallback=("techmap -map +/lattice/latches_map.v", "abc -dress -lut 4", "clean"))
 
 
+#: ``ecp5-85k`` with ``abc9`` given the clock period as its delay target (``-D``, in ps;
+#: the wire delay ``-W 300`` as ``synth_ecp5`` has it): ABC maps each path only as fast as
+#: the clock needs and recovers area on every path with slack, where ``synth_ecp5`` maps
+#: for the smallest delay reachable and copies logic into the readers of critical
+#: signals. On ``qmlp-v1`` designs at the default 25 MHz: LUTs 0 to 42% fewer (median 6%;
+#: ``bench/results/area_qmlp_ecp5-85k-area.md``), and the LUT count follows the design's
+#: structure more closely; the placed design may run slower (the clock it was mapped for
+#: is met where nextpnr says so).
+_ECP5_AREA = dataclasses.replace(
+    _ECP5, name="ecp5-85k-area",
+    description="Lattice ECP5 LFE5U-85F as ecp5-85k, LUTs mapped to the clock constraint "
+                "(abc9 -D <period>): area recovered wherever the clock allows",
+    abc9_mapping=("techmap -map +/lattice/latches_map.v", "abc9 -W 300 -D {period_ps}",
+                  "clean"))
+
+
 TARGETS: dict[str, Target] = {t.name: t for t in (
     Target(
         name="ice40-up5k",
@@ -145,6 +167,7 @@ TARGETS: dict[str, Target] = {t.name: t for t in (
         abc9_resume_label="map_cells"),
     _ECP5,
     _ECP5_LUT4_ONLY,
+    _ECP5_AREA,
     _artix7("XC7A35T", {"lut": 20_800, "ff": 41_600, "dsp": 90, "bram": 50}),
     _artix7("XC7A100T", {"lut": 63_400, "ff": 126_800, "dsp": 240, "bram": 135}),
     Target(

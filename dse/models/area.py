@@ -109,8 +109,10 @@ MEMORY_PRIMITIVES: dict[str, tuple[MemoryPrimitive, ...]] = {
                         byte=1, cost=64.0, async_read=False),
     ),
 }
-#: ecp5-85k-nowidelut is the same device (only ABC's LUT mapping differs)
-MEMORY_PRIMITIVES["ecp5-85k-nowidelut"] = MEMORY_PRIMITIVES["ecp5-85k"]
+#: The variants of ecp5-85k are the same device (only ABC's LUT mapping differs)
+ECP5_VARIANTS = ("ecp5-85k-nowidelut", "ecp5-85k-area")
+for _variant in ECP5_VARIANTS:
+    MEMORY_PRIMITIVES[_variant] = MEMORY_PRIMITIVES["ecp5-85k"]
 _FACTOR_MUX = 0.5
 _FACTOR_DEMUX = 0.5
 _FACTOR_EMULATION = 2.0
@@ -139,7 +141,8 @@ DSP_PRIMITIVES: dict[str, DspPrimitive] = {
     "ice40-up5k": DspPrimitive("SB_MAC16", max_width=16, min_product_width=11,
                                adder_width=33),
 }
-DSP_PRIMITIVES["ecp5-85k-nowidelut"] = DSP_PRIMITIVES["ecp5-85k"]
+for _variant in ECP5_VARIANTS:
+    DSP_PRIMITIVES[_variant] = DSP_PRIMITIVES["ecp5-85k"]
 
 
 def on_dsp(a_width: int, b_width: int, target: str) -> bool:

@@ -50,7 +50,8 @@ def test_xc7_estimate_counts_one_dsp_per_pe_against_the_device():
     assert 0 < result.resources["lut"].used < 20_800
 
 
-@pytest.mark.parametrize(("target", "clock"), [("ice40-up5k", 10.0), ("ecp5-85k", 20.0)])
+@pytest.mark.parametrize(("target", "clock"), [("ice40-up5k", 10.0), ("ecp5-85k", 20.0),
+                                               ("ecp5-85k-area", 20.0)])
 def test_place_and_route_reads_nextpnr_report(target, clock):
     result = synthesize(SMALL, target, clock_mhz=clock)
     assert result.placed and result.fits
@@ -182,7 +183,8 @@ def test_bad_clock_and_target_are_bad_input():
     result = runner.invoke(app, ["synth", "systolic", "--target", "ice40-hx8k"])
     assert result.exit_code == 2
     assert result.stderr.strip().startswith(
-        "error: `target` must be one of ecp5-85k, ecp5-85k-nowidelut, generic,")
+        "error: `target` must be one of ecp5-85k, ecp5-85k-area, ecp5-85k-nowidelut, "
+        "generic,")
 
 
 def _fake_yosys(tmp_path, body):
@@ -346,6 +348,32 @@ def test_the_lut4_only_ecp5_target_maps_no_wide_functions():
     assert not set(lut4.cells) & WIDE_FUNCTION_MUXES
     for resource in ("ff", "dsp", "bram"):
         assert lut4.synthesized[resource] == wide.synthesized[resource], resource
+
+
+def test_the_area_ecp5_target_maps_luts_to_the_clock_period():
+    """``ecp5-85k-area`` runs abc9 with the clock period as its delay target in the step
+    ``synth_ecp5`` maps LUTs in: ABC recovers area on paths with slack. A small qmlp-v1
+    layer (an 16:1 input multiplexer feeding add-or-subtract terms) takes fewer LUTs than
+    with ``synth_ecp5``'s own step (117 against 150 in Yosys 0.70), with the same
+    flip-flops, DSPs and block RAMs."""
+    from flows.synth import yosys_script
+    from hw.qmlp.params import QmlpParams
+
+    area = get_target("ecp5-85k-area")
+    default = yosys_script(area, "top.v", "top").splitlines()
+    assert default[3:7] == ["techmap -map +/lattice/latches_map.v", "abc9 -W 300 -D 40000",
+                            "clean", "synth_ecp5 -top top -run map_cells:"]
+    assert "abc9 -W 300 -D 20000" in yosys_script(area, "top.v", "top", clock_mhz=50.0)
+    # the fallback where abc9 fails is ecp5-85k's
+    assert yosys_script(area, "top.v", "top", fallback=True) == yosys_script(
+        get_target("ecp5-85k"), "top.v", "top", fallback=True)
+    params = QmlpParams(layers="16,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                        folding="1x1")
+    mapped = synthesize(params, "ecp5-85k-area", place=False)
+    fastest = synthesize(params, "ecp5-85k", place=False)
+    assert mapped.synthesized["lut"] < fastest.synthesized["lut"]
+    for resource in ("ff", "dsp", "bram"):
+        assert mapped.synthesized[resource] == fastest.synthesized[resource], resource
 
 
 def test_a_netlist_abc9_leaves_driven_by_constant_x_is_synthesized_again():
