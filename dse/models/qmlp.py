@@ -581,7 +581,12 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
     - two operands whose bits do not overlap (a term and the next weight bit's of a 1-bit
       input) are joined without an adder, and the result is no wider;
     - terms, adders and ROM bits equal in two PEs (the same lane and weight-bit column over
-      the ROM words, so the same gate) are one cell (``opt_merge``), counted once;
+      the ROM words, so the same gate) are one cell (``opt_merge``), counted once; not so
+      with ``opaque`` weights: each bit a block RAM reads out is a cell of its own (Yosys
+      keeps a block ROM's equal columns apart, :func:`block_rom_width`), so each PE's
+      gates, terms and adders are its own (since session 26: leave-one-out over the 428
+      designs of ``bench/results/area_qmlp.md``, 7.02% -> 6.76% mean with
+      ``counter_bits`` and ``vector_bits`` among the features);
     - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
       the ROM words allow, or above the sign of a difference) are dropped by ABC; with
       ``opaque`` weights (a ROM in block RAM, whose words ABC cannot see) only those above
@@ -627,9 +632,12 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                 if t.negative != negative:
                     continue
                 gate = None if t.bit is None else columns[p, :, t.lane, t.bit]
-                key = cell("term", t.lane, t.shift, None if gate is None else gate.tobytes())
+                # a block RAM's output bits are cells of their own, whatever they hold
+                gate_id = None if gate is None else (
+                    (p, t.bit) if opaque else gate.tobytes())
+                key = cell("term", t.lane, t.shift, gate_id)
                 if gate is not None:   # the AND of the lane's input and the gate
-                    gates.add((t.lane, gate.tobytes()))
+                    gates.add((t.lane, gate_id))
                 on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
                     else gate
                 leaves.append(_Operand((t.shift, t.shift + in_bits), key,
