@@ -137,8 +137,8 @@ _ECP5_LUT4_ONLY = dataclasses.replace(
 #: the wire delay ``-W 300`` as ``synth_ecp5`` has it): ABC maps each path only as fast as
 #: the clock needs and recovers area on every path with slack, where ``synth_ecp5`` maps
 #: for the smallest delay reachable and copies logic into the readers of critical
-#: signals. Over the 396 ``qmlp-v1`` area samples at the default 25 MHz: LUTs -46% to +14%
-#: per design against ``ecp5-85k`` (median -2.7%, -3.6% in all), the same FFs and block
+#: signals. Over the 460 ``qmlp-v1`` area samples at the default 25 MHz: LUTs -46% to +14%
+#: per design against ``ecp5-85k`` (median -2.8%, -3.8% in all), the same FFs and block
 #: RAMs, and a LUT count the area model follows about twice as closely
 #: (``bench/results/area_qmlp_ecp5-85k-area.md``). Placed designs may run slower: ABC
 #: stops at the clock's period (with its 300 ps per wire), and nextpnr reports what is met.
