@@ -16,13 +16,13 @@ from __future__ import annotations
 import argparse
 import concurrent.futures
 import json
-import platform
 import random
 import time
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+from common import machine
 
 from flows.synth import synthesize
 from flows.targets import get_target
@@ -78,7 +78,7 @@ def main() -> None:
         "command": "python bench/clock_target_compare.py " + " ".join(
             [args.family, "--target", args.target, "--count", str(args.count), "--seed",
              str(args.seed), "--max-seconds", f"{args.max_seconds:g}"]),
-        "machine": f"{platform.processor() or platform.machine()}, {platform.system()}",
+        "machine": machine(),
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "wall_seconds": round(time.monotonic() - start, 1),
         "eligible": len(quick), "rows": rows,
@@ -92,8 +92,9 @@ def main() -> None:
     lines = [f"# Fmax of {generator} clock samples on {args.target} against "
              f"{recorded['target']}", "",
              f"Command: `{result['command']}` ({result['date']})  ",
-             f"Machine: {result['machine']}, 2 processes; wall time "
-             f"{result['wall_seconds']:.0f} s  ",
+             f"Machine: {result['machine']['cpu']}, {result['machine']['cores']} cores, load "
+             f"{result['machine']['load_average_1m']} at the end; {args.jobs} processes; "
+             f"wall time {result['wall_seconds']:.0f} s (cached placements take none)  ",
              f"Designs: a random pick (seed {args.seed}) of {len(rows)} of the {len(quick)} "
              f"clock samples (`bench/results/clock_{args.family}.json`) whose recorded tool "
              f"time was at most {args.max_seconds:g} s; placed with the IO shim, nextpnr "

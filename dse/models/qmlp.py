@@ -585,8 +585,7 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
       with ``opaque`` weights: each bit a block RAM reads out is a cell of its own (Yosys
       keeps a block ROM's equal columns apart, :func:`block_rom_width`), so each PE's
       gates, terms and adders are its own (since session 26: leave-one-out over the 428
-      designs of ``bench/results/area_qmlp.md``, 7.02% -> 6.76% mean with
-      ``counter_bits`` and ``vector_bits`` among the features);
+      designs of ``bench/results/area_qmlp.md``, 7.63% -> 7.43% mean);
     - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
       the ROM words allow, or above the sign of a difference) are dropped by ABC; with
       ``opaque`` weights (a ROM in block RAM, whose words ABC cannot see) only those above
