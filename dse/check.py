@@ -51,7 +51,7 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                                      mapping=mapping))
     synth_json = None
     if options.synth:
-        from flows.synth import synthesize
+        from flows.synth import bare_synthesis, synthesize
 
         try:
             result = synthesize(params, spec.target, clock_mhz=spec.clock_mhz,
@@ -59,8 +59,8 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
             metrics = spec.evaluate(params)
             # the area model is fitted to the bare design: on a place-and-route target the
             # placed design sits in the IO shim, whose flip-flops and logic it does not model
-            bare = (result if not result.shim_flip_flops else
-                    synthesize(params, spec.target, timeout=options.timeout, place=False))
+            bare = bare_synthesis(params, spec.target, clock_mhz=spec.clock_mhz,
+                                  timeout=options.timeout, placed=result)
             measured = {r: bare.synthesized[r] for r in ("lut", "ff", "dsp", "bram")}
             synth_json = {
                 "status": result.status, "fmax_mhz": result.fmax_mhz,
@@ -72,7 +72,7 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                 "latency_s_at_fmax": (None if not result.fmax_mhz else
                                       metrics["latency_cycles"] / (result.fmax_mhz * 1e6)),
                 "fmax_model_mhz": metrics.get("fmax_mhz"),
-                "out_of_range": out_of_range(params, spec.target),
+                "out_of_range": out_of_range(params, spec.target, spec.clock_mhz),
             }
         except (ToolError, ToolNotFoundError) as failure:
             error = error or f"synthesis: {str(failure).splitlines()[0]}"
@@ -80,18 +80,28 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                        options.instances)
 
 
-def out_of_range(params: Any, target: str) -> list[str]:
+def out_of_range(params: Any, target: str, clock_mhz: float | None = None) -> list[str]:
     """Where ``params`` lie outside the samples of the area and clock models of ``target``
-    (``area: rows = 16 (samples: 1..12)``; empty: inside, or no model)."""
+    (``area: rows = 16 (samples: 1..12)``; empty: inside, or no model). On a target that
+    maps logic to the clock (:attr:`flows.targets.Target.clock_mapped`), a ``clock_mhz``
+    other than the default one the area samples were synthesized at is outside them too."""
     from dse.models.area import AreaModelError
     from dse.models.clock import find_clock_model
     from dse.models.registry import area
+    from flows.targets import get_target
 
     reasons = []
     try:
-        reasons += [f"area: {r}" for r in area(params, target).out_of_range]
+        estimate = area(params, target)
     except AreaModelError:
-        pass
+        estimate = None
+    if estimate is not None:
+        reasons += [f"area: {r}" for r in estimate.out_of_range]
+        device = get_target(target)
+        if (device.clock_mapped and clock_mhz is not None
+                and float(clock_mhz) != device.default_clock_mhz):
+            reasons.append(f"area: clock_mhz = {clock_mhz:g} ({target} maps LUTs to the "
+                           f"clock; samples: {device.default_clock_mhz:g})")
     clock = find_clock_model(params.generator, target)
     if clock is not None:
         reasons += [f"clock: {r}" for r in clock.estimate(params).out_of_range]

@@ -390,6 +390,24 @@ def synthesize(params: Params, target_name: str, *, clock_mhz: float | None = No
     return result
 
 
+def bare_synthesis(params: Params, target_name: str, *, clock_mhz: float | None = None,
+                   timeout: float = DEFAULT_TIMEOUT, placed: SynthResult | None = None
+                   ) -> SynthResult:
+    """The design as area models see it: synthesized without the IO shim a placed design
+    sits in (``placed`` itself where it has none), at ``clock_mhz`` where the target maps
+    logic to the clock (:attr:`flows.targets.Target.clock_mapped`: the LUTs the design
+    has at that clock) and at the target's default clock elsewhere (the same netlist at
+    any clock, synthesized and cached once).
+
+    Raises:
+        As :func:`synthesize`.
+    """
+    if placed is not None and not placed.shim_flip_flops:
+        return placed
+    clock = clock_mhz if get_target(target_name).clock_mapped else None
+    return synthesize(params, target_name, clock_mhz=clock, timeout=timeout, place=False)
+
+
 def reusable(entry: Path) -> bool:
     """Whether the cache entry ``entry`` holds a result the flow accepts: complete, and
     without :data:`CONSTANT_CONFLICT` in its Yosys log (an entry made before the flow

@@ -64,6 +64,12 @@ class Target:
     def place_and_route(self) -> bool:
         return self.pnr_tool is not None
 
+    @property
+    def clock_mapped(self) -> bool:
+        """Whether synthesis maps logic to the clock (:attr:`abc9_mapping` takes its
+        period), so that the netlist, and its LUT count, depend on the clock."""
+        return any("{period_ps}" in line for line in self.abc9_mapping)
+
 
 def _lut_cells(prefix: str, sizes: range) -> dict[str, tuple[str, float]]:
     return {f"{prefix}{size}": ("lut", 1.0) for size in sizes}

@@ -157,6 +157,13 @@ class Params:
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
+    def coordinates(self) -> dict[str, Any]:
+        """The design as numbers and choices, which the coverage of a fitted model compares
+        with its samples' (``dse.models.area.Coverage``): the fields themselves, unless a
+        family's fields hold compound values (a list of sizes in one string), which it
+        gives as numbers instead."""
+        return self.to_dict()
+
     def content_hash(self) -> str:
         """SHA-256 of the generator name and the (effective) parameter values."""
         blob = json.dumps({"generator": self.generator, "params": self.to_dict()},

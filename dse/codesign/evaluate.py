@@ -271,7 +271,7 @@ def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
 
 def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
     from dse.models.registry import area
-    from flows.synth import synthesize
+    from flows.synth import bare_synthesis, synthesize
 
     resources = ("lut", "ff", "dsp", "bram")
     measured = dict.fromkeys(resources, 0.0)
@@ -280,15 +280,17 @@ def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
     fmax: list[float] = []
     for hardware in built:
         result = synthesize(hardware.params, spec.target, clock_mhz=spec.clock_mhz)
+        # the area model is fitted to the bare design, without the placed one's IO shim
+        bare = bare_synthesis(hardware.params, spec.target, clock_mhz=spec.clock_mhz,
+                              placed=result).synthesized
         model = area(hardware.params, spec.target).resources()
         for r in resources:
-            measured[r] += result.synthesized[r]
+            measured[r] += bare[r]
             predicted[r] += model[r]
         if result.fmax_mhz:
             fmax.append(result.fmax_mhz)
         tasks[hardware.design.task] = {"status": result.status, "fmax_mhz": result.fmax_mhz,
-                                       "synthesized": {r: result.synthesized[r]
-                                                       for r in resources},
+                                       "synthesized": {r: bare[r] for r in resources},
                                        "model": {r: model[r] for r in resources}}
     return {"status": "ok" if all(t["status"] == "ok" for t in tasks.values()) else "mixed",
             "fmax_mhz": min(fmax) if fmax else None, "synthesized": measured,

@@ -390,8 +390,9 @@ def relative_errors(linear: LinearFit, feature_fn: FeatureFunction, resource: st
 
 @dataclasses.dataclass(frozen=True)
 class Coverage:
-    """What a model's training samples cover: per parameter, the range of its numbers or
-    the set of its other values; per feature the model uses, its range. A design outside
+    """What a model's training samples cover: per parameter (as
+    :meth:`hw.params.Params.coordinates` gives it), the range of its numbers or the set of
+    its other values; per feature the model uses, its range. A design outside
     any of them is extrapolated: :meth:`outside` says where."""
 
     params: Mapping[str, tuple[float, float] | tuple[Any, ...]]   # (low, high) or values
@@ -403,7 +404,7 @@ class Coverage:
         """The coverage of ``samples`` (``features``: the names the model uses)."""
         values: dict[str, list[Any]] = {}
         for sample in samples:
-            for name, value in sample.params.to_dict().items():
+            for name, value in sample.params.coordinates().items():
                 values.setdefault(name, []).append(value)
         params: dict[str, tuple[Any, ...]] = {}
         for name, seen in values.items():
@@ -419,7 +420,7 @@ class Coverage:
         """Where ``params`` lie outside the samples, e.g. ``rows = 16 (samples: 1..12)``
         (empty: inside every range)."""
         reasons = []
-        for name, value in params.to_dict().items():
+        for name, value in params.coordinates().items():
             covered = self.params.get(name)
             if covered is None or value is None:
                 continue

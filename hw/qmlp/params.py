@@ -6,7 +6,7 @@ import dataclasses
 import hashlib
 import json
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from hw.params import ParamError, Params, check_choice, check_int
 from hw.qmlp.network import MAX_BITS, QuantNetwork, load_network, random_network
@@ -199,6 +199,25 @@ class QmlpParams(Params):
         sizes = self.sizes
         return tuple(LayerFold(sizes[i], sizes[i + 1], pe, simd)
                      for i, (pe, simd) in enumerate(parse_folding(self.folding, sizes)))
+
+    def coordinates(self) -> dict[str, Any]:
+        """``layers`` and ``folding`` as numbers (a network no sample had is then inside
+        the samples' coverage where its sizes and folding are): the inputs, outputs and
+        hidden layers, the smallest and largest hidden layer (None without one), and the
+        largest PE, SIMD and PE x SIMD of any layer; ``network`` as whether the network is
+        a trained one from a file (the samples are seeded random networks)."""
+        sizes, folds = self.sizes, self.folds()
+        hidden = sizes[1:-1]
+        return {"trained_network": bool(self.network), "inputs": sizes[0],
+                "outputs": sizes[-1], "hidden_layers": len(hidden),
+                "smallest_hidden": min(hidden, default=None),
+                "largest_hidden": max(hidden, default=None),
+                "weight_bits": self.weight_bits, "act_bits": self.act_bits,
+                "input_bits": self.input_bits, "seed": self.seed,
+                "largest_pe": max(f.pe for f in folds),
+                "largest_simd": max(f.simd for f in folds),
+                "most_lanes": max(f.pe * f.simd for f in folds),
+                "weight_memory": self.weight_memory}
 
     def with_folding(self, folding: tuple[tuple[int, int], ...] | str) -> QmlpParams:
         text = folding if isinstance(folding, str) else format_folding(folding)

@@ -260,3 +260,33 @@ def test_block_weights_drop_the_rom_luts_and_count_its_kept_bits():
     assert block["rom_luts"] == 0 and block["block_rom_bits"] == 32   # every bit varies
     unrolled = QmlpParams(layers="8,4", folding="4x8", weight_memory="block")
     assert qmlp_layer_features(unrolled, 0)["block_rom_bits"] == 0   # constants, no ROM
+
+
+def test_a_clock_other_than_the_samples_is_flagged_where_synthesis_maps_to_it():
+    """``ecp5-85k-area`` maps LUTs to the clock, and its area samples were synthesized at
+    the default 25 MHz: the verify check (``dse.check.out_of_range``) flags an estimate at
+    another clock there, and nowhere the netlist does not depend on the clock."""
+    from dse.check import out_of_range
+
+    inside = QmlpParams(layers="16,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                        folding="1x1")
+    assert out_of_range(inside, "ecp5-85k-area", 25.0) == []
+    assert out_of_range(inside, "ecp5-85k-area") == []
+    assert out_of_range(inside, "ecp5-85k-area", 100.0) == [
+        "area: clock_mhz = 100 (ecp5-85k-area maps LUTs to the clock; samples: 25)"]
+    assert out_of_range(inside, "ecp5-85k", 100.0) == []
+    assert out_of_range(inside, "ecp5-85k-nowidelut", 100.0) == []
+
+
+def test_coverage_compares_sizes_and_folding_not_the_layer_string(data):
+    """The coverage of the fit (the out-of-range signal) reads ``layers`` and ``folding``
+    as numbers (``QmlpParams.coordinates``): a network no sample had is inside where its
+    sizes, folding and features are, and a hidden layer larger than any sampled one is
+    named as such."""
+    model, samples = data
+    unseen = QmlpParams(layers="20,10,3", weight_bits=3, act_bits=2, input_bits=4, seed=7,
+                        folding="2x4,1x2")
+    assert unseen.layers not in {s.params.layers for s in samples}
+    assert model.estimate(unseen).out_of_range == ()
+    large = dataclasses.replace(unseen, layers="20,300,3", folding="")
+    assert "largest_hidden = 300 (samples: 2..128)" in model.estimate(large).out_of_range

@@ -376,6 +376,27 @@ def test_the_area_ecp5_target_maps_luts_to_the_clock_period():
         assert mapped.synthesized[resource] == fastest.synthesized[resource], resource
 
 
+def test_area_models_are_compared_with_the_bare_design_at_the_clock_it_is_mapped_for():
+    """``bare_synthesis``, what the verify and co-design checks compare area models with:
+    the design without the IO shim, at the spec's clock on a target that maps LUTs to the
+    clock (``ecp5-85k-area``), at the default one where the clock does not change the
+    netlist; a result without a shim (a synthesis-only target) is that design already."""
+    from flows.synth import bare_synthesis
+    from hw.qmlp.params import QmlpParams
+
+    params = QmlpParams(layers="16,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                        folding="1x1")
+    assert get_target("ecp5-85k-area").clock_mapped
+    assert not get_target("ecp5-85k").clock_mapped
+    fast = bare_synthesis(params, "ecp5-85k-area", clock_mhz=100.0)
+    assert fast.clock_mhz == 100.0 and fast.shim_flip_flops == 0
+    assert fast.synthesized == synthesize(params, "ecp5-85k-area", clock_mhz=100.0,
+                                          place=False).synthesized
+    assert bare_synthesis(params, "ecp5-85k", clock_mhz=100.0).clock_mhz == 25.0
+    generic = synthesize(params, "generic")
+    assert bare_synthesis(params, "generic", clock_mhz=100.0, placed=generic) is generic
+
+
 def test_a_netlist_abc9_leaves_driven_by_constant_x_is_synthesized_again():
     """Yosys 0.70's abc9 (write_xaiger2) cuts a block RAM of this qmlp-v1 design off and
     drives its outputs with 1'x ("Driver-driver conflict ... Resolved using constant",
