@@ -146,7 +146,9 @@ _ECP5_LUT4_ONLY = dataclasses.replace(
 #: signals. Over the 460 ``qmlp-v1`` area samples at the default 25 MHz: LUTs -46% to +14%
 #: per design against ``ecp5-85k`` (median -2.8%, -3.8% in all), the same FFs and block
 #: RAMs, and a LUT count the area model follows about twice as closely
-#: (``bench/results/area_qmlp_ecp5-85k-area.md``). Placed designs may run slower: ABC
+#: (``bench/results/area_qmlp_ecp5-85k-area.md``); ``pim-v1`` designs 1.6-38.6% fewer (median
+#: 10.8%), with a model that meets its target here and not on ``ecp5-85k``
+#: (``bench/results/area_pim_ecp5-85k-area.md``). Placed designs may run slower: ABC
 #: stops at the clock's period (with its 300 ps per wire), and nextpnr reports what is met.
 _ECP5_AREA = dataclasses.replace(
     _ECP5, name="ecp5-85k-area",

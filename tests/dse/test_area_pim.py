@@ -17,18 +17,19 @@ from hw.pim.params import PimParams
 from tests.dse.area_samples import split
 
 GENERATOR, TARGET = "pim-v1", "ecp5-85k"
-#: The same device with LUT4s only (``synth_ecp5 -nowidelut``): a model of its own
-LUT4_ONLY = "ecp5-85k-nowidelut"
+#: The same device with LUT4s only (``synth_ecp5 -nowidelut``), and with LUTs mapped to the
+#: clock (``abc9 -D <period>``): models of their own
+LUT4_ONLY, CLOCK_MAPPED = "ecp5-85k-nowidelut", "ecp5-85k-area"
 
 
-@pytest.fixture(scope="module", params=[TARGET, LUT4_ONLY])
+@pytest.fixture(scope="module", params=[TARGET, LUT4_ONLY, CLOCK_MAPPED])
 def data(request):
     return area_data(GENERATOR, request.param)
 
 
 def test_the_model_loads_with_the_familys_features(data):
     model, samples = data
-    assert model.generator == GENERATOR and model.target in (TARGET, LUT4_ONLY)
+    assert model.generator == GENERATOR and model.target in (TARGET, LUT4_ONLY, CLOCK_MAPPED)
     assert area_features(GENERATOR) is pim_features
     assert set(model.resources) == set(RESOURCES)
     assert len(split(samples, "held_out")) >= 30
@@ -57,12 +58,13 @@ def test_register_bits_count_the_flip_flops_of_every_sample(data):
         assert register_bits(sample.params) == pytest.approx(measured, rel=0.02), sample.params
 
 
-def test_the_lut4_only_fit_holds_the_same_designs_with_the_same_flip_flops():
-    """Only ABC's LUT mapping differs between the targets: the two fits hold the same
-    designs in the same splits, with equal FFs, DSPs and BRAMs, and fewer LUTs in all
-    without wide LUTs."""
+@pytest.mark.parametrize("variant", [LUT4_ONLY, CLOCK_MAPPED])
+def test_the_variant_fits_hold_the_same_designs_with_the_same_flip_flops(variant):
+    """Only ABC's LUT mapping differs between the targets: the fits hold the same designs
+    in the same splits, with equal FFs, DSPs and BRAMs, and fewer LUTs in all without wide
+    LUTs, or mapped to the clock."""
     _, wide = area_data(GENERATOR, TARGET)
-    _, narrow = area_data(GENERATOR, LUT4_ONLY)
+    _, narrow = area_data(GENERATOR, variant)
     by_params = {s.params: s for s in wide}
     assert {s.params for s in narrow} == set(by_params)
     for sample in narrow:
