@@ -390,3 +390,34 @@ def test_a_codesign_study_resumes_with_every_finished_trial(tiny, tmp_path):
     assert finished_count(resumed) == 6
     after = [(t.number, t.state.name, t.params, t.values) for t in resumed.trials]
     assert after[:len(before)] == before
+
+
+@pytest.mark.parametrize(("target", "bare_clock"), [("ecp5-85k", None),
+                                                     ("ecp5-85k-area", 50.0)])
+def test_the_synthesis_check_compares_the_model_with_the_bare_design(monkeypatch, target,
+                                                                     bare_clock):
+    """The area model is fitted to the bare design: the co-design check sums each
+    sub-accelerator's bare synthesis (no IO shim, whose flip-flops the placed one holds),
+    at the spec's clock where the target maps LUTs to it, and takes Fmax from the placed
+    design (the synthesis calls are recorded, not run)."""
+    import flows.synth
+    from dse.codesign.evaluate import _synthesize
+    from hw.qmlp.params import QmlpParams
+
+    calls = []
+
+    def fake(params, target_name, *, clock_mhz=None, timeout=0.0, place=True, **_):
+        calls.append((target_name, clock_mhz, place))
+        counts = {"lut": 120.0, "ff": 90.0 if place else 60.0, "dsp": 0.0, "bram": 0.0}
+        return types.SimpleNamespace(synthesized=counts, shim_flip_flops=30 if place else 0,
+                                     status="ok", fmax_mhz=70.0 if place else None)
+
+    monkeypatch.setattr(flows.synth, "synthesize", fake)
+    params = QmlpParams(layers="16,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                        folding="1x1")
+    hardware = types.SimpleNamespace(params=params, design=types.SimpleNamespace(task="t"))
+    spec = types.SimpleNamespace(target=target, clock_mhz=50.0)
+    result = _synthesize([hardware], spec)
+    assert calls == [(target, 50.0, True), (target, bare_clock, False)]
+    assert result["synthesized"]["ff"] == result["tasks"]["t"]["synthesized"]["ff"] == 60.0
+    assert result["fmax_mhz"] == 70.0
