@@ -80,11 +80,19 @@ def check_design(spec: Any, trial: Any, options: CheckOptions = DEFAULT_CHECK
                        options.instances)
 
 
+#: The clocks (MHz) at which designs on a target that maps logic to the clock keep the LUTs
+#: of their synthesis at the default clock, which the area samples are synthesized at:
+#: ``bench/area_clock_mapping.py`` found 12 designs each of ``qmlp-v1`` and ``pim-v1`` on
+#: ``ecp5-85k-area`` within -0.7% to +2.4% of them from 10 to 100 MHz, and up to 37% above
+#: at 150 to 300 MHz (ABC no longer meets the period by mapping for area alone).
+CLOCK_MAPPED_MHZ = (10.0, 100.0)
+
+
 def out_of_range(params: Any, target: str, clock_mhz: float | None = None) -> list[str]:
     """Where ``params`` lie outside the samples of the area and clock models of ``target``
     (``area: rows = 16 (samples: 1..12)``; empty: inside, or no model). On a target that
     maps logic to the clock (:attr:`flows.targets.Target.clock_mapped`), a ``clock_mhz``
-    other than the default one the area samples were synthesized at is outside them too."""
+    outside :data:`CLOCK_MAPPED_MHZ` is outside them too."""
     from dse.models.area import AreaModelError
     from dse.models.clock import find_clock_model
     from dse.models.registry import area
@@ -97,11 +105,11 @@ def out_of_range(params: Any, target: str, clock_mhz: float | None = None) -> li
         estimate = None
     if estimate is not None:
         reasons += [f"area: {r}" for r in estimate.out_of_range]
-        device = get_target(target)
-        if (device.clock_mapped and clock_mhz is not None
-                and float(clock_mhz) != device.default_clock_mhz):
+        low, high = CLOCK_MAPPED_MHZ
+        if (get_target(target).clock_mapped and clock_mhz is not None
+                and not low <= float(clock_mhz) <= high):
             reasons.append(f"area: clock_mhz = {clock_mhz:g} ({target} maps LUTs to the "
-                           f"clock; samples: {device.default_clock_mhz:g})")
+                           f"clock; its samples hold at {low:g}..{high:g})")
     clock = find_clock_model(params.generator, target)
     if clock is not None:
         reasons += [f"clock: {r}" for r in clock.estimate(params).out_of_range]
