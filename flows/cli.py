@@ -115,9 +115,11 @@ def _print_json(payload: dict[str, Any]) -> None:
 
 @app.command("list")
 def list_generators(as_json: JsonOption = False) -> None:
-    """List the registered generators and their parameters."""
+    """List the registered generators, their parameters, and the targets their fitted area
+    and clock models are for."""
     import dataclasses
 
+    from dse.models.area import shipped_targets
     from hw.registry import get, names
 
     rows: list[dict[str, Any]] = []
@@ -125,14 +127,17 @@ def list_generators(as_json: JsonOption = False) -> None:
         spec = get(name)
         defaults = {f.name: f.default for f in dataclasses.fields(spec.params_class)}
         rows.append({"name": name, "family": spec.family, "summary": spec.summary,
-                     "params": defaults})
+                     "params": defaults,
+                     "models": {kind: shipped_targets(kind, name) for kind in ("area", "clock")}})
     if as_json:
         _print_json({"schema": "hwdse.list/1", "generators": rows})
         return
-    table = Table("generator", "summary", "parameters (defaults)")
+    table = Table("generator", "summary", "parameters (defaults)", "fitted models (targets)")
     for row in rows:
         table.add_row(row["name"], row["summary"],
-                      ", ".join(f"{k}={v}" for k, v in row["params"].items()))
+                      ", ".join(f"{k}={v}" for k, v in row["params"].items()),
+                      "\n".join(f"{kind}: {', '.join(targets) or 'none'}"
+                                 for kind, targets in row["models"].items()))
     console.print(table)
 
 

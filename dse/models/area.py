@@ -657,6 +657,15 @@ def load_area_data(generator: str, target: str, feature_fn: FeatureFunction
     return parse_area_data(payload, feature_fn, origin)
 
 
+def shipped_targets(kind: str, generator: str) -> list[str]:
+    """The targets ``generator`` has a shipped ``kind`` model (``area``, ``clock``) for: the
+    files ``<kind>_<generator>_<target>.json`` in ``dse/models/data``."""
+    prefix = f"{kind}_{generator}_"
+    return sorted(p.name[len(prefix):-len(".json")]
+                  for p in resources.files("dse.models").joinpath("data").iterdir()
+                  if p.name.startswith(prefix) and p.name.endswith(".json"))
+
+
 def shipped_json(kind: str, generator: str, target: str) -> tuple[Any, str]:
     """The ``kind`` model data (``area``, ``clock``) of ``generator`` on ``target`` shipped
     in ``dse/models/data`` as ``<kind>_<generator>_<target>.json``, and where it is.
@@ -670,8 +679,7 @@ def shipped_json(kind: str, generator: str, target: str) -> tuple[Any, str]:
     if not entry.is_file():
         shipped = sorted(p.name for p in data_dir.iterdir()
                          if p.name.startswith(f"{kind}_") and p.name.endswith(".json"))
-        prefix = f"{kind}_{generator}_"
-        targets = [n[len(prefix):-len(".json")] for n in shipped if n.startswith(prefix)]
+        targets = shipped_targets(kind, generator)
         raise AreaModelError(f"no {kind} model for {generator!r} on {target!r} ({name}); "
                              f"targets with one: {', '.join(targets) or 'none'}; "
                              f"shipped: {', '.join(shipped) or 'none'}")

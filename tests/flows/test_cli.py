@@ -73,6 +73,27 @@ def test_list_names_every_generator():
     assert names == ["systolic-v1", "bitserial-v1", "pim-v1", "qmlp-v1", "accel-v1"]
 
 
+def test_list_names_the_targets_of_every_shipped_model():
+    """``list`` says which targets each family's area and clock models are fitted for:
+    exactly the data files shipped in ``dse/models/data``."""
+    from importlib import resources
+
+    data = resources.files("dse.models").joinpath("data")
+    result = runner.invoke(app, ["list", "--json"])
+    assert result.exit_code == 0
+    for row in json.loads(result.stdout)["generators"]:
+        for kind, targets in row["models"].items():
+            assert targets == sorted(
+                p.name.removeprefix(f"{kind}_{row['name']}_").removesuffix(".json")
+                for p in data.iterdir() if p.name.startswith(f"{kind}_{row['name']}_"))
+    models = {g["name"]: g["models"] for g in json.loads(result.stdout)["generators"]}
+    assert models["pim-v1"] == {"area": ["ecp5-85k", "ecp5-85k-area", "ecp5-85k-nowidelut"],
+                                "clock": ["ecp5-85k", "ecp5-85k-area", "ecp5-85k-nowidelut",
+                                          "ice40-up5k"]}
+    table = runner.invoke(app, ["list"])
+    assert table.exit_code == 0 and "clock:" in table.stdout
+
+
 @pytest.mark.sim
 def test_simulate_json_contract():
     result = runner.invoke(app, ["simulate", "systolic", "-p", "rows=4", "-p", "cols=4",
