@@ -270,6 +270,10 @@ def _simulate(params: Params, job: dict[str, Any], timeout: float) -> Any:
 
 
 def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
+    """Each sub-accelerator placed (its Fmax) and synthesized bare (the resources its area
+    model is fitted to), summed, with the area model's error and where each sub-accelerator
+    lies outside its models' samples (``out_of_range``, named by task)."""
+    from dse.check import out_of_range
     from dse.models.registry import area
     from flows.synth import bare_synthesis, synthesize
 
@@ -278,6 +282,7 @@ def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
     predicted = dict.fromkeys(resources, 0.0)
     tasks = {}
     fmax: list[float] = []
+    outside: list[str] = []
     for hardware in built:
         result = synthesize(hardware.params, spec.target, clock_mhz=spec.clock_mhz)
         # the area model is fitted to the bare design, without the placed one's IO shim
@@ -289,10 +294,13 @@ def _synthesize(built: list[TaskHardware], spec: Any) -> dict[str, Any]:
             predicted[r] += model[r]
         if result.fmax_mhz:
             fmax.append(result.fmax_mhz)
+        reasons = out_of_range(hardware.params, spec.target, spec.clock_mhz)
+        outside += [f"{hardware.design.task}: {reason}" for reason in reasons]
         tasks[hardware.design.task] = {"status": result.status, "fmax_mhz": result.fmax_mhz,
                                        "synthesized": {r: bare[r] for r in resources},
-                                       "model": {r: model[r] for r in resources}}
+                                       "model": {r: model[r] for r in resources},
+                                       "out_of_range": reasons}
     return {"status": "ok" if all(t["status"] == "ok" for t in tasks.values()) else "mixed",
             "fmax_mhz": min(fmax) if fmax else None, "synthesized": measured,
             "area_error": {r: (predicted[r] - measured[r]) / max(measured[r], 1.0)
-                           for r in resources}, "tasks": tasks}
+                           for r in resources}, "tasks": tasks, "out_of_range": outside}

@@ -421,3 +421,36 @@ def test_the_synthesis_check_compares_the_model_with_the_bare_design(monkeypatch
     assert calls == [(target, 50.0, True), (target, bare_clock, False)]
     assert result["synthesized"]["ff"] == result["tasks"]["t"]["synthesized"]["ff"] == 60.0
     assert result["fmax_mhz"] == 70.0
+    assert result["out_of_range"] == result["tasks"]["t"]["out_of_range"] == []
+
+
+def test_the_synthesis_check_names_the_task_outside_its_models_samples(monkeypatch):
+    """A sub-accelerator outside its area model's samples (here 512 inputs, sampled up to
+    128) is flagged by task, as ``explore --verify --synth`` flags a design, and the check
+    record shows it next to the estimate."""
+    import flows.synth
+    from dse.codesign.evaluate import _synthesize
+    from dse.records import DesignCheck
+    from hw.qmlp.params import QmlpParams
+
+    def fake(params, target_name, *, clock_mhz=None, timeout=0.0, place=True, **_):
+        counts = {"lut": 120.0, "ff": 60.0, "dsp": 0.0, "bram": 0.0}
+        return types.SimpleNamespace(synthesized=counts, shim_flip_flops=0, status="ok",
+                                     fmax_mhz=70.0 if place else None)
+
+    monkeypatch.setattr(flows.synth, "synthesize", fake)
+    inside = QmlpParams(layers="16,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                        folding="1x1")
+    outside = QmlpParams(layers="512,2", weight_bits=1, act_bits=1, input_bits=4, seed=830,
+                         folding="1x1")
+    built = [types.SimpleNamespace(params=p, design=types.SimpleNamespace(task=name))
+             for name, p in (("small", inside), ("wide", outside))]
+    spec = types.SimpleNamespace(target="ecp5-85k", clock_mhz=50.0)
+    result = _synthesize(built, spec)
+    assert result["tasks"]["small"]["out_of_range"] == []
+    assert result["tasks"]["wide"]["out_of_range"]
+    assert all(r.startswith("wide: ") for r in result["out_of_range"])
+    assert any("inputs = 512" in r for r in result["out_of_range"]), result["out_of_range"]
+    check = DesignCheck(0, {}, (), result, "")
+    assert check.out_of_range == result["out_of_range"]
+    assert "wide: area: inputs = 512" in check.range_note
