@@ -274,6 +274,29 @@ NOTES = (
     "first and dropped: reading every ROM in logic through a register (a sync read port): "
     "on 134 of the designs LUTs rose by up to 69% (median +3%; ABC can no longer fold ROM "
     "bits into the gates) and leave-one-out rose from 7.9% to 9.4-10.1%.",
+    "This run (2026-12-05, session 28): the dot products' adders are traced bit by bit "
+    "(`dse.models.qmlp._kept_adders`) instead of by each operand's (low, high) span. Yosys "
+    "knows which bits of an operand are constant zero: a 1-bit input's terms at the weight "
+    "bits that are not 0 leave holes, two operands that share no bit are joined as wires "
+    "however their spans overlap, an adder starts at the lowest bit both may set, and it "
+    "splits where neither may set a bit (its carry out ends there). Checked against the "
+    "`$alu` cells Yosys 0.70 has before techmapping them (`synth_ecp5 -run :map_gates`), "
+    "per layer, on 40 fitted designs of at most 4,000 LUTs (a seeded pick): 28 equal in "
+    "every layer, and the carry-chain LUTs off by 150 of 12,026 in all, the gate-mapped "
+    "adder bits by 81 of 4,742 (the span tracer: 186 and 115); on 22-7 w8 a2 i1 [7x11] "
+    "the span tracer counted 1,074 carry LUTs, this one 698, Yosys 712. The features are "
+    "otherwise unchanged. Leave-one-out over the designs fitted before: ecp5-85k 6.89% "
+    "mean, 21.2% p95, 35.5% max -> 6.60%, 20.5%, 35.6% (460 designs); "
+    "ecp5-85k-nowidelut 4.21%, 11.6%, 32.8% -> 3.82%, 10.9%, 29.4% (428); ecp5-85k-area "
+    "3.74%, 10.8%, 29.6% -> 3.37%, 9.9%, 27.9% (428). The features changed, so each "
+    "target's held-out draw joined its fit and a fresh draw of 32 was synthesized and "
+    "held out (ecp5-85k and ecp5-85k-area seed 2162, ecp5-85k-nowidelut seed 2182). "
+    "Tried and not taken: the same bit-by-bit trace for the clock model's adder levels "
+    "(`clock_adder_levels`): leave-one-out over its 292 fitted designs 7.02% -> 6.91% "
+    "mean, too little for a new held-out draw. What is left is mostly ABC's: comparisons "
+    "with constant thresholds keep 0, 2 or 3 of their 3 CCU2C cells (found again: on "
+    "7-39-2 w1 a4 i2 [39x1,1x1], 1,092 compare cells before ABC, 368 after, for the same "
+    "threshold any of the three), and the LUT4 logic around the chains.",
 )
 
 

@@ -555,15 +555,44 @@ def _joined_without_adder(a: tuple[int, int], b: tuple[int, int]) -> bool:
     return a[1] <= b[0] or b[1] <= a[0]
 
 
+def _kept_adders(a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
+    """``a + b`` of two operands given by the bits that may be set (masks) as Yosys leaves
+    it: the sum's mask and its adders, each ``(low, high)``, computing bits
+    ``low..high-1``. Bits below the lowest that both operands may set pass through (no
+    adder, none at all where no bit is shared: ``x`` and ``x << 1`` of a 1-bit ``x``). From
+    there an adder runs up to the next bit that neither may set, which takes its carry
+    out; above it the same again (Yosys splits the ``$alu`` there: no carry crosses it).
+    Since session 28, in place of a ``(low, high)`` span per operand, which took the bits
+    between a 1-bit input's sparse terms as set and counted adders where Yosys has wires
+    (traced against the ``$alu`` cells Yosys 0.70 has before techmapping them)."""
+    total, adders = 0, []
+    either, both = a | b, a & b
+    start = 0
+    while both >> start:
+        low = start + _lowest_bit(both >> start)
+        total |= either & ((1 << low) - 1) & ~((1 << start) - 1)
+        end = low
+        while either >> end & 1:
+            end += 1
+        adders.append((low, end + 1))
+        total |= ((1 << (end + 1)) - 1) & ~((1 << low) - 1)
+        start = end + 1
+    return total | (either & ~((1 << start) - 1)), adders
+
+
+def _lowest_bit(mask: int) -> int:
+    return (mask & -mask).bit_length() - 1
+
+
 @dataclasses.dataclass(frozen=True)
 class _Operand:
-    """A value in a PE's adder tree as the synthesized netlist has it: its bit ``span``
-    (``(low, high)``: below ``low`` zero, from ``high`` on zero as far as Yosys knows), the
-    cells it comes from (``key``, a number per distinct cell: equal keys are one cell after
-    Yosys' ``opt_merge``, in whichever PE) and its largest value for each ROM word
-    (``peak``: every input at its largest)."""
+    """A value in a PE's adder tree as the synthesized netlist has it: the bits that may be
+    set (``mask``; the others are constant zero as far as Yosys knows), the cells it comes
+    from (``key``, a number per distinct cell: equal keys are one cell after Yosys'
+    ``opt_merge``, in whichever PE) and its largest value for each ROM word (``peak``:
+    every input at its largest)."""
 
-    span: tuple[int, int]
+    mask: int
     key: int
     peak: np.ndarray
 
@@ -578,8 +607,8 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
     bits that are not constant. Counted as the netlists of ``bench/area_qmlp.py`` show
     (traced per adder in Yosys 0.70):
 
-    - two operands whose bits do not overlap (a term and the next weight bit's of a 1-bit
-      input) are joined without an adder, and the result is no wider;
+    - an addition's adders are those of :func:`_kept_adders`, from the bits each operand
+      may set;
     - terms, adders and ROM bits equal in two PEs (the same lane and weight-bit column over
       the ROM words, so the same gate) are one cell (``opt_merge``), counted once; not so
       with ``opaque`` weights: each bit a block RAM reads out is a cell of its own (Yosys
@@ -602,25 +631,24 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
     def cell(*inputs: Any) -> int:
         return cells.setdefault(inputs, len(cells))
 
-    def add(key: int, low: int, high: int, live_high: int) -> None:
+    def add(key: int, adders: list[tuple[int, int]], live_high: int) -> None:
         nonlocal chain, small
         if key in seen:
             return
         seen.add(key)
-        luts, bits = _adder_cost(low, high)
-        if luts:   # CCU2C cells hold two bits from ``low`` up; ABC drops those wholly dead
-            luts = 2 * -(-(min(high, live_high) - low) // 2)
-        chain += luts
-        small += bits
+        for low, high in adders:
+            luts, bits = _adder_cost(low, high)
+            if luts:   # CCU2C cells hold two bits from ``low`` up; ABC drops those wholly dead
+                luts = 2 * -(-(min(high, live_high) - low) // 2)
+            chain += luts
+            small += bits
 
     def join(a: _Operand, b: _Operand) -> _Operand:
         key = cell("add", min(a.key, b.key), max(a.key, b.key))
-        low, peak = min(a.span[0], b.span[0]), a.peak + b.peak
-        if _joined_without_adder(a.span, b.span):
-            return _Operand((low, max(a.span[1], b.span[1])), key, peak)
-        high = max(a.span[1], b.span[1]) + 1
-        add(key, max(a.span[0], b.span[0]), high, int(peak.max()).bit_length())
-        return _Operand((low, high), key, peak)
+        peak = a.peak + b.peak
+        mask, adders = _kept_adders(a.mask, b.mask)
+        add(key, adders, int(peak.max()).bit_length())
+        return _Operand(mask, key, peak)
 
     gates: set[tuple[int, bytes]] = set()
     for p in range(fold.pe):
@@ -639,16 +667,17 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                     gates.add((t.lane, gate_id))
                 on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
                     else gate
-                leaves.append(_Operand((t.shift, t.shift + in_bits), key,
+                leaves.append(_Operand(largest << t.shift, key,
                                        on.astype(np.int64) * (largest << t.shift)))
             roots.append(pairwise_tree(leaves, join)[0])
         added, subtracted = roots
         if subtracted is not None:   # added - subtracted, from the latter's low bit
-            span = added.span if added is not None else (0, 1)
+            mask = added.mask if added is not None else 1
             peak = 0 if added is None else int(added.peak.max())
             sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
+            high = max(mask.bit_length(), subtracted.mask.bit_length()) + 1
             add(cell("sub", None if added is None else added.key, subtracted.key),
-                subtracted.span[0], max(span[1], subtracted.span[1]) + 1, sign)
+                [(_lowest_bit(subtracted.mask), high)], sign)
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES)}
     return chain, small, in_bits * len(gates), len(varying)
@@ -787,8 +816,8 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``carry_luts``, ``gate_adder_bits``, ``gated_bits``: each PE's dot product is
       shift-and-add over the weight bits, every adder kept apart
       (``hw.qmlp.accelerator.pe_terms``): the LUTs of the adders Yosys maps to carry
-      chains (more than 4 bits once the low bits where an operand is zero pass through),
-      the bits of the smaller adders it leaves to gates, and the bits of the terms gated
+      chains (more than 4 bits, traced bit by bit: :func:`_kept_adders`), the bits of the
+      smaller adders it leaves to gates, and the bits of the terms gated
       by a ROM bit (a weight bit that is 0 in every ROM word gives no term, one that is 1
       in every word an ungated one). Computed from the network's weights (a fully
       unrolled layer has constant weights);
