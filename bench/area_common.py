@@ -41,7 +41,7 @@ from flows.synth import (
     synth_key,
     synthesize,
 )
-from flows.targets import get_target
+from flows.targets import get_target, target_names
 from flows.tools import ToolError, cache_root
 from hw.params import Params
 from hw.registry import get as get_generator
@@ -209,6 +209,11 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
     parser.add_argument("--held-out-seed", type=int, default=None,
                         help="seed of the held-out draw (default: --seed + 1; a new one after "
                              "the features changed)")
+    parser.add_argument("--more-held-out", type=int, action="append", default=[],
+                        metavar="SEED",
+                        help="also hold out the uniform draw of --fresh designs with SEED (a "
+                             "second fresh draw, so that one draw's luck does not decide); "
+                             "repeatable")
     parser.add_argument("--fit-draw", type=_seed_count, action="append", default=[],
                         metavar="SEED:COUNT",
                         help="also fit to the uniform draw of COUNT designs with SEED (an "
@@ -276,7 +281,7 @@ def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
         f"Fit: {result['train']} samples ({len(bench.anchors)} corners"
         f"{_probes_text(result, bench)} and a Latin hypercube of {result['lhs']} points, "
         f"seed {result['seed']}{_fit_draws_text(result)}); held out: "
-        f"{result['held_out']} designs of a fresh uniform draw (seed {result['held_out_seed']}), "
+        f"{result['held_out']} designs of {_held_out_text(result)}, "
         f"synthesized after the features were fixed  ",
         f"Synthesis: {result['synth_seconds_total']:.0f} s of Yosys in all (largest "
         f"{result['synth_seconds_max']:.0f} s, {result['slowest']}); wall time of this run "
@@ -341,6 +346,15 @@ def markdown(result: dict[str, Any], bench: AreaBenchmark) -> str:
 def _probes_text(result: Mapping[str, Any], bench: AreaBenchmark) -> str:
     count = result.get("probes", 0)
     return f", {count} probes ({bench.probes_text})" if count else ""
+
+
+def _held_out_text(result: Mapping[str, Any]) -> str:
+    """'a fresh uniform draw (seed 2162)', or with more held-out draws 'fresh uniform draws
+    (seeds 2182, 2162)'."""
+    seeds = [result["held_out_seed"], *result.get("more_held_out_seeds", [])]
+    if len(seeds) == 1:
+        return f"a fresh uniform draw (seed {seeds[0]})"
+    return f"fresh uniform draws (seeds {', '.join(map(str, seeds))})"
 
 
 def _fit_draws_text(result: Mapping[str, Any]) -> str:
@@ -528,9 +542,12 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         fit_draws.append({"seed": seed, "count": count, "designs": len(drawn)})
         train += drawn
     held_seed = args.seed + 1 if args.held_out_seed is None else args.held_out_seed
-    fresh = distinct([bench.from_unit(u) for u in
-                      uniform_draw(bench.seed_axes(held_seed), args.fresh, held_seed)],
-                     train)
+    more_held = list(getattr(args, "more_held_out", []))
+    fresh: list[Params] = []
+    for seed in [held_seed, *more_held]:
+        fresh += distinct([bench.from_unit(u) for u in
+                           uniform_draw(bench.seed_axes(seed), args.fresh, seed)],
+                          train + fresh)
     splits = {**dict.fromkeys(train, "train"), **dict.fromkeys(fresh, "held_out")}
     recorded: dict[str, dict[str, Any]] = {}
     if getattr(args, "recorded", False):
@@ -581,7 +598,9 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
                     + f"Latin hypercube of {args.samples} (seed {args.seed})"
                     + "".join(f" + uniform draw of {d['count']} (seed {d['seed']})"
                               for d in fit_draws)
-                    + f"; held out: uniform draw of {args.fresh} (seed {held_seed})",
+                    + f"; held out: uniform draw of {args.fresh} (seed {held_seed})"
+                    + "".join(f" + uniform draw of {args.fresh} (seed {seed})"
+                              for seed in more_held),
         "space": bench.space,
         "fit": "nonnegative least squares on relative error, train samples only",
         "failed_syntheses": [f["params"] for f in failed],
@@ -601,7 +620,8 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         "command": provenance["command"], "machine": machine(), "tools": tools,
         "flow_version": FLOW_VERSION, "date": time.strftime("%Y-%m-%d %H:%M UTC",
                                                              time.gmtime()),
-        "seed": args.seed, "held_out_seed": held_seed, "jobs": args.jobs,
+        "seed": args.seed, "held_out_seed": held_seed, "more_held_out_seeds": more_held,
+        "jobs": args.jobs,
         "space": bench.space,
         "lhs": len(lhs), "probes": len(bench.probes), "fit_draws": fit_draws,
         "train": sum(s.split == "train" for s in samples),
@@ -685,9 +705,13 @@ def sweep_failures(result: Mapping[str, Any]) -> list[str]:
             + ", ".join(f["config"] for f in result["failed"])]
 
 
-def sweep_arguments(doc: str | None) -> argparse.Namespace:
-    """A sweep's command line: ``--jobs`` synthesis processes and the ``--out`` folder."""
+def sweep_arguments(doc: str | None, target: str | None = None) -> argparse.Namespace:
+    """A sweep's command line: ``--jobs`` synthesis processes and the ``--out`` folder, and
+    with a default ``target``, ``--target`` (one of the FPGA targets)."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    if target is not None:
+        parser.add_argument("--target", default=target, choices=target_names(),
+                            help=f"synthesis target (default {target})")
     return parser.parse_args()

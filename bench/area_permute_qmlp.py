@@ -14,7 +14,9 @@ mapping's own variation (Yosys and ABC9 visit the netlist in another order), a f
 any area model that reads the network's structure and values but not its order;
 ``bench/area_qmlp.py`` reports its held-out error against it.
 
-    python bench/area_permute_qmlp.py [--jobs 2]
+    python bench/area_permute_qmlp.py [--jobs 2] [--target ecp5-85k]
+
+On a target other than ``ecp5-85k`` the report is ``area_permute_qmlp_<target>.{json,md}``.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ from flows.tools import cache_root
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import QmlpParams
 
-TARGET = "ecp5-85k"
+TARGET = "ecp5-85k"   # the default
 #: Bases: every hidden layer named in ``PERMUTED`` has PE = outputs and its successor
 #: SIMD = inputs (checked in :func:`permutable_layers`).
 BASES = {
@@ -102,21 +104,22 @@ def orders(base: QmlpParams, seed: int) -> list[QmlpParams]:
 
 
 def main() -> None:
-    args = sweep_arguments(__doc__)
+    args = sweep_arguments(__doc__, target=TARGET)
+    target = args.target
     start = time.monotonic()
     groups = [(name, base, orders(base, PERMUTATION_SEED + i))
               for i, (name, base) in enumerate(BASES.items())]
     designs = [d for _, _, ds in groups for d in ds]
-    samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "permuted"), TARGET,
+    samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "permuted"), target,
                                         describe, args.jobs)
     measured = {s.params: s.measured for s in samples}
     rows: list[dict[str, Any]] = []
     for name, base, ds in groups:
         kept = [d for d in ds if d in measured]
         luts = np.array([measured[d]["lut"] for d in kept])
-        models = np.array([area(d, TARGET).lut for d in kept])
+        models = np.array([area(d, target).lut for d in kept])
         ratio = luts / models
-        features = [qmlp_features(d, TARGET) for d in kept]
+        features = [qmlp_features(d, target) for d in kept]
         changed = sorted({k for f in features for k in RESOURCE_FEATURES["lut"]
                           if f[k] != features[0][k]})
         rows.append({
@@ -133,7 +136,8 @@ def main() -> None:
             "ratio_max_abs_deviation": float(np.abs(ratio - ratio.mean()).max() / ratio.mean()),
             "model_error_mean": float(np.abs(ratio - 1).mean()),
             "lut_features_changed": changed})
-    result = {**sweep_result("area_permute_qmlp", "qmlp-v1", TARGET),
+    name = "area_permute_qmlp" + ("" if target == TARGET else f"_{target}")
+    result = {**sweep_result(name, "qmlp-v1", target),
               "permutations": PERMUTATIONS, "permutation_seed": PERMUTATION_SEED,
               "groups": rows, "failed": failed,
               "wall_seconds": round(time.monotonic() - start, 1)}
@@ -141,7 +145,8 @@ def main() -> None:
 
 
 def markdown(result: dict[str, Any]) -> str:
-    title = "LUT spread of one qmlp-v1 circuit under reorderings of its hidden neurons (ECP5)"
+    title = ("LUT spread of one qmlp-v1 circuit under reorderings of its hidden neurons "
+             f"({result['target']})")
     lines = sweep_header(result, title, "area_qmlp") + [
         "Each base is synthesized with its network as drawn and with "
         f"{result['permutations']} random orders of the neurons of its permutable hidden "
