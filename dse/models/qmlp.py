@@ -599,13 +599,29 @@ class _Operand:
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                       opaque: bool = False) -> tuple[int, int, int, int]:
+    """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
+    (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
+    ``live_high`` up dropped, as ABC does), its gated term bits and its varying ROM bits."""
+    adders, gated, varying = _dot_product_adders(network, index, fold, opaque)
+    chain = small = 0
+    for low, high, live_high in adders:
+        luts, bits = _adder_cost(low, high)
+        if luts:   # CCU2C cells hold two bits from ``low`` up; ABC drops those wholly dead
+            luts = 2 * -(-(min(high, live_high) - low) // 2)
+        chain += luts
+        small += bits
+    return chain, small, gated, varying
+
+
+def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
+                        opaque: bool = False) -> tuple[list[tuple[int, int, int]], int, int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
-    :func:`hw.logic.kept_sum`) and as Yosys and ABC leave them: the carry-chain LUTs and
-    the gate-mapped adder bits (:func:`_adder_cost`) summed over the adders and
-    subtractions, the bits of the gated terms (an AND per bit), and the weight ROM's output
-    bits that are not constant. Counted as the netlists of ``bench/area_qmlp.py`` show
-    (traced per adder in Yosys 0.70):
+    :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
+    as ``(low, high, live_high)`` (it computes bits ``low..high-1``; none of its bits from
+    ``live_high`` up can be set), the bits of the gated terms (an AND per bit), and the
+    weight ROM's output bits that are not constant. Counted as the netlists of
+    ``bench/area_qmlp.py`` show (traced per adder in Yosys 0.70):
 
     - an addition's adders are those of :func:`_kept_adders`, from the bits each operand
       may set;
@@ -626,22 +642,15 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
     largest = (1 << in_bits) - 1
     cells: dict[tuple[Any, ...], int] = {}   # a cell's inputs -> its key
     seen: set[int] = set()
-    chain = small = 0
+    found: list[tuple[int, int, int]] = []
 
     def cell(*inputs: Any) -> int:
         return cells.setdefault(inputs, len(cells))
 
     def add(key: int, adders: list[tuple[int, int]], live_high: int) -> None:
-        nonlocal chain, small
-        if key in seen:
-            return
-        seen.add(key)
-        for low, high in adders:
-            luts, bits = _adder_cost(low, high)
-            if luts:   # CCU2C cells hold two bits from ``low`` up; ABC drops those wholly dead
-                luts = 2 * -(-(min(high, live_high) - low) // 2)
-            chain += luts
-            small += bits
+        if key not in seen:
+            seen.add(key)
+            found.extend((low, high, live_high) for low, high in adders)
 
     def join(a: _Operand, b: _Operand) -> _Operand:
         key = cell("add", min(a.key, b.key), max(a.key, b.key))
@@ -680,7 +689,7 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                 [(_lowest_bit(subtracted.mask), high)], sign)
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES)}
-    return chain, small, in_bits * len(gates), len(varying)
+    return found, in_bits * len(gates), len(varying)
 
 
 def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
@@ -775,6 +784,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "layers": 1.0,
         "carry_luts": float(carry_luts + counter_luts),
         "gate_adder_bits": float(gate_adder_bits),
+        "unrolled_adder_bits": float(gate_adder_bits if steps == 1 else 0),
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
@@ -821,6 +831,12 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       by a ROM bit (a weight bit that is 0 in every ROM word gives no term, one that is 1
       in every word an ungated one). Computed from the network's weights (a fully
       unrolled layer has constant weights);
+    - ``unrolled_adder_bits``: ``gate_adder_bits`` of the fully unrolled layers (one ROM
+      word: constant weights), whose small adders have no ROM bits or gates for ABC to
+      fold into them (added in session 28 with 40 probes of such networks, which the model
+      had put 5% low on average and up to 19%: leave-one-out over the fitted designs and
+      the probes 4.08% -> 3.89% mean on ``ecp5-85k-nowidelut``, 3.64% -> 3.52% on
+      ``ecp5-85k-area``, 6.75% -> 6.62% on ``ecp5-85k``);
     - ``acc_bits = P * A``: the final carry-chain adders (and the accumulator registers);
     - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
       LUT per 16 words (and per further 64), none up to 8 words;
