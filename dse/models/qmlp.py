@@ -569,7 +569,7 @@ def _kept_adders(a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
     either, both = a | b, a & b
     start = 0
     while both >> start:
-        low = start + _lowest_bit(both >> start)
+        low = start + _trailing_zeros(both >> start)
         total |= either & ((1 << low) - 1) & ~((1 << start) - 1)
         end = low
         while either >> end & 1:
@@ -578,10 +578,6 @@ def _kept_adders(a: int, b: int) -> tuple[int, list[tuple[int, int]]]:
         total |= ((1 << (end + 1)) - 1) & ~((1 << low) - 1)
         start = end + 1
     return total | (either & ~((1 << start) - 1)), adders
-
-
-def _lowest_bit(mask: int) -> int:
-    return (mask & -mask).bit_length() - 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -686,7 +682,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
             high = max(mask.bit_length(), subtracted.mask.bit_length()) + 1
             add(cell("sub", None if added is None else added.key, subtracted.key),
-                [(_lowest_bit(subtracted.mask), high)], sign)
+                [(_trailing_zeros(subtracted.mask), high)], sign)
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES)}
     return found, in_bits * len(gates), len(varying)
