@@ -492,9 +492,9 @@ def _recheck(args: argparse.Namespace, bench: AreaBenchmark, before_version: int
     return recheck, line
 
 
-def result_stem(bench: AreaBenchmark, target: str) -> str:
+def result_stem(name: str, target: str) -> str:
     """``<name>`` on the default target, ``<name>_<target>`` on others."""
-    return bench.name if target == DEFAULT_TARGET else f"{bench.name}_{target}"
+    return name if target == DEFAULT_TARGET else f"{name}_{target}"
 
 
 def recheck_failures(args: argparse.Namespace, bench: AreaBenchmark,
@@ -505,7 +505,7 @@ def recheck_failures(args: argparse.Namespace, bench: AreaBenchmark,
     recheck["command"] = " ".join(["python", f"bench/{bench.name}.py", *sys.argv[1:]])
     recheck["date"] = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
     recheck["machine"] = machine()
-    path = args.out / f"{result_stem(bench, args.target)}.json"
+    path = args.out / f"{result_stem(bench.name, args.target)}.json"
     result = json.loads(path.read_text())
     result["recheck"] = recheck
     path.write_text(json.dumps(result, indent=1) + "\n")
@@ -514,7 +514,7 @@ def recheck_failures(args: argparse.Namespace, bench: AreaBenchmark,
              "| config | LUT | FF | Yosys s |", "|---|---|---|---|"]
     lines += [f"| {d['config']} | {d['measured']['lut']:.0f} | {d['measured']['ff']:.0f} | "
               f"{d['synth_seconds']:.1f} |" for d in recheck["designs"]]
-    markdown_path = args.out / f"{result_stem(bench, args.target)}.md"
+    markdown_path = args.out / f"{result_stem(bench.name, args.target)}.md"
     markdown_path.write_text(markdown_path.read_text() + "\n".join(lines) + "\n")
     print(line)
 
@@ -640,7 +640,7 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     if bench.extra is not None:
         result["extra"], result["extra_lines"] = bench.extra(samples, args.target)
     args.out.mkdir(parents=True, exist_ok=True)
-    stem = result_stem(bench, args.target)
+    stem = result_stem(bench.name, args.target)
     (args.out / f"{stem}.json").write_text(json.dumps(result, indent=1) + "\n")
     (args.out / f"{stem}.md").write_text(markdown(result, bench))
     print(json.dumps({"errors": errors, "verdict": result["verdict"]}, indent=1))
@@ -652,7 +652,7 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
 def sweep_result(benchmark: str, generator: str, target: str) -> dict[str, Any]:
     """The head of a synthesis sweep's results: what ran, where, with which tools, when."""
     return {"benchmark": benchmark, "generator": generator, "target": target,
-            "command": " ".join(["python", f"bench/{benchmark}.py", *sys.argv[1:]]),
+            "command": " ".join(["python", f"bench/{Path(sys.argv[0]).name}", *sys.argv[1:]]),
             "machine": machine(), "flow_version": FLOW_VERSION,
             "tools": {"yosys": YOSYS.version()},
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}

@@ -28,8 +28,10 @@ from typing import Any
 
 import numpy as np
 from area_common import (
+    DEFAULT_TARGET,
     estimate_range,
     lut_spread,
+    result_stem,
     sweep_arguments,
     sweep_failures,
     sweep_header,
@@ -45,7 +47,6 @@ from flows.tools import cache_root
 from hw.qmlp.network import QuantNetwork
 from hw.qmlp.params import QmlpParams
 
-TARGET = "ecp5-85k"   # the default
 #: Bases: every hidden layer named in ``PERMUTED`` has PE = outputs and its successor
 #: SIMD = inputs (checked in :func:`permutable_layers`).
 BASES = {
@@ -104,7 +105,7 @@ def orders(base: QmlpParams, seed: int) -> list[QmlpParams]:
 
 
 def main() -> None:
-    args = sweep_arguments(__doc__, target=TARGET)
+    args = sweep_arguments(__doc__, target=DEFAULT_TARGET)
     target = args.target
     start = time.monotonic()
     groups = [(name, base, orders(base, PERMUTATION_SEED + i))
@@ -136,8 +137,7 @@ def main() -> None:
             "ratio_max_abs_deviation": float(np.abs(ratio - ratio.mean()).max() / ratio.mean()),
             "model_error_mean": float(np.abs(ratio - 1).mean()),
             "lut_features_changed": changed})
-    name = "area_permute_qmlp" + ("" if target == TARGET else f"_{target}")
-    result = {**sweep_result(name, "qmlp-v1", target),
+    result = {**sweep_result(result_stem("area_permute_qmlp", target), "qmlp-v1", target),
               "permutations": PERMUTATIONS, "permutation_seed": PERMUTATION_SEED,
               "groups": rows, "failed": failed,
               "wall_seconds": round(time.monotonic() - start, 1)}
