@@ -15,7 +15,10 @@ import concurrent.futures
 import dataclasses
 import json
 import math
+import os
+import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
@@ -430,6 +433,57 @@ def recorded_split(designs: Sequence[Params], recorded: Mapping[str, Any],
     taken = [p for p in designs if params_key(p) in recorded and params_key(p) not in again
              and not (changed and all(p.to_dict().get(k) == v for k, v in changed.items()))]
     return taken, taken[:max(0, spot_check)]
+
+
+#: Run in a checkout (its root on ``sys.path``): reads ``[generator, [params dicts]]`` as
+#: JSON on stdin, writes the SHA-256 of each design's emitted Verilog as a JSON list
+_VERILOG_HASHES = """
+import hashlib, json, sys
+from flows.verilog import emit
+from hw.registry import get
+generator, rows = json.load(sys.stdin)
+cls = get(generator).params_class
+print(json.dumps([hashlib.sha256(emit(cls.from_mapping(row)).text.encode()).hexdigest()
+                  for row in rows]))
+"""
+
+
+def _verilog_hashes(root: Path, generator: str, designs: Sequence[Params]) -> list[str]:
+    """The SHA-256 of each design's Verilog as the code in checkout ``root`` emits it."""
+    run = subprocess.run([sys.executable, "-c", _VERILOG_HASHES], cwd=root, check=True,
+                         input=json.dumps([generator, [p.to_dict() for p in designs]]),
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(root)})
+    return json.loads(run.stdout)
+
+
+def rtl_changed_since(revision: str, designs: Sequence[Params]) -> set[str]:
+    """The :func:`params_key` of each of ``designs`` whose Verilog differs from what the
+    code at git ``revision`` emits for it (``--recorded`` runs measure those again: a
+    result recorded before a change of the generator no longer describes them). Emitted
+    in a temporary worktree of ``revision``.
+
+    Raises:
+        SystemExit: if ``revision`` is not a revision of this repository.
+    """
+    if not designs:
+        return set()
+    generator = designs[0].generator
+    with tempfile.TemporaryDirectory() as tmp:
+        checkout = Path(tmp) / "tree"
+        added = subprocess.run(["git", "worktree", "add", "--detach", str(checkout),
+                                revision], cwd=REPOSITORY, capture_output=True, text=True)
+        if added.returncode:
+            raise SystemExit(f"--replace-changed: no revision {revision!r} "
+                             f"({added.stderr.strip()})")
+        try:
+            before = _verilog_hashes(checkout, generator, designs)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(checkout)],
+                           cwd=REPOSITORY, capture_output=True)
+    now = _verilog_hashes(REPOSITORY, generator, designs)
+    return {params_key(p) for p, old, new in zip(designs, before, now, strict=True)
+            if old != new}
 
 
 def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:

@@ -44,6 +44,7 @@ from area_common import (
     params_key,
     recorded_key,
     recorded_split,
+    rtl_changed_since,
     uniform_draw,
 )
 from common import machine
@@ -219,6 +220,10 @@ def main() -> None:
                              "(bench/conflict_scan.py --place, its JSON) found with outputs "
                              "driven by constant 1'x (their recorded Fmax came from a wrong "
                              "netlist); repeatable")
+    parser.add_argument("--replace-changed", metavar="REVISION",
+                        help="with --recorded: place again the designs whose Verilog "
+                             "differs from what the code at git REVISION emits (a generator "
+                             "changed since their Fmax was recorded)")
     args = parser.parse_args()
     module, caps, capped_text, features = FAMILIES[args.family]
     if isinstance(features, dict):  # per target
@@ -258,7 +263,12 @@ def main() -> None:
     stem = f"clock_{args.family}" + ("" if args.target == "ecp5-85k" else f"_{args.target}")
     recorded = _recorded_rows(args.out / f"{stem}.json") if args.recorded else {}
     changed = dict(args.replace)
-    again = _listed(args.replace_listed, generator, args.target)
+    listed = _listed(args.replace_listed, generator, args.target)
+    rtl_changed: set[str] = set()
+    if args.recorded and args.replace_changed:
+        rtl_changed = rtl_changed_since(
+            args.replace_changed, [p for p, _ in designs if params_key(p) in recorded])
+    again = listed | rtl_changed
     taken, checked = recorded_split([p for p, _ in designs], recorded, changed,
                                     args.spot_check, again)
     for params, split in designs:
@@ -318,9 +328,11 @@ def main() -> None:
             f"(same flow version); {len(checked)} of them placed again, the same Fmax"
             + (f"; those with {', '.join(f'{k} = {v!r}' for k, v in changed.items())} "
                "placed again: their RTL changed" if changed else "")
-            + (f"; {sum(params_key(p) in again for p, _ in designs)} designs placed again "
+            + (f"; {sum(params_key(p) in listed for p, _ in designs)} designs placed again "
                f"that {', '.join(str(f) for f in args.replace_listed)} found mis-synthesized "
-               "(outputs driven by constant 1'x)" if again else ""))
+               "(outputs driven by constant 1'x)" if listed else "")
+            + (f"; {len(rtl_changed)} designs placed again whose Verilog changed since "
+               f"{args.replace_changed}" if rtl_changed else ""))
     model, samples = build_clock_model(generator, args.target, measured, features, provenance)
     (args.data_dir / data_file_name(generator, args.target)).write_text(
         json.dumps(model.to_json(samples), indent=1) + "\n")

@@ -23,8 +23,9 @@ beats), energy per event from the table (default Horowitz 45 nm):
   SRAM access energy for the layer's ROM size, scaled by bits / 64;
 - ``thresholds``: per output beat, ``pe x (2**act_bits - 1)`` comparisons (adds at the
   accumulator width) and the threshold ROM bits read;
-- ``registers``: accumulator writes per step, capture-register writes per input beat, the
-  vector copy per hand-over and the output register per output beat, per bit written.
+- ``registers``: accumulator writes per step (layers with ``SF > 1``), capture-register
+  writes per input beat, the vector copy per hand-over and the output register per output
+  beat, per bit written.
 
 Inputs arrive on a stream (a CAN controller or host) and every weight is on chip: no
 off-chip traffic is counted.
@@ -255,7 +256,7 @@ def energy_of_activity(params: QmlpParams, counts: QmlpActivity, useful_macs: in
                 table.int_add.at(acc)
                 + acc * table.sram_access_64b.at(t_bits / 8 / 1024) / 64)
         parts["registers"] += register_bit * (
-            steps * fold.pe * acc + beats_in * elements * in_bits
+            steps * fold.pe * acc * (fold.synapse_fold > 1) + beats_in * elements * in_bits
             + vectors * fold.inputs * in_bits + beats_out * fold.pe * out_bits)
         elements = fold.pe
     return make_report(table, counts, useful_macs, parts, 0.0)
@@ -773,7 +774,11 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     # nothing of the ROM for ABC to fold into the gates
     folded_rom = steps <= _ROM_FOLDED_DEPTH and not in_block
     rom_thresholds = layer.thresholds is not None and fold.neuron_fold > 1
-    counters = (fold.synapse_fold, fold.neuron_fold, steps)
+    # a layer of one step per neuron group (SF = 1) has no synapse counter and no
+    # accumulators (``hw.qmlp.accelerator.Mvau``)
+    accumulates = fold.synapse_fold > 1
+    counters = (fold.synapse_fold, fold.neuron_fold, steps) if accumulates \
+        else (fold.neuron_fold, steps)
     counter_luts = sum(_adder_cost(0, _index_bits(count))[0] for count in counters)
     slice_mux = fold.simd * in_bits * _mux_luts_per_bit(fold.synapse_fold)
     return {
@@ -784,7 +789,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
-        "acc_bits": float(fold.pe * acc),
+        "acc_bits": float(fold.pe * acc if accumulates else 0),
         "rom_luts": float(0 if in_block else varying_rom_bits * _rom_luts_per_bit(steps)),
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
@@ -833,7 +838,8 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       had put 5% low on average and up to 19%: leave-one-out over the fitted designs and
       the probes 4.08% -> 3.89% mean on ``ecp5-85k-nowidelut``, 3.64% -> 3.52% on
       ``ecp5-85k-area``, 6.75% -> 6.62% on ``ecp5-85k``);
-    - ``acc_bits = P * A``: the final carry-chain adders (and the accumulator registers);
+    - ``acc_bits = P * A``: the accumulate adders (and the accumulator registers), where
+      ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator);
     - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
       LUT per 16 words (and per further 64), none up to 8 words;
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
@@ -865,9 +871,9 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
 def _dot_product_depth(params: QmlpParams, index: int) -> int:
     """The deepest of layer ``index``'s PE dot products (:func:`_dot_product_bits`): the
     adders from an input to the accumulator (the kept trees of the added and the subtracted
-    terms, the subtraction, the accumulate), where two operands whose bits do not overlap
-    are joined without one (since session 19; leave-one-out over the 208 designs of
-    ``bench/results/clock_qmlp.md``, 7.7% -> 7.1% mean)."""
+    terms, the subtraction, the accumulate where ``SF > 1``), where two operands whose
+    bits do not overlap are joined without one (since session 19; leave-one-out over the
+    208 designs of ``bench/results/clock_qmlp.md``, 7.7% -> 7.1% mean)."""
     network = params.quant_network()
     fold = params.folds()[index]
     in_bits = network.input_bits_of(index)
@@ -888,7 +894,7 @@ def _dot_product_depth(params: QmlpParams, index: int) -> int:
                                   if t.negative == negative], join)[0]
             levels = max(levels, root[2] if root else 0)
         subtracted = any(t.negative for t in terms)
-        deepest = max(deepest, levels + subtracted + 1)
+        deepest = max(deepest, levels + subtracted + (fold.synapse_fold > 1))
     return deepest
 
 

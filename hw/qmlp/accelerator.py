@@ -13,14 +13,16 @@ Per layer:
   register and the capture register starts on the next vector;
 - each step reads one ROM word (``pe x simd`` weights of output neurons ``nf*pe + p``,
   inputs ``sf*simd + s``; a ROM in block RAM reads it on the clock edge that starts the
-  step, from the address that edge loads), adds ``pe`` dot products of ``simd`` products to the
-  accumulators. A PE's dot product is shift-and-add over the weight bits (:func:`pe_terms`):
-  an input shifted by a weight bit's position, gated by that ROM bit where it differs
-  between words, left out where it is 0 in every word, the sign bit's terms subtracted;
-  every adder is its own carry chain (:func:`hw.logic.kept_sum`). The step that completes
-  a neuron group (``sf`` last) compares each sum with its ``2**act_bits - 1`` thresholds
-  (a second ROM, one word per group) and registers the count as the group's output beat;
-  the last layer registers the raw sums (class scores);
+  step, from the address that edge loads), adds ``pe`` dot products of ``simd`` products to
+  the accumulators; a layer of one step per neuron group (``synapse_fold = 1``) has neither
+  accumulators nor a synapse counter, its sums are the step's dot products. A PE's dot
+  product is shift-and-add over the weight bits (:func:`pe_terms`): an input shifted by a
+  weight bit's position, gated by that ROM bit where it differs between words, left out
+  where it is 0 in every word, the sign bit's terms subtracted; every adder is its own carry
+  chain (:func:`hw.logic.kept_sum`). The step that completes a neuron group (``sf`` last)
+  compares each sum with its ``2**act_bits - 1`` thresholds (a second ROM, one word per
+  group) and registers the count as the group's output beat; the last layer registers the
+  raw sums (class scores);
 - a step that completes a group waits while the previous output beat is not taken; other
   steps never wait.
 
@@ -33,7 +35,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from amaranth.hdl import Cat, Module, Mux, Signal, Value, signed, unsigned
+from amaranth.hdl import C, Cat, Module, Mux, Signal, Value, signed, unsigned
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -189,12 +191,15 @@ class Mvau(wiring.Component):
         # Engine.
         vector = Signal(vector_bits)
         busy = Signal()
-        sf = Signal(index_shape(fold.synapse_fold))
+        # one step per neuron group (SF = 1): no synapse counter, nothing to accumulate
+        accumulates = fold.synapse_fold > 1
+        sf = Signal(index_shape(fold.synapse_fold), name="sf") if accumulates else C(0, 1)
         nf = Signal(index_shape(fold.neuron_fold))
         address = Signal(index_shape(steps))
-        accs = [Signal(signed(self.acc_width), name=f"acc{p}") for p in range(fold.pe)]
+        accs = [Signal(signed(self.acc_width), name=f"acc{p}") for p in range(fold.pe)] \
+            if accumulates else []
 
-        writes = sf == fold.synapse_fold - 1
+        writes = sf == fold.synapse_fold - 1 if accumulates else C(1, 1)
         out_free = ~self.out.valid | self.out.ready
         step = Signal()
         final = Signal()
@@ -214,11 +219,13 @@ class Mvau(wiring.Component):
 
         # Engine: steps over (nf, sf); hand-over restarts it on the captured vector.
         with m.If(handover):
-            m.d.sync += [vector.eq(capture), busy.eq(1), sf.eq(0), nf.eq(0), address.eq(0)]
+            restart = [sf.eq(0)] if accumulates else []
+            m.d.sync += [vector.eq(capture), busy.eq(1), *restart, nf.eq(0), address.eq(0)]
         with m.Elif(final):
             m.d.sync += busy.eq(0)
         with m.If(step & ~handover):
-            m.d.sync += [sf.eq(Mux(writes, 0, sf + 1)), address.eq(address + 1)]
+            advance = [sf.eq(Mux(writes, 0, sf + 1))] if accumulates else []
+            m.d.sync += [*advance, address.eq(address + 1)]
             with m.If(writes):
                 m.d.sync += nf.eq(nf + 1)
 
@@ -256,9 +263,12 @@ class Mvau(wiring.Component):
                   for s in range(fold.simd)]
             dot = self._dot(m, p, kinds[p], xs, ws)
             total = Signal(signed(self.acc_width), name=f"total{p}")
-            m.d.comb += total.eq(Mux(sf == 0, 0, accs[p]) + dot)
-            with m.If(step):
-                m.d.sync += accs[p].eq(total)
+            if accumulates:
+                m.d.comb += total.eq(Mux(sf == 0, 0, accs[p]) + dot)
+                with m.If(step):
+                    m.d.sync += accs[p].eq(total)
+            else:
+                m.d.comb += total.eq(dot)
             if self.last:
                 outputs.append(total.as_unsigned())
             else:
