@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -113,3 +114,19 @@ def test_network_validation():
     with pytest.raises(ParamError, match=r"^inputs must be unsigned 1-bit integers$"):
         QuantNetwork(1, (hidden, QuantLayer(np.ones((2, 2), dtype=int), 2))).forward(
             np.full((1, 3), 2))
+
+
+def test_a_layer_of_one_step_per_neuron_group_has_no_accumulator():
+    """A layer with ``synapse_fold = 1`` sums each neuron group in one step: its Verilog has
+    no accumulator registers and no synapse counter (Yosys kept both while the RTL added a
+    never-selected accumulator to the dot product); a layer that folds its inputs has both.
+    Bit-exactness and cycles of both kinds: ``tests/sim/test_qmlp_rtl.py``."""
+    from flows.verilog import emit
+
+    def registers(folding):
+        text = emit(QmlpParams(layers="8,4,2", folding=folding)).text
+        return sorted(re.findall(r"reg (?:signed )?(?:\[\d+:0\] )?(\S*(?:acc|sf)\S*) ", text))
+
+    assert registers("4x8,2x4") == []                            # both layers unrolled
+    assert registers("4x2,2x4") == ["acc0", "acc1", "acc2", "acc3", "sf"]   # layer 0 folded
+    assert registers("2x2,1x1") == ["acc0", "acc0", "acc1", "sf", "sf"]     # both folded
