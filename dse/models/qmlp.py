@@ -447,7 +447,9 @@ def _trailing_zeros(value: int) -> int:
     return (value & -value).bit_length() - 1
 
 
-def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
+                           skip: frozenset[int] = frozenset(),
+                           widths: list[int] | None = None) -> int:
     """Bits of layer ``index``'s threshold comparisons that stay carry chains when its
     thresholds are constants (one neuron group, ``NF = 1``): per PE, each distinct
     threshold compared with the ``A``-bit sum, at ``A`` less the threshold's trailing zero
@@ -455,20 +457,82 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold) -
     :data:`_CARRY_CHAIN_MIN_BITS`. Narrower ones go to ABC with the count of thresholds
     passed; a threshold of 0 (the sign bit) or of the range's lowest value (always
     passed) costs nothing. Probed in Yosys 0.70: ``x >= k`` on a signed 6-bit ``x`` maps
-    to three CCU2C cells for every ``k`` but the multiples of 4, which map to gates."""
+    to three CCU2C cells for every ``k`` but the multiples of 4, which map to gates.
+
+    With ``widths`` (a layer of ``SF = 1``, whose sums are its dot products, sign-extended:
+    each PE's dot-product width) a PE's sum is that wide instead of ``A``, and a threshold
+    outside its range is always or never passed. The PEs in ``skip`` are left out."""
     layer = network.layers[index]
     if layer.thresholds is None or fold.neuron_fold > 1:
         return 0
-    width = network.accumulator_width(index)
-    lowest = -(1 << (width - 1))
     bits = 0
-    for row in np.asarray(layer.thresholds):
+    for p, row in enumerate(np.asarray(layer.thresholds)):
+        if p in skip:
+            continue
+        width = network.accumulator_width(index) if widths is None else widths[p]
+        if width <= 0:   # no terms: the sum is 0, and so is every comparison
+            continue
+        lowest, highest = -(1 << (width - 1)), (1 << (width - 1)) - 1
         for threshold in {int(t) for t in row}:
-            if threshold == 0 or threshold <= lowest:
+            if threshold == 0 or threshold <= lowest or threshold > highest:
                 continue
             compared = width - _trailing_zeros(threshold)
             bits += compared if compared >= _CARRY_CHAIN_MIN_BITS else 0
     return bits
+
+
+#: The most input bits of a collapsed PE (:func:`_collapsed_pes`): one LUT4's inputs.
+#: Chosen by leave-one-out over the 596 fitted designs on ``ecp5-85k-area`` (session 30):
+#: LUTs 4.30% mean at 3, 4.20% at 4, 4.40% at 5, 4.41% with none collapsed (4.53% with the
+#: features as they were before ``SF = 1`` layers lost their accumulators).
+_COLLAPSE_MAX_SUPPORT = 4
+
+
+def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
+                   ) -> tuple[frozenset[int], int, int]:
+    """The PEs of a fully unrolled layer of one step per neuron group (``SF = NF = 1``:
+    constant weights, no accumulator) whose outputs depend on at most
+    :data:`_COLLAPSE_MAX_SUPPORT` input bits (used lanes x input bits), the LUTs of their
+    outputs and the flip-flops that register them. With no accumulate adder after the dot
+    product (a carry chain ABC keeps), ABC maps each output bit of such a PE (a bit of the
+    count of thresholds passed, or of the last layer's sum) to one LUT of its inputs,
+    whatever adders and comparisons the RTL builds: on 2-10 w5 a2 i2 [10x2] 34 LUT4s in
+    all, where the adders alone were priced at about 64. Counted from the truth tables
+    over every input value: a constant bit costs nothing, a bit equal to an input bit
+    only its flip-flop, equal functions of the same lanes (in any PE) one LUT, and equal
+    bits of one PE one flip-flop (the last layer's sign extension)."""
+    if fold.synapse_fold != 1 or fold.neuron_fold != 1:
+        return frozenset(), 0, 0
+    layer = network.layers[index]
+    in_bits = network.input_bits_of(index)
+    width = network.accumulator_width(index)
+    weights = np.asarray(layer.weights)
+    skip: set[int] = set()
+    functions: set[tuple[Any, ...]] = set()   # (lanes, truth table): one LUT each
+    registered: set[tuple[Any, ...]] = set()   # (PE, truth table): one flip-flop each
+    for p in range(fold.pe):
+        lanes = [lane for lane in range(fold.simd) if weights[p, lane] != 0]
+        support = len(lanes) * in_bits
+        if support > _COLLAPSE_MAX_SUPPORT:
+            continue
+        skip.add(p)
+        values = np.arange(1 << support)
+        xs = [(values >> (k * in_bits)) & ((1 << in_bits) - 1) for k in range(len(lanes))]
+        dot = sum((int(weights[p, lane]) * x for lane, x in zip(lanes, xs, strict=True)),
+                  np.zeros_like(values))
+        if layer.thresholds is None:
+            out, bits = dot & ((1 << width) - 1), width
+        else:
+            out = sum((dot >= int(t) for t in layer.thresholds[p]), np.zeros_like(values))
+            bits = layer.act_bits
+        inputs = {tuple(((values >> b) & 1).tolist()) for b in range(support)}
+        for b in range(bits):
+            table = tuple(((out >> b) & 1).tolist())
+            if len(set(table)) > 1:
+                registered.add((p, table))
+                if table not in inputs:
+                    functions.add((tuple(lanes), table))
+    return frozenset(skip), len(functions), len(registered)
 
 
 def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
@@ -595,11 +659,13 @@ class _Operand:
 
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
-                      opaque: bool = False) -> tuple[int, int, int, int]:
+                      opaque: bool = False, skip: frozenset[int] = frozenset()
+                      ) -> tuple[int, int, int, int, list[tuple[int, int]]]:
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
-    ``live_high`` up dropped, as ABC does), its gated term bits and its varying ROM bits."""
-    adders, gated, varying = _dot_product_adders(network, index, fold, opaque)
+    ``live_high`` up dropped, as ABC does), its gated term bits, its varying ROM bits and
+    each PE's dot product (width, cell); the PEs in ``skip`` left out."""
+    adders, gated, varying, sums = _dot_product_adders(network, index, fold, opaque, skip)
     chain = small = 0
     for low, high, live_high in adders:
         luts, bits = _adder_cost(low, high)
@@ -607,17 +673,22 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
             luts = 2 * -(-(min(high, live_high) - low) // 2)
         chain += luts
         small += bits
-    return chain, small, gated, varying
+    return chain, small, gated, varying, sums
 
 
 def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
-                        opaque: bool = False) -> tuple[list[tuple[int, int, int]], int, int]:
+                        opaque: bool = False, skip: frozenset[int] = frozenset()
+                        ) -> tuple[list[tuple[int, int, int]], int, int,
+                                   list[tuple[int, int]]]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
     as ``(low, high, live_high)`` (it computes bits ``low..high-1``; none of its bits from
-    ``live_high`` up can be set), the bits of the gated terms (an AND per bit), and the
-    weight ROM's output bits that are not constant. Counted as the netlists of
+    ``live_high`` up can be set), the bits of the gated terms (an AND per bit), the
+    weight ROM's output bits that are not constant, and each PE's dot product as
+    ``(width, key)``: its width as a signed value, at most the accumulator's (bits above it
+    are copies of its sign, or 0), and its cell (equal keys: one signal); ``(0, -1)`` for
+    a PE in ``skip``, which is left out. Counted as the netlists of
     ``bench/area_qmlp.py`` show (traced per adder in Yosys 0.70):
 
     - an addition's adders are those of :func:`_kept_adders`, from the bits each operand
@@ -657,7 +728,10 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         return _Operand(mask, key, peak)
 
     gates: set[tuple[int, bytes]] = set()
+    sums = [(0, -1)] * fold.pe
     for p in range(fold.pe):
+        if p in skip:
+            continue
         roots = []
         for negative in (False, True):
             leaves = []
@@ -682,11 +756,15 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             peak = 0 if added is None else int(added.peak.max())
             sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
             high = max(mask.bit_length(), subtracted.mask.bit_length()) + 1
-            add(cell("sub", None if added is None else added.key, subtracted.key),
-                [(_trailing_zeros(subtracted.mask), high)], sign)
+            key = cell("sub", None if added is None else added.key, subtracted.key)
+            add(key, [(_trailing_zeros(subtracted.mask), high)], sign)
+            sums[p] = (min(high, network.accumulator_width(index)), key)
+        elif added is not None:   # unsigned, zero-extended: one more bit as signed
+            sums[p] = (min(added.mask.bit_length() + 1, network.accumulator_width(index)),
+                       added.key)
     varying = {columns[p, :, lane, bit].tobytes()
-               for p, lane, bit in np.argwhere(kinds == VARIES)}
-    return found, in_bits * len(gates), len(varying)
+               for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
+    return found, in_bits * len(gates), len(varying), sums
 
 
 def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
@@ -766,8 +844,14 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     out_bits = acc if layer.thresholds is None else layer.act_bits
     steps = fold.cycles_per_vector
     in_block = weight_memory == "block" and steps > 1
-    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits = _dot_product_bits(
-        network, index, fold, opaque=in_block)
+    collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold)
+    kept_pes = fold.pe - len(collapsed)
+    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits, sums = _dot_product_bits(
+        network, index, fold, opaque=in_block, skip=collapsed)
+    # with SF = 1 the comparisons and the last layer's output register take the dot product
+    # itself, sign-extended: Yosys compares and registers only its own bits, and the output
+    # flip-flops of two PEs with one sum (equal weights) are one
+    dot_widths = None if fold.synapse_fold > 1 else [width for width, _ in sums]
     width, block = _block_rom(network, index, fold, weight_memory)
     slices = _block_rom_slices(block, width)
     # a ROM in block RAM gives its bits from the block's output register: no ROM LUTs, and
@@ -796,15 +880,21 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
         "block_rom_select_bits": float(_index_bits(slices) if slices > 1 else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
-        "compare_bits": float(fold.pe * levels * acc),
+        "compare_bits": float(kept_pes * levels * acc),
         "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
-        "constant_compare_bits": float(_constant_compare_bits(network, index, fold)),
-        "count_bits": float(fold.pe * levels if levels > 1 else 0),
+        "constant_compare_bits": float(_constant_compare_bits(network, index, fold,
+                                                              collapsed, dot_widths)),
+        "count_bits": float(kept_pes * levels if levels > 1 else 0),
+        "collapsed_luts": float(collapsed_luts),
+        "collapsed_pes": float(len(collapsed)),
         "slice_mux_luts": float(slice_mux),
         "slice_mux_shared_luts": float(slice_mux if fold.pe > 1 else 0),
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
-        "out_bits": float(fold.pe * out_bits),
+        "out_bits": float(fold.pe * out_bits if dot_widths is None
+                          else collapsed_ffs + kept_pes * out_bits if layer.thresholds is not None
+                          else collapsed_ffs + sum(dict(
+                              (key, width) for width, key in sums if key >= 0).values())),
     }
 
 
@@ -839,7 +929,12 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       the probes 4.08% -> 3.89% mean on ``ecp5-85k-nowidelut``, 3.64% -> 3.52% on
       ``ecp5-85k-area``, 6.75% -> 6.62% on ``ecp5-85k``);
     - ``acc_bits = P * A``: the accumulate adders (and the accumulator registers), where
-      ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator);
+      ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator, and
+      the comparisons and the last layer's output register take only the dot product's
+      own bits, not its sign extension to ``A``);
+    - ``collapsed_luts``: the output LUTs of the PEs of a fully unrolled ``SF = 1`` layer
+      whose outputs depend on at most 4 input bits (:func:`_collapsed_pes`), which take
+      none of the adder and comparison features;
     - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
       LUT per 16 words (and per further 64), none up to 8 words;
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
