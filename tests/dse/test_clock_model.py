@@ -185,7 +185,8 @@ def test_a_family_s_own_clock_features_join_the_generic_ones():
 def test_qmlp_adder_levels_by_hand(seed):
     """2 inputs, 1 output, 2-bit weights, constant weights: a weight with bit 0 set adds
     ``x``, one with its sign bit set subtracts ``x << 1``; two terms on one side take one
-    adder, then the subtraction (if any) and the accumulate."""
+    adder, then the subtraction (if any). The layer takes both inputs in one step (synapse
+    fold 1), so it has no accumulate."""
     from dse.models.qmlp import qmlp_clock_features
     from hw.qmlp.params import QmlpParams
 
@@ -194,13 +195,13 @@ def test_qmlp_adder_levels_by_hand(seed):
     plus = sum(1 for v in weights if v & 1)
     minus = sum(1 for v in weights if v & 2)
     own = qmlp_clock_features(params, "ecp5-85k")
-    assert own["clock_adder_levels"] == (plus == 2 or minus == 2) + (minus > 0) + 1
+    assert own["clock_adder_levels"] == (plus == 2 or minus == 2) + (minus > 0)
 
 
 def test_qmlp_adder_levels_skip_joins_without_an_adder(tmp_path):
     """The constant weight 3 (bits 0 and 1) on a 1-bit input: its terms ``x`` and ``x << 1``
-    hold bits 0 and 1 and are joined without an adder, so the path is the accumulate alone;
-    on 2-bit inputs they overlap and take one adder first."""
+    hold bits 0 and 1 and are joined without an adder, so the path has no adder at all (one
+    input in one step: no accumulate); on 2-bit inputs they overlap and take one adder."""
     import numpy as np
 
     from dse.models.qmlp import _dot_product_depth
@@ -212,7 +213,7 @@ def test_qmlp_adder_levels_skip_joins_without_an_adder(tmp_path):
         network = QuantNetwork(input_bits, (QuantLayer(np.array([[3]]), 3),))
         path = network.save(tmp_path / f"net{input_bits}.json")
         levels[input_bits] = _dot_product_depth(QmlpParams.for_network(path, folding="1x1"), 0)
-    assert levels == {1: 1, 2: 2}
+    assert levels == {1: 0, 2: 1}
 
 
 @pytest.mark.parametrize(("changes", "scheduled", "choosable"), [
