@@ -372,3 +372,54 @@ def test_dot_product_adders_are_those_yosys_builds(params, tmp_path):
               for index, fold in enumerate(params.folds())}
     assert {layer: tally(widths) for layer, widths in built.items()} == \
         {layer: tally(widths) for layer, widths in traced.items() if widths}
+
+
+def test_a_fully_unrolled_pe_of_few_input_bits_is_priced_by_its_output_functions(tmp_path):
+    """A PE of a layer with one step per neuron group and one group (constant weights, no
+    accumulator) whose output depends on at most 4 input bits costs one LUT per distinct
+    output function (``collapsed_luts``), none where a bit is an input bit, and none of the
+    adder and comparison features; its output flip-flops are its distinct bits."""
+    import numpy as np
+
+    from hw.qmlp.network import QuantLayer, QuantNetwork
+
+    hidden = QuantLayer(np.array([[1, 1], [1, 0], [1, 1]]), 2,
+                        thresholds=np.array([[1], [1], [2]]), act_bits=1)
+    last = QuantLayer(np.array([[1, -1, 1]]), 2)
+    path = QuantNetwork(1, (hidden, last)).save(tmp_path / "net.json")
+    params = QmlpParams.for_network(path, folding="3x2,1x3")
+    first, second = (qmlp_layer_features(params, index) for index in (0, 1))
+    # x0 | x1 and x0 & x1 take a LUT each; x0 >= 1 is x0 itself
+    assert (first["collapsed_pes"], first["collapsed_luts"], first["out_bits"]) == (3, 2, 3)
+    # a - b + c in -1..2: bit 0 (parity), bit 1, and the sign bits above (one function)
+    assert (second["collapsed_pes"], second["collapsed_luts"], second["out_bits"]) == (1, 3, 3)
+    for features in (first, second):
+        assert features["gate_adder_bits"] == features["constant_compare_bits"] == 0
+        assert features["acc_bits"] == features["count_bits"] == 0
+
+
+def test_a_one_step_layer_compares_only_its_dot_products_bits():
+    """With one step per neuron group the comparisons take the dot product, sign-extended
+    to the accumulator: a PE whose dot product is narrower than the layer's accumulator
+    compares only its own bits, and a threshold beyond its range costs nothing."""
+    import numpy as np
+
+    from dse.models.qmlp import _constant_compare_bits, _dot_product_adders
+    from hw.qmlp.network import QuantLayer, QuantNetwork
+
+    # 4-bit inputs: PE 0 adds x0 + x1 (0..30: 5 bits, 6 as a signed value); PE 1's weights
+    # 3 and 3 widen the layer's accumulator
+    layer = QuantLayer(np.array([[1, 1], [3, 3]]), 3,
+                       thresholds=np.array([[7, 9, 80], [1, 2, 3]]), act_bits=2)
+    network = QuantNetwork(4, (layer, QuantLayer(np.array([[1, 1]]), 2)))
+    fold = QmlpParams(layers="2,2,1", folding="2x2,1x2").folds()[0]
+    width = network.accumulator_width(0)
+    widths = [w for w, _ in _dot_product_adders(network, 0, fold)[3]]
+    assert widths[0] == 6 < width
+    only_first = frozenset({1})
+    # 7 and 9: 6 bits each (no trailing zeros); 80 is beyond x0 + x1
+    assert _constant_compare_bits(network, 0, fold, only_first, widths) == 12
+    # at the accumulator's 8 bits: 7 and 9 in full; 80 = 5 << 4 compares only bits 4..7,
+    # too few for a carry chain
+    assert width == 8
+    assert _constant_compare_bits(network, 0, fold, only_first) == 2 * width
