@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 import constraints
 from flows.cli import app
 from flows.project import CONFLICT_ERE
-from flows.synth import synthesize
+from flows.synth import NO_ABC_SELF_CHECK, synthesize
 from flows.targets import RESOURCES, get_target, target_names
 from flows.tools import YOSYS, Tool, ToolError, ToolNotFoundError
 from hw.systolic import SystolicParams
@@ -255,10 +255,37 @@ def test_ecp5_script_makes_bracketed_wire_names_private_before_abc9():
     from flows.synth import yosys_script
 
     lines = yosys_script(get_target("ecp5-85k"), "top.v", "top").splitlines()
-    assert lines[1:4] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*",
-                          "synth_ecp5 -top top -run map_luts:"]
+    assert lines[1:5] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*",
+                          NO_ABC_SELF_CHECK, "synth_ecp5 -top top -run map_luts:"]
     assert yosys_script(get_target("generic"), "top.v", "top").splitlines()[1] == \
         "synth -flatten -top top"
+
+
+@pytest.mark.parametrize("target", ["ecp5-85k", "ecp5-85k-area"])
+def test_abc_self_check_is_off_and_the_netlist_is_the_same_as_with_it(target, tmp_path):
+    """The flow turns off ABC's ``&verify`` (its verdict never reaches the log); the check
+    runs after ABC wrote its netlist, so the mapped netlist is the one the flow made with
+    the check on, cell for cell and wire for wire."""
+    from flows.synth import flow_design, run_yosys, yosys_script
+    from hw.qmlp.params import QmlpParams
+
+    # a layer of one step per neuron group: its dot product feeds the comparisons directly
+    params = QmlpParams(layers="9,6,3", weight_bits=3, act_bits=2, input_bits=2,
+                        folding="1x9,3x6")
+    design = flow_design(params, get_target(target), place=False)
+    script = yosys_script(get_target(target), "top.v", design.top, place=False)
+    assert NO_ABC_SELF_CHECK in script.splitlines()
+    netlists = []
+    for name, text in [("off", script),
+                       ("on", script.replace(NO_ABC_SELF_CHECK, "scratchpad -set abc9.verify 1"))]:
+        work = tmp_path / name
+        work.mkdir()
+        (work / "top.v").write_text(design.text)
+        (work / "synth.ys").write_text(text + "write_verilog -noattr netlist.v\n")
+        run_yosys(work, "synth.ys", timeout=600)
+        netlists.append((work / "netlist.v").read_text())
+    assert netlists[0] == netlists[1]
+    assert "CCU2C" in netlists[0]
 
 
 def test_bitserial_design_that_crashed_abc9_synthesizes():
@@ -280,9 +307,10 @@ def test_a_design_abc9_fails_on_is_mapped_by_the_fallback_and_says_so():
 
     target = get_target("ecp5-85k")
     lines = yosys_script(target, "top.v", "top", fallback=True).splitlines()
-    assert lines[1:3] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*"]
-    assert lines[3:6] == list(target.abc9_fallback)
-    assert lines[6] == "synth_ecp5 -top top -run map_cells:"
+    assert lines[1:4] == ["synth_ecp5 -top top -run :map_luts", "rename -hide w:*[*",
+                          NO_ABC_SELF_CHECK]
+    assert lines[4:7] == list(target.abc9_fallback)
+    assert lines[7] == "synth_ecp5 -top top -run map_cells:"
     params = QmlpParams(layers="25,2", weight_bits=8, act_bits=3, input_bits=3, seed=444,
                         folding="1x25")
     result = synthesize(params, "ecp5-85k", place=False)
