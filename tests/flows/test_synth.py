@@ -365,7 +365,7 @@ def test_the_lut4_only_ecp5_target_maps_no_wide_functions():
     narrow = get_target("ecp5-85k-nowidelut")
     lines = yosys_script(narrow, "top.v", "top").splitlines()
     assert lines[1] == "synth_ecp5 -nowidelut -top top -run :map_luts"
-    assert lines[3] == "synth_ecp5 -nowidelut -top top -run map_luts:"
+    assert lines[3:5] == [NO_ABC_SELF_CHECK, "synth_ecp5 -nowidelut -top top -run map_luts:"]
     assert "abc -dress -lut 4" in narrow.abc9_fallback
     params = PimParams(channels=1, banks=1, rows=1, columns=1, lanes=1, element_width=2,
                        acc_width=4, pim_mode="all-bank", page_policy="open",
@@ -389,8 +389,9 @@ def test_the_area_ecp5_target_maps_luts_to_the_clock_period():
 
     area = get_target("ecp5-85k-area")
     default = yosys_script(area, "top.v", "top").splitlines()
-    assert default[3:7] == ["techmap -map +/lattice/latches_map.v", "abc9 -W 300 -D 40000",
-                            "clean", "synth_ecp5 -top top -run map_cells:"]
+    assert default[3:8] == [NO_ABC_SELF_CHECK, "techmap -map +/lattice/latches_map.v",
+                            "abc9 -W 300 -D 40000", "clean",
+                            "synth_ecp5 -top top -run map_cells:"]
     assert "abc9 -W 300 -D 20000" in yosys_script(area, "top.v", "top", clock_mhz=50.0)
     # the fallback where abc9 fails is ecp5-85k's
     assert yosys_script(area, "top.v", "top", fallback=True) == yosys_script(
