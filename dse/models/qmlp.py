@@ -499,8 +499,10 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
     whatever adders and comparisons the RTL builds: on 2-10 w5 a2 i2 [10x2] 34 LUT4s in
     all, where the adders alone were priced at about 64. Counted from the truth tables
     over every input value: a constant bit costs nothing, a bit equal to an input bit
-    only its flip-flop, equal functions of the same lanes (in any PE) one LUT, and equal
-    bits of one PE one flip-flop (the last layer's sign extension)."""
+    only its flip-flop (one in all PEs: the wire; since session 31), equal functions of
+    the same lanes (in any PE) one LUT, and equal bits of one PE one flip-flop (the last
+    layer's sign extension; merging them over PEs too was tried: FF leave-one-out 0.27%
+    -> 0.40% mean on ``ecp5-85k``, 12% -> 28% max)."""
     if fold.synapse_fold != 1 or fold.neuron_fold != 1:
         return frozenset(), 0, 0
     layer = network.layers[index]
@@ -525,12 +527,16 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
         else:
             out = sum((dot >= int(t) for t in layer.thresholds[p]), np.zeros_like(values))
             bits = layer.act_bits
-        inputs = {tuple(((values >> b) & 1).tolist()) for b in range(support)}
+        # an output bit equal to an input bit is that wire (lane, bit)
+        wires = {tuple(((values >> b) & 1).tolist()): (lanes[b // in_bits], b % in_bits)
+                 for b in range(support)}
         for b in range(bits):
             table = tuple(((out >> b) & 1).tolist())
             if len(set(table)) > 1:
-                registered.add((p, table))
-                if table not in inputs:
+                if table in wires:
+                    registered.add(("wire", wires[table]))
+                else:
+                    registered.add((p, table))
                     functions.add((tuple(lanes), table))
     return frozenset(skip), len(functions), len(registered)
 
@@ -656,6 +662,13 @@ class _Operand:
     mask: int
     key: int
     peak: np.ndarray
+    #: the bits that are wires of an input (or of one AND gate of an input bit and a ROM
+    #: bit), by position: ``(gate, lane, input bit)``, equal wherever they are shifted to
+    wires: dict[int, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
+
+    def source(self, bit: int) -> tuple[Any, ...]:
+        """What drives bit ``bit``: an input wire, or this cell's own output bit."""
+        return self.wires.get(bit, ("cell", self.key, bit))
 
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
@@ -664,7 +677,8 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
     ``live_high`` up dropped, as ABC does), its gated term bits, its varying ROM bits and
-    each PE's dot product (width, cell); the PEs in ``skip`` left out."""
+    each PE's dot product (:func:`_dot_product_adders`); the cells of the PEs in ``skip``
+    left out."""
     adders, gated, varying, sums = _dot_product_adders(network, index, fold, opaque, skip)
     chain = small = 0
     for low, high, live_high in adders:
@@ -686,9 +700,12 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     as ``(low, high, live_high)`` (it computes bits ``low..high-1``; none of its bits from
     ``live_high`` up can be set), the bits of the gated terms (an AND per bit), the
     weight ROM's output bits that are not constant, and each PE's dot product as
-    ``(width, key)``: its width as a signed value, at most the accumulator's (bits above it
-    are copies of its sign, or 0), and its cell (equal keys: one signal); ``(0, -1)`` for
-    a PE in ``skip``, which is left out. Counted as the netlists of
+    ``(width, key, bits)``: its width as a signed value, at most the accumulator's (bits
+    above it are copies of its sign, or 0), its cell (equal keys: one signal; ``-1`` for a
+    PE with no terms) and what drives each of its bits that may be set (an input wire,
+    equal in every PE and at every shift, or a cell's output bit: one flip-flop each where
+    the sum is registered). The cells of the PEs in ``skip`` are left out of the counts;
+    their sums are given all the same. Counted as the netlists of
     ``bench/area_qmlp.py`` show (traced per adder in Yosys 0.70):
 
     - an addition's adders are those of :func:`_kept_adders`, from the bits each operand
@@ -716,7 +733,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         return cells.setdefault(inputs, len(cells))
 
     def add(key: int, adders: list[tuple[int, int]], live_high: int) -> None:
-        if key not in seen:
+        if counted[0] and key not in seen:
             seen.add(key)
             found.extend((low, high, live_high) for low, high in adders)
 
@@ -725,13 +742,18 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         peak = a.peak + b.peak
         mask, adders = _kept_adders(a.mask, b.mask)
         add(key, adders, int(peak.max()).bit_length())
-        return _Operand(mask, key, peak)
+        summed = {bit for low, high in adders for bit in range(low, high)}
+        wires = {bit: (a if a.mask >> bit & 1 else b).source(bit)
+                 for bit in _set_bits(mask) if bit not in summed}
+        return _Operand(mask, key, peak, wires)
 
     gates: set[tuple[int, bytes]] = set()
+    acc = network.accumulator_width(index)
     sums = [(0, -1)] * fold.pe
+    registers: list[frozenset[tuple[Any, ...]]] = [frozenset()] * fold.pe
+    counted = [True]   # whether the PE in hand's cells are counted (not in ``skip``)
     for p in range(fold.pe):
-        if p in skip:
-            continue
+        counted[0] = p not in skip
         roots = []
         for negative in (False, True):
             leaves = []
@@ -743,12 +765,14 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                 gate_id = None if gate is None else (
                     (p, t.bit) if opaque else gate.tobytes())
                 key = cell("term", t.lane, t.shift, gate_id)
-                if gate is not None:   # the AND of the lane's input and the gate
+                if gate is not None and counted[0]:   # the lane's input AND the gate
                     gates.add((t.lane, gate_id))
                 on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
                     else gate
                 leaves.append(_Operand(largest << t.shift, key,
-                                       on.astype(np.int64) * (largest << t.shift)))
+                                       on.astype(np.int64) * (largest << t.shift),
+                                       {t.shift + i: (gate_id, t.lane, i)
+                                        for i in range(in_bits)}))
             roots.append(pairwise_tree(leaves, join)[0])
         added, subtracted = roots
         if subtracted is not None:   # added - subtracted, from the latter's low bit
@@ -757,14 +781,26 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
             high = max(mask.bit_length(), subtracted.mask.bit_length()) + 1
             key = cell("sub", None if added is None else added.key, subtracted.key)
-            add(key, [(_trailing_zeros(subtracted.mask), high)], sign)
-            sums[p] = (min(high, network.accumulator_width(index)), key)
+            low = _trailing_zeros(subtracted.mask)
+            add(key, [(low, high)], sign)
+            sums[p] = (min(high, acc), key)
+            # below the subtraction's low bit the sum's bits are the added operand's wires
+            registers[p] = frozenset(
+                {("cell", key, b) for b in range(low, min(high, acc))}
+                | ({added.source(b) for b in _set_bits(added.mask) if b < min(low, acc)}
+                   if added is not None else set()))
         elif added is not None:   # unsigned, zero-extended: one more bit as signed
-            sums[p] = (min(added.mask.bit_length() + 1, network.accumulator_width(index)),
-                       added.key)
+            sums[p] = (min(added.mask.bit_length() + 1, acc), added.key)
+            registers[p] = frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc)
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
-    return found, in_bits * len(gates), len(varying), sums
+    return found, in_bits * len(gates), len(varying), [
+        (width, key, bits) for (width, key), bits in zip(sums, registers, strict=True)]
+
+
+def _set_bits(mask: int) -> list[int]:
+    """The positions of the bits set in ``mask``."""
+    return [b for b in range(mask.bit_length()) if mask >> b & 1]
 
 
 def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
@@ -851,7 +887,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     # with SF = 1 the comparisons and the last layer's output register take the dot product
     # itself, sign-extended: Yosys compares and registers only its own bits, and the output
     # flip-flops of two PEs with one sum (equal weights) are one
-    dot_widths = None if fold.synapse_fold > 1 else [width for width, _ in sums]
+    dot_widths = None if fold.synapse_fold > 1 else [width for width, _, _ in sums]
     width, block = _block_rom(network, index, fold, weight_memory)
     slices = _block_rom_slices(block, width)
     # a ROM in block RAM gives its bits from the block's output register: no ROM LUTs, and
@@ -893,8 +929,9 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "vector_bits": float(fold.inputs * in_bits),
         "out_bits": float(fold.pe * out_bits if dot_widths is None
                           else collapsed_ffs + kept_pes * out_bits if layer.thresholds is not None
-                          else collapsed_ffs + sum(dict(
-                              (key, width) for width, key in sums if key >= 0).values())),
+                          else collapsed_ffs + len(frozenset().union(
+                              *(bits for p, (_, _, bits) in enumerate(sums)
+                                if p not in collapsed)))),
     }
 
 
@@ -951,7 +988,11 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       the registered slice select (flip-flops); the gated terms and carry chains are those
       of weights ABC cannot see (any word may set any bit);
     - ``counter_bits``: the beat, step and address counters;
-    - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops.
+    - ``vector_bits = MW * i`` (capture and compute registers), ``out_bits``: flip-flops
+      (with ``SF = 1`` the last layer registers each distinct driver of its sums' bits
+      once, :func:`_dot_product_adders`: constant bits have none, an input wire's bit is
+      one in all PEs; since session 31, FF leave-one-out 0.41% -> 0.27% mean on
+      ``ecp5-85k``, the largest 17.1% -> 11.6%).
 
     How much the LUT count of one structure still moves with the weight values is measured
     in ``bench/results/area_qmlp.md``.

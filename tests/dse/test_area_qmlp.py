@@ -16,9 +16,9 @@ from hw.qmlp.params import QmlpParams
 from tests.dse.area_samples import relative, split
 
 GENERATOR, TARGET = "qmlp-v1", "ecp5-85k"
-#: Held-out designs of the shipped fit: two fresh draws of 32 (seeds 2163 and 2183,
+#: Held-out designs of the shipped fit: a fresh draw of 32 (seed 2166, since session 31;
 #: bench/results/area_qmlp.md)
-SHIPPED_HELD_OUT = 64
+SHIPPED_HELD_OUT = 32
 #: FFs follow the registers one for one: the shipped fit's largest FF error on any stored
 #: design (train or held out) is below this. The largest, 1.66%, is a held-out design of
 #: the seed-2156 draw (2-73-3-3-15 w4 a1 i3) in which Yosys drops 16 accumulator bits of
@@ -29,8 +29,13 @@ SHIPPED_HELD_OUT = 64
 #: first layer is constant over the sums its weights allow (checked), so it is not the
 #: case above. Since session 28 the largest is 7.6%, 4-7-2 w2 a1 i5 [7x4,2x7], one of the
 #: fully unrolled probes (140 FFs measured, 151 modelled: Yosys keeps 9 fewer accumulator
-#: bits and one output bit fewer; not yet explained either).
-FF_LIMIT = 0.08
+#: bits and one output bit fewer; not yet explained either). Since session 31 (the
+#: accumulators of SF = 1 layers gone in the RTL, the last layer's output flip-flops
+#: counted per driver) the largest is 11.3%, 2-2-11 w6 a2 i3 [2x2,11x2], a training
+#: design: its last layer's PEs depend on 4 input bits each and are priced from their truth
+#: tables (``_collapsed_pes``), which merge sign bits that Yosys registers apart (117 FFs
+#: measured, 104 modelled); merging none of them over-counts elsewhere by up to 54% (tried).
+FF_LIMIT = 0.12
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +62,7 @@ def test_dsp_and_bram_are_exact_and_ffs_within_the_limit(data):
         assert relative(estimate["ff"], sample.measured["ff"]) < FF_LIMIT, sample.params
 
 
-@pytest.mark.parametrize("input_bits", [2, 8])
+@pytest.mark.parametrize("input_bits", [3, 8])
 @pytest.mark.parametrize("seed", range(8))
 def test_adder_costs_by_hand(seed, input_bits):
     """A 2-input, 1-output layer of 2-bit weights on ``i``-bit inputs, fully unrolled
@@ -66,7 +71,9 @@ def test_adder_costs_by_hand(seed, input_bits):
     two subtracted ones one of bits 1..i+1 (i + 1 bits each, the shifted bit 0 passes
     through), and any subtracted term a subtraction from bit 1 to one above the wider
     side. An adder of 5 bits or more is a carry chain (two LUTs per two bits), a smaller
-    one gates."""
+    one gates. A PE whose output depends on at most 4 input bits (one 3-bit lane: the
+    other weight is 0) has no adders of its own: it is priced by its output functions
+    (``collapsed_luts``, ``test_a_fully_unrolled_pe_of_few_input_bits_is_...``)."""
     i = input_bits
     params = QmlpParams(layers="2,1", weight_bits=2, input_bits=i, folding="1x2", seed=seed)
     weights = [int(v) & 3 for v in params.quant_network().layers[0].weights[0]]
@@ -78,6 +85,9 @@ def test_adder_costs_by_hand(seed, input_bits):
         minus_high = i + 1 + (minus == 2)
         adders.append(max(plus_high, minus_high))        # bits 1 .. max(high)
     features = qmlp_layer_features(params, 0)
+    if sum(1 for v in weights if v) * i <= 4:
+        assert features["collapsed_pes"] == 1
+        adders = []
     assert features["carry_luts"] == sum(2 * -(-b // 2) for b in adders if b >= 5)
     assert features["gate_adder_bits"] == sum(b for b in adders if b < 5)
     assert features["gated_bits"] == 0          # one ROM word: no weight bit varies
@@ -110,13 +120,15 @@ def test_slice_multiplexer_by_hand(folding, luts, shared):
 
 @pytest.mark.parametrize("seed", range(4))
 def test_constant_threshold_comparisons_by_hand(seed):
-    """A fully unrolled hidden layer (one neuron group: constant thresholds): per PE each
-    distinct threshold is one comparison, as wide as the accumulator less the threshold's
-    trailing zero bits, counted where that leaves 5 bits or more (a carry chain); 0 and the
-    accumulator's lowest value cost nothing. With two neuron groups the thresholds are in a
-    ROM and every comparison is full width."""
+    """A hidden layer of one neuron group (constant thresholds) that accumulates over two
+    steps: per PE each distinct threshold is one comparison, as wide as the accumulator
+    less the threshold's trailing zero bits, counted where that leaves 5 bits or more (a
+    carry chain); 0 and the accumulator's lowest value cost nothing. With two neuron
+    groups the thresholds are in a ROM and every comparison is full width. (With one step
+    per group the comparisons take the dot product's width:
+    ``test_a_one_step_layer_compares_only_its_dot_products_bits``.)"""
     unrolled = QmlpParams(layers="6,4,2", weight_bits=3, act_bits=3, input_bits=4,
-                          folding="4x6,2x4", seed=seed)
+                          folding="4x3,2x4", seed=seed)
     network = unrolled.quant_network()
     width = network.accumulator_width(0)
     expected = 0
@@ -180,11 +192,12 @@ def test_terms_whose_bits_do_not_overlap_need_no_adder(tmp_path):
     """1-bit inputs times the constant weight 3 (bits 0 and 1 set): the terms ``x`` and
     ``x << 1`` hold bits 0 and 1, which Yosys joins without an adder (traced in its
     netlist, ``bench/results/area_qmlp.md``). With 2-bit inputs they overlap in bit 1: an
-    adder of bits 1..2 (3 bits, gates)."""
-    one = _single_layer(tmp_path, [[3]], 1, 3, "1x1")
+    adder of bits 1..2 (3 bits, gates). Two neuron groups of equal weights: a layer of one
+    group this small is priced by its output functions instead (``collapsed_luts``)."""
+    one = _single_layer(tmp_path, [[3], [3]], 1, 3, "1x1")
     assert qmlp_layer_features(one, 0)["carry_luts"] == 0
     assert qmlp_layer_features(one, 0)["gate_adder_bits"] == 0
-    two = _single_layer(tmp_path, [[3]], 2, 3, "1x1")
+    two = _single_layer(tmp_path, [[3], [3]], 2, 3, "1x1")
     assert qmlp_layer_features(two, 0)["gate_adder_bits"] == 3
 
 
@@ -414,7 +427,7 @@ def test_a_one_step_layer_compares_only_its_dot_products_bits():
     network = QuantNetwork(4, (layer, QuantLayer(np.array([[1, 1]]), 2)))
     fold = QmlpParams(layers="2,2,1", folding="2x2,1x2").folds()[0]
     width = network.accumulator_width(0)
-    widths = [w for w, _ in _dot_product_adders(network, 0, fold)[3]]
+    widths = [w for w, _, _ in _dot_product_adders(network, 0, fold)[3]]
     assert widths[0] == 6 < width
     only_first = frozenset({1})
     # 7 and 9: 6 bits each (no trailing zeros); 80 is beyond x0 + x1
@@ -423,3 +436,37 @@ def test_a_one_step_layer_compares_only_its_dot_products_bits():
     # too few for a carry chain
     assert width == 8
     assert _constant_compare_bits(network, 0, fold, only_first) == 2 * width
+
+
+def test_a_one_step_last_layer_registers_each_distinct_bit_of_its_sums(tmp_path):
+    """The last layer's output register, with one step per neuron group, holds each PE's
+    dot product: one flip-flop per bit that may be set, where the bits that are wires of an
+    input bit (below a subtraction's lowest bit, or a lone term) are one flip-flop in all
+    PEs, and the sign extension above the sum is its sign bit. Counted by hand and against
+    the flip-flops Yosys 0.70 keeps on the output port (``synth_ecp5``, whole flow)."""
+    import json
+
+    import numpy as np
+
+    from flows.tools import YOSYS, run_tool
+    from flows.verilog import emit
+    from hw.qmlp.network import QuantLayer, QuantNetwork
+
+    # 5-bit inputs, 2-bit weights: -x0 = x0 - 2 x0 (bit 0 the wire x0[0], a subtraction
+    # for bits 1..6: 7), x0 (wires; x0[0] already counted: 4), x1 (5 wires), x0 + x1 (an
+    # adder, bits 0..5: 6), -2 x0 - 2 x1 (a subtraction for bits 1..7: 7)
+    layer = QuantLayer(np.array([[-1, 0], [1, 0], [0, 1], [1, 1], [-2, -2]]), 2)
+    path = QuantNetwork(5, (layer,)).save(tmp_path / "net.json")
+    params = QmlpParams.for_network(path, folding="5x2")
+    assert qmlp_layer_features(params, 0)["out_bits"] == 7 + 4 + 5 + 6 + 7
+    artifact = emit(params)
+    (tmp_path / "top.v").write_text(artifact.text)
+    run_tool(YOSYS, ["-q", "-p", f"read_verilog top.v; synth_ecp5 -top {artifact.top}; "
+                     "write_json netlist.json"], cwd=tmp_path, log_name="yosys.stdout",
+             timeout=600)
+    module = json.loads((tmp_path / "netlist.json").read_text())["modules"][artifact.top]
+    (port,) = (p for name, p in module["ports"].items()
+               if name.endswith("payload") and p["direction"] == "output")
+    registered = {c["connections"]["Q"][0] for c in module["cells"].values()
+                  if c["type"] == "TRELLIS_FF"}
+    assert len(registered & {b for b in port["bits"] if isinstance(b, int)}) == 29
