@@ -733,7 +733,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         return cells.setdefault(inputs, len(cells))
 
     def add(key: int, adders: list[tuple[int, int]], live_high: int) -> None:
-        if counted[0] and key not in seen:
+        if counting and key not in seen:
             seen.add(key)
             found.extend((low, high, live_high) for low, high in adders)
 
@@ -751,9 +751,9 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     acc = network.accumulator_width(index)
     sums = [(0, -1)] * fold.pe
     registers: list[frozenset[tuple[Any, ...]]] = [frozenset()] * fold.pe
-    counted = [True]   # whether the PE in hand's cells are counted (not in ``skip``)
+    counting = True   # whether the cells of the PE in hand are counted (not in ``skip``)
     for p in range(fold.pe):
-        counted[0] = p not in skip
+        counting = p not in skip
         roots = []
         for negative in (False, True):
             leaves = []
@@ -765,7 +765,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                 gate_id = None if gate is None else (
                     (p, t.bit) if opaque else gate.tobytes())
                 key = cell("term", t.lane, t.shift, gate_id)
-                if gate is not None and counted[0]:   # the lane's input AND the gate
+                if gate is not None and counting:   # the lane's input AND the gate
                     gates.add((t.lane, gate_id))
                 on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
                     else gate
