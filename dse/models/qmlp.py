@@ -671,9 +671,13 @@ class _Operand:
         return self.wires.get(bit, ("cell", self.key, bit))
 
 
+#: A PE's dot product: its width as a signed value, its cell, what drives each bit
+_Sum = tuple[int, int, frozenset[tuple[Any, ...]]]
+
+
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                       opaque: bool = False, skip: frozenset[int] = frozenset()
-                      ) -> tuple[int, int, int, int, list[tuple[int, int]]]:
+                      ) -> tuple[int, int, int, int, list[_Sum]]:
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
     ``live_high`` up dropped, as ABC does), its gated term bits, its varying ROM bits and
@@ -693,7 +697,7 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
 def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                         opaque: bool = False, skip: frozenset[int] = frozenset()
                         ) -> tuple[list[tuple[int, int, int]], int, int,
-                                   list[tuple[int, int]]]:
+                                   list[_Sum]]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
@@ -749,8 +753,8 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
 
     gates: set[tuple[int, bytes]] = set()
     acc = network.accumulator_width(index)
-    sums = [(0, -1)] * fold.pe
-    registers: list[frozenset[tuple[Any, ...]]] = [frozenset()] * fold.pe
+    empty: frozenset[tuple[Any, ...]] = frozenset()
+    sums = [(0, -1, empty)] * fold.pe
     counting = True   # whether the cells of the PE in hand are counted (not in ``skip``)
     for p in range(fold.pe):
         counting = p not in skip
@@ -783,19 +787,17 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             key = cell("sub", None if added is None else added.key, subtracted.key)
             low = _trailing_zeros(subtracted.mask)
             add(key, [(low, high)], sign)
-            sums[p] = (min(high, acc), key)
             # below the subtraction's low bit the sum's bits are the added operand's wires
-            registers[p] = frozenset(
+            sums[p] = (min(high, acc), key, frozenset(
                 {("cell", key, b) for b in range(low, min(high, acc))}
                 | ({added.source(b) for b in _set_bits(added.mask) if b < min(low, acc)}
-                   if added is not None else set()))
+                   if added is not None else set())))
         elif added is not None:   # unsigned, zero-extended: one more bit as signed
-            sums[p] = (min(added.mask.bit_length() + 1, acc), added.key)
-            registers[p] = frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc)
+            sums[p] = (min(added.mask.bit_length() + 1, acc), added.key,
+                       frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc))
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
-    return found, in_bits * len(gates), len(varying), [
-        (width, key, bits) for (width, key), bits in zip(sums, registers, strict=True)]
+    return found, in_bits * len(gates), len(varying), sums
 
 
 def _set_bits(mask: int) -> list[int]:
