@@ -277,10 +277,14 @@ def main() -> None:
             measured.append((params, float(row["fmax_mhz"]), split))
             rows.append({**{k: row[k] for k in ("config", "params", "fmax_mhz", "seconds",
                                                   "lut")}, "split": split, "recorded": True})
+    # The held-out draw is placed first: a run stopped part-way and reported with
+    # --cached-only still has its whole held-out error, fitted to the designs placed.
+    to_place = sorted(((p, split) for p, split in designs if p not in taken or p in checked),
+                      key=lambda item: item[1] != "held_out")
     with concurrent.futures.ProcessPoolExecutor(max_workers=args.jobs) as pool:
         futures = {pool.submit(_place_one, p.generator, p.to_dict(), args.target,
                                args.cached_only): (p, split)
-                   for p, split in designs if p not in taken or p in checked}
+                   for p, split in to_place}
         for done, future in enumerate(concurrent.futures.as_completed(futures), 1):
             params, split = futures[future]
             outcome = future.result()
