@@ -438,6 +438,7 @@ def test_a_one_step_layer_compares_only_its_dot_products_bits():
     assert _constant_compare_bits(network, 0, fold, only_first) == 2 * width
 
 
+@pytest.mark.synth
 def test_a_one_step_last_layer_registers_each_distinct_bit_of_its_sums(tmp_path):
     """The last layer's output register, with one step per neuron group, holds each PE's
     dot product: one flip-flop per bit that may be set, where the bits that are wires of an
@@ -446,11 +447,8 @@ def test_a_one_step_last_layer_registers_each_distinct_bit_of_its_sums(tmp_path)
     the flip-flops Yosys 0.70 keeps on the output port (``synth_ecp5``, whole flow)."""
     import json
 
-    import numpy as np
-
     from flows.tools import YOSYS, run_tool
     from flows.verilog import emit
-    from hw.qmlp.network import QuantLayer, QuantNetwork
 
     # 5-bit inputs, 2-bit weights: -x0 = x0 - 2 x0 (bit 0 the wire x0[0], a subtraction
     # for bits 1..6: 7), x0 (wires; x0[0] already counted: 4), x1 (5 wires), x0 + x1 (an
