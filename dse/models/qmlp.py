@@ -592,6 +592,39 @@ def _rom_luts_per_bit(depth: int) -> int:
     return -(-depth // 16) + max(0, -(-depth // 64) - 1)
 
 
+#: Words of a ROM that one LUT4 holds (its four inputs: the address's low bits)
+_ROM_SLICE_WORDS = 16
+
+
+def _rom_luts(network: QuantNetwork, index: int, fold: LayerFold,
+              skip: frozenset[int] = frozenset()) -> int:
+    """LUT4s of layer ``index``'s weight ROM in logic (``SF x NF`` words, addressed in step
+    order): none up to 8 words (:func:`_rom_luts_per_bit`); above that, over the ROM's
+    distinct output bits that are not constant, one LUT per distinct slice of 16
+    consecutive words (a function of the address's low four bits: equal slices, in any
+    bit or at any address, are one LUT after ABC's structural hashing), and per output bit
+    one more per further 64-word group (PFUMX / L6MUX21 join up to 64). A constant slice
+    counts as well: probed in Yosys 0.70 (``ecp5-85k-area``, a 1 x 1 layer of 32 inputs and
+    one 1-bit ROM column), a column whose first 16 words are all 1 took as many LUTs as one
+    with two different varying slices (174), one of two equal slices 16 fewer, and 64
+    words of one slice four times over 8 fewer than 64 random words. Since session 33, in
+    place of :func:`_rom_luts_per_bit` per output bit: leave-one-out over the fitted
+    designs of ``bench/results/area_qmlp_ecp5-85k-area.md`` 3.77% -> 3.68% mean, 3.93% ->
+    3.74% on ``ecp5-85k-nowidelut``, 7.19% -> 7.17% on ``ecp5-85k`` (with
+    ``chained_adder_bits``). The PEs in ``skip`` are left out."""
+    steps = fold.cycles_per_vector
+    if steps <= _ROM_FOLDED_DEPTH:
+        return 0
+    columns = weight_bit_columns(network, index, fold)
+    kinds = weight_bit_kinds(network, index, fold)
+    distinct = {columns[p, :, lane, bit].tobytes(): columns[p, :, lane, bit]
+                for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
+    slices = {column[start:start + _ROM_SLICE_WORDS].tobytes()
+              for column in distinct.values()
+              for start in range(0, steps, _ROM_SLICE_WORDS)}
+    return len(slices) + len(distinct) * max(0, -(-steps // 64) - 1)
+
+
 def _mux_luts_per_bit(inputs: int) -> int:
     """LUT4s per bit of an ``inputs``:1 multiplexer (two inputs per LUT4, joined by PFUMX /
     L6MUX21 up to 8, one more LUT4 per further group of 8)."""
@@ -662,13 +695,22 @@ class _Operand:
     mask: int
     key: int
     peak: np.ndarray
+    #: the value is the cell's (or term's) own value shifted left by ``shift``: Yosys
+    #: strips an adder's low bits where both operands are 0 (``x << 2`` plus ``y << 2`` is
+    #: ``x + y`` wired two bits up), so adders of the same operands at any common shift are
+    #: one cell after ``opt_merge``
+    shift: int = 0
+    #: how many gate-mapped adders deep the value is: 0 for a term or a carry chain's
+    #: output (a signal ABC takes as it is), one more than the deeper operand where every
+    #: adder of the addition is gate-mapped
+    gate_depth: int = 0
     #: the bits that are wires of an input (or of one AND gate of an input bit and a ROM
     #: bit), by position: ``(gate, lane, input bit)``, equal wherever they are shifted to
     wires: dict[int, tuple[Any, ...]] = dataclasses.field(default_factory=dict)
 
     def source(self, bit: int) -> tuple[Any, ...]:
         """What drives bit ``bit``: an input wire, or this cell's own output bit."""
-        return self.wires.get(bit, ("cell", self.key, bit))
+        return self.wires.get(bit, ("cell", self.key, bit - self.shift))
 
 
 #: A PE's dot product: its width as a signed value, its cell, what drives each bit
@@ -677,13 +719,14 @@ _Sum = tuple[int, int, frozenset[tuple[Any, ...]]]
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                       opaque: bool = False, skip: frozenset[int] = frozenset()
-                      ) -> tuple[int, int, int, int, list[_Sum]]:
+                      ) -> tuple[int, int, int, int, list[_Sum], int]:
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
     ``live_high`` up dropped, as ABC does), its gated term bits, its varying ROM bits and
-    each PE's dot product (:func:`_dot_product_adders`); the cells of the PEs in ``skip``
-    left out."""
-    adders, gated, varying, sums = _dot_product_adders(network, index, fold, opaque, skip)
+    each PE's dot product and the bits of its gate-mapped adders fed by gate-mapped adders
+    (:func:`_dot_product_adders`); the cells of the PEs in ``skip`` left out."""
+    adders, gated, varying, sums, chained = _dot_product_adders(network, index, fold, opaque,
+                                                                skip)
     chain = small = 0
     for low, high, live_high in adders:
         luts, bits = _adder_cost(low, high)
@@ -691,13 +734,13 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
             luts = 2 * -(-(min(high, live_high) - low) // 2)
         chain += luts
         small += bits
-    return chain, small, gated, varying, sums
+    return chain, small, gated, varying, sums, chained
 
 
 def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                         opaque: bool = False, skip: frozenset[int] = frozenset()
                         ) -> tuple[list[tuple[int, int, int]], int, int,
-                                   list[_Sum]]:
+                                   list[_Sum], int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
@@ -715,7 +758,12 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     - an addition's adders are those of :func:`_kept_adders`, from the bits each operand
       may set;
     - terms, adders and ROM bits equal in two PEs (the same lane and weight-bit column over
-      the ROM words, so the same gate) are one cell (``opt_merge``), counted once; not so
+      the ROM words, so the same gate) are one cell (``opt_merge``), counted once, and so
+      are adders of the same operands at another common shift (``x << 2`` plus ``y << 2``
+      is ``x + y`` two bits up: Yosys strips the low bits no operand sets; since session
+      33, where the trace had counted them apart: on 3-8 w3 a1 i6 [8x3] 19 adders as in
+      Yosys against 23; leave-one-out over the fitted designs of
+      ``bench/results/area_qmlp_ecp5-85k-area.md`` 4.15% -> 3.95% mean); not so
       with ``opaque`` weights: each bit a block RAM reads out is a cell of its own (Yosys
       keeps a block ROM's equal columns apart, :func:`block_rom_width`), so each PE's
       gates, terms and adders are its own (since session 26: leave-one-out over the 428
@@ -723,7 +771,11 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     - a carry chain's top CCU2C cells whose bits can never be set (above the largest sum
       the ROM words allow, or above the sign of a difference) are dropped by ABC; with
       ``opaque`` weights (a ROM in block RAM, whose words ABC cannot see) only those above
-      the largest sum of any weights."""
+      the largest sum of any weights.
+
+    Also returned: the bits of the gate-mapped adders (fewer than
+    :data:`_CARRY_CHAIN_MIN_BITS`) that take the output of another gate-mapped adder (its
+    ``_Operand.gate_depth``), counted once per cell as above."""
     in_bits = network.input_bits_of(index)
     weight_bits = network.layers[index].weight_bits
     columns = weight_bit_columns(network, index, fold)
@@ -732,6 +784,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     cells: dict[tuple[Any, ...], int] = {}   # a cell's inputs -> its key
     seen: set[int] = set()
     found: list[tuple[int, int, int]] = []
+    chained = 0   # bits of gate-mapped adders fed by gate-mapped adders
 
     def cell(*inputs: Any) -> int:
         return cells.setdefault(inputs, len(cells))
@@ -742,14 +795,21 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             found.extend((low, high, live_high) for low, high in adders)
 
     def join(a: _Operand, b: _Operand) -> _Operand:
-        key = cell("add", min(a.key, b.key), max(a.key, b.key))
+        nonlocal chained
+        shift = min(a.shift, b.shift)
+        key = cell("add", *sorted([(a.key, a.shift - shift), (b.key, b.shift - shift)]))
         peak = a.peak + b.peak
         mask, adders = _kept_adders(a.mask, b.mask)
+        small = [high - low for low, high in adders if high - low < _CARRY_CHAIN_MIN_BITS]
+        deeper = max(a.gate_depth, b.gate_depth)
+        depth = deeper if not adders else deeper + 1 if len(small) == len(adders) else 0
+        if counting and key not in seen and depth >= 2:
+            chained += sum(small)
         add(key, adders, int(peak.max()).bit_length())
         summed = {bit for low, high in adders for bit in range(low, high)}
         wires = {bit: (a if a.mask >> bit & 1 else b).source(bit)
                  for bit in _set_bits(mask) if bit not in summed}
-        return _Operand(mask, key, peak, wires)
+        return _Operand(mask, key, peak, shift, depth, wires)
 
     gates: set[tuple[int, bytes]] = set()
     acc = network.accumulator_width(index)
@@ -768,14 +828,14 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                 # a block RAM's output bits are cells of their own, whatever they hold
                 gate_id = None if gate is None else (
                     (p, t.bit) if opaque else gate.tobytes())
-                key = cell("term", t.lane, t.shift, gate_id)
+                key = cell("term", t.lane, gate_id)
                 if gate is not None and counting:   # the lane's input AND the gate
                     gates.add((t.lane, gate_id))
                 on = np.ones(columns.shape[1], dtype=np.int64) if gate is None or opaque \
                     else gate
                 leaves.append(_Operand(largest << t.shift, key,
-                                       on.astype(np.int64) * (largest << t.shift),
-                                       {t.shift + i: (gate_id, t.lane, i)
+                                       on.astype(np.int64) * (largest << t.shift), t.shift,
+                                       0, {t.shift + i: (gate_id, t.lane, i)
                                         for i in range(in_bits)}))
             roots.append(pairwise_tree(leaves, join)[0])
         added, subtracted = roots
@@ -784,8 +844,9 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             peak = 0 if added is None else int(added.peak.max())
             sign = max(peak.bit_length(), int(subtracted.peak.max()).bit_length()) + 1
             high = max(mask.bit_length(), subtracted.mask.bit_length()) + 1
-            key = cell("sub", None if added is None else added.key, subtracted.key)
             low = _trailing_zeros(subtracted.mask)
+            key = cell("sub", None if added is None else (added.key, added.shift - low),
+                       (subtracted.key, subtracted.shift - low))
             add(key, [(low, high)], sign)
             # below the subtraction's low bit the sum's bits are the added operand's wires
             sums[p] = (min(high, acc), key, frozenset(
@@ -797,7 +858,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                        frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc))
     varying = {columns[p, :, lane, bit].tobytes()
                for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
-    return found, in_bits * len(gates), len(varying), sums
+    return found, in_bits * len(gates), len(varying), sums, chained
 
 
 def _set_bits(mask: int) -> list[int]:
@@ -884,7 +945,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     in_block = weight_memory == "block" and steps > 1
     collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold)
     kept_pes = fold.pe - len(collapsed)
-    carry_luts, gate_adder_bits, gated_bits, varying_rom_bits, sums = _dot_product_bits(
+    carry_luts, gate_adder_bits, gated_bits, _, sums, chained = _dot_product_bits(
         network, index, fold, opaque=in_block, skip=collapsed)
     # with SF = 1 the comparisons and the last layer's output register take the dot product
     # itself, sign-extended: Yosys compares and registers only its own bits, and the output
@@ -908,11 +969,12 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "carry_luts": float(carry_luts + counter_luts),
         "gate_adder_bits": float(gate_adder_bits),
         "unrolled_adder_bits": float(gate_adder_bits if steps == 1 else 0),
+        "chained_adder_bits": float(chained),
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc if accumulates else 0),
-        "rom_luts": float(0 if in_block else varying_rom_bits * _rom_luts_per_bit(steps)),
+        "rom_luts": float(0 if in_block else _rom_luts(network, index, fold, collapsed)),
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
@@ -967,6 +1029,11 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       had put 5% low on average and up to 19%: leave-one-out over the fitted designs and
       the probes 4.08% -> 3.89% mean on ``ecp5-85k-nowidelut``, 3.64% -> 3.52% on
       ``ecp5-85k-area``, 6.75% -> 6.62% on ``ecp5-85k``);
+    - ``chained_adder_bits``: the bits of those smaller adders that take the output of
+      another one (a tree of gate-mapped adders, whose deeper levels ABC maps from wider
+      functions; added in session 33: leave-one-out over the fitted designs 3.95% -> 3.77%
+      mean on ``ecp5-85k-area``, 4.07% -> 3.93% on ``ecp5-85k-nowidelut``, 7.37% ->
+      7.19% on ``ecp5-85k``);
     - ``acc_bits = P * A``: the accumulate adders (and the accumulator registers), where
       ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator, and
       the comparisons and the last layer's output register take only the dot product's
@@ -974,8 +1041,9 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
     - ``collapsed_luts``: the output LUTs of the PEs of a fully unrolled ``SF = 1`` layer
       whose outputs depend on at most 4 input bits (:func:`_collapsed_pes`), which take
       none of the adder and comparison features;
-    - ``rom_luts``: the weight ROM in logic, per ROM output bit that is not constant, one
-      LUT per 16 words (and per further 64), none up to 8 words;
+    - ``rom_luts``: the weight ROM in logic, one LUT per distinct 16-word slice of its
+      output bits that are not constant, and per such bit one per further 64 words; none
+      up to 8 words (:func:`_rom_luts`);
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
       threshold ROM, the comparators, and the count of thresholds passed;
     - ``slice_mux_luts``: the ``SF``:1 multiplexer that picks each step's input slice;
