@@ -220,6 +220,58 @@ def test_equal_pes_share_their_cells(tmp_path):
         > alone["carry_luts"] + alone["gate_adder_bits"]
 
 
+def test_adders_of_the_same_operands_at_another_shift_are_one_cell(tmp_path):
+    """6-bit inputs, 3-bit weights. A PE of weights 1, 1 adds ``x0 + x1`` (bits 0..6, a
+    7-bit carry chain); one of weights -4, -4 subtracts ``(x0 << 2) + (x1 << 2)``, which is
+    ``x0 + x1`` wired two bits up: Yosys strips the low bits neither operand sets, and
+    ``opt_merge`` keeps one adder for both PEs (traced in Yosys 0.70 on 3-8 w3 a1 i6 [8x3],
+    ``test_dot_product_adders_are_those_yosys_builds``): the second PE adds only its
+    subtraction. So with weights 2, 2 (``x0 + x1`` one bit up) no adder of its own, and
+    with 2, 1 (``(x0 << 1) + x1``: the operands one bit apart) one."""
+    from dse.models.qmlp import _dot_product_adders
+
+    def adders(weights):
+        params = _single_layer(tmp_path, weights, 6, 3, "2x2")
+        return _dot_product_adders(params.quant_network(), 0, params.folds()[0])[0]
+
+    alone = adders([[1, 1], [0, 0]])
+    assert [high - low for low, high, _ in alone] == [7]
+    merged = adders([[1, 1], [-4, -4]])
+    assert len(merged) == 2 and merged[0] == alone[0]   # the shared adder, the subtraction
+    assert adders([[1, 1], [2, 2]]) == alone
+    assert len(adders([[1, 1], [2, 1]])) == 2
+
+
+def test_chained_gate_adder_bits_by_hand(tmp_path):
+    """Five 1-bit inputs of weight 1 (2-bit weights): the balanced tree adds ``x0 + x1``
+    and ``x2 + x3`` (2 bits each, gates), their sum (3 bits, fed by two gate-mapped adders:
+    chained) and then ``x4`` (4 bits, chained): 11 gate-mapped bits, 7 of them chained.
+    With 4-bit inputs the first adders are carry chains (5 bits): none is chained."""
+    one_bit = qmlp_layer_features(_single_layer(tmp_path, [[1] * 5], 1, 2, "1x5"), 0)
+    assert one_bit["collapsed_pes"] == 0
+    assert one_bit["gate_adder_bits"] == 11
+    assert one_bit["chained_adder_bits"] == 7
+    wide = qmlp_layer_features(_single_layer(tmp_path, [[1] * 5], 4, 2, "1x5"), 0)
+    assert wide["chained_adder_bits"] == 0 and wide["carry_luts"] > 0
+
+
+@pytest.mark.parametrize(("column", "luts"), [
+    ([1, 0] * 16, 1),                        # two equal 16-word slices: one LUT
+    ([1, 0] * 8 + [0, 1] * 8, 2),            # two different slices
+    ([1] * 16 + [1, 0] * 8, 2),              # a constant slice counts (probed in Yosys)
+    ([1, 0, 0, 1] * 16, 1),                  # 64 words of one slice
+    ([1, 0] * 8 + [0, 1] * 8 + [1, 1, 0, 0] * 8 + [1, 0] * 8, 3 + 1),   # 96: one more mux
+    ([1, 0] * 4, 0),                         # 8 words: folded into the gates
+])
+def test_rom_luts_count_distinct_slices(tmp_path, column, luts):
+    """A 1 x 1 layer whose one varying ROM bit (bit 0 of 2-bit weights 0 or 1) holds
+    ``column`` over its words: one LUT per distinct 16-word slice, one more per further
+    64 words (``dse.models.qmlp._rom_luts``)."""
+    params = _single_layer(tmp_path, [column], 4, 2, "1x1")
+    assert params.folds()[0].cycles_per_vector == len(column)
+    assert qmlp_layer_features(params, 0)["rom_luts"] == luts
+
+
 def test_carry_cells_above_the_largest_sum_are_not_counted(tmp_path):
     """A PE of two 8-bit inputs and 2-bit weights over two neurons (a ROM of two words):
     the adder of its two terms is a 9-bit carry chain (5 CCU2C cells, 10 LUTs) where some
@@ -335,7 +387,9 @@ def test_kept_adders_by_hand(a, b, mask, adders):
                folding="2x8,1x1,1x1,1x2,10x1", weight_memory="block"),
     QmlpParams(layers="55,5,4,63,7,16", weight_bits=1, act_bits=1, input_bits=1, seed=301,
                folding="1x1,4x1,9x1,7x1,4x7"),
-], ids=["4-12", "32-50-41-2-10-10-block", "55-5-4-63-7-16"])
+    QmlpParams(layers="3,8", weight_bits=3, act_bits=1, input_bits=6, seed=683,
+               folding="8x3"),
+], ids=["4-12", "32-50-41-2-10-10-block", "55-5-4-63-7-16", "3-8"])
 def test_dot_product_adders_are_those_yosys_builds(params, tmp_path):
     """Per layer, the traced dot-product adders against the ``$alu`` cells Yosys 0.70 has
     before it maps them to carry chains and gates (``synth_ecp5 -run :map_gates``), found
