@@ -502,7 +502,19 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
     only its flip-flop (one in all PEs: the wire; since session 31), equal functions of
     the same lanes (in any PE) one LUT, and equal bits of one PE one flip-flop (the last
     layer's sign extension; merging them over PEs too was tried: FF leave-one-out 0.27%
-    -> 0.40% mean on ``ecp5-85k``, 12% -> 28% max)."""
+    -> 0.40% mean on ``ecp5-85k``, 12% -> 28% max).
+
+    A hidden layer's output flip-flops (the count of thresholds passed) are another
+    matter (since session 33): Yosys merges flip-flops before ABC, where the count bits of
+    two PEs are one cell only if their weights and thresholds are equal, so each
+    distinct (weights, thresholds, bit) keeps its flip-flop, even where ABC then finds the
+    bit equal to another PE's or to an input bit. On 2-37-7 w5 a3 i1 [37x2,1x1] (the
+    seed-2167 held-out draw of ``bench/area_qmlp.py``, 48 flip-flops over the model
+    before) the hidden layer's output register keeps 110 flip-flops on 14 distinct
+    inputs, 44 of them input bits. Only a single threshold (``act_bits = 1``) on few
+    input bits is simple enough for Yosys to reduce the comparison to the input wire
+    before ABC: there a bit equal to an input bit stays one flip-flop in all PEs (as
+    ``test_a_hidden_collapsed_layer_registers_each_distinct_pe`` checks in Yosys)."""
     if fold.synapse_fold != 1 or fold.neuron_fold != 1:
         return frozenset(), 0, 0
     layer = network.layers[index]
@@ -533,7 +545,14 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
         for b in range(bits):
             table = tuple(((out >> b) & 1).tolist())
             if len(set(table)) > 1:
-                if table in wires:
+                structure = (tuple(weights[p].tolist()),
+                             tuple(np.asarray(layer.thresholds[p]).tolist()), b) \
+                    if layer.thresholds is not None else None
+                if structure is not None and (layer.act_bits > 1 or table not in wires):
+                    registered.add(structure)
+                    if table not in wires:
+                        functions.add((tuple(lanes), table))
+                elif table in wires:
                     registered.add(("wire", wires[table]))
                 else:
                     registered.add((p, table))
