@@ -545,11 +545,11 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
         for b in range(bits):
             table = tuple(((out >> b) & 1).tolist())
             if len(set(table)) > 1:
-                structure = (tuple(weights[p].tolist()),
-                             tuple(np.asarray(layer.thresholds[p]).tolist()), b) \
-                    if layer.thresholds is not None else None
-                if structure is not None and (layer.act_bits > 1 or table not in wires):
-                    registered.add(structure)
+                if layer.thresholds is not None and (layer.act_bits > 1
+                                                     or table not in wires):
+                    # a hidden layer: one flip-flop per distinct weights, thresholds, bit
+                    registered.add((tuple(weights[p].tolist()),
+                                    tuple(np.asarray(layer.thresholds[p]).tolist()), b))
                     if table not in wires:
                         functions.add((tuple(lanes), table))
                 elif table in wires:
@@ -615,8 +615,7 @@ def _rom_luts_per_bit(depth: int) -> int:
 _ROM_SLICE_WORDS = 16
 
 
-def _rom_luts(network: QuantNetwork, index: int, fold: LayerFold,
-              skip: frozenset[int] = frozenset()) -> int:
+def _rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
     """LUT4s of layer ``index``'s weight ROM in logic (``SF x NF`` words, addressed in step
     order): none up to 8 words (:func:`_rom_luts_per_bit`); above that, over the ROM's
     distinct output bits that are not constant, one LUT per distinct slice of 16
@@ -630,14 +629,14 @@ def _rom_luts(network: QuantNetwork, index: int, fold: LayerFold,
     place of :func:`_rom_luts_per_bit` per output bit: leave-one-out over the fitted
     designs of ``bench/results/area_qmlp_ecp5-85k-area.md`` 3.77% -> 3.68% mean, 3.93% ->
     3.74% on ``ecp5-85k-nowidelut``, 7.19% -> 7.17% on ``ecp5-85k`` (with
-    ``chained_adder_bits``). The PEs in ``skip`` are left out."""
+    ``chained_adder_bits``)."""
     steps = fold.cycles_per_vector
     if steps <= _ROM_FOLDED_DEPTH:
         return 0
     columns = weight_bit_columns(network, index, fold)
     kinds = weight_bit_kinds(network, index, fold)
     distinct = {columns[p, :, lane, bit].tobytes(): columns[p, :, lane, bit]
-                for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
+                for p, lane, bit in np.argwhere(kinds == VARIES)}
     slices = {column[start:start + _ROM_SLICE_WORDS].tobytes()
               for column in distinct.values()
               for start in range(0, steps, _ROM_SLICE_WORDS)}
@@ -738,14 +737,13 @@ _Sum = tuple[int, int, frozenset[tuple[Any, ...]]]
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                       opaque: bool = False, skip: frozenset[int] = frozenset()
-                      ) -> tuple[int, int, int, int, list[_Sum], int]:
+                      ) -> tuple[int, int, int, list[_Sum], int]:
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
-    ``live_high`` up dropped, as ABC does), its gated term bits, its varying ROM bits and
-    each PE's dot product and the bits of its gate-mapped adders fed by gate-mapped adders
+    ``live_high`` up dropped, as ABC does), its gated term bits, each PE's dot product and
+    the bits of its gate-mapped adders fed by gate-mapped adders
     (:func:`_dot_product_adders`); the cells of the PEs in ``skip`` left out."""
-    adders, gated, varying, sums, chained = _dot_product_adders(network, index, fold, opaque,
-                                                                skip)
+    adders, gated, sums, chained = _dot_product_adders(network, index, fold, opaque, skip)
     chain = small = 0
     for low, high, live_high in adders:
         luts, bits = _adder_cost(low, high)
@@ -753,19 +751,18 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
             luts = 2 * -(-(min(high, live_high) - low) // 2)
         chain += luts
         small += bits
-    return chain, small, gated, varying, sums, chained
+    return chain, small, gated, sums, chained
 
 
 def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                         opaque: bool = False, skip: frozenset[int] = frozenset()
-                        ) -> tuple[list[tuple[int, int, int]], int, int,
-                                   list[_Sum], int]:
+                        ) -> tuple[list[tuple[int, int, int]], int, list[_Sum], int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
     as ``(low, high, live_high)`` (it computes bits ``low..high-1``; none of its bits from
-    ``live_high`` up can be set), the bits of the gated terms (an AND per bit), the
-    weight ROM's output bits that are not constant, and each PE's dot product as
+    ``live_high`` up can be set), the bits of the gated terms (an AND per bit), and each
+    PE's dot product as
     ``(width, key, bits)``: its width as a signed value, at most the accumulator's (bits
     above it are copies of its sign, or 0), its cell (equal keys: one signal; ``-1`` for a
     PE with no terms) and what drives each of its bits that may be set (an input wire,
@@ -875,9 +872,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         elif added is not None:   # unsigned, zero-extended: one more bit as signed
             sums[p] = (min(added.mask.bit_length() + 1, acc), added.key,
                        frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc))
-    varying = {columns[p, :, lane, bit].tobytes()
-               for p, lane, bit in np.argwhere(kinds == VARIES) if p not in skip}
-    return found, in_bits * len(gates), len(varying), sums, chained
+    return found, in_bits * len(gates), sums, chained
 
 
 def _set_bits(mask: int) -> list[int]:
@@ -964,7 +959,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     in_block = weight_memory == "block" and steps > 1
     collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold)
     kept_pes = fold.pe - len(collapsed)
-    carry_luts, gate_adder_bits, gated_bits, _, sums, chained = _dot_product_bits(
+    carry_luts, gate_adder_bits, gated_bits, sums, chained = _dot_product_bits(
         network, index, fold, opaque=in_block, skip=collapsed)
     # with SF = 1 the comparisons and the last layer's output register take the dot product
     # itself, sign-extended: Yosys compares and registers only its own bits, and the output
@@ -993,7 +988,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
         "acc_bits": float(fold.pe * acc if accumulates else 0),
-        "rom_luts": float(0 if in_block else _rom_luts(network, index, fold, collapsed)),
+        "rom_luts": float(0 if in_block else _rom_luts(network, index, fold)),
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
         "block_rom_mux_bits": float(block.mux_bits if block else 0),

@@ -481,7 +481,7 @@ def test_a_one_step_layer_compares_only_its_dot_products_bits():
     network = QuantNetwork(4, (layer, QuantLayer(np.array([[1, 1]]), 2)))
     fold = QmlpParams(layers="2,2,1", folding="2x2,1x2").folds()[0]
     width = network.accumulator_width(0)
-    widths = [w for w, _, _ in _dot_product_adders(network, 0, fold)[3]]
+    widths = [w for w, _, _ in _dot_product_adders(network, 0, fold)[2]]
     assert widths[0] == 6 < width
     only_first = frozenset({1})
     # 7 and 9: 6 bits each (no trailing zeros); 80 is beyond x0 + x1
