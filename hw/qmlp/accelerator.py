@@ -23,6 +23,10 @@ Per layer:
   compares each sum with its ``2**act_bits - 1`` thresholds (a second ROM, one word per
   group) and registers the count as the group's output beat; the last layer registers the
   raw sums (class scores);
+- in a layer of a single step (``synapse_fold = neuron_fold = 1``: constant weights), a PE
+  whose used inputs carry at most 4 bits is a truth table instead (:func:`table_pe`): each
+  output bit a LUT4 of the input bits it depends on, an input wire or a constant, with the
+  same result and timing as the adders and comparisons it replaces;
 - a step that completes a group waits while the previous output beat is not taken; other
   steps never wait.
 
@@ -137,6 +141,75 @@ def threshold_rom(network: QuantNetwork, index: int, fold: LayerFold) -> list[in
             for nf in range(fold.neuron_fold)]
 
 
+#: The most input bits (used lanes x input bits) a PE of a one-step layer may depend on for
+#: its output bits to be built as truth tables (:func:`table_pe`): one LUT4's inputs.
+TABLE_MAX_SUPPORT = 4
+
+
+@dataclass(frozen=True)
+class TableBit:
+    """One output bit of a table PE (:func:`table_pe`): a constant (``table`` None and
+    ``wire`` None: ``constant``), an input wire (``wire``: lane and bit), or the truth table
+    ``table`` of the input bits ``inputs`` it depends on ((lane, bit) pairs; bit ``v`` of
+    ``table`` is the output for those bits' values ``v``, the first pair lowest)."""
+    inputs: tuple[tuple[int, int], ...] = ()
+    table: int | None = None
+    wire: tuple[int, int] | None = None
+    constant: int = 0
+
+
+def table_pe(network: QuantNetwork, index: int, fold: LayerFold, p: int
+             ) -> tuple[TableBit, ...] | None:
+    """The output bits of PE ``p`` of layer ``index`` as functions of its input bits, when
+    the layer takes one step per vector (``SF = NF = 1``: constant weights, no accumulator)
+    and the PE's used lanes (nonzero weights) carry at most :data:`TABLE_MAX_SUPPORT` input
+    bits; else ``None`` (the PE adds and compares). The output is the count of thresholds
+    passed (hidden layers) or the sum's ``accumulator_width`` bits (last layer), evaluated
+    over every input value. Shift-and-add and comparisons become carry chains from 5 bits
+    up, and ABC dissolves such chains only where it proves them redundant (in some PEs of a
+    layer and not in others); a truth table is one LUT4 per output bit, a wire or
+    nothing."""
+    if fold.synapse_fold != 1 or fold.neuron_fold != 1:
+        return None
+    layer = network.layers[index]
+    in_bits = network.input_bits_of(index)
+    weights = np.asarray(layer.weights)
+    lanes = tuple(lane for lane in range(fold.simd) if weights[p, lane] != 0)
+    support = len(lanes) * in_bits
+    if support > TABLE_MAX_SUPPORT:
+        return None
+    values = np.arange(1 << support)
+    dot = np.zeros_like(values)
+    for k, lane in enumerate(lanes):
+        dot = dot + int(weights[p, lane]) * ((values >> (k * in_bits)) & ((1 << in_bits) - 1))
+    if layer.thresholds is None:
+        bits = network.accumulator_width(index)
+        out = dot & ((1 << bits) - 1)
+    else:
+        bits = layer.act_bits
+        out = sum((dot >= int(t) for t in layer.thresholds[p]), np.zeros_like(values))
+    inputs = [(lane, bit) for lane in lanes for bit in range(in_bits)]
+    result = []
+    for b in range(bits):
+        column = (out >> b) & 1
+        # the input bits the output bit depends on, and its table over them alone
+        used = [k for k in range(support)
+                if not np.array_equal(column[values & ~(1 << k) == values],
+                                      column[values | (1 << k) == values])]
+        if not used:
+            result.append(TableBit(constant=int(column[0])))
+            continue
+        index_of = sum(((values >> k) & 1) << j for j, k in enumerate(used))
+        table = 0
+        for v in range(len(values)):
+            table |= int(column[v]) << int(index_of[v])
+        if len(used) == 1 and table == 0b10:
+            result.append(TableBit(wire=inputs[used[0]]))
+        else:
+            result.append(TableBit(inputs=tuple(inputs[k] for k in used), table=table))
+    return tuple(result)
+
+
 class Mvau(wiring.Component):
     """Layer ``index`` of ``network`` folded by ``fold``: input beats of ``in_elements``
     unsigned elements, output beats of ``pe`` activations (or signed sums, last layer);
@@ -175,6 +248,16 @@ class Mvau(wiring.Component):
         if not minus:
             return added
         return kept(m, added - kept_sum(m, minus, f"dot{p}_minus"), f"dot{p}")
+
+    @staticmethod
+    def _table_bit(xs: list[Value], bit: TableBit) -> Value:
+        """One output bit of a table PE (:func:`table_pe`) from this step's inputs ``xs``."""
+        if bit.wire is not None:
+            return xs[bit.wire[0]][bit.wire[1]]
+        if bit.table is None:
+            return C(bit.constant, 1)
+        select = Cat(*(xs[lane][k] for lane, k in bit.inputs))
+        return C(bit.table, 1 << len(select)).bit_select(select, 1)
 
     def elaborate(self, platform: object) -> Module:
         m = Module()
@@ -259,6 +342,10 @@ class Mvau(wiring.Component):
         outputs = []
         kinds = weight_bit_kinds(self.network, self.index, fold)
         for p in range(fold.pe):
+            table = table_pe(self.network, self.index, fold, p)
+            if table is not None:
+                outputs.append(Cat(*(self._table_bit(xs, bit) for bit in table)))
+                continue
             ws = [wport.data[(p * fold.simd + s) * wbits:(p * fold.simd + s + 1) * wbits]
                   for s in range(fold.simd)]
             dot = self._dot(m, p, kinds[p], xs, ws)

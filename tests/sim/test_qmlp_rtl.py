@@ -38,6 +38,16 @@ DESIGNS = [
                input_bits=4, seed=5, weight_memory="block"),
     QmlpParams(layers="10,8,5", folding="4x2,5x8", weight_bits=1, act_bits=3, input_bits=3,
                seed=7, weight_memory="block"),
+    # PEs of a one-step layer on at most 4 input bits are truth tables (``table_pe``):
+    # every PE of the last layer (sums; constant, wire and table bits) ...
+    QmlpParams(layers="2,10", folding="10x2", weight_bits=5, act_bits=2, input_bits=2,
+               seed=660),
+    # ... and of a hidden layer between two that add (counts of thresholds passed)
+    QmlpParams(layers="4,2,33,11", folding="1x1,33x2,1x11", weight_bits=7, act_bits=2,
+               input_bits=5, seed=644, weight_memory="block"),
+    # bipolar weights and 1-bit inputs: a single threshold and wires
+    QmlpParams(layers="3,4,2", folding="4x3,2x4", weight_bits=1, act_bits=1, input_bits=1,
+               seed=3),
 ]
 
 
