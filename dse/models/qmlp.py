@@ -50,6 +50,7 @@ from hw.qmlp.accelerator import (
     CLEAR,
     VARIES,
     pe_terms,
+    table_pe,
     threshold_rom,
     weight_bit_columns,
     weight_bit_kinds,
@@ -481,83 +482,36 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
     return bits
 
 
-#: The most input bits of a collapsed PE (:func:`_collapsed_pes`): one LUT4's inputs.
-#: Chosen by leave-one-out over the 596 fitted designs on ``ecp5-85k-area`` (session 30):
-#: LUTs 4.30% mean at 3, 4.20% at 4, 4.40% at 5, 4.41% with none collapsed (4.53% with the
-#: features as they were before ``SF = 1`` layers lost their accumulators).
-_COLLAPSE_MAX_SUPPORT = 4
-
-
 def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
                    ) -> tuple[frozenset[int], int, int]:
-    """The PEs of a fully unrolled layer of one step per neuron group (``SF = NF = 1``:
-    constant weights, no accumulator) whose outputs depend on at most
-    :data:`_COLLAPSE_MAX_SUPPORT` input bits (used lanes x input bits), the LUTs of their
-    outputs and the flip-flops that register them. With no accumulate adder after the dot
-    product (a carry chain ABC keeps), ABC maps each output bit of such a PE (a bit of the
-    count of thresholds passed, or of the last layer's sum) to one LUT of its inputs,
-    whatever adders and comparisons the RTL builds: on 2-10 w5 a2 i2 [10x2] 34 LUT4s in
-    all, where the adders alone were priced at about 64. Counted from the truth tables
-    over every input value: a constant bit costs nothing, a bit equal to an input bit
-    only its flip-flop (one in all PEs: the wire; since session 31), equal functions of
-    the same lanes (in any PE) one LUT, and equal bits of one PE one flip-flop (the last
-    layer's sign extension; merging them over PEs too was tried: FF leave-one-out 0.27%
-    -> 0.40% mean on ``ecp5-85k``, 12% -> 28% max).
+    """The PEs of layer ``index`` that the RTL builds as truth tables
+    (:func:`hw.qmlp.accelerator.table_pe`: a one-step layer, at most 4 input bits), the
+    LUTs of their output bits and the flip-flops that register them. A table bit is one
+    LUT4 of the input bits it depends on, and equal tables of the same bits (in any PE) are
+    one cell after ``opt_merge``: one LUT and one flip-flop. A bit equal to an input bit is
+    that wire, no LUT, and one flip-flop for all the PEs that register it; a constant 0
+    costs nothing (the flip-flop's initial value), a constant 1 one flip-flop for all.
 
-    A hidden layer's output flip-flops (the count of thresholds passed) are another
-    matter (since session 33): Yosys merges flip-flops before ABC, where the count bits of
-    two PEs are one cell only if their weights and thresholds are equal, so each
-    distinct (weights, thresholds, bit) keeps its flip-flop, even where ABC then finds the
-    bit equal to another PE's or to an input bit. On 2-37-7 w5 a3 i1 [37x2,1x1] (the
-    seed-2167 held-out draw of ``bench/area_qmlp.py``, 48 flip-flops over the model
-    before) the hidden layer's output register keeps 110 flip-flops on 14 distinct
-    inputs, 44 of them input bits. Only a single threshold (``act_bits = 1``) on few
-    input bits is simple enough for Yosys to reduce the comparison to the input wire
-    before ABC: there a bit equal to an input bit stays one flip-flop in all PEs (as
-    ``test_a_hidden_collapsed_layer_registers_each_distinct_pe`` checks in Yosys)."""
-    if fold.synapse_fold != 1 or fold.neuron_fold != 1:
-        return frozenset(), 0, 0
-    layer = network.layers[index]
-    in_bits = network.input_bits_of(index)
-    width = network.accumulator_width(index)
-    weights = np.asarray(layer.weights)
+    Since session 34. Before, these PEs added and compared, and ABC dissolved the carry
+    chains of some PEs and not of others: on 4-2-33-11 w7 a2 i5 [1x1,33x2,1x11] block,
+    788 CCU2C before ABC and 348 after, where the model priced the layer's 33 PEs as 46
+    LUTs (the design measured 1,152 LUTs, 29% over the model)."""
     skip: set[int] = set()
-    functions: set[tuple[Any, ...]] = set()   # (lanes, truth table): one LUT each
-    registered: set[tuple[Any, ...]] = set()   # (PE, truth table): one flip-flop each
+    functions: set[tuple[Any, ...]] = set()   # (inputs, truth table): one LUT and one FF
+    wires: set[Any] = set()   # registered input bits and the constant 1: one FF each
     for p in range(fold.pe):
-        lanes = [lane for lane in range(fold.simd) if weights[p, lane] != 0]
-        support = len(lanes) * in_bits
-        if support > _COLLAPSE_MAX_SUPPORT:
+        bits = table_pe(network, index, fold, p)
+        if bits is None:
             continue
         skip.add(p)
-        values = np.arange(1 << support)
-        xs = [(values >> (k * in_bits)) & ((1 << in_bits) - 1) for k in range(len(lanes))]
-        dot = sum((int(weights[p, lane]) * x for lane, x in zip(lanes, xs, strict=True)),
-                  np.zeros_like(values))
-        if layer.thresholds is None:
-            out, bits = dot & ((1 << width) - 1), width
-        else:
-            out = sum((dot >= int(t) for t in layer.thresholds[p]), np.zeros_like(values))
-            bits = layer.act_bits
-        # an output bit equal to an input bit is that wire (lane, bit)
-        wires = {tuple(((values >> b) & 1).tolist()): (lanes[b // in_bits], b % in_bits)
-                 for b in range(support)}
-        for b in range(bits):
-            table = tuple(((out >> b) & 1).tolist())
-            if len(set(table)) > 1:
-                if layer.thresholds is not None and (layer.act_bits > 1
-                                                     or table not in wires):
-                    # a hidden layer: one flip-flop per distinct weights, thresholds, bit
-                    registered.add((tuple(weights[p].tolist()),
-                                    tuple(np.asarray(layer.thresholds[p]).tolist()), b))
-                    if table not in wires:
-                        functions.add((tuple(lanes), table))
-                elif table in wires:
-                    registered.add(("wire", wires[table]))
-                else:
-                    registered.add((p, table))
-                    functions.add((tuple(lanes), table))
-    return frozenset(skip), len(functions), len(registered)
+        for bit in bits:
+            if bit.wire is not None:
+                wires.add(bit.wire)
+            elif bit.table is not None:
+                functions.add((bit.inputs, bit.table))
+            elif bit.constant:
+                wires.add("1")
+    return frozenset(skip), len(functions), len(functions) + len(wires)
 
 
 def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
@@ -578,27 +532,83 @@ def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> i
     return len(varying) * max(1, _rom_luts_per_bit(fold.neuron_fold))
 
 
-def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
-                       in_elements: int) -> int:
-    """Flip-flops of layer ``index``'s capture shift register and vector register that
-    Yosys keeps. An input no PE uses (its SIMD lane has a zero weight in every PE and ROM
-    word, so it has no term) leaves its vector bits unread; a capture element is unread
-    when its vector element is and so is the element it shifts into (``in_elements``
-    further down), so only the unread ones at the bottom of the shift register go. A
-    1-bit (bipolar) weight is never zero."""
+def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
+                    ) -> list[list[Any]] | None:
+    """What drives each output flip-flop of layer ``index`` (per output element, per
+    bit), where the layer has table PEs (:func:`hw.qmlp.accelerator.table_pe`, so a single
+    step: its ``pe`` elements are all its outputs); else ``None``. ``None`` stands for a
+    constant 0 (no flip-flop); equal keys are one signal: a table of the same bits (one
+    cell after ``opt_merge``), or the same input wire."""
+    if fold.synapse_fold != 1 or fold.neuron_fold != 1:
+        return None
+    layer = network.layers[index]
+    out_bits = network.accumulator_width(index) if layer.thresholds is None \
+        else layer.act_bits
+    sources: list[list[Any]] = []
+    found = False
+    for p in range(fold.pe):
+        bits = table_pe(network, index, fold, p)
+        if bits is None:
+            sources.append([("pe", p, b) for b in range(out_bits)])
+            continue
+        found = True
+        sources.append([("wire", bit.wire) if bit.wire is not None
+                        else ("table", bit.inputs, bit.table) if bit.table is not None
+                        else "1" if bit.constant else None for bit in bits])
+    return sources if found else None
+
+
+def _read_input_bits(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
+    """Which bits of each SIMD lane's input layer ``index`` reads (shape ``simd x input
+    bits``): every bit of a lane with a term in some PE (a weight that is not zero in
+    every ROM word; a 1-bit, bipolar, weight is never zero), and of a table PE
+    (:func:`hw.qmlp.accelerator.table_pe`) only the input bits its output bits depend on
+    (none where they are constant)."""
     in_bits = network.input_bits_of(index)
-    total = 2 * fold.inputs * in_bits
     if network.layers[index].weight_bits == 1:
-        return total
-    dead = (weight_bit_kinds(network, index, fold) == CLEAR).all(axis=(0, 2))
-    unread = [bool(dead[element % fold.simd]) for element in range(fold.inputs)]
-    gone = 0
-    removable = [False] * fold.inputs
-    for element in range(fold.inputs):
-        below = element - in_elements
-        removable[element] = unread[element] and (below < 0 or removable[below])
-        gone += unread[element] + removable[element]
-    return total - gone * in_bits
+        used = np.ones((fold.pe, fold.simd), dtype=bool)
+    else:
+        used = (weight_bit_kinds(network, index, fold) != CLEAR).any(axis=2)
+    reads = np.zeros((fold.simd, in_bits), dtype=bool)
+    for p in range(fold.pe):
+        bits = table_pe(network, index, fold, p)
+        if bits is None:
+            reads[used[p]] = True
+            continue
+        for bit in bits:
+            for lane, k in bit.inputs + ((bit.wire,) if bit.wire is not None else ()):
+                reads[lane, k] = True
+    return reads
+
+
+def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
+                       in_elements: int, sources: list[list[Any]] | None = None) -> int:
+    """Flip-flops of layer ``index``'s capture shift register and vector register that
+    Yosys keeps. A vector bit no PE reads (:func:`_read_input_bits`: its SIMD lane has a
+    zero weight in every PE and ROM word, or only table PEs take the lane and none of
+    their outputs depends on the bit) is dropped; a capture bit is dropped when its vector
+    bit is and so is the capture bit it shifts into (``in_elements`` further down), so
+    only the unread ones at the bottom of the shift register go.
+
+    After a layer with table PEs (``sources``, :func:`_output_sources`: its output beat is
+    the whole vector, so the capture register is one beat deep) Yosys merges the capture
+    and vector flip-flops of equal output bits and drops those of constant ones, as it
+    does in the output register before them (since session 34)."""
+    reads = _read_input_bits(network, index, fold)
+    if sources is not None:
+        assert in_elements == fold.inputs == len(sources)
+        return 2 * len({sources[element][k] for element in range(fold.inputs)
+                        for k in range(reads.shape[1])
+                        if reads[element % fold.simd, k] and sources[element][k] is not None})
+    kept = 0
+    for k in range(reads.shape[1]):
+        removable = [False] * fold.inputs
+        for element in range(fold.inputs):
+            unread = not reads[element % fold.simd, k]
+            below = element - in_elements
+            removable[element] = unread and (below < 0 or removable[below])
+            kept += 2 - unread - removable[element]
+    return kept
 
 
 def _rom_luts_per_bit(depth: int) -> int:
@@ -887,7 +897,9 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     folds = params.folds()
     in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
     features = _fold_features(network, index, folds[index], params.weight_memory)
-    for name, value in _beat_features(network, index, folds[index], in_elements).items():
+    sources = None if index == 0 else _output_sources(network, index - 1, folds[index - 1])
+    for name, value in _beat_features(network, index, folds[index], in_elements,
+                                      sources).items():
         features[name] = features.get(name, 0.0) + value
     return features
 
@@ -1013,14 +1025,16 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     }
 
 
-def _beat_features(network: QuantNetwork, index: int, fold: LayerFold, in_elements: int
-                   ) -> dict[str, float]:
+def _beat_features(network: QuantNetwork, index: int, fold: LayerFold, in_elements: int,
+                   sources: list[list[Any]] | None = None) -> dict[str, float]:
     """The features of layer ``index`` that depend on the width of its input beats,
     ``in_elements`` elements (the first layer's SIMD, else the previous layer's PE): the
-    beat counter (its carry chain and bits) and the capture register's kept flip-flops."""
+    beat counter (its carry chain and bits) and the capture register's kept flip-flops
+    (``sources``: the previous layer's, :func:`_output_sources`)."""
     beats = _index_bits(fold.inputs // in_elements)
     return {"carry_luts": float(_adder_cost(0, beats)[0]), "counter_bits": float(beats),
-            "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements))}
+            "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements,
+                                                       sources))}
 
 
 def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
@@ -1052,9 +1066,10 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator, and
       the comparisons and the last layer's output register take only the dot product's
       own bits, not its sign extension to ``A``);
-    - ``collapsed_luts``: the output LUTs of the PEs of a fully unrolled ``SF = 1`` layer
-      whose outputs depend on at most 4 input bits (:func:`_collapsed_pes`), which take
-      none of the adder and comparison features;
+    - ``collapsed_luts``: the LUTs of the table PEs (a layer of one step whose PE depends
+      on at most 4 input bits, ``hw.qmlp.accelerator.table_pe``; since session 34 the RTL
+      builds them as truth tables): one per distinct table (:func:`_collapsed_pes`); these
+      PEs take none of the adder and comparison features;
     - ``rom_luts``: the weight ROM in logic, one LUT per distinct 16-word slice of its
       output bits that are not constant, and per such bit one per further 64 words; none
       up to 8 words (:func:`_rom_luts`);
@@ -1076,7 +1091,9 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       (with ``SF = 1`` the last layer registers each distinct driver of its sums' bits
       once, :func:`_dot_product_adders`: constant bits have none, an input wire's bit is
       one in all PEs; since session 31, FF leave-one-out 0.41% -> 0.27% mean on
-      ``ecp5-85k``, the largest 17.1% -> 11.6%).
+      ``ecp5-85k``, the largest 17.1% -> 11.6%; table PEs register each distinct table,
+      wire and constant 1 once, and so does the next layer's capture and vector register,
+      ``vector_ff_bits``: :func:`_vector_flip_flops`).
 
     How much the LUT count of one structure still moves with the weight values is measured
     in ``bench/results/area_qmlp.md``.

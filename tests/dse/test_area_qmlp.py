@@ -541,33 +541,38 @@ def _synthesized(params, tmp_path):
     return json.loads((tmp_path / "netlist.json").read_text())["modules"][artifact.top]
 
 
-def _hidden_out_flip_flops(params, tmp_path):
-    """The flip-flops Yosys 0.70 keeps on layer 0's output register (``synth_ecp5``)."""
-    module = _synthesized(params, tmp_path)
+def _flip_flops_on(module, *prefixes):
+    """The flip-flops of a synthesized ``module`` whose output is a bit of a net named
+    with one of ``prefixes``."""
     named = {b for name, net in module["netnames"].items()
-             if name.startswith("layer0.out__payload") for b in net["bits"]}
+             if name.startswith(prefixes) for b in net["bits"]}
     return sum(1 for c in module["cells"].values()
                if c["type"] == "TRELLIS_FF" and c["connections"]["Q"][0] in named)
 
 
-def test_hidden_collapsed_output_flip_flops_by_hand(tmp_path):
-    """PEs 0 and 1: one function from two structures, two flip-flops (one LUT); PEs 2-4:
-    the wire x0 with one threshold, one flip-flop in all."""
+def test_hidden_table_output_flip_flops_by_hand(tmp_path):
+    """PEs 0 and 1: one function (x0 AND NOT x1) from other weights, one table cell, one
+    LUT and one flip-flop; PEs 2-4: the wire x0 with one threshold, one flip-flop in all."""
     features = qmlp_layer_features(_hidden_network(tmp_path), 0)
     assert (features["collapsed_pes"], features["collapsed_luts"], features["out_bits"]) \
-        == (5, 1, 3)
+        == (5, 1, 2)
 
 
 @pytest.mark.synth
-def test_a_hidden_collapsed_layer_registers_each_distinct_pe(tmp_path):
-    """A hidden layer's collapsed PEs keep one output flip-flop per distinct weights,
-    thresholds and bit, though ABC finds many of those bits equal: the model's
-    ``out_bits`` of layer 0 against the flip-flops Yosys keeps on its output register, on
-    the small network above (3) and on 2-37-7 w5 a3 i1 [37x2,1x1] (110, of 14 distinct
-    functions; the model had counted 59 before session 33)."""
+def test_a_table_layer_registers_each_distinct_function(tmp_path):
+    """A layer of table PEs (``hw.qmlp.accelerator.table_pe``) keeps one output flip-flop
+    per distinct table (of the input bits it depends on) and per input wire, and the next
+    layer's capture and vector registers one each of those too (Yosys merges flip-flops of
+    one signal): the model's ``out_bits`` of layer 0 and ``vector_ff_bits`` of layer 1
+    against the flip-flops Yosys keeps on those registers, on the small network above and
+    on 2-37-7 w5 a3 i1 [37x2,1x1] (110 output flip-flops when these PEs added and compared,
+    before session 34)."""
     small = _hidden_network(tmp_path)
     drawn = QmlpParams(layers="2,37,7", weight_bits=5, act_bits=3, input_bits=1, seed=869,
                        folding="37x2,1x1", weight_memory="block")
-    for params, expected in ((small, 3), (drawn, 110)):
-        assert qmlp_layer_features(params, 0)["out_bits"] == expected
-        assert _hidden_out_flip_flops(params, tmp_path) == expected
+    for params, out, vector in ((small, 2, 4), (drawn, 13, 26)):
+        assert qmlp_layer_features(params, 0)["out_bits"] == out
+        assert qmlp_layer_features(params, 1)["vector_ff_bits"] == vector
+        module = _synthesized(params, tmp_path)
+        assert _flip_flops_on(module, "layer0.out__payload") == out
+        assert _flip_flops_on(module, "layer1.capture", "layer1.vector") == vector
