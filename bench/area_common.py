@@ -235,6 +235,10 @@ def area_arguments(doc: str | None, *, seed: int, samples: int, fresh: int
                         help="with --recorded: synthesize the designs with this parameter "
                              "value again (their RTL changed since the data file; a JSON "
                              "value, e.g. signed=false); all given must match; repeatable")
+    parser.add_argument("--resynthesize-changed", metavar="REVISION",
+                        help="with --recorded: synthesize again the designs whose Verilog "
+                             "differs from what the code at git REVISION emits (a generator "
+                             "changed since their resources were recorded)")
     parser.add_argument("--recheck-only", action="store_true",
                         help="only synthesize again the designs the shipped fit recorded as "
                              "failed, and add the count to <out>/<name>.{json,md}")
@@ -469,6 +473,30 @@ def rtl_changed_since(revision: str, designs: Sequence[Params]) -> set[str]:
     if not designs:
         return set()
     generator = designs[0].generator
+    resolved = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
+                              cwd=REPOSITORY, capture_output=True, text=True)
+    if resolved.returncode:
+        raise SystemExit(f"--replace-changed: no revision {revision!r} "
+                         f"({resolved.stderr.strip()})")
+    # a revision's Verilog never changes: its hashes are kept per design
+    memo_path = cache_root() / "verilog-hashes" / f"{resolved.stdout.strip()}.json"
+    memo = json.loads(memo_path.read_text()) if memo_path.exists() else {}
+    keys = [f"{generator}:{params_key(p)}" for p in designs]
+    missing = [p for p, key in zip(designs, keys, strict=True) if key not in memo]
+    if missing:
+        memo.update(zip([f"{generator}:{params_key(p)}" for p in missing],
+                        _revision_hashes(revision, generator, missing), strict=True))
+        memo_path.parent.mkdir(parents=True, exist_ok=True)
+        memo_path.write_text(json.dumps(memo))
+    before = [memo[key] for key in keys]
+    now = _verilog_hashes(REPOSITORY, generator, designs)
+    return {params_key(p) for p, old, new in zip(designs, before, now, strict=True)
+            if old != new}
+
+
+def _revision_hashes(revision: str, generator: str, designs: Sequence[Params]) -> list[str]:
+    """:func:`_verilog_hashes` of ``designs`` as the code at git ``revision`` emits them, in
+    a temporary worktree."""
     with tempfile.TemporaryDirectory() as tmp:
         checkout = Path(tmp) / "tree"
         added = subprocess.run(["git", "worktree", "add", "--detach", str(checkout),
@@ -477,13 +505,10 @@ def rtl_changed_since(revision: str, designs: Sequence[Params]) -> set[str]:
             raise SystemExit(f"--replace-changed: no revision {revision!r} "
                              f"({added.stderr.strip()})")
         try:
-            before = _verilog_hashes(checkout, generator, designs)
+            return _verilog_hashes(checkout, generator, designs)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(checkout)],
                            cwd=REPOSITORY, capture_output=True)
-    now = _verilog_hashes(REPOSITORY, generator, designs)
-    return {params_key(p) for p, old, new in zip(designs, before, now, strict=True)
-            if old != new}
 
 
 def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:
@@ -608,7 +633,11 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
         recorded = recorded_samples(data_path)
     designs = train + fresh
     changed = dict(getattr(args, "resynthesize", []))
-    taken, checked = recorded_split(designs, recorded, changed, args.spot_check)
+    rtl_changed: set[str] = set()
+    if recorded and getattr(args, "resynthesize_changed", None):
+        rtl_changed = rtl_changed_since(
+            args.resynthesize_changed, [p for p in designs if params_key(p) in recorded])
+    taken, checked = recorded_split(designs, recorded, changed, args.spot_check, rtl_changed)
     to_synthesize = [p for p in designs if p not in taken or p in checked]
     synthesized, failed, tools = synthesize_all(to_synthesize, splits, args.target,
                                                 bench.describe, args.jobs)
@@ -637,7 +666,9 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
             f"synthesized again and gave the same resources; "
             f"{len(to_synthesize) - len(checked)} were synthesized in this run"
             + (f" (those with {', '.join(f'{k} = {v!r}' for k, v in changed.items())} "
-               "again: their RTL changed)" if changed else "") + ".")
+               "again: their RTL changed)" if changed else "")
+            + (f" ({len(rtl_changed)} of them again: their Verilog differs from what "
+               f"git {args.resynthesize_changed} emits)" if rtl_changed else "") + ".")
     recheck: dict[str, Any] = {}
     if before_failed and before_version != FLOW_VERSION:
         recheck, line = _recheck(args, bench, before_version, before_failed, before_samples)

@@ -147,3 +147,24 @@ def test_conflict_scan_finds_the_mis_synthesized_design(tmp_path, monkeypatch):
     synthesize(QmlpParams.from_mapping(bad), "ecp5-85k", place=False)
     cached = scan_one("qmlp-v1", bad, "ecp5-85k", False, 600)
     assert cached["source"] == "cache" and cached["conflicts"] == scanned["conflicts"]
+
+
+def test_rtl_changed_since_finds_the_designs_whose_verilog_changed(tmp_path, monkeypatch):
+    """``--resynthesize-changed``: against the last commit before the table PEs of session
+    34 (``hw.qmlp.accelerator.table_pe``), a network whose last layer is table PEs emitted
+    other Verilog, a folded one the same; the revision's hashes are kept, so asking again
+    gives the same answer from the cache."""
+    from area_common import rtl_changed_since
+
+    monkeypatch.setenv("HWDSE_CACHE", str(tmp_path))
+    table = QmlpParams(layers="2,10", folding="10x2", weight_bits=5, act_bits=2,
+                       input_bits=2, seed=660)
+    folded = QmlpParams(folding="")
+    before = "eef643f"   # main at the end of session 33
+    import subprocess
+    if subprocess.run(["git", "rev-parse", "--verify", f"{before}^{{commit}}"],
+                      cwd=Path(__file__).parents[2], capture_output=True).returncode:
+        pytest.skip(f"a clone without the history of revision {before}")
+    assert rtl_changed_since(before, [table, folded]) == {params_key(table)}
+    assert len(list((tmp_path / "verilog-hashes").glob("eef643f*.json"))) == 1
+    assert rtl_changed_since(before, [folded, table]) == {params_key(table)}
