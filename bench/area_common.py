@@ -476,16 +476,16 @@ def rtl_changed_since(revision: str, designs: Sequence[Params]) -> set[str]:
     resolved = subprocess.run(["git", "rev-parse", "--verify", f"{revision}^{{commit}}"],
                               cwd=REPOSITORY, capture_output=True, text=True)
     if resolved.returncode:
-        raise SystemExit(f"--replace-changed: no revision {revision!r} "
+        raise SystemExit(f"no git revision {revision!r} to compare the Verilog with "
                          f"({resolved.stderr.strip()})")
     # a revision's Verilog never changes: its hashes are kept per design
     memo_path = cache_root() / "verilog-hashes" / f"{resolved.stdout.strip()}.json"
     memo = json.loads(memo_path.read_text()) if memo_path.exists() else {}
     keys = [f"{generator}:{params_key(p)}" for p in designs]
-    missing = [p for p, key in zip(designs, keys, strict=True) if key not in memo]
+    missing = [(p, key) for p, key in zip(designs, keys, strict=True) if key not in memo]
     if missing:
-        memo.update(zip([f"{generator}:{params_key(p)}" for p in missing],
-                        _revision_hashes(revision, generator, missing), strict=True))
+        hashes = _revision_hashes(revision, generator, [p for p, _ in missing])
+        memo.update(zip([key for _, key in missing], hashes, strict=True))
         memo_path.parent.mkdir(parents=True, exist_ok=True)
         memo_path.write_text(json.dumps(memo))
     before = [memo[key] for key in keys]
@@ -502,7 +502,7 @@ def _revision_hashes(revision: str, generator: str, designs: Sequence[Params]) -
         added = subprocess.run(["git", "worktree", "add", "--detach", str(checkout),
                                 revision], cwd=REPOSITORY, capture_output=True, text=True)
         if added.returncode:
-            raise SystemExit(f"--replace-changed: no revision {revision!r} "
+            raise SystemExit(f"no git revision {revision!r} to compare the Verilog with "
                              f"({added.stderr.strip()})")
         try:
             return _verilog_hashes(checkout, generator, designs)

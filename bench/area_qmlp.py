@@ -602,7 +602,8 @@ def main() -> None:
     # a held-out draw of a probe seed repeats the probes' networks (fitted) in other foldings
     probe_seeds = {PARALLEL_SEED: "the parallel-corner probes",
                    UNROLLED_SEED: "the unrolled probes"}
-    for seed in (args.held_out_seed, *getattr(args, "more_held_out", [])):
+    held_out = args.seed + 1 if args.held_out_seed is None else args.held_out_seed
+    for seed in (held_out, *getattr(args, "more_held_out", [])):
         if seed in probe_seeds:
             parser.error(f"--held-out-seed {seed} is the seed of {probe_seeds[seed]}, whose "
                          "networks a draw of that seed repeats: choose another seed")

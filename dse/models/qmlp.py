@@ -49,6 +49,7 @@ from hw.params import ParamError
 from hw.qmlp.accelerator import (
     CLEAR,
     VARIES,
+    TableBit,
     pe_terms,
     table_pe,
     threshold_rom,
@@ -497,21 +498,28 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
     788 CCU2C before ABC and 348 after, where the model priced the layer's 33 PEs as 46
     LUTs (the design measured 1,152 LUTs, 29% over the model)."""
     skip: set[int] = set()
-    functions: set[tuple[Any, ...]] = set()   # (inputs, truth table): one LUT and one FF
-    wires: set[Any] = set()   # registered input bits and the constant 1: one FF each
+    registered: set[Any] = set()   # one flip-flop each (:func:`_bit_source`)
     for p in range(fold.pe):
         bits = table_pe(network, index, fold, p)
         if bits is None:
             continue
         skip.add(p)
-        for bit in bits:
-            if bit.wire is not None:
-                wires.add(bit.wire)
-            elif bit.table is not None:
-                functions.add((bit.inputs, bit.table))
-            elif bit.constant:
-                wires.add("1")
-    return frozenset(skip), len(functions), len(functions) + len(wires)
+        registered.update(_bit_source(bit) for bit in bits)
+    registered.discard(None)
+    functions = {source for source in registered if source[0] == "table"}
+    return frozenset(skip), len(functions), len(registered)
+
+
+def _bit_source(bit: TableBit) -> tuple[Any, ...] | None:
+    """What drives the output flip-flop of a table PE's output bit: a table of its input
+    bits (one LUT; equal tables of the same bits are one cell after ``opt_merge``), an
+    input wire, the constant 1, or ``None`` for a constant 0 (no flip-flop: its initial
+    value)."""
+    if bit.wire is not None:
+        return ("wire", bit.wire)
+    if bit.table is not None:
+        return ("table", bit.inputs, bit.table)
+    return ("one",) if bit.constant else None
 
 
 def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
@@ -552,9 +560,7 @@ def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
             sources.append([("pe", p, b) for b in range(out_bits)])
             continue
         found = True
-        sources.append([("wire", bit.wire) if bit.wire is not None
-                        else ("table", bit.inputs, bit.table) if bit.table is not None
-                        else "1" if bit.constant else None for bit in bits])
+        sources.append([_bit_source(bit) for bit in bits])
     return sources if found else None
 
 
