@@ -753,13 +753,15 @@ _Sum = tuple[int, int, frozenset[tuple[Any, ...]]]
 
 def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
                       opaque: bool = False, skip: frozenset[int] = frozenset()
-                      ) -> tuple[int, int, int, list[_Sum], int]:
+                      ) -> tuple[int, int, int, list[_Sum], int, int]:
     """The carry-chain LUTs and gate-mapped bits of layer ``index``'s dot-product adders
     (:func:`_dot_product_adders`, :func:`_adder_cost`; a chain's top CCU2C cells from its
-    ``live_high`` up dropped, as ABC does), its gated term bits, each PE's dot product and
-    the bits of its gate-mapped adders fed by gate-mapped adders
-    (:func:`_dot_product_adders`); the cells of the PEs in ``skip`` left out."""
-    adders, gated, sums, chained = _dot_product_adders(network, index, fold, opaque, skip)
+    ``live_high`` up dropped, as ABC does), its gated term bits, each PE's dot product, and
+    the bits of its gate-mapped adders fed by gate-mapped adders and of those whose
+    operands set the same bits (:func:`_dot_product_adders`); the cells of the PEs in
+    ``skip`` left out."""
+    adders, gated, sums, chained, aligned = _dot_product_adders(network, index, fold,
+                                                                opaque, skip)
     chain = small = 0
     for low, high, live_high in adders:
         luts, bits = _adder_cost(low, high)
@@ -767,12 +769,12 @@ def _dot_product_bits(network: QuantNetwork, index: int, fold: LayerFold,
             luts = 2 * -(-(min(high, live_high) - low) // 2)
         chain += luts
         small += bits
-    return chain, small, gated, sums, chained
+    return chain, small, gated, sums, chained, aligned
 
 
 def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
                         opaque: bool = False, skip: frozenset[int] = frozenset()
-                        ) -> tuple[list[tuple[int, int, int]], int, list[_Sum], int]:
+                        ) -> tuple[list[tuple[int, int, int]], int, list[_Sum], int, int]:
     """Of layer ``index``'s dot products as the RTL builds them
     (:func:`hw.qmlp.accelerator.pe_terms`, each adder kept apart by
     :func:`hw.logic.kept_sum`) and as Yosys leaves them: each distinct adder or subtraction
@@ -807,7 +809,9 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
 
     Also returned: the bits of the gate-mapped adders (fewer than
     :data:`_CARRY_CHAIN_MIN_BITS`) that take the output of another gate-mapped adder (its
-    ``_Operand.gate_depth``), counted once per cell as above."""
+    ``_Operand.gate_depth``), and of those whose two operands may set the same bits
+    (aligned: two lanes' terms of one weight bit, say), each counted once per cell as
+    above."""
     in_bits = network.input_bits_of(index)
     weight_bits = network.layers[index].weight_bits
     columns = weight_bit_columns(network, index, fold)
@@ -817,6 +821,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
     seen: set[int] = set()
     found: list[tuple[int, int, int]] = []
     chained = 0   # bits of gate-mapped adders fed by gate-mapped adders
+    aligned = 0   # bits of gate-mapped adders whose operands set the same bits
 
     def cell(*inputs: Any) -> int:
         return cells.setdefault(inputs, len(cells))
@@ -827,7 +832,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
             found.extend((low, high, live_high) for low, high in adders)
 
     def join(a: _Operand, b: _Operand) -> _Operand:
-        nonlocal chained
+        nonlocal chained, aligned
         shift = min(a.shift, b.shift)
         key = cell("add", *sorted([(a.key, a.shift - shift), (b.key, b.shift - shift)]))
         peak = a.peak + b.peak
@@ -837,6 +842,8 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         depth = deeper if not adders else deeper + 1 if len(small) == len(adders) else 0
         if counting and key not in seen and depth >= 2:
             chained += sum(small)
+        if counting and key not in seen and a.mask == b.mask:
+            aligned += sum(small)
         add(key, adders, int(peak.max()).bit_length())
         summed = {bit for low, high in adders for bit in range(low, high)}
         wires = {bit: (a if a.mask >> bit & 1 else b).source(bit)
@@ -888,7 +895,7 @@ def _dot_product_adders(network: QuantNetwork, index: int, fold: LayerFold,
         elif added is not None:   # unsigned, zero-extended: one more bit as signed
             sums[p] = (min(added.mask.bit_length() + 1, acc), added.key,
                        frozenset(added.source(b) for b in _set_bits(added.mask) if b < acc))
-    return found, in_bits * len(gates), sums, chained
+    return found, in_bits * len(gates), sums, chained, aligned
 
 
 def _set_bits(mask: int) -> list[int]:
@@ -977,7 +984,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     in_block = weight_memory == "block" and steps > 1
     collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold)
     kept_pes = fold.pe - len(collapsed)
-    carry_luts, gate_adder_bits, gated_bits, sums, chained = _dot_product_bits(
+    carry_luts, gate_adder_bits, gated_bits, sums, chained, aligned = _dot_product_bits(
         network, index, fold, opaque=in_block, skip=collapsed)
     # with SF = 1 the comparisons and the last layer's output register take the dot product
     # itself, sign-extended: Yosys compares and registers only its own bits, and the output
@@ -1002,6 +1009,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "gate_adder_bits": float(gate_adder_bits),
         "unrolled_adder_bits": float(gate_adder_bits if steps == 1 else 0),
         "chained_adder_bits": float(chained),
+        "aligned_adder_bits": float(aligned),
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
@@ -1068,6 +1076,15 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       functions; added in session 33: leave-one-out over the fitted designs 3.95% -> 3.77%
       mean on ``ecp5-85k-area``, 4.07% -> 3.93% on ``ecp5-85k-nowidelut``, 7.37% ->
       7.19% on ``ecp5-85k``);
+    - ``aligned_adder_bits``: the bits of those smaller adders whose operands may set the
+      same bits (``x + y`` of two lanes' terms of one weight bit; not ``x + (x << 1)`` of
+      one lane's, whose sum bits depend on fewer signals): each sum bit takes both
+      operands' bits and the carry, which ABC maps to more LUTs than a shifted pair (added
+      in session 35: leave-one-out over the fitted designs 3.48% -> 3.33% mean on
+      ``ecp5-85k-area``, 3.60% -> 3.47% on ``ecp5-85k-nowidelut``, 6.92% -> 6.78% on
+      ``ecp5-85k``; splitting by lanes, by the overlap of the operands or by the signals
+      the sum depends on gained no more). Fitted with it, ``chained_adder_bits`` takes a
+      coefficient of 0 on every ECP5 target: these bits are mostly the aligned ones;
     - ``acc_bits = P * A``: the accumulate adders (and the accumulator registers), where
       ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator, and
       the comparisons and the last layer's output register take only the dot product's
