@@ -107,6 +107,13 @@ def axes_of(seed: int, bench: str = "area") -> tuple[str, ...]:
     return (*AXES, "weight_memory") if seed >= FIRST_MEMORY_SEED[bench] else AXES
 
 
+def layer_fold(u_pe: float, u_simd: float, inputs: int, outputs: int) -> tuple[int, int]:
+    """A layer's (PE, SIMD) at unit coordinates: PE over the divisors of its outputs, then
+    SIMD over those of its inputs that keep PE x SIMD within :data:`MAX_LANES`."""
+    pe = pick(u_pe, divisors(outputs))
+    return pe, pick(u_simd, [d for d in divisors(inputs) if pe * d <= MAX_LANES])
+
+
 def from_unit(u: Mapping[str, float]) -> QmlpParams:
     """The network at unit coordinates ``u`` of the sampled space (weights in logic where
     ``u`` has no ``weight_memory``: :func:`axes_of`)."""
@@ -114,11 +121,8 @@ def from_unit(u: Mapping[str, float]) -> QmlpParams:
     sizes = [pick_log_int(u["inputs"], 2, MAX_SAMPLED_SIZE)]
     sizes += [pick_log_int(u[f"hidden{i}"], 2, MAX_SAMPLED_SIZE) for i in range(hidden)]
     sizes.append(pick_int(u["outputs"], 2, MAX_SAMPLED_OUTPUTS))
-    folding = []
-    for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:], strict=False)):
-        pe = pick(u[f"pe{index}"], divisors(outputs))
-        simd = pick(u[f"simd{index}"], [d for d in divisors(inputs) if pe * d <= MAX_LANES])
-        folding.append((pe, simd))
+    folding = [layer_fold(u[f"pe{index}"], u[f"simd{index}"], inputs, outputs)
+               for index, (inputs, outputs) in enumerate(zip(sizes, sizes[1:], strict=False))]
     return QmlpParams(layers=",".join(map(str, sizes)),
                       weight_bits=pick_int(u["weight_bits"], 1, MAX_BITS),
                       act_bits=pick_int(u["act_bits"], 1, MAX_SAMPLED_ACT_BITS),

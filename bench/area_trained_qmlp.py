@@ -27,13 +27,13 @@ from area_common import (
     synthesize_all,
     write_sweep,
 )
-from area_qmlp import MAX_LANES, MAX_SAMPLED_SIZE, describe
+from area_qmlp import MAX_SAMPLED_SIZE, describe, layer_fold
 
 from dse.models.registry import area
 from flows.targets import target_names
 from flows.tools import cache_root
 from hw.qmlp.network import QuantNetwork, load_network
-from hw.qmlp.params import QmlpParams, divisors
+from hw.qmlp.params import QmlpParams, format_folding
 
 #: The stored networks (run from the repository's root, as every benchmark)
 NETWORKS = Path("bench/networks")
@@ -73,15 +73,12 @@ def collect(count: int) -> None:
 
 
 def folding(network: QuantNetwork, name: str) -> str:
-    """A seeded random folding of ``network``: per layer PE and SIMD over the divisors of
-    its outputs and inputs, at most :data:`MAX_LANES` multipliers, as the area samples."""
+    """A seeded random folding of ``network``, drawn per layer as the area samples are
+    (:func:`area_qmlp.layer_fold`)."""
     rng = random.Random(f"{SEED}:{name}")
-    folds = []
-    for inputs, outputs in zip(network.sizes, network.sizes[1:], strict=False):
-        options = [(pe, simd) for pe in divisors(outputs) for simd in divisors(inputs)
-                   if pe * simd <= MAX_LANES]
-        folds.append("{}x{}".format(*rng.choice(options)))
-    return ",".join(folds)
+    return format_folding(tuple(
+        layer_fold(rng.random(), rng.random(), inputs, outputs)
+        for inputs, outputs in zip(network.sizes, network.sizes[1:], strict=False)))
 
 
 def main() -> None:
