@@ -421,10 +421,13 @@ def params_key(params: Params) -> str:
     return json.dumps(params.to_dict(), sort_keys=True)
 
 
-def recorded_key(generator: str, values: Mapping[str, Any]) -> str:
+def recorded_key(generator: str, values: Mapping[str, Any], base: Path | None = None) -> str:
     """The :func:`params_key` of parameters recorded as ``values`` (a field added since
-    they were recorded takes its default)."""
-    return params_key(get_generator(generator).params_class.from_mapping(values))
+    they were recorded takes its default; network files relative to folder ``base``)."""
+    params_class = get_generator(generator).params_class
+    if base is not None:
+        values = params_class.paths_under(values, base)
+    return params_key(params_class.from_mapping(values))
 
 
 def recorded_split(designs: Sequence[Params], recorded: Mapping[str, Any],
@@ -528,7 +531,7 @@ def recorded_samples(data_path: Path) -> dict[str, dict[str, Any]]:
                          f"{provenance.get('flow_version')} and Yosys "
                          f"{provenance.get('tools', {}).get('yosys')}, this run uses "
                          f"{FLOW_VERSION} and {yosys}: synthesize again")
-    return {recorded_key(previous["generator"], entry["params"]): entry
+    return {recorded_key(previous["generator"], entry["params"], data_path.parent): entry
             for entry in previous.get("samples", [])}
 
 
@@ -695,7 +698,8 @@ def fit_and_report(args: argparse.Namespace, bench: AreaBenchmark) -> None:
     model = build_model(bench.generator, args.target, samples, bench.features, provenance,
                         feature_fn)
     fit_seconds = time.monotonic() - fit_start
-    data_path.write_text(json.dumps(model.to_json(samples), indent=1) + "\n")
+    data_path.write_text(json.dumps(model.to_json(samples, data_path.parent), indent=1)
+                         + "\n")
     errors = {r: {"train": m.train_error.to_json(), "held_out": m.held_out_error.to_json()}
               for r, m in model.resources.items()}
     seconds = [s.synth_seconds or 0.0 for s in samples]

@@ -1,13 +1,15 @@
-"""The ``qmlp-v1`` area model on trained networks, which its fit samples do not hold (they
-are seeded random networks, with dense weights): each stored network (``bench/networks``,
-trained by hwdse and picked from its network cache with ``--collect``) in a seeded random
-folding, synthesized as the area benchmark does (the bare design), with the shipped
-model's estimate beside it. The model flags these estimates out of range
-(``trained_network``); this measures by how much they miss, and whether the miss follows
+"""The ``qmlp-v1`` area model on trained networks it was not fitted on: each network
+stored in ``bench/networks`` (trained by hwdse, picked from its network cache with
+``--collect``) in a seeded random folding, synthesized as the area benchmark does (the bare
+design), with the shipped model's estimate beside it. Since session 36 the model's fit holds
+trained networks too (``dse/models/data/networks/qmlp-v1``, picked the same way); the
+networks here are a later pick, none of them fitted. It reports whether the miss follows
 the share of zero weights (trained networks have many, random ones few).
 
     python bench/area_trained_qmlp.py [--target ecp5-85k-area] [--jobs 2]
-    python bench/area_trained_qmlp.py --collect 16    # store a seeded pick of the cache
+    python bench/area_trained_qmlp.py --collect 32 --pick-seed 37    # store a pick
+    python bench/area_trained_qmlp.py --collect 32 --pick-seed 36 \
+        --into dse/models/data/networks/qmlp-v1                      # networks to fit on
 """
 
 from __future__ import annotations
@@ -21,23 +23,30 @@ from typing import Any
 
 import numpy as np
 from area_common import (
+    REPOSITORY,
     sweep_failures,
     sweep_header,
     sweep_result,
     synthesize_all,
     write_sweep,
 )
-from area_qmlp import MAX_SAMPLED_SIZE, describe, layer_fold
+from area_qmlp import (
+    MAX_SAMPLED_SIZE,
+    TRAINED_FIT,
+    TRAINED_FOLD_SEED,
+    describe,
+    trained_folding,
+)
 
 from dse.models.registry import area
 from flows.targets import target_names
 from flows.tools import cache_root
 from hw.qmlp.network import QuantNetwork, load_network
-from hw.qmlp.params import QmlpParams, format_folding
+from hw.qmlp.params import QmlpParams
 
 #: The stored networks (run from the repository's root, as every benchmark)
 NETWORKS = Path("bench/networks")
-#: Seed of the pick from the cache and of each network's folding
+#: Seed of the first pick from the cache (session 35; fitted on since session 36)
 SEED = 35
 #: Networks picked: at most this many weights in all (synthesis stays within minutes)
 MAX_WEIGHTS = 6000
@@ -57,28 +66,23 @@ def fits_sampled_space(network: QuantNetwork) -> bool:
             and sum(layer.weights.size for layer in network.layers) <= MAX_WEIGHTS)
 
 
-def collect(count: int) -> None:
-    """Copy a seeded pick of ``count`` cached networks that fit into :data:`NETWORKS`."""
+def collect(count: int, seed: int, into: Path) -> None:
+    """Copy a seeded pick of ``count`` cached networks that fit into ``into``, none of them
+    already stored there, in :data:`NETWORKS` or among the networks fitted on."""
     cache = cache_root() / "qnn"
-    paths = sorted(cache.glob("*.qnet.json"))
-    random.Random(SEED).shuffle(paths)
+    stored = {p.name for folder in (into, NETWORKS, REPOSITORY / "dse/models/data"
+                                    / TRAINED_FIT) for p in folder.glob("*.qnet.json")}
+    paths = sorted(p for p in cache.glob("*.qnet.json") if p.name not in stored)
+    random.Random(seed).shuffle(paths)
     picked = [p for p in paths if fits_sampled_space(load_network(p))][:count]
     if len(picked) < count:
         raise SystemExit(f"--collect {count}: the cache {cache} holds only {len(picked)} "
-                         "networks that fit; train more (e.g. bench/codesign.py)")
-    NETWORKS.mkdir(exist_ok=True)
+                         "networks that fit and are not stored; train more (e.g. "
+                         "bench/codesign.py)")
+    into.mkdir(parents=True, exist_ok=True)
     for path in picked:
-        shutil.copy(path, NETWORKS / path.name)
-        print(f"stored {path.name}", flush=True)
-
-
-def folding(network: QuantNetwork, name: str) -> str:
-    """A seeded random folding of ``network``, drawn per layer as the area samples are
-    (:func:`area_qmlp.layer_fold`)."""
-    rng = random.Random(f"{SEED}:{name}")
-    return format_folding(tuple(
-        layer_fold(rng.random(), rng.random(), inputs, outputs)
-        for inputs, outputs in zip(network.sizes, network.sizes[1:], strict=False)))
+        shutil.copy(path, into / path.name)
+        print(f"stored {path.name} in {into}", flush=True)
 
 
 def main() -> None:
@@ -87,20 +91,26 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     parser.add_argument("--target", default="ecp5-85k-area", choices=target_names(),
                         help="synthesis target (default ecp5-85k-area)")
+    parser.add_argument("--networks", type=Path, default=NETWORKS,
+                        help=f"the folder of networks to run (default {NETWORKS})")
     parser.add_argument("--collect", type=int, metavar="N",
-                        help=f"store a seeded pick of N cached networks in {NETWORKS} and stop")
+                        help="store a seeded pick of N cached networks (in --into) and stop")
+    parser.add_argument("--pick-seed", type=int, default=SEED,
+                        help=f"seed of --collect's pick (default {SEED})")
+    parser.add_argument("--into", type=Path, default=NETWORKS,
+                        help=f"where --collect stores its pick (default {NETWORKS})")
     args = parser.parse_args()
     if args.collect:
-        collect(args.collect)
+        collect(args.collect, args.pick_seed, args.into)
         return
     start = time.monotonic()
-    paths = sorted(NETWORKS.glob("*.qnet.json"))
+    paths = sorted(args.networks.glob("*.qnet.json"))
     if not paths:
-        raise SystemExit(f"no networks in {NETWORKS}: store some with --collect N")
+        raise SystemExit(f"no networks in {args.networks}: store some with --collect N")
     designs, zeros = [], {}
     for path in paths:
         network = load_network(path)
-        params = QmlpParams.for_network(path, folding=folding(network, path.name))
+        params = QmlpParams.for_network(path, folding=trained_folding(network, path.name))
         designs.append(params)
         zeros[params] = zero_share(network)
     samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "trained"),
@@ -115,7 +125,8 @@ def main() -> None:
                      "bram": sample.measured["bram"], "bram_model": estimate.bram,
                      "out_of_range": list(estimate.out_of_range)})
     result = {**sweep_result(f"area_trained_qmlp_{args.target}", "qmlp-v1", args.target),
-              "seed": SEED, "networks": [p.name for p in paths], "designs": rows,
+              "folding_seed": TRAINED_FOLD_SEED, "networks_dir": args.networks.as_posix(),
+              "networks": [p.name for p in paths], "designs": rows,
               "summary": summary(rows), "failed": failed,
               "wall_seconds": round(time.monotonic() - start, 1)}
     write_sweep(args.out, result, markdown(result))
@@ -140,13 +151,14 @@ def summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def markdown(result: dict[str, Any]) -> str:
     lines = sweep_header(result, f"qmlp-v1 area model on trained networks "
                                  f"({result['target']})", "area_qmlp") + [
-        f"{len(result['networks'])} networks trained by hwdse (stored in `bench/networks`, "
-        f"picked with `--collect` from the network cache, seed {result['seed']}: layers of "
-        f"at most {MAX_SAMPLED_SIZE}, at most {MAX_WEIGHTS} weights), each in a seeded "
-        "random folding. Errors are model less measured, over measured; 'sparse': at least "
-        f"{SPARSE:.0%} of the weights are zero. The model's fit samples are random networks "
-        "(dense weights), so every estimate here is flagged out of range "
-        "(`trained_network`).", "",
+        f"{len(result['networks'])} networks trained by hwdse (stored in "
+        f"`{result['networks_dir']}`, picked with `--collect` from the network cache: layers "
+        f"of at most {MAX_SAMPLED_SIZE}, at most {MAX_WEIGHTS} weights), each in a seeded "
+        f"random folding (seed {result['folding_seed']}) drawn as the area samples' are. "
+        "Errors are model less measured, over measured; 'sparse': at least "
+        f"{SPARSE:.0%} of the weights are zero. The model is fitted on random networks and, "
+        f"since session 36, on the trained networks of `dse/models/data/"
+        f"{TRAINED_FIT.as_posix()}` (another pick; `bench/networks` holds none of them).", "",
         "| networks | count | LUT mean abs | LUT mean signed | LUT p95 | LUT max | FF mean abs "
         "| FF max |", "|---|---|---|---|---|---|---|---|"]
     for name, group in result["summary"].items():

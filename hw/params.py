@@ -12,6 +12,7 @@ import hashlib
 import json
 import typing
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 
@@ -95,6 +96,10 @@ class Params:
     #: a GEMM on the array (the class gives :meth:`precision_fields`); ``"network"``, the
     #: network built into the hardware (the class gives ``for_network``); None: neither.
     network_mapping: ClassVar[str | None] = None
+    #: Fields that name a file (a network). A file that stores parameters (an area model's
+    #: samples) keeps these relative to its own folder: :meth:`paths_relative_to`,
+    #: :meth:`paths_under`.
+    path_fields: ClassVar[tuple[str, ...]] = ()
 
     @classmethod
     def precision_fields(cls, weights: int, activations: int, accumulator: int,
@@ -156,6 +161,26 @@ class Params:
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
+
+    @classmethod
+    def paths_relative_to(cls, values: Mapping[str, Any], base: Path) -> dict[str, Any]:
+        """``values`` with each :attr:`path_fields` value that lies under folder ``base``
+        written relative to it (others unchanged)."""
+        out = dict(values)
+        for name in cls.path_fields:
+            if out.get(name) and Path(out[name]).resolve().is_relative_to(base.resolve()):
+                out[name] = Path(out[name]).resolve().relative_to(base.resolve()).as_posix()
+        return out
+
+    @classmethod
+    def paths_under(cls, values: Mapping[str, Any], base: Path) -> dict[str, Any]:
+        """``values`` with each relative :attr:`path_fields` value taken under folder
+        ``base`` (the inverse of :meth:`paths_relative_to`)."""
+        out = dict(values)
+        for name in cls.path_fields:
+            if out.get(name) and not Path(out[name]).is_absolute():
+                out[name] = str(base / out[name])
+        return out
 
     def coordinates(self) -> dict[str, Any]:
         """The design as numbers and choices, which the coverage of a fitted model compares

@@ -28,6 +28,7 @@ import functools
 import json
 from collections.abc import Mapping, Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -283,8 +284,13 @@ class AreaSample:
     cells: Mapping[str, int] = dataclasses.field(default_factory=dict)  # Yosys cell counts
     synth_seconds: float | None = None
 
-    def to_json(self) -> dict[str, Any]:
-        return {"params": self.params.to_dict(), "split": self.split,
+    def to_json(self, base: Path | None = None) -> dict[str, Any]:
+        """The sample as stored; with ``base``, its file parameters (a network) relative to
+        that folder (``Params.path_fields``)."""
+        params = self.params.to_dict()
+        if base is not None:
+            params = type(self.params).paths_relative_to(params, base)
+        return {"params": params, "split": self.split,
                 "measured": dict(self.measured), "cells": dict(self.cells),
                 "synth_seconds": self.synth_seconds}
 
@@ -518,8 +524,10 @@ class AreaModel:
             held_out_error={r: m.held_out_error for r, m in self.resources.items()},
             out_of_range=outside)
 
-    def to_json(self, samples: Sequence[AreaSample]) -> dict[str, Any]:
-        """The data file's content (schema ``hwdse.area-model/1``) with ``samples``."""
+    def to_json(self, samples: Sequence[AreaSample], base: Path | None = None
+                ) -> dict[str, Any]:
+        """The data file's content (schema ``hwdse.area-model/1``) with ``samples``; with
+        ``base`` (the data file's folder), their network files relative to it."""
         return {
             "schema": SCHEMA, "generator": self.generator, "target": self.target,
             "provenance": dict(self.provenance),
@@ -530,7 +538,7 @@ class AreaModel:
                        "train_error": m.train_error.to_json(),
                        "held_out_error": m.held_out_error.to_json()}
                 for name, m in self.resources.items()},
-            "samples": [sample.to_json() for sample in samples],
+            "samples": [sample.to_json(base) for sample in samples],
         }
 
 
@@ -578,9 +586,11 @@ def stats_from_json(payload: Any, where: str) -> ErrorStats:
 
 
 def parse_area_data(data: Mapping[str, Any], feature_fn: FeatureFunction,
-                    origin: str = "<data>") -> tuple[AreaModel, tuple[AreaSample, ...]]:
+                    origin: str = "<data>", base: Path | None = None
+                    ) -> tuple[AreaModel, tuple[AreaSample, ...]]:
     """The model and samples of a parsed data file of a family with features
-    ``feature_fn`` (``origin`` names the file in errors).
+    ``feature_fn`` (``origin`` names the file in errors; ``base`` is its folder, under
+    which the samples' relative network files are: ``Params.path_fields``).
 
     Raises:
         AreaModelError: for a wrong schema, an unknown generator, resource, feature or
@@ -600,8 +610,11 @@ def parse_area_data(data: Mapping[str, Any], feature_fn: FeatureFunction,
     samples = []
     for index, raw in enumerate(raw_samples):
         try:
+            values = raw["params"]
+            if base is not None:
+                values = params_class.paths_under(values, base)
             sample = AreaSample(
-                params=params_class.from_mapping(raw["params"]),
+                params=params_class.from_mapping(values),
                 measured={r: float(v) for r, v in raw["measured"].items()},
                 split=raw["split"], cells=dict(raw.get("cells", {})),
                 synth_seconds=raw.get("synth_seconds"))
@@ -654,7 +667,12 @@ def load_area_data(generator: str, target: str, feature_fn: FeatureFunction
             it is malformed.
     """
     payload, origin = shipped_json("area", generator, target)
-    return parse_area_data(payload, feature_fn, origin)
+    return parse_area_data(payload, feature_fn, origin, shipped_data_dir())
+
+
+def shipped_data_dir() -> Path:
+    """The folder of the shipped model data (``dse/models/data``)."""
+    return Path(str(resources.files("dse.models").joinpath("data")))
 
 
 def shipped_targets(kind: str, generator: str) -> list[str]:

@@ -111,6 +111,7 @@ class QmlpParams(Params):
 
     generator: ClassVar[str] = "qmlp-v1"
     network_mapping: ClassVar[str | None] = "network"
+    path_fields: ClassVar[tuple[str, ...]] = ("network",)
 
     network: str = ""
     layers: str = "16,8,4"

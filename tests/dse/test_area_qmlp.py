@@ -5,19 +5,21 @@ checked by hand (fast)."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from dse.models.qmlp import qmlp_layer_features, weight_rom_brams
+from dse.models.area import parse_area_data, shipped_data_dir, shipped_json
+from dse.models.qmlp import qmlp_features, qmlp_layer_features, weight_rom_brams
 from dse.models.registry import area_data
 from hw.qmlp.network import QuantLayer, QuantNetwork
 from hw.qmlp.params import QmlpParams
 from tests.dse.area_samples import relative, split
 
 GENERATOR, TARGET = "qmlp-v1", "ecp5-85k"
-#: Held-out designs of the shipped fit: two fresh draws of 32 (seeds 2186 and 2187, since
-#: session 35; bench/results/area_qmlp.md)
+#: Held-out designs of the shipped fit: two fresh draws of 32 (seeds 2188 and 2189, since
+#: session 36; bench/results/area_qmlp.md)
 SHIPPED_HELD_OUT = 64
 #: FFs follow the registers one for one: the shipped fit's largest FF error on any stored
 #: design (train or held out) is below this. The largest, 1.66%, is a held-out design of
@@ -270,21 +272,34 @@ def test_aligned_gate_adder_bits_by_hand(tmp_path):
     assert threes["carry_luts"] > 0
 
 
-@pytest.mark.parametrize(("column", "luts"), [
-    ([1, 0] * 16, 1),                        # two equal 16-word slices: one LUT
-    ([1, 0] * 8 + [0, 1] * 8, 2),            # two different slices
-    ([1] * 16 + [1, 0] * 8, 2),              # a constant slice counts (probed in Yosys)
-    ([1, 0, 0, 1] * 16, 1),                  # 64 words of one slice
-    ([1, 0] * 8 + [0, 1] * 8 + [1, 1, 0, 0] * 8 + [1, 0] * 8, 3 + 1),   # 96: one more mux
-    ([1, 0] * 4, 0),                         # 8 words: folded into the gates
+@pytest.mark.parametrize(("column", "luts", "column_luts"), [
+    ([1, 0] * 16, 1, 2),                     # two equal 16-word slices: one LUT (shared)
+    ([1, 0] * 8 + [0, 1] * 8, 2, 2),         # two different slices
+    ([1] * 16 + [1, 0] * 8, 2, 1),           # a constant slice counts (probed in Yosys)
+    ([1, 0, 0, 1] * 16, 1, 4),               # 64 words of one slice
+    ([1, 0] * 8 + [0, 1] * 8 + [1, 1, 0, 0] * 8 + [1, 0] * 8, 3 + 1, 5 + 1),  # 80: one more mux
+    ([1, 0] * 4, 0, 0),                      # 8 words: folded into the gates
 ])
-def test_rom_luts_count_distinct_slices(tmp_path, column, luts):
+def test_rom_luts_count_distinct_slices(tmp_path, column, luts, column_luts):
     """A 1 x 1 layer whose one varying ROM bit (bit 0 of 2-bit weights 0 or 1) holds
     ``column`` over its words: one LUT per distinct 16-word slice, one more per further
-    64 words (``dse.models.qmlp._rom_luts``)."""
+    64 words (``dse.models.qmlp._rom_luts``); per column, one per 16-word slice that is
+    not constant (``_rom_column_luts``)."""
     params = _single_layer(tmp_path, [column], 4, 2, "1x1")
     assert params.folds()[0].cycles_per_vector == len(column)
-    assert qmlp_layer_features(params, 0)["rom_luts"] == luts
+    features = qmlp_layer_features(params, 0)
+    assert (features["rom_luts"], features["rom_column_luts"]) == (luts, column_luts)
+
+
+def test_rom_column_luts_share_no_slice_between_columns(tmp_path):
+    """Bits 0 and 1 of 2-bit weights ``a - 2b`` hold columns ``a`` and ``b``, whose first
+    16-word slices are equal: one LUT for both in ``rom_luts``, one each in
+    ``rom_column_luts`` (a wide-LUT mapping cannot share half of a LUT5)."""
+    a = np.array([1, 0] * 8 + [0, 1] * 8)
+    b = np.array([1, 0] * 8 + [1, 1, 0, 0] * 4)
+    params = _single_layer(tmp_path, [list(a - 2 * b)], 4, 2, "1x1")
+    features = qmlp_layer_features(params, 0)
+    assert (features["rom_luts"], features["rom_column_luts"]) == (3, 4)
 
 
 def test_carry_cells_above_the_largest_sum_are_not_counted(tmp_path):
@@ -591,3 +606,32 @@ def test_a_table_layer_registers_each_distinct_function(tmp_path):
         module = _synthesized(params, tmp_path)
         assert _flip_flops_on(module, "layer0.out__payload") == out
         assert _flip_flops_on(module, "layer1.capture", "layer1.vector") == vector
+
+
+def test_network_paths_are_stored_relative_to_the_data_folder(tmp_path):
+    """A sample's network file is written relative to the data file's folder and read back
+    under it (``Params.path_fields``); a file outside the folder keeps its path."""
+    network = QuantNetwork(1, (QuantLayer(np.array([[1, -1], [0, 1]]), 2),))
+    path = network.save(tmp_path / "data" / "networks" / "net.qnet.json")
+    values = QmlpParams.for_network(path).to_dict()
+    stored = QmlpParams.paths_relative_to(values, tmp_path / "data")
+    assert stored["network"] == "networks/net.qnet.json"
+    assert QmlpParams.paths_under(stored, tmp_path / "data")["network"] == str(
+        tmp_path / "data" / "networks" / "net.qnet.json")
+    assert QmlpParams.paths_relative_to(values, tmp_path / "other") == values
+
+
+@pytest.mark.parametrize("target", ["ecp5-85k", "ecp5-85k-area", "ecp5-85k-nowidelut"])
+def test_trained_samples_load_from_any_working_folder(target, tmp_path, monkeypatch):
+    """The fit holds trained networks (``dse/models/data/networks/qmlp-v1``, since session
+    36), named relative to the data file: the model loads with any working folder, and
+    every stored network is a sample."""
+    monkeypatch.chdir(tmp_path)
+    payload, origin = shipped_json("area", GENERATOR, target)
+    _, samples = parse_area_data(payload, qmlp_features, origin, shipped_data_dir())
+    folder = shipped_data_dir() / "networks" / GENERATOR
+    trained = {Path(s.params.network) for s in samples if s.params.network}
+    assert trained == set(folder.glob("*.qnet.json"))
+    assert all(s["params"]["network"].startswith(f"networks/{GENERATOR}/")
+               for s in payload["samples"] if s["params"]["network"])
+    assert all(s.split == "train" for s in samples if s.params.network)
