@@ -18,7 +18,7 @@ from hw.qmlp.params import QmlpParams
 from tests.dse.area_samples import relative, split
 
 GENERATOR, TARGET = "qmlp-v1", "ecp5-85k"
-#: Held-out designs of the shipped fit: two fresh draws of 32 (seeds 2188 and 2189, since
+#: Held-out designs of the shipped fit: two fresh draws of 32 (seeds 2191 and 2192, since
 #: session 36; bench/results/area_qmlp.md)
 SHIPPED_HELD_OUT = 64
 #: FFs follow the registers one for one: the shipped fit's largest FF error on any stored
@@ -266,6 +266,11 @@ def test_aligned_gate_adder_bits_by_hand(tmp_path):
     ones = qmlp_layer_features(_single_layer(tmp_path, [[1] * 5], 2, 2, "1x5"), 0)
     assert ones["collapsed_pes"] == 0
     assert ones["gate_adder_bits"] == ones["aligned_adder_bits"] == 3 + 3 + 4
+    # ``multibit_aligned_adder_bits``: the same where the inputs have more than one bit
+    assert ones["multibit_aligned_adder_bits"] == ones["aligned_adder_bits"]
+    single = qmlp_layer_features(_single_layer(tmp_path, [[1] * 5], 1, 2, "1x5"), 0)
+    assert single["collapsed_pes"] == 0 and single["aligned_adder_bits"] > 0
+    assert single["multibit_aligned_adder_bits"] == 0
     threes = qmlp_layer_features(_single_layer(tmp_path, [[3, 3, 3]], 2, 3, "1x3"), 0)
     assert threes["collapsed_pes"] == 0
     assert threes["gate_adder_bits"] == 3 * 3 and threes["aligned_adder_bits"] == 0
