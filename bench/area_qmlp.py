@@ -550,7 +550,7 @@ NOTES = (
     "Both are harder for the session-35 model as well: on the seed-2188 draw it would have "
     "held out 3.77% mean on ecp5-85k-area (3.68% now), 4.41% on ecp5-85k-nowidelut "
     "(4.38%) and 8.24% on ecp5-85k (8.09%). Leave-one-out over the fitted designs is "
-    "about 3.3% on ecp5-85k-area, so a held-out mean of 2.9% (sessions 35) was a kind "
+    "about 3.3% on ecp5-85k-area, so a held-out mean of 2.9% (session 35) was a kind "
     "draw. Found and left open: single-layer designs that the samples hold few of are "
     "missed by 10-20%, e.g. 29-6 w4 a3 i3 [6x1] (506 LUTs measured, 421 modelled; at 4-bit "
     "inputs +3%, at 5-bit weights +2%) and 32-4 w1 a2 i2 [2x32] (485 against 415).",

@@ -23,7 +23,6 @@ from typing import Any
 
 import numpy as np
 from area_common import (
-    REPOSITORY,
     sweep_failures,
     sweep_header,
     sweep_result,
@@ -38,6 +37,7 @@ from area_qmlp import (
     trained_folding,
 )
 
+from dse.models.area import shipped_data_dir
 from dse.models.registry import area
 from flows.targets import target_names
 from flows.tools import cache_root
@@ -70,8 +70,8 @@ def collect(count: int, seed: int, into: Path) -> None:
     """Copy a seeded pick of ``count`` cached networks that fit into ``into``, none of them
     already stored there, in :data:`NETWORKS` or among the networks fitted on."""
     cache = cache_root() / "qnn"
-    stored = {p.name for folder in (into, NETWORKS, REPOSITORY / "dse/models/data"
-                                    / TRAINED_FIT) for p in folder.glob("*.qnet.json")}
+    stored = {p.name for folder in (into, NETWORKS, shipped_data_dir() / TRAINED_FIT)
+              for p in folder.glob("*.qnet.json")}
     paths = sorted(p for p in cache.glob("*.qnet.json") if p.name not in stored)
     random.Random(seed).shuffle(paths)
     picked = [p for p in paths if fits_sampled_space(load_network(p))][:count]
