@@ -2,12 +2,13 @@
 stored in ``bench/networks`` (trained by hwdse, picked from its network cache with
 ``--collect``) in a seeded random folding, synthesized as the area benchmark does (the bare
 design), with the shipped model's estimate beside it. Since session 36 the model's fit holds
-trained networks too (``dse/models/data/networks/qmlp-v1``, picked the same way); the
-networks here are a later pick, none of them fitted. It reports whether the miss follows
-the share of zero weights (trained networks have many, random ones few).
+trained networks too (``dse/models/data/networks/qmlp-v1``, picked the same way; since
+session 37 the seed-37 pick held out before is among them); the networks here are a later
+pick (seed 38), none of them fitted. It reports whether the miss follows the share of zero
+weights (trained networks have many, random ones few).
 
     python bench/area_trained_qmlp.py [--target ecp5-85k-area] [--jobs 2]
-    python bench/area_trained_qmlp.py --collect 32 --pick-seed 37    # store a pick
+    python bench/area_trained_qmlp.py --collect 32 --pick-seed 38    # store a pick
     python bench/area_trained_qmlp.py --collect 32 --pick-seed 36 \
         --into dse/models/data/networks/qmlp-v1                      # networks to fit on
 """

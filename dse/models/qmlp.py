@@ -463,11 +463,21 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
 
     With ``widths`` (a layer of ``SF = 1``, whose sums are its dot products, sign-extended:
     each PE's dot-product width) a PE's sum is that wide instead of ``A``, and a threshold
-    outside its range is always or never passed. The PEs in ``skip`` are left out."""
+    outside its range is always or never passed. That range is also what the constant
+    weights let the dot product reach (every input at 0 or at its largest): the
+    comparison is a function of the input bits alone, and ABC finds it constant outside
+    that range (since session 37: on 2-30-10 w2 a4 i8 [30x2,10x1], whose PEs weigh two
+    8-bit inputs by -2..1, ABC left 287 of the 399 carry chains Yosys built; leave-one-out
+    over the 1,155 fitted designs 3.26% -> 3.22% mean on ``ecp5-85k-area``, 3.42% ->
+    3.39% on ``ecp5-85k-nowidelut``, 6.73% -> 6.64% on ``ecp5-85k``). An accumulated sum
+    (``SF > 1``) is a register, whose reach ABC does not know. The PEs in ``skip`` are left
+    out."""
     layer = network.layers[index]
     if layer.thresholds is None or fold.neuron_fold > 1:
         return 0
     bits = 0
+    top = (1 << network.input_bits_of(index)) - 1
+    weights = np.asarray(layer.weights, dtype=np.int64)
     for p, row in enumerate(np.asarray(layer.thresholds)):
         if p in skip:
             continue
@@ -475,6 +485,9 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
         if width <= 0:   # no terms: the sum is 0, and so is every comparison
             continue
         lowest, highest = -(1 << (width - 1)), (1 << (width - 1)) - 1
+        if widths is not None:   # the dot product of constant weights, combinational
+            lowest = max(lowest, int(np.minimum(weights[p], 0).sum()) * top)
+            highest = min(highest, int(np.maximum(weights[p], 0).sum()) * top)
         for threshold in {int(t) for t in row}:
             if threshold == 0 or threshold <= lowest or threshold > highest:
                 continue
@@ -483,8 +496,8 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
     return bits
 
 
-def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
-                   ) -> tuple[frozenset[int], int, int]:
+def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold,
+                   dead: frozenset[int] = frozenset()) -> tuple[frozenset[int], int, int]:
     """The PEs of layer ``index`` that the RTL builds as truth tables
     (:func:`hw.qmlp.accelerator.table_pe`: a one-step layer, at most 4 input bits), the
     LUTs of their output bits and the flip-flops that register them. A table bit is one
@@ -496,7 +509,11 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
     Since session 34. Before, these PEs added and compared, and ABC dissolved the carry
     chains of some PEs and not of others: on 4-2-33-11 w7 a2 i5 [1x1,33x2,1x11] block,
     788 CCU2C before ABC and 348 after, where the model priced the layer's 33 PEs as 46
-    LUTs (the design measured 1,152 LUTs, 29% over the model)."""
+    LUTs (the design measured 1,152 LUTs, 29% over the model).
+
+    The tables of the PEs in ``dead`` (:func:`_dead_pes`: nothing reads their outputs)
+    are removed with their flip-flops: such PEs are collapsed, with no LUTs or
+    flip-flops."""
     skip: set[int] = set()
     registered: set[Any] = set()   # one flip-flop each (:func:`_bit_source`)
     for p in range(fold.pe):
@@ -504,7 +521,8 @@ def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold
         if bits is None:
             continue
         skip.add(p)
-        registered.update(_bit_source(bit) for bit in bits)
+        if p not in dead:
+            registered.update(_bit_source(bit) for bit in bits)
     registered.discard(None)
     functions = {source for source in registered if source[0] == "table"}
     return frozenset(skip), len(functions), len(registered)
@@ -522,20 +540,24 @@ def _bit_source(bit: TableBit) -> tuple[Any, ...] | None:
     return ("one",) if bit.constant else None
 
 
-def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold,
+                        dead: frozenset[int] = frozenset()) -> int:
     """LUT4s of layer ``index``'s threshold ROM (``NF > 1`` words): per output bit that is
     not constant, counted once where bits are equal over the words (one signal after
     ``opt_merge``), one LUT4 per 16 words and at least one: each bit is an operand of a
     comparison's carry chain, which takes no logic of its own (unlike a weight bit, which
     ABC folds into its term's gate; leave-one-out over the 208 designs of
     ``bench/results/area_qmlp.md``, 6.4% -> 6.2%, against every bit priced by
-    :func:`_rom_luts_per_bit`)."""
+    :func:`_rom_luts_per_bit`). The thresholds of the PEs in ``dead`` (:func:`_dead_pes`)
+    feed nothing: their bits are removed."""
     layer = network.layers[index]
     if layer.thresholds is None or fold.neuron_fold == 1:
         return 0
-    width = fold.pe * ((1 << layer.act_bits) - 1) * network.accumulator_width(index)
-    words = threshold_rom(network, index, fold)
-    columns = {tuple((word >> bit) & 1 for word in words) for bit in range(width)}
+    per_pe = ((1 << layer.act_bits) - 1) * network.accumulator_width(index)
+    words = threshold_rom(network, index, fold)   # PE by PE in each word
+    columns = {tuple((word >> bit) & 1 for word in words)
+               for p in range(fold.pe) if p not in dead
+               for bit in range(p * per_pe, (p + 1) * per_pe)}
     varying = [column for column in columns if len(set(column)) > 1]
     return len(varying) * max(1, _rom_luts_per_bit(fold.neuron_fold))
 
@@ -564,12 +586,14 @@ def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
     return sources if found else None
 
 
-def _read_input_bits(network: QuantNetwork, index: int, fold: LayerFold) -> np.ndarray:
+def _read_input_bits(network: QuantNetwork, index: int, fold: LayerFold,
+                     removed: frozenset[int] = frozenset()) -> np.ndarray:
     """Which bits of each SIMD lane's input layer ``index`` reads (shape ``simd x input
     bits``): every bit of a lane with a term in some PE (a weight that is not zero in
     every ROM word; a 1-bit, bipolar, weight is never zero), and of a table PE
     (:func:`hw.qmlp.accelerator.table_pe`) only the input bits its output bits depend on
-    (none where they are constant)."""
+    (none where they are constant); the PEs in ``removed`` read nothing (:func:`_dead_pes`:
+    no logic of theirs stays)."""
     in_bits = network.input_bits_of(index)
     if network.layers[index].weight_bits == 1:
         used = np.ones((fold.pe, fold.simd), dtype=bool)
@@ -577,6 +601,8 @@ def _read_input_bits(network: QuantNetwork, index: int, fold: LayerFold) -> np.n
         used = (weight_bit_kinds(network, index, fold) != CLEAR).any(axis=2)
     reads = np.zeros((fold.simd, in_bits), dtype=bool)
     for p in range(fold.pe):
+        if p in removed:
+            continue
         bits = table_pe(network, index, fold, p)
         if bits is None:
             reads[used[p]] = True
@@ -587,8 +613,55 @@ def _read_input_bits(network: QuantNetwork, index: int, fold: LayerFold) -> np.n
     return reads
 
 
+def _has_kept_signal(kinds: np.ndarray, weight_bits: int) -> bool:
+    """Whether a PE's dot product (:func:`hw.qmlp.accelerator.pe_terms` of its ``simd x
+    bits`` weight-bit kinds) has a signal with the ``keep`` attribute
+    (:func:`hw.logic.kept_sum`): an adder of two added terms, or the subtraction of
+    subtracted ones. A kept signal stays with all the logic before it, even where nothing
+    reads it."""
+    terms = pe_terms(kinds, weight_bits)
+    added = sum(1 for t in terms if not t.negative)
+    return added >= 2 or len(terms) > added
+
+
+def _dead_pes(network: QuantNetwork, folds: tuple[LayerFold, ...]
+              ) -> list[tuple[frozenset[int], frozenset[int]]]:
+    """Per layer, the PEs whose outputs nothing reads (dead) and, of those, the ones of
+    which no logic stays (removed), from the last layer back (whose outputs are all read).
+    Layer ``i + 1`` reads the elements of its input lanes that :func:`_read_input_bits`
+    names, its removed PEs left out; a PE of layer ``i`` is dead where none of its neurons
+    (``nf * pe + p``) is such an element. Yosys then removes the dead PE's accumulator,
+    comparisons, threshold bits and output register, and the dot product too unless it has
+    a kept signal (:func:`_has_kept_signal`), which keeps its adders, gates and ROM bits; a
+    dead table PE goes whole. Since session 37: on 4-2-6-4-3 w2 a1 i8
+    [1x1,6x2,1x1,3x2] (seed 764), whose second layer's table PEs are all constant, Yosys
+    0.70 kept none of the first layer's accumulator and output flip-flops but all of its
+    subtraction's logic (164 LUTs and 136 FFs measured on ``ecp5-85k-area``, 206 and 147
+    modelled before)."""
+    result: list[tuple[frozenset[int], frozenset[int]]] = []
+    read: list[bool] | None = None   # per output element of the layer in hand
+    for index in reversed(range(len(folds))):
+        fold = folds[index]
+        if read is None:
+            dead: frozenset[int] = frozenset()
+        else:
+            dead = frozenset(p for p in range(fold.pe)
+                             if not any(read[nf * fold.pe + p]
+                                        for nf in range(fold.neuron_fold)))
+        kinds = weight_bit_kinds(network, index, fold)
+        weight_bits = network.layers[index].weight_bits
+        removed = frozenset(p for p in dead
+                            if table_pe(network, index, fold, p) is not None
+                            or not _has_kept_signal(kinds[p], weight_bits))
+        result.append((dead, removed))
+        lanes = _read_input_bits(network, index, fold, removed).any(axis=1)
+        read = [bool(lanes[element % fold.simd]) for element in range(fold.inputs)]
+    return result[::-1]
+
+
 def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
-                       in_elements: int, sources: list[list[Any]] | None = None) -> int:
+                       in_elements: int, sources: list[list[Any]] | None = None,
+                       removed: frozenset[int] = frozenset()) -> int:
     """Flip-flops of layer ``index``'s capture shift register and vector register that
     Yosys keeps. A vector bit no PE reads (:func:`_read_input_bits`: its SIMD lane has a
     zero weight in every PE and ROM word, or only table PEs take the lane and none of
@@ -600,7 +673,7 @@ def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
     the whole vector, so the capture register is one beat deep) Yosys merges the capture
     and vector flip-flops of equal output bits and drops those of constant ones, as it
     does in the output register before them (since session 34)."""
-    reads = _read_input_bits(network, index, fold)
+    reads = _read_input_bits(network, index, fold, removed)
     if sources is not None:
         assert in_elements == fold.inputs == len(sources)
         return 2 * len({sources[element][k] for element in range(fold.inputs)
@@ -940,10 +1013,12 @@ def qmlp_layer_features(params: QmlpParams, index: int) -> dict[str, float]:
     network = params.quant_network()
     folds = params.folds()
     in_elements = folds[0].simd if index == 0 else folds[index - 1].pe
-    features = _fold_features(network, index, folds[index], params.weight_memory)
+    dead, removed = _dead_pes(network, folds)[index]
+    features = _fold_features(network, index, folds[index], params.weight_memory,
+                              dead, removed)
     sources = None if index == 0 else _output_sources(network, index - 1, folds[index - 1])
     for name, value in _beat_features(network, index, folds[index], in_elements,
-                                      sources).items():
+                                      sources, removed).items():
         features[name] = features.get(name, 0.0) + value
     return features
 
@@ -1003,9 +1078,12 @@ def _index_bits(count: int) -> int:
 
 
 def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
-                   weight_memory: str = "logic") -> dict[str, float]:
+                   weight_memory: str = "logic", dead: frozenset[int] = frozenset(),
+                   removed: frozenset[int] = frozenset()) -> dict[str, float]:
     """The features of layer ``index`` that depend on its own fold and weight memory alone
-    (not on the beat width its input arrives in: :func:`_beat_features`)."""
+    (not on the beat width its input arrives in: :func:`_beat_features`), and on which of
+    its PEs nothing reads (``dead``, of which no logic stays of ``removed``:
+    :func:`_dead_pes`; the folding optimizer takes every PE as read)."""
     layer = network.layers[index]
     in_bits = network.input_bits_of(index)
     acc = network.accumulator_width(index)
@@ -1013,10 +1091,11 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     out_bits = acc if layer.thresholds is None else layer.act_bits
     steps = fold.cycles_per_vector
     in_block = weight_memory == "block" and steps > 1
-    collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold)
-    kept_pes = fold.pe - len(collapsed)
+    collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold, dead)
+    kept_pes = fold.pe - len(collapsed | dead)   # PEs that add and compare
+    live_pes = fold.pe - len(dead)
     carry_luts, gate_adder_bits, gated_bits, sums, chained, aligned = _dot_product_bits(
-        network, index, fold, opaque=in_block, skip=collapsed)
+        network, index, fold, opaque=in_block, skip=collapsed | removed)
     # with SF = 1 the comparisons and the last layer's output register take the dot product
     # itself, sign-extended: Yosys compares and registers only its own bits, and the output
     # flip-flops of two PEs with one sum (equal weights) are one
@@ -1045,18 +1124,18 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "gated_bits": float(gated_bits),
         "gated_folded_bits": float(gated_bits if folded_rom else 0),
         "gated_rom_bits": float(0 if folded_rom else gated_bits),
-        "acc_bits": float(fold.pe * acc if accumulates else 0),
+        "acc_bits": float(live_pes * acc if accumulates else 0),
         "rom_luts": float(0 if in_block else _rom_luts(network, index, fold)),
         "rom_column_luts": float(0 if in_block else _rom_column_luts(network, index, fold)),
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
         "block_rom_select_bits": float(_index_bits(slices) if slices > 1 else 0),
-        "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold)),
+        "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold, dead)),
         "compare_bits": float(kept_pes * levels * acc),
-        "rom_compare_bits": float(fold.pe * levels * acc if rom_thresholds else 0),
-        "constant_compare_bits": float(_constant_compare_bits(network, index, fold,
-                                                              collapsed, dot_widths)),
+        "rom_compare_bits": float(live_pes * levels * acc if rom_thresholds else 0),
+        "constant_compare_bits": float(_constant_compare_bits(
+            network, index, fold, collapsed | dead, dot_widths)),
         "count_bits": float(kept_pes * levels if levels > 1 else 0),
         "collapsed_luts": float(collapsed_luts),
         "collapsed_pes": float(len(collapsed)),
@@ -1064,16 +1143,17 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "slice_mux_shared_luts": float(slice_mux if fold.pe > 1 else 0),
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
-        "out_bits": float(fold.pe * out_bits if dot_widths is None
+        "out_bits": float(live_pes * out_bits if dot_widths is None
                           else collapsed_ffs + kept_pes * out_bits if layer.thresholds is not None
                           else collapsed_ffs + len(frozenset().union(
                               *(bits for p, (_, _, bits) in enumerate(sums)
-                                if p not in collapsed)))),
+                                if p not in collapsed | dead)))),
     }
 
 
 def _beat_features(network: QuantNetwork, index: int, fold: LayerFold, in_elements: int,
-                   sources: list[list[Any]] | None = None) -> dict[str, float]:
+                   sources: list[list[Any]] | None = None,
+                   removed: frozenset[int] = frozenset()) -> dict[str, float]:
     """The features of layer ``index`` that depend on the width of its input beats,
     ``in_elements`` elements (the first layer's SIMD, else the previous layer's PE): the
     beat counter (its carry chain and bits) and the capture register's kept flip-flops
@@ -1081,7 +1161,7 @@ def _beat_features(network: QuantNetwork, index: int, fold: LayerFold, in_elemen
     beats = _index_bits(fold.inputs // in_elements)
     return {"carry_luts": float(_adder_cost(0, beats)[0]), "counter_bits": float(beats),
             "vector_ff_bits": float(_vector_flip_flops(network, index, fold, in_elements,
-                                                       sources))}
+                                                       sources, removed))}
 
 
 def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
@@ -1130,6 +1210,10 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       ``SF > 1`` (with ``SF = 1`` each sum is the step's dot product: no accumulator, and
       the comparisons and the last layer's output register take only the dot product's
       own bits, not its sign extension to ``A``);
+    - a PE whose outputs nothing reads (:func:`_dead_pes`: the next layer weighs its
+      neurons 0 everywhere, or only table PEs read them and none depends on them) takes no
+      accumulator, comparison, threshold or output-register features; its dot product
+      stays where it has a kept adder, as Yosys keeps it (since session 37);
     - ``collapsed_luts``: the LUTs of the table PEs (a layer of one step whose PE depends
       on at most 4 input bits, ``hw.qmlp.accelerator.table_pe``; since session 34 the RTL
       builds them as truth tables): one per distinct table (:func:`_collapsed_pes`); these
