@@ -135,10 +135,10 @@ def test_unread_pes_lose_their_accumulators_and_comparisons(params, tmp_path):
     """A PE whose outputs nothing reads (``_dead_pes``: in 4-2-6-4-3 the second layer's
     table PEs are all constant, so the first layer's one PE is read by nothing; in 6-4-2
     the second layer weighs the first layer's neuron 1 with 0 in every PE) keeps no
-    accumulator in Yosys 0.70 (``synth_ecp5 -run :map_gates``), and its kept dot product
-    stays (its kept wire in the netlist before ABC); the model drops the PE's accumulator,
-    comparisons and thresholds and keeps its adders. Checked in the netlist of the area
-    samples' flow (``ecp5-85k-area``): Yosys drops the flip-flops only after ABC."""
+    accumulator flip-flops in Yosys 0.70, and its kept dot product stays (its kept wire is
+    in the netlist before ABC); the model drops the PE's accumulator, comparisons and
+    thresholds and keeps its adders. Checked in the area samples' flow (``ecp5-85k-area``),
+    in its final netlist: Yosys drops those flip-flops only after ABC."""
     import json
 
     from dse.models.qmlp import _dead_pes
