@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import numpy as np
@@ -470,12 +470,33 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
     8-bit inputs by -2..1, ABC left 287 of the 399 carry chains Yosys built; leave-one-out
     over the 1,155 fitted designs 3.26% -> 3.22% mean on ``ecp5-85k-area``, 3.42% ->
     3.39% on ``ecp5-85k-nowidelut``, 6.73% -> 6.64% on ``ecp5-85k``). An accumulated sum
-    (``SF > 1``) is a register, whose reach ABC does not know. The PEs in ``skip`` are left
+    (``SF > 1``) is a register, whose reach ABC does not know. In a one-step layer, PEs
+    of equal weights compare one dot product, and a threshold two of them share is one
+    comparison (:func:`_pe_neuron`; since session 38). The PEs in ``skip`` are left
     out."""
+    bits = 0
+    compared_once: set[tuple[bytes, int]] = set()   # (weight row, threshold), SF = 1
+    weights = np.asarray(network.layers[index].weights, dtype=np.int64)
+    for p, width, threshold in _reachable_thresholds(network, index, fold, skip, widths):
+        if widths is not None:
+            row = np.ascontiguousarray(weights[p]).tobytes()   # as :func:`_pe_neuron`
+            if (row, threshold) in compared_once:
+                continue
+            compared_once.add((row, threshold))
+        compared = width - _trailing_zeros(threshold)
+        bits += compared if compared >= _CARRY_CHAIN_MIN_BITS else 0
+    return bits
+
+
+def _reachable_thresholds(network: QuantNetwork, index: int, fold: LayerFold,
+                          skip: frozenset[int], widths: list[int] | None
+                          ) -> Iterator[tuple[int, int, int]]:
+    """Per PE of layer ``index`` (``NF = 1``; those in ``skip`` left out), its sum's
+    width and each distinct threshold that is not 0 and lies inside what the sum can
+    reach (as :func:`_constant_compare_bits` has it): ``(pe, width, threshold)``."""
     layer = network.layers[index]
     if layer.thresholds is None or fold.neuron_fold > 1:
-        return 0
-    bits = 0
+        return
     top = (1 << network.input_bits_of(index)) - 1
     weights = np.asarray(layer.weights, dtype=np.int64)
     for p, row in enumerate(np.asarray(layer.thresholds)):
@@ -488,12 +509,52 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
         if widths is not None:   # the dot product of constant weights, combinational
             lowest = max(lowest, int(np.minimum(weights[p], 0).sum()) * top)
             highest = min(highest, int(np.maximum(weights[p], 0).sum()) * top)
-        for threshold in {int(t) for t in row}:
-            if threshold == 0 or threshold <= lowest or threshold > highest:
-                continue
-            compared = width - _trailing_zeros(threshold)
-            bits += compared if compared >= _CARRY_CHAIN_MIN_BITS else 0
-    return bits
+        for threshold in sorted({int(t) for t in row}):
+            if threshold != 0 and lowest < threshold <= highest:
+                yield p, width, threshold
+
+
+def _count_compares(network: QuantNetwork, index: int, fold: LayerFold,
+                    skip: frozenset[int], widths: list[int] | None) -> int:
+    """In a one-step layer (``widths`` given: ``SF = 1``), the comparisons that the counts
+    of thresholds passed take, once per distinct PE (:func:`_pe_neuron`): each PE counts
+    its own comparisons, though PEs of equal weights share them
+    (:func:`_constant_compare_bits`). Since session 38, with that sharing: on 7-19-3-29-15
+    w1 a3 i5 [1x7,1x1,29x3,5x1] block (seed 253), whose third layer's 29 PEs have 8
+    distinct weight rows, Yosys 0.70 built 71 comparisons where the model had priced 195
+    (one per PE and threshold), and the design measured 1,284 LUTs, 1,413 modelled before
+    and 1,117 with the comparisons shared and no count logic. Leave-one-out over the fitted
+    designs with this feature: 3.27% -> 3.16% mean on ``ecp5-85k-area``, 3.41% -> 3.27%
+    on ``ecp5-85k-nowidelut``, 6.63% -> 6.56% on ``ecp5-85k``."""
+    if widths is None:
+        return 0
+    first: dict[Any, int] = {}   # each distinct PE's first
+    owner: dict[int, int] = {}   # PE -> the first PE equal to it
+    total = 0
+    for p, _, _ in _reachable_thresholds(network, index, fold, skip, widths):
+        if p not in owner:
+            owner[p] = first.setdefault(_pe_neuron(network, index, fold, p), p)
+        total += owner[p] == p
+    return total
+
+
+def _pe_neuron(network: QuantNetwork, index: int, fold: LayerFold, p: int
+               ) -> tuple[bytes, tuple[int, ...]] | None:
+    """What PE ``p`` of a one-step layer (``SF = NF = 1``: constant weights) computes, as
+    its weight row and thresholds; ``None`` in other layers. Two PEs with equal ones build
+    the same adders, comparisons and output register from the same inputs, which
+    Yosys' ``opt_merge`` makes one (since session 38: on 2-43-83-37-12 w1 a2 i3
+    [43x2,1x43,37x1,2x37] block, seed 172, whose first layer's 43 PEs weigh two inputs by
+    +-1 and are 26 distinct neurons, Yosys 0.70 kept 26 x 2 output bits and the next
+    layer's capture and vector flip-flops of those alone: 1,131 FFs measured, 1,233
+    modelled before)."""
+    layer = network.layers[index]
+    if fold.synapse_fold != 1 or fold.neuron_fold != 1:
+        return None
+    weights = np.ascontiguousarray(np.asarray(layer.weights, dtype=np.int64)[p])
+    thresholds = () if layer.thresholds is None else \
+        tuple(int(t) for t in np.asarray(layer.thresholds)[p])
+    return weights.tobytes(), thresholds
 
 
 def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold,
@@ -565,10 +626,11 @@ def _threshold_rom_luts(network: QuantNetwork, index: int, fold: LayerFold,
 def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
                     ) -> list[list[Any]] | None:
     """What drives each output flip-flop of layer ``index`` (per output element, per
-    bit), where the layer has table PEs (:func:`hw.qmlp.accelerator.table_pe`, so a single
-    step: its ``pe`` elements are all its outputs); else ``None``. ``None`` stands for a
-    constant 0 (no flip-flop); equal keys are one signal: a table of the same bits (one
-    cell after ``opt_merge``), or the same input wire."""
+    bit), where the layer takes a single step (its ``pe`` elements are all its outputs)
+    and has table PEs (:func:`hw.qmlp.accelerator.table_pe`) or thresholds; else ``None``.
+    ``None`` stands for a constant 0 (no flip-flop); equal keys are one signal: a table of
+    the same bits (one cell after ``opt_merge``), the same input wire, or the output of
+    PEs of equal weights and thresholds (:func:`_pe_neuron`)."""
     if fold.synapse_fold != 1 or fold.neuron_fold != 1:
         return None
     layer = network.layers[index]
@@ -579,7 +641,11 @@ def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
     for p in range(fold.pe):
         bits = table_pe(network, index, fold, p)
         if bits is None:
-            sources.append([("pe", p, b) for b in range(out_bits)])
+            # PEs of equal weights and thresholds register one output (:func:`_pe_neuron`)
+            neuron = _pe_neuron(network, index, fold, p) if layer.thresholds is not None \
+                else p
+            found = found or layer.thresholds is not None
+            sources.append([("pe", neuron, b) for b in range(out_bits)])
             continue
         found = True
         sources.append([_bit_source(bit) for bit in bits])
@@ -669,10 +735,12 @@ def _vector_flip_flops(network: QuantNetwork, index: int, fold: LayerFold,
     bit is and so is the capture bit it shifts into (``in_elements`` further down), so
     only the unread ones at the bottom of the shift register go.
 
-    After a layer with table PEs (``sources``, :func:`_output_sources`: its output beat is
-    the whole vector, so the capture register is one beat deep) Yosys merges the capture
-    and vector flip-flops of equal output bits and drops those of constant ones, as it
-    does in the output register before them (since session 34)."""
+    After a one-step layer with table PEs or thresholds (``sources``,
+    :func:`_output_sources`: its output beat is the whole vector, so the capture register
+    is one beat deep) Yosys merges the capture and vector flip-flops of equal output bits
+    and drops those of constant ones, as it does in the output register before them
+    (since session 34; the outputs of PEs with equal weights and thresholds since session
+    38)."""
     reads = _read_input_bits(network, index, fold, removed)
     if sources is not None:
         assert in_elements == fold.inputs == len(sources)
@@ -1093,6 +1161,10 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     in_block = weight_memory == "block" and steps > 1
     collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold, dead)
     kept_pes = fold.pe - len(collapsed | dead)   # PEs that add and compare
+    # of which those of a one-step layer with equal weights and thresholds are one
+    distinct_pes = kept_pes if fold.synapse_fold > 1 or fold.neuron_fold > 1 else len(
+        {_pe_neuron(network, index, fold, p) for p in range(fold.pe)
+         if p not in collapsed | dead})
     live_pes = fold.pe - len(dead)
     carry_luts, gate_adder_bits, gated_bits, sums, chained, aligned = _dot_product_bits(
         network, index, fold, opaque=in_block, skip=collapsed | removed)
@@ -1132,11 +1204,13 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
         "block_rom_select_bits": float(_index_bits(slices) if slices > 1 else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold, dead)),
-        "compare_bits": float(kept_pes * levels * acc),
+        "compare_bits": float(distinct_pes * levels * acc),
         "rom_compare_bits": float(live_pes * levels * acc if rom_thresholds else 0),
         "constant_compare_bits": float(_constant_compare_bits(
             network, index, fold, collapsed | dead, dot_widths)),
-        "count_bits": float(kept_pes * levels if levels > 1 else 0),
+        "count_bits": float(distinct_pes * levels if levels > 1 else 0),
+        "count_compares": float(_count_compares(network, index, fold, collapsed | dead,
+                                                dot_widths)),
         "collapsed_luts": float(collapsed_luts),
         "collapsed_pes": float(len(collapsed)),
         "slice_mux_luts": float(slice_mux),
@@ -1144,7 +1218,8 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
         "out_bits": float(live_pes * out_bits if dot_widths is None
-                          else collapsed_ffs + kept_pes * out_bits if layer.thresholds is not None
+                          else collapsed_ffs + distinct_pes * out_bits
+                          if layer.thresholds is not None
                           else collapsed_ffs + len(frozenset().union(
                               *(bits for p, (_, _, bits) in enumerate(sums)
                                 if p not in collapsed | dead)))),
@@ -1223,7 +1298,12 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       up to 8 words (:func:`_rom_luts`); ``rom_column_luts`` the same without sharing a
       slice between columns and without constant slices (:func:`_rom_column_luts`);
     - ``threshold_rom_luts``, ``compare_bits = P * (2**a - 1) * A``, ``count_bits``: the
-      threshold ROM, the comparators, and the count of thresholds passed;
+      threshold ROM, the comparators, and the count of thresholds passed (with ``SF = NF
+      = 1``, PEs of equal weights and thresholds are one PE: :func:`_pe_neuron`);
+      ``constant_compare_bits`` the comparisons with constant thresholds that stay carry
+      chains (:func:`_constant_compare_bits`), and ``count_compares`` in a one-step layer
+      the comparisons each distinct PE counts, which PEs of equal weights share
+      (:func:`_count_compares`);
     - ``slice_mux_luts``: the ``SF``:1 multiplexer that picks each step's input slice;
       ``slice_mux_shared_luts`` the same where the layer has more than one PE, so that each
       picked bit feeds the terms of every PE (ABC9's delay-driven mapping copies the
@@ -1241,7 +1321,8 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       once, :func:`_dot_product_adders`: constant bits have none, an input wire's bit is
       one in all PEs; since session 31, FF leave-one-out 0.41% -> 0.27% mean on
       ``ecp5-85k``, the largest 17.1% -> 11.6%; table PEs register each distinct table,
-      wire and constant 1 once, and so does the next layer's capture and vector register,
+      wire and constant 1 once, PEs of a one-step layer with equal weights and thresholds
+      one output, and so does the next layer's capture and vector register,
       ``vector_ff_bits``: :func:`_vector_flip_flops`).
 
     How much the LUT count of one structure still moves with the weight values is measured

@@ -139,26 +139,10 @@ def test_unread_pes_lose_their_accumulators_and_comparisons(params, tmp_path):
     in the netlist before ABC); the model drops the PE's accumulator, comparisons and
     thresholds and keeps its adders. Checked in the area samples' flow (``ecp5-85k-area``),
     in its final netlist: Yosys drops those flip-flops only after ABC."""
-    import json
-
     from dse.models.qmlp import _dead_pes
-    from flows.synth import synthesis_commands
-    from flows.targets import TARGETS
-    from flows.tools import YOSYS, run_tool
-    from flows.verilog import emit
 
-    artifact = emit(params)
-    (tmp_path / "top.v").write_text(artifact.text)
-    commands = synthesis_commands(TARGETS["ecp5-85k-area"], artifact.top)
-    script = "; ".join(["read_verilog top.v", commands[0],
-                        f"select {artifact.top}", "write_json -selected gates.json",
-                        "select -clear", *commands[1:], "write_json final.json"])
-    run_tool(YOSYS, ["-q", "-p", script], cwd=tmp_path, log_name="yosys.stdout",
-             timeout=600)
-    gates = json.loads((tmp_path / "gates.json").read_text())["modules"][artifact.top]
-    module = json.loads((tmp_path / "final.json").read_text())["modules"][artifact.top]
-    registered = {bit for cell in module["cells"].values()
-                  for bit in cell["connections"].get("Q", ())}
+    gates, module = _area_flow_netlists(params, tmp_path)
+    registered = _registered(module)
     nets = {name: set(net["bits"]) for name, net in module["netnames"].items()}
     network, folds = params.quant_network(), params.folds()
     dead_by_layer = _dead_pes(network, folds)
@@ -179,6 +163,97 @@ def test_unread_pes_lose_their_accumulators_and_comparisons(params, tmp_path):
     assert first["carry_luts"] == everything["carry_luts"]
     assert first["gated_bits"] == everything["gated_bits"]
     assert first["out_bits"] < everything["out_bits"]
+
+
+def _area_flow_netlists(params: QmlpParams, work: Path) -> tuple[dict, dict]:
+    """``params`` through the area samples' flow (``ecp5-85k-area``): its netlist just
+    before ABC maps the LUTs, and its final one (Yosys JSON modules)."""
+    import json
+
+    from flows.synth import synthesis_commands
+    from flows.targets import TARGETS
+    from flows.tools import YOSYS, run_tool
+    from flows.verilog import emit
+
+    artifact = emit(params)
+    (work / "top.v").write_text(artifact.text)
+    commands = synthesis_commands(TARGETS["ecp5-85k-area"], artifact.top)
+    script = "; ".join(["read_verilog top.v", commands[0],
+                        f"select {artifact.top}", "write_json -selected gates.json",
+                        "select -clear", *commands[1:], "write_json final.json"])
+    run_tool(YOSYS, ["-q", "-p", script], cwd=work, log_name="yosys.stdout", timeout=600)
+    return tuple(json.loads((work / name).read_text())["modules"][artifact.top]
+                 for name in ("gates.json", "final.json"))
+
+
+def _registered(module: dict) -> set[int]:
+    """The bits of a Yosys JSON module that flip-flops drive."""
+    return {bit for cell in module["cells"].values()
+            for bit in cell["connections"].get("Q", ())}
+
+
+def _registered_bits(module: dict, net: str) -> int:
+    """How many bits of ``net`` flip-flops drive in a Yosys JSON module."""
+    return len(set(module["netnames"][net]["bits"]) & _registered(module))
+
+
+@pytest.mark.synth
+def test_one_step_pes_of_equal_weights_share_their_logic(tmp_path):
+    """In a one-step layer (``SF = NF = 1``), PEs of equal weights compute one dot product
+    and compare it once per distinct threshold, and PEs of equal weights and thresholds
+    register one output; so do the next layer's capture and vector registers
+    (``_pe_neuron``). Here the first layer's 24 PEs weigh three inputs by +-1: 8 distinct
+    weight rows, 20 distinct neurons. Checked in Yosys 0.70, in the area samples' flow:
+    the comparisons' carry chains before ABC take 8 distinct sums, and the output, capture
+    and vector flip-flops are those of 20 neurons, as the model counts them; the model's
+    comparisons and the inputs of the PEs' counts by hand."""
+    from dse.models.qmlp import (
+        _CARRY_CHAIN_MIN_BITS,
+        _dot_product_bits,
+        _pe_neuron,
+        _trailing_zeros,
+    )
+
+    params = QmlpParams(layers="3,24,4", weight_bits=1, act_bits=2, input_bits=3, seed=1,
+                        folding="24x3,4x24")
+    network, fold = params.quant_network(), params.folds()[0]
+    neurons = [_pe_neuron(network, 0, fold, p) for p in range(fold.pe)]
+    rows = {row for row, _ in neurons}
+    assert (len(rows), len(set(neurons))) == (8, 20)
+    first, second = qmlp_layer_features(params, 0), qmlp_layer_features(params, 1)
+    assert first["out_bits"] == 20 * params.act_bits
+    assert second["vector_ff_bits"] == 2 * 20 * params.act_bits
+    weights = network.layers[0].weights
+    widths = [width for width, _, _ in _dot_product_bits(network, 0, fold)[3]]
+
+    def reached(p: int) -> set[int]:
+        """PE p's thresholds, but 0, inside its sum's width and what its weights let the
+        dot product reach (inputs 0..7)."""
+        low = max(-(1 << (widths[p] - 1)), 7 * weights[p][weights[p] < 0].sum())
+        high = min((1 << (widths[p] - 1)) - 1, 7 * weights[p][weights[p] > 0].sum())
+        return {t for t in neurons[p][1] if t != 0 and low < t <= high}
+
+    # each distinct PE counts its own comparisons
+    assert first["count_compares"] == sum(
+        len(reached(p)) for p in {neuron: p for p, neuron in enumerate(neurons)}.values())
+    # a carry chain per weight row and threshold, not per PE
+    chains = {(neurons[p][0], t, widths[p] - _trailing_zeros(t))
+              for p in range(fold.pe) for t in reached(p)}
+    assert first["constant_compare_bits"] == sum(
+        bits for _, _, bits in chains if bits >= _CARRY_CHAIN_MIN_BITS)
+
+    gates, final = _area_flow_netlists(params, tmp_path)
+    # the PEs' sums as signals (``layer0.total<p>``; one signal has the names of its PEs)
+    sums = {frozenset(net["bits"]) for name, net in gates["netnames"].items()
+            if name.startswith("layer0.total")}
+    compared = {bits for cell in gates["cells"].values() if cell["type"] == "CCU2C"
+                for bits in sums
+                if bits & {bit for pin in ("A0", "A1", "B0", "B1")
+                           for bit in cell["connections"][pin]}}
+    assert len(compared) == len(rows)
+    assert _registered_bits(gates, "layer0.out__payload") == first["out_bits"]
+    for net in ("layer1.capture", "layer1.vector"):
+        assert _registered_bits(final, net) == second["vector_ff_bits"] / 2
 
 
 def _dead_pes_ignored(params: QmlpParams) -> dict[str, float]:
