@@ -1,0 +1,156 @@
+"""How much of a family's LUT models' error (``qmlp-v1``, ``pim-v1``) a model of the same
+features could remove, from the recorded area samples alone (no synthesis): 10-fold
+cross-validation over every design sampled on all three ECP5 targets (the fitted ones and
+the held-out draws) of
+
+- ``linear``: the shipped model's form, its LUT features fitted by non-negative least
+  squares on relative error (``dse.models.area``'s fit);
+- ``linear + boosted``: that fit with a gradient-boosted correction of its log residual,
+  learnt from the same features (each over the linear estimate) and the estimate's log;
+  a flexible model of the features the linear one reads, so its error bounds what
+  reweighting or combining those features could gain;
+- on ``ecp5-85k`` and ``ecp5-85k-nowidelut`` also the design's *measured* LUTs on
+  ``ecp5-85k-area`` (the same netlist up to ABC's LUT mapping) times the median ratio of
+  the training folds, and boosted from those LUTs and the features: what is left when the
+  area-oriented mapping's count is known exactly, the part of the error that ABC's
+  delay-driven mapping (``synth_ecp5``'s ``abc9`` without a delay target) adds.
+
+    python bench/area_limits.py [--generator qmlp-v1]     # -> area_limits_<family>.{json,md}
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from area_common import params_key, sweep_result, write_sweep
+from scipy.optimize import nnls
+from sklearn.ensemble import GradientBoostingRegressor
+from sklearn.model_selection import KFold
+
+from dse.models.registry import area_data, area_features, area_model
+
+TARGETS = ("ecp5-85k-area", "ecp5-85k-nowidelut", "ecp5-85k")
+#: The target whose measured LUTs stand for "the mapping's count, known exactly"
+REFERENCE = "ecp5-85k-area"
+FOLDS = 10
+SEED = 0
+
+
+def _boosted() -> GradientBoostingRegressor:
+    return GradientBoostingRegressor(n_estimators=200, max_depth=3, learning_rate=0.05,
+                                     subsample=0.8, random_state=SEED)
+
+
+def _linear(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Non-negative coefficients minimizing the relative error (rows weighted 1 / y)."""
+    weight = 1.0 / np.maximum(y, 1.0)
+    coefficients, _ = nnls(x * weight[:, None], y * weight, maxiter=5000)
+    return coefficients
+
+
+def _stats(predicted: np.ndarray, measured: np.ndarray) -> dict[str, float]:
+    error = np.abs(predicted - measured) / np.maximum(measured, 1.0)
+    return {"mean": float(error.mean()), "p95": float(np.percentile(error, 95)),
+            "max": float(error.max()), "count": len(error)}
+
+
+def cross_validate(count: int, predict: Callable[[np.ndarray, np.ndarray], np.ndarray]
+                   ) -> np.ndarray:
+    """Each design's prediction by ``predict(train, test)`` (index arrays) fitted without
+    it, over :data:`FOLDS` seeded folds."""
+    out = np.zeros(count)
+    for train, test in KFold(FOLDS, shuffle=True, random_state=SEED).split(np.arange(count)):
+        out[test] = predict(train, test)
+    return out
+
+
+def methods(x: np.ndarray, y: np.ndarray, reference: np.ndarray | None
+            ) -> dict[str, np.ndarray]:
+    """Cross-validated predictions of each method (``reference``: measured LUTs on
+    :data:`REFERENCE`, where the target is another)."""
+    def linear(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        return x[test] @ _linear(x[train], y[train])
+
+    def corrected(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+        coefficients = _linear(x[train], y[train])
+        estimate = np.maximum(x @ coefficients, 1.0)
+        inputs = np.column_stack([x / estimate[:, None], np.log(estimate)])
+        model = _boosted().fit(inputs[train], np.log(y[train] / estimate[train]))
+        return estimate[test] * np.exp(model.predict(inputs[test]))
+
+    out = {"linear": cross_validate(len(y), linear),
+           "linear + boosted": cross_validate(len(y), corrected)}
+    if reference is not None:
+        def scaled(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            return reference[test] * float(np.median(y[train] / reference[train]))
+
+        def boosted(train: np.ndarray, test: np.ndarray) -> np.ndarray:
+            inputs = np.column_stack([x / reference[:, None], np.log(reference)])
+            model = _boosted().fit(inputs[train], np.log(y[train] / reference[train]))
+            return reference[test] * np.exp(model.predict(inputs[test]))
+
+        out[f"measured {REFERENCE} LUTs x median ratio"] = cross_validate(len(y), scaled)
+        out[f"measured {REFERENCE} LUTs + boosted"] = cross_validate(len(y), boosted)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--generator", default="qmlp-v1", choices=("qmlp-v1", "pim-v1"))
+    parser.add_argument("--out", type=Path, default=Path("bench/results"))
+    args = parser.parse_args()
+    start = time.monotonic()
+    features = area_features(args.generator)
+    samples = {target: {params_key(s.params): s for s in area_data(args.generator, target)[1]}
+               for target in TARGETS}
+    common = sorted(set.intersection(*(set(found) for found in samples.values())))
+    results: dict[str, Any] = {}
+    for target in TARGETS:
+        names = list(area_model(args.generator, target).resources["lut"].fit.features)
+        rows = [samples[target][key] for key in common]
+        values = [features(s.params, target) for s in rows]
+        x = np.array([[found.get(name, 0.0) for name in names] for found in values])
+        y = np.array([s.measured["lut"] for s in rows])
+        reference = None if target == REFERENCE else np.array(
+            [samples[REFERENCE][key].measured["lut"] for key in common])
+        results[target] = {name: _stats(predicted, y) for name, predicted
+                           in methods(x, y, reference).items()}
+    family = args.generator.split("-")[0]
+    result = {**sweep_result(f"area_limits_{family}", args.generator, "ecp5-85k"),
+              "designs": len(common), "folds": FOLDS, "seed": SEED, "results": results,
+              "wall_seconds": round(time.monotonic() - start, 1)}
+    write_sweep(args.out, result, markdown(result))
+
+
+def markdown(result: dict[str, Any]) -> str:
+    m = result["machine"]
+    lines = [
+        f"# What the {result['generator']} LUT features leave unexplained (ECP5)", "",
+        f"Command: `{result['command']}` ({result['date']})  ",
+        f"Machine: {m['cpu']}, {m['cores']} cores; Python {m['python']}  ",
+        f"Data: the recorded area samples (`dse/models/data/area_{result['generator']}_"
+        f"<target>.json`), the {result['designs']} designs "
+        f"sampled on all three targets (fitted and held out); {result['folds']}-fold "
+        f"cross-validation, seed {result['seed']}; wall time {result['wall_seconds']:.0f} s",
+        "",
+        "Each design's LUTs predicted by a model fitted without it (relative error, as the "
+        "area reports). 'linear': the shipped model's form and features. 'linear + "
+        "boosted': with a gradient-boosted correction from the same features. 'measured "
+        f"{REFERENCE} LUTs': the design's LUT count as synthesized for {REFERENCE} (the "
+        "same netlist, LUTs mapped to the clock constraint), scaled by the median ratio or "
+        "corrected by boosting on it and the features.", "",
+        "| target | predicted from | mean | p95 | max |", "|---|---|---|---|---|"]
+    for target, found in result["results"].items():
+        for name, stats in found.items():
+            lines.append(f"| {target} | {name} | {stats['mean']:.2%} | {stats['p95']:.1%} | "
+                         f"{stats['max']:.1%} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
