@@ -807,6 +807,31 @@ def _rom_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
     return len(slices) + len(distinct) * max(0, -(-steps // 64) - 1)
 
 
+def _rom_join_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
+    """The 2:1 joins of layer ``index``'s weight ROM in logic: per distinct output bit that
+    is not constant, one fewer than its 16-word slices that are not all 0 (a LUT4 each
+    where no PFUMX / L6MUX21 joins them: ``ecp5-85k-nowidelut``, and on ``ecp5-85k-area``
+    as its fit says; a slice of zeros only gates the join, which ABC folds into the rest);
+    none up to 8 words (:func:`_rom_luts`). Since session 38, with
+    ``slice_mux_join_luts`` (the input-slice multiplexer's 2:1 joins) on those two
+    targets: leave-one-out over the 1,283 fitted designs 3.16% -> 2.97% mean on
+    ``ecp5-85k-area`` (3.00% counting every slice: trained networks, whose ROMs hold many
+    slices of zeros, 3.88% -> 3.83% with this count and 3.96% with that one), 3.28% ->
+    3.07% on ``ecp5-85k-nowidelut`` (trained 4.13% -> 3.95%); on ``ecp5-85k``, whose
+    wide-function cells join up to 8 and 64 inputs, no gain (6.56% -> 6.56%). Found as
+    the features that a gradient-boosted correction of the ``ecp5-85k-nowidelut`` fit
+    leaned on most (``bench/area_limits.py``)."""
+    steps = fold.cycles_per_vector
+    if steps <= _ROM_FOLDED_DEPTH:
+        return 0
+    joins = 0
+    for column in _varying_rom_columns(network, index, fold).values():
+        nonzero = sum(1 for start in range(0, steps, _ROM_SLICE_WORDS)
+                      if column[start:start + _ROM_SLICE_WORDS].any())
+        joins += max(0, nonzero - 1)
+    return joins
+
+
 def _rom_column_luts(network: QuantNetwork, index: int, fold: LayerFold) -> int:
     """:func:`_rom_luts` with no slice shared between the ROM's distinct columns, and a
     constant slice free: one LUT4 per 16-word slice of each distinct column that varies
@@ -1199,6 +1224,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "acc_bits": float(live_pes * acc if accumulates else 0),
         "rom_luts": float(0 if in_block else _rom_luts(network, index, fold)),
         "rom_column_luts": float(0 if in_block else _rom_column_luts(network, index, fold)),
+        "rom_join_luts": float(0 if in_block else _rom_join_luts(network, index, fold)),
         "block_rom_bits": float(width),
         "bram_blocks": float(block.cells if block else 0),
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
@@ -1215,6 +1241,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "collapsed_pes": float(len(collapsed)),
         "slice_mux_luts": float(slice_mux),
         "slice_mux_shared_luts": float(slice_mux if fold.pe > 1 else 0),
+        "slice_mux_join_luts": float(fold.simd * in_bits * (fold.synapse_fold - 1)),
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
         "out_bits": float(live_pes * out_bits if dot_widths is None
@@ -1309,6 +1336,9 @@ def qmlp_features(params: QmlpParams, target: str) -> dict[str, float]:
       picked bit feeds the terms of every PE (ABC9's delay-driven mapping copies the
       multiplexer's last LUTs into its readers: leave-one-out over the 208 designs and the
       36 slice-multiplexer probes of ``bench/results/area_slice_mux.md``, 7.3% -> 7.1%);
+      ``slice_mux_join_luts = S x i x (SF - 1)`` its 2:1 joins, and ``rom_join_luts``
+      those of the logic ROM's 16-word slices (:func:`_rom_join_luts`), priced on the
+      targets whose LUTs these joins take (``ecp5-85k-nowidelut``, ``ecp5-85k-area``);
     - ``block_rom_bits``, ``block_rom_mux_bits``, ``block_rom_select_bits``: with
       ``weight_memory = "block"``, a folded layer's weight ROM is in block RAM
       (:func:`weight_rom_brams`, exact): no ``rom_luts``, its kept word bits

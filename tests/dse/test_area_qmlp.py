@@ -108,20 +108,47 @@ def test_a_rom_of_one_word_costs_no_rom_luts_and_folding_adds_them():
     assert qmlp_layer_features(folded, 0)["slice_mux_luts"] > 0
 
 
-@pytest.mark.parametrize(("folding", "luts", "shared"), [
-    ("1x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), False),   # SF 12: 6 + 1 LUT4 per bit
-    ("2x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), True),    # two PEs read each picked bit
-    ("2x4", 4 * 5 * -(-3 // 2), True),                       # SF 3: 2 per bit of 4 lanes
-    ("2x12", 0, True),                                       # SF 1: no multiplexer
+@pytest.mark.parametrize(("folding", "luts", "shared", "joins"), [
+    ("1x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), False, 5 * 11),   # SF 12: 6 + 1 LUT4
+    ("2x1", 5 * (-(-12 // 2) + (-(-12 // 8) - 1)), True, 5 * 11),    # per bit; two PEs
+    ("2x4", 4 * 5 * -(-3 // 2), True, 4 * 5 * 2),                    # SF 3: 2 per bit
+    ("2x12", 0, True, 0),                                            # SF 1: no multiplexer
 ])
-def test_slice_multiplexer_by_hand(folding, luts, shared):
+def test_slice_multiplexer_by_hand(folding, luts, shared, joins):
     """The SF:1 multiplexer of each step's input slice: per picked bit (SIMD x input bits),
     two inputs per LUT4 joined by PFUMX / L6MUX21 up to 8, one more LUT4 per further 8;
-    priced apart where more than one PE reads it."""
+    priced apart where more than one PE reads it; and as SF - 1 2:1 joins per bit
+    (``slice_mux_join_luts``, for the targets without those join cells)."""
     params = QmlpParams(layers="12,2", weight_bits=3, input_bits=5, folding=folding)
     features = qmlp_layer_features(params, 0)
     assert features["slice_mux_luts"] == luts
     assert features["slice_mux_shared_luts"] == (luts if shared else 0)
+    assert features["slice_mux_join_luts"] == joins
+
+
+def test_rom_joins_by_hand():
+    """A logic ROM of 64 words (a 1 x 1 layer of 32 inputs and 2 outputs): each distinct
+    output bit that varies over the words is four 16-word slices, joined once fewer than
+    its slices that are not all 0 (``rom_join_luts``); 16 words need no join, and a ROM
+    in block RAM has none."""
+    from hw.qmlp.accelerator import weight_bit_columns
+
+    params = QmlpParams(layers="32,2", weight_bits=2, folding="1x1")
+    network, fold = params.quant_network(), params.folds()[0]
+    columns = weight_bit_columns(network, 0, fold)   # pe x words x simd x bits
+    assert columns.shape[1] == 64
+    varying = {columns[p, :, lane, bit].tobytes(): columns[p, :, lane, bit]
+               for p in range(fold.pe) for lane in range(fold.simd)
+               for bit in range(columns.shape[3])
+               if len(set(columns[p, :, lane, bit])) > 1}
+    assert varying
+    joins = [max(0, sum(bool(column[s:s + 16].any()) for s in (0, 16, 32, 48)) - 1)
+             for column in varying.values()]
+    assert qmlp_layer_features(params, 0)["rom_join_luts"] == sum(joins)
+    shallow = QmlpParams(layers="8,2", weight_bits=2, folding="1x1")   # 16 words
+    assert qmlp_layer_features(shallow, 0)["rom_join_luts"] == 0
+    block = dataclasses.replace(params, weight_memory="block")
+    assert qmlp_layer_features(block, 0)["rom_join_luts"] == 0
 
 
 @pytest.mark.synth
