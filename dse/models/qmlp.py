@@ -476,10 +476,9 @@ def _constant_compare_bits(network: QuantNetwork, index: int, fold: LayerFold,
     out."""
     bits = 0
     compared_once: set[tuple[bytes, int]] = set()   # (weight row, threshold), SF = 1
-    weights = np.asarray(network.layers[index].weights, dtype=np.int64)
     for p, width, threshold in _reachable_thresholds(network, index, fold, skip, widths):
         if widths is not None:
-            row = np.ascontiguousarray(weights[p]).tobytes()   # as :func:`_pe_neuron`
+            row = _weight_row(network, index, p)
             if (row, threshold) in compared_once:
                 continue
             compared_once.add((row, threshold))
@@ -515,11 +514,12 @@ def _reachable_thresholds(network: QuantNetwork, index: int, fold: LayerFold,
 
 
 def _count_compares(network: QuantNetwork, index: int, fold: LayerFold,
-                    skip: frozenset[int], widths: list[int] | None) -> int:
+                    distinct: frozenset[int], widths: list[int] | None) -> int:
     """In a one-step layer (``widths`` given: ``SF = 1``), the comparisons that the counts
     of thresholds passed take, once per distinct PE (:func:`_pe_neuron`): each PE counts
     its own comparisons, though PEs of equal weights share them
-    (:func:`_constant_compare_bits`). Since session 38, with that sharing: on 7-19-3-29-15
+    (:func:`_constant_compare_bits`); ``distinct``: one PE of each kind
+    (:func:`_distinct_pes`). Since session 38, with that sharing: on 7-19-3-29-15
     w1 a3 i5 [1x7,1x1,29x3,5x1] block (seed 253), whose third layer's 29 PEs have 8
     distinct weight rows, Yosys 0.70 built 71 comparisons where the model had priced 195
     (one per PE and threshold), and the design measured 1,284 LUTs, 1,413 modelled before
@@ -528,14 +528,8 @@ def _count_compares(network: QuantNetwork, index: int, fold: LayerFold,
     on ``ecp5-85k-nowidelut``, 6.63% -> 6.56% on ``ecp5-85k``."""
     if widths is None:
         return 0
-    first: dict[Any, int] = {}   # each distinct PE's first
-    owner: dict[int, int] = {}   # PE -> the first PE equal to it
-    total = 0
-    for p, _, _ in _reachable_thresholds(network, index, fold, skip, widths):
-        if p not in owner:
-            owner[p] = first.setdefault(_pe_neuron(network, index, fold, p), p)
-        total += owner[p] == p
-    return total
+    others = frozenset(range(fold.pe)) - distinct
+    return sum(1 for _ in _reachable_thresholds(network, index, fold, others, widths))
 
 
 def _pe_neuron(network: QuantNetwork, index: int, fold: LayerFold, p: int
@@ -551,10 +545,26 @@ def _pe_neuron(network: QuantNetwork, index: int, fold: LayerFold, p: int
     layer = network.layers[index]
     if fold.synapse_fold != 1 or fold.neuron_fold != 1:
         return None
-    weights = np.ascontiguousarray(np.asarray(layer.weights, dtype=np.int64)[p])
     thresholds = () if layer.thresholds is None else \
         tuple(int(t) for t in np.asarray(layer.thresholds)[p])
-    return weights.tobytes(), thresholds
+    return _weight_row(network, index, p), thresholds
+
+
+def _weight_row(network: QuantNetwork, index: int, p: int) -> bytes:
+    """Neuron ``p``'s weights in layer ``index``, as a key (equal rows, equal keys)."""
+    return np.ascontiguousarray(network.layers[index].weights[p], dtype=np.int64).tobytes()
+
+
+def _distinct_pes(network: QuantNetwork, index: int, fold: LayerFold,
+                  skip: frozenset[int]) -> frozenset[int]:
+    """The PEs of layer ``index`` not in ``skip`` that Yosys keeps apart: in a one-step
+    layer the first of each kind (:func:`_pe_neuron`: PEs of equal weights and thresholds
+    are one), elsewhere all of them."""
+    first: dict[Any, int] = {}
+    for p in range(fold.pe):
+        if p not in skip:
+            first.setdefault(_pe_neuron(network, index, fold, p) or p, p)
+    return frozenset(first.values())
 
 
 def _collapsed_pes(network: QuantNetwork, index: int, fold: LayerFold,
@@ -637,14 +647,13 @@ def _output_sources(network: QuantNetwork, index: int, fold: LayerFold
     out_bits = network.accumulator_width(index) if layer.thresholds is None \
         else layer.act_bits
     sources: list[list[Any]] = []
-    found = False
+    found = layer.thresholds is not None   # or a table PE, below
     for p in range(fold.pe):
         bits = table_pe(network, index, fold, p)
         if bits is None:
             # PEs of equal weights and thresholds register one output (:func:`_pe_neuron`)
             neuron = _pe_neuron(network, index, fold, p) if layer.thresholds is not None \
                 else p
-            found = found or layer.thresholds is not None
             sources.append([("pe", neuron, b) for b in range(out_bits)])
             continue
         found = True
@@ -1185,11 +1194,9 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
     steps = fold.cycles_per_vector
     in_block = weight_memory == "block" and steps > 1
     collapsed, collapsed_luts, collapsed_ffs = _collapsed_pes(network, index, fold, dead)
-    kept_pes = fold.pe - len(collapsed | dead)   # PEs that add and compare
-    # of which those of a one-step layer with equal weights and thresholds are one
-    distinct_pes = kept_pes if fold.synapse_fold > 1 or fold.neuron_fold > 1 else len(
-        {_pe_neuron(network, index, fold, p) for p in range(fold.pe)
-         if p not in collapsed | dead})
+    # the PEs that add and compare, those of a one-step layer with equal weights and
+    # thresholds as one
+    distinct = _distinct_pes(network, index, fold, collapsed | dead)
     live_pes = fold.pe - len(dead)
     carry_luts, gate_adder_bits, gated_bits, sums, chained, aligned = _dot_product_bits(
         network, index, fold, opaque=in_block, skip=collapsed | removed)
@@ -1230,13 +1237,12 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "block_rom_mux_bits": float(block.mux_bits if block else 0),
         "block_rom_select_bits": float(_index_bits(slices) if slices > 1 else 0),
         "threshold_rom_luts": float(_threshold_rom_luts(network, index, fold, dead)),
-        "compare_bits": float(distinct_pes * levels * acc),
+        "compare_bits": float(len(distinct) * levels * acc),
         "rom_compare_bits": float(live_pes * levels * acc if rom_thresholds else 0),
         "constant_compare_bits": float(_constant_compare_bits(
             network, index, fold, collapsed | dead, dot_widths)),
-        "count_bits": float(distinct_pes * levels if levels > 1 else 0),
-        "count_compares": float(_count_compares(network, index, fold, collapsed | dead,
-                                                dot_widths)),
+        "count_bits": float(len(distinct) * levels if levels > 1 else 0),
+        "count_compares": float(_count_compares(network, index, fold, distinct, dot_widths)),
         "collapsed_luts": float(collapsed_luts),
         "collapsed_pes": float(len(collapsed)),
         "slice_mux_luts": float(slice_mux),
@@ -1245,7 +1251,7 @@ def _fold_features(network: QuantNetwork, index: int, fold: LayerFold,
         "counter_bits": float(sum(_index_bits(count) for count in counters)),
         "vector_bits": float(fold.inputs * in_bits),
         "out_bits": float(live_pes * out_bits if dot_widths is None
-                          else collapsed_ffs + distinct_pes * out_bits
+                          else collapsed_ffs + len(distinct) * out_bits
                           if layer.thresholds is not None
                           else collapsed_ffs + len(frozenset().union(
                               *(bits for p, (_, _, bits) in enumerate(sums)
