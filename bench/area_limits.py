@@ -3,8 +3,8 @@ features could remove, from the recorded area samples alone (no synthesis): 10-f
 cross-validation over every design sampled on all three ECP5 targets (the fitted ones and
 the held-out draws) of
 
-- ``linear``: the shipped model's form, its LUT features fitted by non-negative least
-  squares on relative error (``dse.models.area``'s fit);
+- ``linear``: the shipped model's form, its LUT features fitted by
+  ``dse.models.area.fit`` (non-negative least squares on relative error);
 - ``linear + boosted``: that fit with a gradient-boosted correction of its log residual,
   learnt from the same features (each over the linear estimate) and the estimate's log;
   a flexible model of the features the linear one reads, so its error bounds what
@@ -28,10 +28,10 @@ from typing import Any
 
 import numpy as np
 from area_common import params_key, sweep_result, write_sweep
-from scipy.optimize import nnls
 from sklearn.ensemble import GradientBoostingRegressor
 from sklearn.model_selection import KFold
 
+from dse.models.area import AreaSample, fit
 from dse.models.registry import area_data, area_features, area_model
 
 TARGETS = ("ecp5-85k-area", "ecp5-85k-nowidelut", "ecp5-85k")
@@ -46,10 +46,16 @@ def _boosted() -> GradientBoostingRegressor:
                                      subsample=0.8, random_state=SEED)
 
 
-def _linear(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Non-negative coefficients minimizing the relative error (rows weighted 1 / y)."""
-    weight = 1.0 / np.maximum(y, 1.0)
-    coefficients, _ = nnls(x * weight[:, None], y * weight, maxiter=5000)
+def linear_fit(rows: list[AreaSample], values: list[dict[str, float]],
+               names: list[str], target: str) -> Callable[[np.ndarray], np.ndarray]:
+    """The LUT coefficients (in ``names`` order) that the area models' own fit gives on
+    the rows indexed, with the features ``values`` of each row worked out once."""
+    found = {params_key(s.params): v for s, v in zip(rows, values, strict=True)}
+
+    def coefficients(train: np.ndarray) -> np.ndarray:
+        fits = fit([rows[i] for i in train], lambda params, _: found[params_key(params)],
+                   {"lut": names}, target)
+        return np.array(fits["lut"].coefficients)
     return coefficients
 
 
@@ -69,16 +75,16 @@ def cross_validate(count: int, predict: Callable[[np.ndarray, np.ndarray], np.nd
     return out
 
 
-def methods(x: np.ndarray, y: np.ndarray, reference: np.ndarray | None
-            ) -> dict[str, np.ndarray]:
-    """Cross-validated predictions of each method (``reference``: measured LUTs on
-    :data:`REFERENCE`, where the target is another)."""
+def methods(x: np.ndarray, y: np.ndarray, coefficients: Callable[[np.ndarray], np.ndarray],
+            reference: np.ndarray | None) -> dict[str, np.ndarray]:
+    """Cross-validated predictions of each method (``coefficients``: the linear fit on the
+    rows indexed; ``reference``: measured LUTs on :data:`REFERENCE`, where the target is
+    another)."""
     def linear(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        return x[test] @ _linear(x[train], y[train])
+        return x[test] @ coefficients(train)
 
     def corrected(train: np.ndarray, test: np.ndarray) -> np.ndarray:
-        coefficients = _linear(x[train], y[train])
-        estimate = np.maximum(x @ coefficients, 1.0)
+        estimate = np.maximum(x @ coefficients(train), 1.0)
         inputs = np.column_stack([x / estimate[:, None], np.log(estimate)])
         model = _boosted().fit(inputs[train], np.log(y[train] / estimate[train]))
         return estimate[test] * np.exp(model.predict(inputs[test]))
@@ -118,8 +124,9 @@ def main() -> None:
         y = np.array([s.measured["lut"] for s in rows])
         reference = None if target == REFERENCE else np.array(
             [samples[REFERENCE][key].measured["lut"] for key in common])
+        linear = linear_fit(rows, values, names, target)
         results[target] = {name: _stats(predicted, y) for name, predicted
-                           in methods(x, y, reference).items()}
+                           in methods(x, y, linear, reference).items()}
     family = args.generator.split("-")[0]
     result = {**sweep_result(f"area_limits_{family}", args.generator, "ecp5-85k"),
               "designs": len(common), "folds": FOLDS, "seed": SEED, "results": results,
