@@ -794,10 +794,15 @@ def sweep_failures(result: Mapping[str, Any]) -> list[str]:
             + ", ".join(f["config"] for f in result["failed"])]
 
 
-def sweep_arguments(doc: str | None, target: str | None = None) -> argparse.Namespace:
+def sweep_arguments(doc: str | None, target: str | None = None,
+                    extend: Callable[[argparse.ArgumentParser], None] | None = None
+                    ) -> argparse.Namespace:
     """A sweep's command line: ``--jobs`` synthesis processes and the ``--out`` folder, and
-    with a default ``target``, ``--target`` (one of the FPGA targets)."""
+    with a default ``target``, ``--target`` (one of the FPGA targets); ``extend`` adds a
+    sweep's own options."""
     parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
+    if extend is not None:
+        extend(parser)
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("bench/results"))
     if target is not None:

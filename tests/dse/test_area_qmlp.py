@@ -841,3 +841,46 @@ def test_trained_samples_load_from_any_working_folder(target, tmp_path, monkeypa
     assert all(s["params"]["network"].startswith(f"networks/{GENERATOR}/")
                for s in payload["samples"] if s["params"]["network"])
     assert all(s.split == "train" for s in samples if s.params.network)
+
+
+def _rom_fields(network: QuantNetwork, index: int, fold) -> np.ndarray:
+    """Layer ``index``'s weight ROM as a words x fields array of ``weight_bits``-bit fields
+    (``hw.qmlp.accelerator.weight_rom``'s layout)."""
+    from hw.qmlp.accelerator import weight_rom
+    bits = network.layers[index].weight_bits
+    count = fold.pe * fold.simd
+    return np.array([[(word >> (bits * k)) & ((1 << bits) - 1) for k in range(count)]
+                     for word in weight_rom(network, index, fold)])
+
+
+def test_rewired_network_is_the_drawn_circuit_up_to_wire_order() -> None:
+    """``bench/area_permute_qmlp.py --draw``: a rewired network computes the drawn one's
+    scores from reordered inputs, reordered, and every layer's weight ROM is the drawn one
+    with its fields in another order, the same order in every word (the claim behind the
+    report's floor: the circuit differs in the order of its wires only)."""
+    import sys
+    sys.path.insert(0, str(Path(__file__).parents[2] / "bench"))
+    from area_permute_qmlp import block_order, permuted, rewiring_blocks
+
+    params = QmlpParams(layers="12,8,6,4", weight_bits=3, act_bits=2, input_bits=2,
+                        folding="4x6,2x4,2x2", seed=5)
+    blocks = rewiring_blocks(params)
+    # inputs in slices of SIMD 6; gcd(PE, next SIMD): gcd(4, 4), gcd(2, 2); last layer PE 2
+    assert blocks == {-1: 6, 0: 4, 1: 2, 2: 2}
+    assert rewiring_blocks(dataclasses.replace(params, folding="1x1,1x1,1x1")) == {}
+    network = params.quant_network()
+    rewired = permuted(network, blocks, np.random.default_rng(3))
+    # the same draws in the same order as permuted()
+    rng = np.random.default_rng(3)
+    inputs = block_order(12, 6, rng)
+    outputs = [block_order(layer.outputs, blocks[i], rng)
+               for i, layer in enumerate(network.layers)][-1]
+    assert sorted(inputs) == list(range(12)) and not np.array_equal(inputs, np.arange(12))
+    x = np.random.default_rng(0).integers(0, 4, size=(64, 12))
+    np.testing.assert_array_equal(rewired.forward(x[:, inputs]), network.forward(x)[:, outputs])
+    for index, fold in enumerate(params.folds()):
+        drawn = _rom_fields(network, index, fold)
+        new = _rom_fields(rewired, index, fold)
+        assert not np.array_equal(drawn, new)
+        # one field order for every word: the columns are the same multiset of columns
+        assert sorted(map(tuple, drawn.T)) == sorted(map(tuple, new.T))
