@@ -135,13 +135,17 @@ def permuted(network: QuantNetwork, blocks: dict[int, int], rng: np.random.Gener
     return QuantNetwork(network.input_bits, tuple(new), network.classes)
 
 
-def orders(base: QmlpParams, seed: int, count: int = PERMUTATIONS,
-           blocks: dict[int, int] | None = None) -> list[QmlpParams]:
-    """``base`` with its drawn network and ``count`` rewirings of it (by default its
-    permutable hidden layers reordered whole), each saved to the cache folder (a network
-    file the synthesis processes read)."""
-    if blocks is None:
-        blocks = {i: base.folds()[i].outputs for i in permutable_layers(base)}
+def whole_layers(base: QmlpParams) -> dict[int, int]:
+    """The rewiring of a base of :data:`BASES`: its permutable hidden layers reordered
+    whole (one block of all their neurons)."""
+    return {i: base.folds()[i].outputs for i in permutable_layers(base)}
+
+
+def orders(base: QmlpParams, seed: int, count: int, blocks: dict[int, int]
+           ) -> list[QmlpParams]:
+    """``base`` with its drawn network and ``count`` rewirings of it by ``blocks``
+    (:func:`permuted`), each saved to the cache folder (a network file the synthesis
+    processes read)."""
     if not blocks:
         raise ValueError(f"{describe(base)}: no hidden layer can be reordered")
     network = base.quant_network()
@@ -207,18 +211,20 @@ def main() -> None:
     args = sweep_arguments(__doc__, target=DEFAULT_TARGET, extend=options)
     target = args.target
     start = time.monotonic()
+    # (name, base, blocks, seed): seed PERMUTATION_SEED + the base's index
     if args.draw is None:
-        groups = [(name, base, {i: base.folds()[i].outputs for i in permutable_layers(base)})
-                  for name, base in BASES.items()]
+        groups = [(name, base, whole_layers(base), PERMUTATION_SEED + i)
+                  for i, (name, base) in enumerate(BASES.items())]
         count = PERMUTATIONS
     else:
         drawn = drawn_bases(args.draw)
-        groups = [(str(i), base, rewiring_blocks(base)) for i, base in enumerate(drawn)]
-        unwired = [describe(base) for _, base, blocks in groups if not blocks]
+        groups = [(str(i), base, rewiring_blocks(base), PERMUTATION_SEED + i)
+                  for i, base in enumerate(drawn)]
+        unwired = [describe(base) for _, base, blocks, _ in groups if not blocks]
         groups = [g for g in groups if g[2]]
         count = args.orders
-    variants = [(name, base, blocks, orders(base, PERMUTATION_SEED + i, count, blocks))
-                for i, (name, base, blocks) in enumerate(groups)]
+    variants = [(name, base, blocks, orders(base, seed, count, blocks))
+                for name, base, blocks, seed in groups]
     designs = [d for *_, ds in variants for d in ds]
     samples, failed, _ = synthesize_all(designs, dict.fromkeys(designs, "permuted"), target,
                                         describe, args.jobs)
